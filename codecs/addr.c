@@ -1,0 +1,1 @@
+/* codecs/addr.c: placeholder, filled in by its owner. */

@@ -1,0 +1,1 @@
+/* codecs/arp.c: placeholder, filled in by its owner. */

@@ -1,0 +1,1 @@
+/* codecs/decode.c: placeholder, filled in by its owner. */

@@ -1,0 +1,1 @@
+/* codecs/ethernet.c: placeholder, filled in by its owner. */

@@ -1,0 +1,1 @@
+/* codecs/icmpv4.c: placeholder, filled in by its owner. */

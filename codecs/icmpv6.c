@@ -1,0 +1,1 @@
+/* codecs/icmpv6.c: placeholder, filled in by its owner. */

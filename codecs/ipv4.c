@@ -1,0 +1,1 @@
+/* codecs/ipv4.c: placeholder, filled in by its owner. */

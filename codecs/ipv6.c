@@ -1,0 +1,1 @@
+/* codecs/ipv6.c: placeholder, filled in by its owner. */

@@ -1,0 +1,1 @@
+/* codecs/tcp.c: placeholder, filled in by its owner. */

@@ -1,0 +1,1 @@
+/* codecs/udp.c: placeholder, filled in by its owner. */

@@ -1,0 +1,1 @@
+/* engine/netlink.c: placeholder, filled in by its owner. */

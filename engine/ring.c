@@ -1,0 +1,1 @@
+/* engine/ring.c: placeholder, filled in by its owner. */

@@ -1,0 +1,1 @@
+/* engine/slab.c: placeholder, filled in by its owner. */

@@ -1,0 +1,1 @@
+/* engine/tap.c: placeholder, filled in by its owner. */

@@ -1,0 +1,1 @@
+/* engine/worker.c: placeholder, filled in by its owner. */

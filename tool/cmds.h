@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tool/: the `tapring` command line tool. Uses only the public API. */
+#ifndef TAPRING_TOOL_CMDS_H
+#define TAPRING_TOOL_CMDS_H
+
+/* Each subcommand gets argv with argv[0] == its own name ("read", "tap"...).
+ * Returns the process exit status. Errors print one clear line to stderr,
+ * prefixed "tapring <cmd>: ". */
+int tr_cmd_read(int argc, char **argv);
+int tr_cmd_tap(int argc, char **argv);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tapring: command line front end. Dispatches to one subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+
+struct tr_subcmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct tr_subcmd subcmds[] = {
+	{ "read", tr_cmd_read, "decode a pcap/pcapng file (-r FILE [-c N] [--json] [FILTER])" },
+	{ "tap", tr_cmd_tap, "create, destroy or list TUN/TAP devices" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tapring COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
+		fprintf(f, "  %-8s %s\n", subcmds[i].name, subcmds[i].help);
+	fprintf(f, "\n`tapring COMMAND --help` describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("tapring %s\n", TR_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
+		if (!strcmp(argv[1], subcmds[i].name))
+			return subcmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "tapring: unknown command '%s' (try tapring --help)\n", argv[1]);
+	return 2;
+}

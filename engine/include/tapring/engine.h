@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tapring engine: per-queue io_uring workers, the stage pipeline and the
+ * application hand-off.
+ *
+ * The engine takes TAP queue fds (one per queue, owned by the caller and not
+ * closed by the engine) and runs one worker thread per queue. A worker runs
+ * to completion: rx burst -> stage 1 -> stage 2 -> ... -> tx burst, with at
+ * most one io_uring_enter() per batch. Frames live in one slab pool
+ * (<tapring/slab.h>); nothing is copied between the kernel, the stages and
+ * the application.
+ *
+ * Threading: tr_engine_create/add_stage/counter/start/stop/destroy are called
+ * from one control thread. For each queue q, the functions taking (e, q) on
+ * the application side (rx_burst, tx_burst, buf_alloc*) are single-consumer /
+ * single-producer: call them for a given q from one thread at a time.
+ * tr_engine_buf_free() and the stats readers may be called from any thread.
+ *
+ * Accounting invariant, per queue and in total, exact once the engine is
+ * stopped (approximate while it runs, since the counters are read without
+ * stopping the workers):
+ *   rx == delivered + tx_forwarded + dropped + held
+ * where dropped is the sum over named drop reasons of frames that came from
+ * rx. Frames originated by stages (tx_originated) or by the application
+ * (tx_app) never enter that equation; their failures count in orig_dropped.
+ */
+#ifndef TAPRING_ENGINE_H
+#define TAPRING_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct tr_buf;      /* <tapring/slab.h> */
+struct tr_slab;
+struct tr_worker;
+struct tr_engine;
+
+/* ---- stage actions ------------------------------------------------------ */
+
+#define TR_ACT_NEXT     0u  /* continue to the next stage (after the last stage: deliver to the app ring) */
+#define TR_ACT_TX       1u  /* transmit this buffer (modified in place) on the same queue */
+#define TR_ACT_DELIVER  2u  /* hand to the application's ring for this queue */
+#define TR_ACT_STOLEN   3u  /* the stage keeps the buffer; it must later tr_worker_tx() or tr_worker_drop() it */
+#define TR_ACT_DROP(reason_id)  (4u | ((uint32_t)(reason_id) << 8))  /* drop and bump the named counter */
+#define TR_ACT_KIND(act)        ((act) & 0xffu)          /* TR_ACT_* kind; 4 = drop */
+#define TR_ACT_REASON(act)      ((act) >> 8)             /* reason id of a TR_ACT_DROP */
+
+/* Most named drop reasons an engine can register (engine-own ones included). */
+#define TR_ENGINE_MAX_REASONS 64
+#define TR_ENGINE_MAX_STAGES  16
+#define TR_ENGINE_MAX_QUEUES  64
+
+/*
+ * A pipeline stage. process() sees a burst of n frames (all with action
+ * TR_ACT_NEXT on entry) and sets acts[i] for each. Frames it leaves at
+ * TR_ACT_NEXT go to the next stage. All callbacks run on the worker thread
+ * of the queue (tr_worker_queue()); a stage that keeps per-queue state
+ * indexes it by that queue.
+ */
+struct tr_stage {
+	const char *name;
+	void *arg;
+	int  (*init)(void *arg, struct tr_worker *w);                 /* optional, per worker, before start; 0 or -errno */
+	void (*process)(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts, unsigned n);
+	void (*poll)(void *arg, struct tr_worker *w, uint64_t now_ns);  /* optional, once per loop: timers/retries */
+	void (*fini)(void *arg, struct tr_worker *w);                  /* optional: must release every stolen buffer */
+};
+
+/* ---- configuration ------------------------------------------------------ */
+
+enum tr_engine_rx_mode {
+	TR_ENGINE_RX_AUTO = 0,     /* multishot read if the kernel has it, else plain reads */
+	TR_ENGINE_RX_MULTISHOT,    /* IORING_OP_READ_MULTISHOT into a provided-buffer ring (fails if unsupported) */
+	TR_ENGINE_RX_READ,         /* N outstanding plain IORING_OP_READs into pool buffers */
+};
+
+struct tr_engine_config {
+	int *fds;                  /* nqueues TAP queue fds (caller keeps ownership) */
+	unsigned nqueues;          /* 1..TR_ENGINE_MAX_QUEUES */
+	unsigned nbufs;            /* pool buffers, power of two (0: 8192) */
+	unsigned buf_size;         /* bytes per buffer incl. headroom (0: 2048) */
+	unsigned headroom;         /* bytes before each frame (0: 128) */
+	unsigned batch;            /* frames per rx/tx burst (0: 64, max 1024) */
+	unsigned app_ring_size;    /* worker<->app ring slots per queue, power of two (0: 1024) */
+	unsigned rx_bufs;          /* buffers posted for rx per queue, power of two (0: auto, <= nbufs/(2*nqueues), max 4096) */
+	int cpu_base;              /* worker q pinned to (cpu_base + q) % ncpu; -1: no pinning */
+	bool force_fallback;       /* force plain reads even if multishot works (same as rx_mode = TR_ENGINE_RX_READ) */
+	bool sqpoll;               /* IORING_SETUP_SQPOLL (usually slower on few cores) */
+	bool hugepages;            /* try huge pages for the pool */
+	enum tr_engine_rx_mode rx_mode;
+	unsigned idle_us;          /* longest idle wait before timers run again (0: 1000 us) */
+};
+
+/* ---- statistics --------------------------------------------------------- */
+
+struct tr_engine_stats {
+	uint64_t rx;               /* frames received from the TAP */
+	uint64_t rx_bytes;
+	uint64_t tx;               /* frames written to the TAP (all origins) */
+	uint64_t tx_bytes;
+	uint64_t tx_forwarded;     /* rx frames a stage sent back out (TR_ACT_TX or stolen then tr_worker_tx) */
+	uint64_t tx_originated;    /* stage-originated frames written (tr_worker_alloc + tr_worker_tx) */
+	uint64_t tx_app;           /* application frames written (tr_engine_tx_burst) */
+	uint64_t delivered;        /* rx frames put on the application ring */
+	uint64_t held;             /* rx frames currently stolen by stages (gauge) */
+	uint64_t dropped;          /* rx frames dropped, sum over reasons */
+	uint64_t orig_dropped;     /* stage/app-originated frames dropped (tx errors, shutdown) */
+	uint64_t batches;          /* loop iterations that moved at least one frame */
+	uint64_t enters;           /* io_uring_enter calls (submit/wait) */
+	uint64_t rx_rearm;         /* multishot reads re-armed (-ENOBUFS or !F_MORE) */
+	uint64_t tx_eagain;        /* tx writes retried after -EAGAIN */
+};
+
+/* One named drop reason with its counts; see tr_engine_reason(). */
+struct tr_engine_reason_stat {
+	const char *name;
+	uint64_t count;            /* rx frames dropped with this reason */
+	uint64_t orig_count;       /* originated/app frames dropped with this reason */
+};
+
+/* Engine-own drop reasons, registered by tr_engine_create with these ids. */
+enum {
+	TR_ENGINE_DROP_APP_RING_FULL = 0,  /* "app_ring_full": the application did not keep up */
+	TR_ENGINE_DROP_POOL_EMPTY,         /* "pool_empty": no buffer to originate a frame / refill rx */
+	TR_ENGINE_DROP_TX_ERROR,           /* "tx_error": write failed (or EAGAIN retries exhausted) */
+	TR_ENGINE_DROP_SHORT_WRITE,        /* "short_write": write returned fewer bytes than the frame */
+	TR_ENGINE_DROP_SHUTDOWN,           /* "shutdown": frames pending when the engine stopped */
+	TR_ENGINE_DROP_BAD_ACTION,         /* "bad_action": a stage set an unknown action */
+	TR_ENGINE_DROP_RX_ERROR,           /* "rx_error": empty or truncated read */
+	TR_ENGINE_DROP_BUILTIN_COUNT
+};
+
+/* ---- engine lifecycle --------------------------------------------------- */
+
+/* Create an engine (pool, rings, per-queue io_uring instances). Returns NULL
+ * and sets *err (-EINVAL bad config, -ENOMEM, -ENOTSUP if rx_mode asks for
+ * multishot the kernel lacks, other -errno from io_uring_queue_init). */
+struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err);
+
+/* Append a stage (copied; arg is not). Before tr_engine_start. 0 or -errno
+ * (-EBUSY if started, -ENOSPC past TR_ENGINE_MAX_STAGES, -EINVAL). */
+int tr_engine_add_stage(struct tr_engine *e, const struct tr_stage *st);
+
+/* Register or look up a named drop reason, before start. Returns its id
+ * (>= 0, usable in TR_ACT_DROP and tr_worker_drop) or -errno (-ENOSPC,
+ * -EBUSY after start, -EINVAL). The name is copied. */
+int tr_engine_counter(struct tr_engine *e, const char *name);
+
+/* Run stage init() on every worker, then start the worker threads.
+ * 0 or -errno (the first init() error; nothing is left running). */
+int tr_engine_start(struct tr_engine *e);
+
+/* Stop the workers and join them. Each worker cancels its outstanding
+ * I/O, reaps it, drops pending tx frames ("shutdown"), runs stage fini() and
+ * returns every buffer it holds to the pool. Frames already on the
+ * application rings stay there (rx_burst still returns them); destroy frees
+ * the rest. Idempotent. Returns the first worker error (see
+ * tr_engine_error) or 0. */
+int tr_engine_stop(struct tr_engine *e);
+
+/* Stop if needed, free everything. The caller's fds stay open. */
+void tr_engine_destroy(struct tr_engine *e);
+
+/* Block until every worker has exited by itself (error such as the device
+ * being deleted) or timeout_ms elapses (-1: forever). Returns 0 if all
+ * workers have exited, -ETIMEDOUT otherwise. Does not join (call stop). */
+int tr_engine_wait(struct tr_engine *e, int timeout_ms);
+
+/* First error a worker hit (negative errno, e.g. -EBADFD when the device was
+ * deleted), 0 if none. *queue (optional) gets the queue that reported it. */
+int tr_engine_error(const struct tr_engine *e, unsigned *queue);
+
+/* True while queue q's worker runs its loop. */
+bool tr_engine_running(const struct tr_engine *e, unsigned q);
+
+unsigned tr_engine_nqueues(const struct tr_engine *e);
+struct tr_slab *tr_engine_slab(struct tr_engine *e);
+
+/* Which rx path queue q uses: TR_ENGINE_RX_MULTISHOT or TR_ENGINE_RX_READ. */
+enum tr_engine_rx_mode tr_engine_rx_mode(const struct tr_engine *e, unsigned q);
+
+/* ---- application hand-off (see threading note above) ------------------- */
+
+/* Take up to n delivered frames of queue q. The caller owns them: free with
+ * tr_engine_buf_free or send with tr_engine_tx_burst. Returns the count. */
+unsigned tr_engine_rx_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n);
+
+/* Queue up to n frames (data/len set) for transmission on queue q. Returns
+ * how many were accepted; ownership of those passes to the engine, the
+ * caller keeps the rest. Works before start (sent once running). */
+unsigned tr_engine_tx_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n);
+
+/* Fresh buffers for the application side of queue q (data = base +
+ * headroom, len = 0). Returns the count (< n when the pool is short). */
+unsigned tr_engine_buf_alloc_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n);
+struct tr_buf *tr_engine_buf_alloc(struct tr_engine *e, unsigned q);
+
+/* Return a buffer from any thread (drops one reference). */
+void tr_engine_buf_free(struct tr_engine *e, struct tr_buf *b);
+
+/* ---- statistics --------------------------------------------------------- */
+
+/* Totals over all queues. Lock-free: each counter has one writer (its
+ * worker); readers use relaxed loads, so a snapshot taken while running may
+ * mix batches. */
+void tr_engine_stats(const struct tr_engine *e, struct tr_engine_stats *st);
+/* One queue's counters. -EINVAL if q is out of range. */
+int tr_engine_queue_stats(const struct tr_engine *e, unsigned q, struct tr_engine_stats *st);
+
+/* Number of registered drop reasons (ids 0..n-1). */
+unsigned tr_engine_nreasons(const struct tr_engine *e);
+/* Reason id's name and counts (queue q, or all queues when q == UINT32_MAX).
+ * 0 or -EINVAL. */
+int tr_engine_reason(const struct tr_engine *e, unsigned q, unsigned id, struct tr_engine_reason_stat *out);
+
+/* ---- worker services for stages (call only from that worker's thread) -- */
+
+/* New frame from the worker's pool cache (data = base + headroom, len = 0),
+ * NULL on exhaustion (counted as pool_empty). Send it with tr_worker_tx or
+ * release it with tr_worker_drop. */
+struct tr_buf *tr_worker_alloc(struct tr_worker *w);
+
+/* Queue a stage-originated or previously stolen frame for tx in this batch.
+ * 0, or -ENOSPC when the worker's tx batch is full (the caller still owns
+ * the frame and may retry from poll()). */
+int tr_worker_tx(struct tr_worker *w, struct tr_buf *b);
+
+/* Drop a stolen (or stage-allocated) frame with a counted reason. */
+void tr_worker_drop(struct tr_worker *w, struct tr_buf *b, int reason_id);
+
+unsigned tr_worker_queue(const struct tr_worker *w);
+uint64_t tr_worker_now_ns(const struct tr_worker *w);   /* CLOCK_MONOTONIC, cached per batch */
+struct tr_engine *tr_worker_engine(const struct tr_worker *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TAPRING_ENGINE_H */

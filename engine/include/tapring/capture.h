@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Capture: live AF_PACKET TPACKET_V3 capture from any interface, and capture
+ * file writers (pcap through libpcap, pcapng through our own writer).
+ *
+ * These are the pieces `tapring dump` and the engine's zero-copy mirror use;
+ * an embedding program can use them the same way.
+ */
+#ifndef TAPRING_CAPTURE_H
+#define TAPRING_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- live capture (AF_PACKET, TPACKET_V3 ring) -------------------------- */
+
+struct tr_capture;
+
+struct tr_capture_config {
+	const char *ifname;     /* interface to capture on (required) */
+	uint32_t snaplen;       /* bytes kept per frame; 0 = 262144 */
+	bool promisc;           /* promiscuous mode (tcpdump default: on) */
+	uint32_t buffer_kib;    /* ring size in KiB; 0 = 2048 */
+	int timeout_ms;         /* block retire timeout; 0 = 100 */
+	bool immediate;         /* deliver each frame at once (small blocks, 1 ms timeout) */
+};
+
+/* One captured frame. data points into the kernel ring: valid only during
+ * the callback. */
+struct tr_capture_pkt {
+	const uint8_t *data;
+	uint32_t caplen;        /* bytes at data */
+	uint32_t len;           /* length on the wire */
+	uint64_t ts_ns;         /* CLOCK_REALTIME, nanoseconds */
+	uint32_t ifindex;
+	uint8_t pkttype;        /* PACKET_HOST, PACKET_OUTGOING, ... */
+};
+
+/* Kernel counters (tcpdump's "received by filter", "dropped by kernel",
+ * "dropped by interface"), cumulative since open. */
+struct tr_capture_stats {
+	uint64_t captured;      /* frames handed to callbacks */
+	uint64_t received;      /* frames that passed the kernel filter */
+	uint64_t dropped;       /* frames the kernel dropped (ring full) */
+	uint64_t if_dropped;    /* interface rx_dropped delta since open */
+};
+
+/* Opens a capture. Needs CAP_NET_RAW (err = -EPERM otherwise); err = -ENODEV
+ * for an unknown interface. The filter, if any, must be set before the first
+ * dispatch; frames are not delivered before tr_capture_activate(). */
+struct tr_capture *tr_capture_open(const struct tr_capture_config *cfg, int *err);
+
+/* Attaches a classic BPF program (raw insns: code, jt, jf, k, 8 bytes each,
+ * the layout of struct sock_filter / struct tr_bpf_insn) in the kernel. Call
+ * before tr_capture_activate() so no unfiltered frame is ever queued. */
+int tr_capture_set_filter(struct tr_capture *c, const void *insns, unsigned n);
+
+/* Binds the socket to the interface: frames start arriving. */
+int tr_capture_activate(struct tr_capture *c);
+
+typedef void (*tr_capture_cb)(void *arg, const struct tr_capture_pkt *pkt);
+
+/* Waits up to timeout_ms (-1: forever) for frames and calls cb for each, at
+ * most max (0: no limit) frames. Returns the number delivered (0 on timeout),
+ * -EINTR if a signal interrupted the wait, or another -errno (-ENETDOWN when
+ * the interface went away). */
+int tr_capture_dispatch(struct tr_capture *c, int timeout_ms, unsigned max,
+			tr_capture_cb cb, void *arg);
+
+/* Makes a blocked tr_capture_dispatch() return soon (async-signal-safe). */
+void tr_capture_breakloop(struct tr_capture *c);
+
+int tr_capture_stats(struct tr_capture *c, struct tr_capture_stats *st);
+int tr_capture_fd(const struct tr_capture *c);
+void tr_capture_close(struct tr_capture *c);
+
+/* ---- capture files ----------------------------------------------------- */
+
+enum tr_pcap_format {
+	TR_PCAP_FORMAT_PCAP = 0,    /* classic pcap, written through libpcap */
+	TR_PCAP_FORMAT_PCAPNG = 1,  /* pcapng, our writer (direction flags, comments) */
+};
+
+/* TR_PCAP_FORMAT_PCAPNG when path ends in ".pcapng", else PCAP. */
+enum tr_pcap_format tr_pcap_format_for(const char *path);
+
+#define TR_PCAP_DIR_UNKNOWN 0
+#define TR_PCAP_DIR_IN      1
+#define TR_PCAP_DIR_OUT     2
+
+struct tr_pcap_writer;
+
+/* Opens path for writing (truncates). ifname may be NULL. "-" writes to
+ * standard output. */
+struct tr_pcap_writer *tr_pcap_writer_open(const char *path, enum tr_pcap_format fmt,
+					   uint32_t snaplen, const char *ifname, int *err);
+
+/* Writes one frame. caplen bytes at data are stored (cut to snaplen); len is
+ * the wire length. dir is TR_PCAP_DIR_*; comment (may be NULL) becomes a
+ * pcapng packet comment (ignored for pcap). Returns 0 or -errno. */
+int tr_pcap_writer_write(struct tr_pcap_writer *w, const uint8_t *data, uint32_t caplen,
+			 uint32_t len, uint64_t ts_ns, int dir, const char *comment);
+
+int tr_pcap_writer_flush(struct tr_pcap_writer *w);
+/* Flushes and closes; the file is complete and readable afterwards. */
+int tr_pcap_writer_close(struct tr_pcap_writer *w);
+uint64_t tr_pcap_writer_count(const struct tr_pcap_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TAPRING_CAPTURE_H */

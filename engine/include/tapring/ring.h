@@ -349,12 +349,14 @@ static TR__ALWAYS_INLINE unsigned tr__ring_enqueue_mp(struct tr_ring *r, void *c
 				return 0;
 			n = free_n;
 		}
-		/* MP-C1: success may be relaxed: the claim only reserves indices;
-		 * the slot data is published later by MP-R2, and the slots are
-		 * known free through MP-A2. On failure `head` is reloaded with
-		 * acquire, for the same load-order reason as MP-A1. */
+		/* MP-C1: the claim only reserves indices; the slot data is
+		 * published later by MP-R2 and the slots are known free through
+		 * MP-A2, so success needs no ordering of its own. On failure
+		 * `head` is reloaded with acquire, for the same load-order reason
+		 * as MP-A1; success is acquire too only because C11 forbids a
+		 * failure order stronger than the success order (free on x86). */
 		if (atomic_compare_exchange_weak_explicit(&r->tr__prod.head, &head, head + n,
-							  memory_order_relaxed, memory_order_acquire))
+							  memory_order_acquire, memory_order_acquire))
 			break;
 	}
 	tr__ring_put(r, head, objs, n);
@@ -391,11 +393,12 @@ static TR__ALWAYS_INLINE unsigned tr__ring_dequeue_mc(struct tr_ring *r, void **
 				return 0;
 			n = avail;
 		}
-		/* MC-C1: relaxed on success: the slots are known written through
-		 * MC-A1, and MC-R2 publishes that we are done with them. Failure
-		 * reloads head with acquire (load order, as above). */
+		/* MC-C1: success needs no ordering: the slots are known written
+		 * through MC-A1, and MC-R2 publishes that we are done with them.
+		 * Failure reloads head with acquire (load order, as MP-C1); the
+		 * success order matches it only to satisfy C11's rule. */
 		if (atomic_compare_exchange_weak_explicit(&r->tr__cons.head, &head, head + n,
-							  memory_order_relaxed, memory_order_acquire))
+							  memory_order_acquire, memory_order_acquire))
 			break;
 	}
 	tr__ring_get(r, head, objs, n);

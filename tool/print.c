@@ -1,0 +1,1216 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tool/print.c: text and JSON renderings of one frame (see print.h).
+ *
+ * The frame is decoded with tr_decode() into a stack struct; what the
+ * decoder does not keep (DNS records, the raw TCP option order, ICMPv6
+ * targets) is read back from the frame bytes here, always within caplen.
+ * Every multi-byte read below is guarded by a bounds check of the
+ * overflow-safe form `off > len || n > len - off` (STYLE.md rule 8).
+ */
+#include "print.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <tapring/addr.h>
+#include <tapring/decode.h>
+#include <tapring/wire/dns.h>
+#include <tapring/wire/icmp.h>
+#include <tapring/wire/icmp6.h>
+#include <tapring/wire/tcp.h>
+
+/* ---- sink ------------------------------------------------------------------ */
+
+void tr_pout_buf(struct tr_pout *o, char *buf, size_t cap)
+{
+	o->buf = cap ? buf : NULL;
+	o->cap = cap ? cap - 1 : 0;
+	o->len = 0;
+	o->total = 0;
+	o->f = NULL;
+	o->err = 0;
+	if (cap)
+		buf[0] = '\0';
+}
+
+void tr_pout_file(struct tr_pout *o, FILE *f)
+{
+	o->buf = o->scratch;
+	o->cap = sizeof(o->scratch);
+	o->len = 0;
+	o->total = 0;
+	o->f = f;
+	o->err = 0;
+}
+
+int tr_pout_flush(struct tr_pout *o)
+{
+	if (!o->f) {
+		if (o->buf)
+			o->buf[o->len] = '\0';   /* len <= cap - 1 of the caller's cap */
+		return 0;
+	}
+	if (o->len && !o->err && fwrite(o->buf, 1, o->len, o->f) != o->len)
+		o->err = errno ? errno : EIO;
+	o->len = 0;
+	return o->err ? -o->err : 0;
+}
+
+void tr_pout_put(struct tr_pout *o, const char *s, size_t n)
+{
+	o->total += n;
+	while (n) {
+		size_t room = o->cap - o->len;
+		if (room == 0) {
+			if (!o->f)
+				return;          /* buffer sink: count only */
+			tr_pout_flush(o);
+			continue;
+		}
+		size_t k = n < room ? n : room;
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+void tr_pout_puts(struct tr_pout *o, const char *s)
+{
+	tr_pout_put(o, s, strlen(s));
+}
+
+void tr_pout_putc(struct tr_pout *o, char c)
+{
+	if (o->len < o->cap) {
+		o->buf[o->len++] = c;
+		o->total++;
+		return;
+	}
+	tr_pout_put(o, &c, 1);
+}
+
+void tr_pout_u64(struct tr_pout *o, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	tr_pout_put(o, tmp + i, sizeof(tmp) - i);
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+void tr_pout_json_str(struct tr_pout *o, const void *s, size_t n)
+{
+	const uint8_t *p = s;
+	size_t run = 0;   /* bytes of p[i - run .. i) that need no escaping */
+	tr_pout_putc(o, '"');
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			run++;
+			continue;
+		}
+		tr_pout_put(o, (const char *)p + i - run, run);
+		run = 0;
+		char esc[6] = { '\\', 0, 0, 0, 0, 0 };
+		size_t elen = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			/* \u00XX: the code point U+00XX stands for byte XX. */
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hexdig[c >> 4];
+			esc[5] = hexdig[c & 15];
+			elen = 6;
+			break;
+		}
+		tr_pout_put(o, esc, elen);
+	}
+	tr_pout_put(o, (const char *)p + n - run, run);
+	tr_pout_putc(o, '"');
+}
+
+/* ---- small formatting helpers ---------------------------------------------- */
+
+static void put_hex(struct tr_pout *o, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char h[2] = { hexdig[p[i] >> 4], hexdig[p[i] & 15] };
+		tr_pout_put(o, h, 2);
+	}
+}
+
+static void put_hex16(struct tr_pout *o, uint16_t v)
+{
+	char h[6] = { '0', 'x', hexdig[(v >> 12) & 15], hexdig[(v >> 8) & 15],
+		      hexdig[(v >> 4) & 15], hexdig[v & 15] };
+	tr_pout_put(o, h, 6);
+}
+
+static void put_mac(struct tr_pout *o, const uint8_t *m)
+{
+	char s[TR_MAC_STRLEN];
+	tr_pout_put(o, s, tr_addr_mac_fmt(m, s));
+}
+
+static void put_ip4(struct tr_pout *o, const uint8_t *a)
+{
+	char s[TR_IPV4_STRLEN];
+	tr_pout_put(o, s, tr_addr_ipv4_fmt(a, s));
+}
+
+static void put_ip6(struct tr_pout *o, const uint8_t *a)
+{
+	char s[TR_IPV6_STRLEN];
+	tr_pout_put(o, s, tr_addr_ipv6_fmt(a, s));
+}
+
+/* JSON helpers: `"key":` with a leading comma unless first. */
+static void jkey(struct tr_pout *o, int *first, const char *key)
+{
+	if (!*first)
+		tr_pout_putc(o, ',');
+	*first = 0;
+	tr_pout_putc(o, '"');
+	tr_pout_puts(o, key);
+	tr_pout_put(o, "\":", 2);
+}
+
+static void jnum(struct tr_pout *o, int *first, const char *key, uint64_t v)
+{
+	jkey(o, first, key);
+	tr_pout_u64(o, v);
+}
+
+static void jbool(struct tr_pout *o, int *first, const char *key, int v)
+{
+	jkey(o, first, key);
+	tr_pout_puts(o, v ? "true" : "false");
+}
+
+/* csum_ok: true/false when verified, null when it could not be (a
+ * fragment, or a capture that does not hold the whole datagram). */
+static void jcsum(struct tr_pout *o, int *first, int checked, int ok)
+{
+	jkey(o, first, "csum_ok");
+	tr_pout_puts(o, !checked ? "null" : ok ? "true" : "false");
+}
+
+static void jmac(struct tr_pout *o, int *first, const char *key, const uint8_t *m)
+{
+	jkey(o, first, key);
+	tr_pout_putc(o, '"');
+	put_mac(o, m);
+	tr_pout_putc(o, '"');
+}
+
+static void jip4(struct tr_pout *o, int *first, const char *key, const uint8_t *a)
+{
+	jkey(o, first, key);
+	tr_pout_putc(o, '"');
+	put_ip4(o, a);
+	tr_pout_putc(o, '"');
+}
+
+static void jip6(struct tr_pout *o, int *first, const char *key, const uint8_t *a)
+{
+	jkey(o, first, key);
+	tr_pout_putc(o, '"');
+	put_ip6(o, a);
+	tr_pout_putc(o, '"');
+}
+
+/* ---- DNS walker -------------------------------------------------------------- */
+
+/*
+ * The decoder reports where the DNS message is and its header; the records
+ * are walked here. Names are expanded (compression pointers followed, at
+ * most TR_DNS_MAX_HOPS of them, which also ends pointer loops) into raw
+ * label bytes joined by '.', without the trailing dot ("" for the root).
+ */
+#define TR_DNS_MAX_HOPS 32
+#define TR_DNS_TEXT_MAX 256   /* 255 wire bytes give at most 253 text bytes */
+
+struct dns_msg {
+	const uint8_t *p;
+	size_t len;               /* captured message bytes */
+};
+
+struct dns_name {
+	char s[TR_DNS_TEXT_MAX];
+	size_t n;
+};
+
+/* Expand the name at *off; on success *off moves past it (in the original
+ * position, not the pointer target). Returns NULL or a reason. */
+static const char *dns_name_read(const struct dns_msg *m, size_t *off, struct dns_name *out)
+{
+	size_t pos = *off, end = 0, wire = 0;
+	int hops = 0, jumped = 0;
+	out->n = 0;
+	for (;;) {
+		if (pos >= m->len)
+			return "dns: name truncated";
+		uint8_t l = m->p[pos];
+		if ((l & TR_DNS_PTR_MASK) == TR_DNS_PTR_MASK) {
+			if (1 > m->len - pos - 1)
+				return "dns: name truncated";
+			size_t target = ((size_t)(l & 0x3f) << 8) | m->p[pos + 1];
+			if (!jumped)
+				end = pos + 2;
+			jumped = 1;
+			if (++hops > TR_DNS_MAX_HOPS)
+				return "dns: compression loop";
+			if (target >= m->len)
+				return "dns: compression pointer out of range";
+			pos = target;
+			continue;
+		}
+		if (l & TR_DNS_PTR_MASK)
+			return "dns: bad label type";
+		if (l == 0) {
+			if (!jumped)
+				end = pos + 1;
+			break;
+		}
+		if (l > m->len - pos - 1)
+			return "dns: name truncated";
+		wire += (size_t)l + 1;
+		if (wire + 1 > TR_DNS_NAME_MAX)
+			return "dns: name too long";
+		if (out->n)
+			out->s[out->n++] = '.';
+		memcpy(out->s + out->n, m->p + pos + 1, l);
+		out->n += l;
+		pos += (size_t)l + 1;
+	}
+	out->s[out->n] = '\0';
+	*off = end;
+	return NULL;
+}
+
+static const char *dns_type_name(uint16_t t)
+{
+	switch (t) {
+	case TR_DNS_T_A: return "A";
+	case TR_DNS_T_NS: return "NS";
+	case TR_DNS_T_CNAME: return "CNAME";
+	case TR_DNS_T_SOA: return "SOA";
+	case TR_DNS_T_PTR: return "PTR";
+	case TR_DNS_T_MX: return "MX";
+	case TR_DNS_T_TXT: return "TXT";
+	case TR_DNS_T_AAAA: return "AAAA";
+	case TR_DNS_T_SRV: return "SRV";
+	case TR_DNS_T_OPT: return "OPT";
+	case TR_DNS_T_ANY: return "ANY";
+	default: return NULL;
+	}
+}
+
+static void put_dns_type(struct tr_pout *o, uint16_t t)
+{
+	const char *n = dns_type_name(t);
+	if (n) {
+		tr_pout_puts(o, n);
+	} else {
+		tr_pout_puts(o, "TYPE");
+		tr_pout_u64(o, t);
+	}
+}
+
+struct dns_rr {
+	struct dns_name name;
+	uint16_t type, cls;
+	uint32_t ttl;
+	size_t rd_off, rd_len;    /* rdata position in the message */
+};
+
+/* One resource record at *off (question when q). */
+static const char *dns_rr_read(const struct dns_msg *m, size_t *off, struct dns_rr *rr, int q)
+{
+	const char *why = dns_name_read(m, off, &rr->name);
+	if (why)
+		return why;
+	size_t fixed = q ? TR_DNS_QFIXED_LEN : TR_DNS_RRFIXED_LEN;
+	if (*off > m->len || fixed > m->len - *off)
+		return q ? "dns: question truncated" : "dns: record truncated";
+	const uint8_t *p = m->p + *off;
+	rr->type = tr_load_be16(p);
+	rr->cls = tr_load_be16(p + 2);
+	*off += fixed;
+	if (q) {
+		rr->ttl = 0;
+		rr->rd_off = rr->rd_len = 0;
+		return NULL;
+	}
+	rr->ttl = tr_load_be32(p + 4);
+	rr->rd_len = tr_load_be16(p + 8);
+	rr->rd_off = *off;
+	if (rr->rd_len > m->len - *off)
+		return "dns: record data truncated";
+	*off += rr->rd_len;
+	return NULL;
+}
+
+/* Text of one record's data (also used inside JSON strings, where the sink
+ * is then escaped: see put_dns_data_json). The data is written to a small
+ * buffer sink so JSON can escape it as one string. */
+static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const struct dns_rr *rr)
+{
+	const uint8_t *d = m->p + rr->rd_off;
+	size_t n = rr->rd_len, off;
+	struct dns_name nm;
+
+	switch (rr->type) {
+	case TR_DNS_T_A:
+		if (n != 4)
+			break;
+		put_ip4(o, d);
+		return;
+	case TR_DNS_T_AAAA:
+		if (n != 16)
+			break;
+		put_ip6(o, d);
+		return;
+	case TR_DNS_T_CNAME:
+	case TR_DNS_T_NS:
+	case TR_DNS_T_PTR:
+		off = rr->rd_off;
+		if (dns_name_read(m, &off, &nm) || off != rr->rd_off + n)
+			break;
+		tr_pout_put(o, nm.s, nm.n);
+		return;
+	case TR_DNS_T_MX:
+		off = rr->rd_off + 2;
+		if (n < 3 || dns_name_read(m, &off, &nm) || off != rr->rd_off + n)
+			break;
+		tr_pout_u64(o, tr_load_be16(d));
+		tr_pout_putc(o, ' ');
+		tr_pout_put(o, nm.s, nm.n);
+		return;
+	case TR_DNS_T_SRV:
+		off = rr->rd_off + 6;
+		if (n < 7 || dns_name_read(m, &off, &nm) || off != rr->rd_off + n)
+			break;
+		tr_pout_u64(o, tr_load_be16(d));
+		tr_pout_putc(o, ' ');
+		tr_pout_u64(o, tr_load_be16(d + 2));
+		tr_pout_putc(o, ' ');
+		tr_pout_u64(o, tr_load_be16(d + 4));
+		tr_pout_putc(o, ' ');
+		tr_pout_put(o, nm.s, nm.n);
+		return;
+	case TR_DNS_T_SOA: {
+		struct dns_name rn;
+		off = rr->rd_off;
+		if (dns_name_read(m, &off, &nm) || dns_name_read(m, &off, &rn) ||
+		    off > rr->rd_off + n || 20 != rr->rd_off + n - off)
+			break;
+		tr_pout_put(o, nm.s, nm.n);
+		tr_pout_putc(o, ' ');
+		tr_pout_put(o, rn.s, rn.n);
+		for (int i = 0; i < 5; i++) {
+			tr_pout_putc(o, ' ');
+			tr_pout_u64(o, tr_load_be32(m->p + off + 4 * (size_t)i));
+		}
+		return;
+	}
+	case TR_DNS_T_TXT: {
+		/* Zone-file style: each character-string quoted, '"' and '\'
+		 * backslash-escaped, strings separated by one space. */
+		size_t i = 0;
+		while (i < n) {
+			size_t l = d[i];
+			if (l > n - i - 1)
+				goto raw;
+			if (i)
+				tr_pout_putc(o, ' ');
+			tr_pout_putc(o, '"');
+			for (size_t k = 0; k < l; k++) {
+				char c = (char)d[i + 1 + k];
+				if (c == '"' || c == '\\')
+					tr_pout_putc(o, '\\');
+				tr_pout_putc(o, c);
+			}
+			tr_pout_putc(o, '"');
+			i += l + 1;
+		}
+		return;
+	}
+	default:
+		break;
+	}
+raw:
+	put_hex(o, d, n);
+}
+
+/* ---- text renderer ------------------------------------------------------------ */
+
+static void put_ts(struct tr_pout *o, const struct tr_print_frame *fr)
+{
+	time_t t = (time_t)fr->ts_sec;
+	struct tm tm;
+	char s[32];
+	if (!gmtime_r(&t, &tm))
+		memset(&tm, 0, sizeof(tm));
+	uint32_t us = fr->ts_usec % 1000000u;
+	s[0] = (char)('0' + tm.tm_hour / 10);
+	s[1] = (char)('0' + tm.tm_hour % 10);
+	s[2] = ':';
+	s[3] = (char)('0' + tm.tm_min / 10);
+	s[4] = (char)('0' + tm.tm_min % 10);
+	s[5] = ':';
+	s[6] = (char)('0' + tm.tm_sec / 10);
+	s[7] = (char)('0' + tm.tm_sec % 10);
+	s[8] = '.';
+	for (int i = 14; i >= 9; i--) {
+		s[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	tr_pout_put(o, s, 15);
+}
+
+static const char *icmp_unreach_name(uint8_t code)
+{
+	static const char *const n[] = {
+		"net unreachable", "host unreachable", "protocol unreachable",
+		"port unreachable", "need to frag", "source route failed",
+	};
+	return code < sizeof(n) / sizeof(n[0]) ? n[code] : NULL;
+}
+
+static void text_icmp(struct tr_pout *o, const struct tr_decoded *d)
+{
+	const struct tr_icmpv4_repr *r = &d->icmp.r;
+	tr_pout_puts(o, "ICMP ");
+	switch (r->type) {
+	case TR_ICMP_ECHO_REQUEST:
+	case TR_ICMP_ECHO_REPLY:
+		tr_pout_puts(o, r->type == TR_ICMP_ECHO_REQUEST ? "echo request" : "echo reply");
+		tr_pout_puts(o, ", id ");
+		tr_pout_u64(o, r->u.echo.id);
+		tr_pout_puts(o, ", seq ");
+		tr_pout_u64(o, r->u.echo.seq);
+		break;
+	case TR_ICMP_DEST_UNREACH: {
+		const char *n = icmp_unreach_name(r->code);
+		if (n) {
+			tr_pout_puts(o, n);
+		} else {
+			tr_pout_puts(o, "unreachable code ");
+			tr_pout_u64(o, r->code);
+		}
+		break;
+	}
+	case TR_ICMP_TIME_EXCEEDED:
+		tr_pout_puts(o, r->code == 0 ? "time exceeded in-transit" :
+				r->code == 1 ? "ip reassembly time exceeded" : "time exceeded");
+		break;
+	case TR_ICMP_REDIRECT:
+		tr_pout_puts(o, "redirect");
+		break;
+	case TR_ICMP_PARAM_PROBLEM:
+		tr_pout_puts(o, "parameter problem");
+		break;
+	default:
+		tr_pout_puts(o, "type ");
+		tr_pout_u64(o, r->type);
+		tr_pout_puts(o, ", code ");
+		tr_pout_u64(o, r->code);
+		break;
+	}
+	if (d->icmp.csum_checked && !d->icmp.csum_ok)
+		tr_pout_puts(o, ", bad cksum");
+}
+
+/* ICMPv6 ND target (NS, NA, redirect) at offset 8, when captured. */
+static const uint8_t *icmp6_target(const struct tr_print_frame *fr, const struct tr_decoded *d)
+{
+	uint8_t t = d->icmp6.type;
+	if (t != TR_ICMP6_NEIGH_SOLICIT && t != TR_ICMP6_NEIGH_ADVERT && t != TR_ICMP6_REDIRECT)
+		return NULL;
+	size_t off = (size_t)d->icmp6.off + 8;
+	if (off > fr->caplen || 16 > fr->caplen - off || d->icmp6.len < 24)
+		return NULL;
+	return fr->data + off;
+}
+
+static void text_icmp6(struct tr_pout *o, const struct tr_print_frame *fr, const struct tr_decoded *d)
+{
+	const uint8_t *tgt = icmp6_target(fr, d);
+	tr_pout_puts(o, "ICMP6, ");
+	switch (d->icmp6.type) {
+	case TR_ICMP6_ECHO_REQUEST:
+	case TR_ICMP6_ECHO_REPLY:
+		tr_pout_puts(o, d->icmp6.type == TR_ICMP6_ECHO_REQUEST ? "echo request" : "echo reply");
+		tr_pout_puts(o, ", id ");
+		tr_pout_u64(o, d->icmp6.rest >> 16);
+		tr_pout_puts(o, ", seq ");
+		tr_pout_u64(o, d->icmp6.rest & 0xffff);
+		break;
+	case TR_ICMP6_NEIGH_SOLICIT:
+		tr_pout_puts(o, "neighbor solicitation");
+		if (tgt) {
+			tr_pout_puts(o, ", who has ");
+			put_ip6(o, tgt);
+		}
+		break;
+	case TR_ICMP6_NEIGH_ADVERT:
+		tr_pout_puts(o, "neighbor advertisement");
+		if (tgt) {
+			tr_pout_puts(o, ", tgt is ");
+			put_ip6(o, tgt);
+		}
+		break;
+	case TR_ICMP6_ROUTER_SOLICIT:
+		tr_pout_puts(o, "router solicitation");
+		break;
+	case TR_ICMP6_ROUTER_ADVERT:
+		tr_pout_puts(o, "router advertisement");
+		break;
+	case TR_ICMP6_REDIRECT:
+		tr_pout_puts(o, "redirect");
+		if (tgt && 16 <= fr->caplen - ((size_t)d->icmp6.off + 24) &&
+		    (size_t)d->icmp6.off + 24 <= fr->caplen && d->icmp6.len >= 40) {
+			tr_pout_putc(o, ' ');
+			put_ip6(o, fr->data + d->icmp6.off + 24);
+			tr_pout_puts(o, " to ");
+			put_ip6(o, tgt);
+		}
+		break;
+	case TR_ICMP6_DEST_UNREACH:
+		tr_pout_puts(o, "destination unreachable");
+		break;
+	case TR_ICMP6_PACKET_TOO_BIG:
+		tr_pout_puts(o, "packet too big");
+		break;
+	case TR_ICMP6_TIME_EXCEEDED:
+		tr_pout_puts(o, "time exceeded");
+		break;
+	case TR_ICMP6_PARAM_PROBLEM:
+		tr_pout_puts(o, "parameter problem");
+		break;
+	default:
+		tr_pout_puts(o, "type ");
+		tr_pout_u64(o, d->icmp6.type);
+		tr_pout_puts(o, ", code ");
+		tr_pout_u64(o, d->icmp6.code);
+		break;
+	}
+	tr_pout_puts(o, ", length ");
+	tr_pout_u64(o, d->icmp6.len);
+	if (d->icmp6.csum_checked && !d->icmp6.csum_ok)
+		tr_pout_puts(o, ", bad cksum");
+}
+
+/* TCP options in wire order, tcpdump style: "mss 1460,nop,wscale 7,...". */
+static void text_tcp_opts(struct tr_pout *o, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	int first = 1;
+	while (i < n) {
+		uint8_t kind = p[i];
+		if (!first)
+			tr_pout_putc(o, ',');
+		first = 0;
+		if (kind == TR_TCP_OPT_EOL) {
+			tr_pout_puts(o, "eol");
+			return;
+		}
+		if (kind == TR_TCP_OPT_NOP) {
+			tr_pout_puts(o, "nop");
+			i++;
+			continue;
+		}
+		if (1 > n - i - 1 || p[i + 1] < 2 || p[i + 1] > n - i) {
+			tr_pout_puts(o, "bad opt");
+			return;
+		}
+		size_t l = p[i + 1];
+		const uint8_t *v = p + i + 2;
+		if (kind == TR_TCP_OPT_MSS && l == 4) {
+			tr_pout_puts(o, "mss ");
+			tr_pout_u64(o, tr_load_be16(v));
+		} else if (kind == TR_TCP_OPT_WSCALE && l == 3) {
+			tr_pout_puts(o, "wscale ");
+			tr_pout_u64(o, v[0]);
+		} else if (kind == TR_TCP_OPT_SACK_PERM && l == 2) {
+			tr_pout_puts(o, "sackOK");
+		} else if (kind == TR_TCP_OPT_TS && l == 10) {
+			tr_pout_puts(o, "TS val ");
+			tr_pout_u64(o, tr_load_be32(v));
+			tr_pout_puts(o, " ecr ");
+			tr_pout_u64(o, tr_load_be32(v + 4));
+		} else if (kind == TR_TCP_OPT_SACK && l >= 10 && (l - 2) % 8 == 0) {
+			tr_pout_puts(o, "sack ");
+			tr_pout_u64(o, (l - 2) / 8);
+			tr_pout_putc(o, ' ');
+			for (size_t k = 0; k + 8 <= l - 2; k += 8) {
+				tr_pout_putc(o, '{');
+				tr_pout_u64(o, tr_load_be32(v + k));
+				tr_pout_putc(o, ':');
+				tr_pout_u64(o, tr_load_be32(v + k + 4));
+				tr_pout_putc(o, '}');
+			}
+		} else {
+			tr_pout_puts(o, "opt-");
+			tr_pout_u64(o, kind);
+			tr_pout_putc(o, ':');
+			put_hex(o, v, l - 2);
+		}
+		i += l;
+	}
+}
+
+static void text_tcp(struct tr_pout *o, const struct tr_print_frame *fr, const struct tr_decoded *d)
+{
+	static const struct { uint16_t bit; char c; } fl[] = {
+		{ TR_TCP_FIN, 'F' }, { TR_TCP_SYN, 'S' }, { TR_TCP_RST, 'R' },
+		{ TR_TCP_PSH, 'P' }, { TR_TCP_ACK, '.' }, { TR_TCP_URG, 'U' },
+		{ TR_TCP_ECE, 'E' }, { TR_TCP_CWR, 'W' }, { TR_TCP_NS, 'N' },
+	};
+	const struct tr_tcp_repr *r = &d->tcp.r;
+	tr_pout_puts(o, "Flags [");
+	if (!r->flags)
+		tr_pout_puts(o, "none");
+	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
+		if (r->flags & fl[i].bit)
+			tr_pout_putc(o, fl[i].c);
+	tr_pout_puts(o, "], seq ");
+	tr_pout_u64(o, r->seq);
+	if (r->flags & TR_TCP_ACK) {
+		tr_pout_puts(o, ", ack ");
+		tr_pout_u64(o, r->ack);
+	}
+	tr_pout_puts(o, ", win ");
+	tr_pout_u64(o, r->window);
+	size_t optoff = (size_t)d->tcp.off + TR_TCP_HDR_LEN;
+	size_t optlen = d->tcp.hdr_len > TR_TCP_HDR_LEN ? d->tcp.hdr_len - TR_TCP_HDR_LEN : 0;
+	if (optlen && optoff <= fr->caplen && optlen <= fr->caplen - optoff) {
+		tr_pout_puts(o, ", options [");
+		text_tcp_opts(o, fr->data + optoff, optlen);
+		tr_pout_putc(o, ']');
+	}
+	if (d->tcp.csum_checked && !d->tcp.csum_ok)
+		tr_pout_puts(o, ", bad cksum");
+	tr_pout_puts(o, ", length ");
+	tr_pout_u64(o, r->payload_len);
+}
+
+static const char *dns_rcode_name(unsigned rc)
+{
+	static const char *const n[] = { NULL, "FormErr", "ServFail", "NXDomain",
+					 "NotImp", "Refused" };
+	return rc < sizeof(n) / sizeof(n[0]) ? n[rc] : NULL;
+}
+
+/* tcpdump-like DNS summary. Returns a reason when the records are
+ * malformed/truncated (printed up to that point). */
+static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
+			    const struct tr_decoded *d)
+{
+	struct dns_msg m = { fr->data + d->dns.off, d->dns.len };
+	if (m.len < TR_DNS_HDR_LEN)
+		return "dns: header truncated";
+	uint16_t id = tr_load_be16(m.p), fl = tr_load_be16(m.p + 2);
+	uint16_t cnt[4] = { tr_load_be16(m.p + 4), tr_load_be16(m.p + 6),
+			    tr_load_be16(m.p + 8), tr_load_be16(m.p + 10) };
+	unsigned rc = fl & TR_DNS_RCODE_MASK;
+	tr_pout_puts(o, "DNS ");
+	tr_pout_u64(o, id);
+	if (fl & TR_DNS_F_QR) {
+		if (fl & TR_DNS_F_AA)
+			tr_pout_putc(o, '*');
+		if (!(fl & TR_DNS_F_RA))
+			tr_pout_putc(o, '-');
+		if (rc) {
+			const char *n = dns_rcode_name(rc);
+			tr_pout_putc(o, ' ');
+			if (n) {
+				tr_pout_puts(o, n);
+			} else {
+				tr_pout_puts(o, "rcode ");
+				tr_pout_u64(o, rc);
+			}
+		}
+	} else if (fl & TR_DNS_F_RD) {
+		tr_pout_putc(o, '+');
+	}
+	size_t off = TR_DNS_HDR_LEN;
+	struct dns_rr rr;
+	const char *why = NULL;
+	for (unsigned i = 0; i < cnt[0]; i++) {
+		if ((why = dns_rr_read(&m, &off, &rr, 1)))
+			goto out;
+		tr_pout_puts(o, (fl & TR_DNS_F_QR) ? " q: " : " ");
+		put_dns_type(o, rr.type);
+		tr_pout_puts(o, "? ");
+		tr_pout_put(o, rr.name.s, rr.name.n);
+		tr_pout_putc(o, '.');
+	}
+	if (fl & TR_DNS_F_QR) {
+		tr_pout_putc(o, ' ');
+		tr_pout_u64(o, cnt[1]);
+		tr_pout_putc(o, '/');
+		tr_pout_u64(o, cnt[2]);
+		tr_pout_putc(o, '/');
+		tr_pout_u64(o, cnt[3]);
+		for (unsigned i = 0; i < cnt[1]; i++) {
+			if ((why = dns_rr_read(&m, &off, &rr, 0)))
+				goto out;
+			tr_pout_puts(o, i ? ", " : " ");
+			put_dns_type(o, rr.type);
+			tr_pout_putc(o, ' ');
+			dns_data_text(o, &m, &rr);
+		}
+	}
+out:
+	tr_pout_puts(o, " (");
+	tr_pout_u64(o, m.len);
+	tr_pout_putc(o, ')');
+	return why;
+}
+
+static void text_ports(struct tr_pout *o, const struct tr_decoded *d, uint16_t sp, uint16_t dp)
+{
+	if (d->layers & TR_DEC_IPV4) {
+		put_ip4(o, d->ipv4.r.src);
+		tr_pout_putc(o, '.');
+		tr_pout_u64(o, sp);
+		tr_pout_puts(o, " > ");
+		put_ip4(o, d->ipv4.r.dst);
+	} else {
+		put_ip6(o, d->ipv6.r.src);
+		tr_pout_putc(o, '.');
+		tr_pout_u64(o, sp);
+		tr_pout_puts(o, " > ");
+		put_ip6(o, d->ipv6.r.dst);
+	}
+	tr_pout_putc(o, '.');
+	tr_pout_u64(o, dp);
+	tr_pout_puts(o, ": ");
+}
+
+static void text_addrs(struct tr_pout *o, const struct tr_decoded *d)
+{
+	if (d->layers & TR_DEC_IPV4) {
+		put_ip4(o, d->ipv4.r.src);
+		tr_pout_puts(o, " > ");
+		put_ip4(o, d->ipv4.r.dst);
+	} else {
+		put_ip6(o, d->ipv6.r.src);
+		tr_pout_puts(o, " > ");
+		put_ip6(o, d->ipv6.r.dst);
+	}
+	tr_pout_puts(o, ": ");
+}
+
+static void print_text(struct tr_pout *o, const struct tr_print_frame *fr, const struct tr_decoded *d)
+{
+	const char *why = (d->layers & TR_DEC_ERROR) ? d->error : NULL;
+	put_ts(o, fr);
+	tr_pout_putc(o, ' ');
+	if (d->layers & TR_DEC_ETH) {
+		for (unsigned i = 0; i < d->eth.r.n_vlan && i < TR_ETH_MAX_VLAN; i++) {
+			tr_pout_puts(o, "vlan ");
+			tr_pout_u64(o, d->eth.r.vlan[i].vid);
+			tr_pout_puts(o, ", ");
+		}
+	}
+	if (d->layers & TR_DEC_ARP) {
+		const struct tr_arp_repr *a = &d->arp.r;
+		tr_pout_puts(o, "ARP, ");
+		if (a->op == 1) {
+			tr_pout_puts(o, "Request who-has ");
+			put_ip4(o, a->tpa);
+			tr_pout_puts(o, " tell ");
+			put_ip4(o, a->spa);
+		} else if (a->op == 2) {
+			tr_pout_puts(o, "Reply ");
+			put_ip4(o, a->spa);
+			tr_pout_puts(o, " is-at ");
+			put_mac(o, a->sha);
+		} else {
+			tr_pout_puts(o, "op ");
+			tr_pout_u64(o, a->op);
+		}
+		tr_pout_puts(o, ", length 28");
+	} else if (d->layers & (TR_DEC_IPV4 | TR_DEC_IPV6)) {
+		int v4 = (d->layers & TR_DEC_IPV4) != 0;
+		tr_pout_puts(o, v4 ? "IP " : "IP6 ");
+		if (d->layers & TR_DEC_UDP) {
+			text_ports(o, d, d->udp.r.src_port, d->udp.r.dst_port);
+			if (d->layers & TR_DEC_DNS) {
+				const char *dwhy = text_dns(o, fr, d);
+				if (!why)
+					why = dwhy;
+			} else {
+				tr_pout_puts(o, "UDP, length ");
+				tr_pout_u64(o, d->udp.len >= 8 ? d->udp.len - 8u : 0);
+			}
+			if (d->udp.csum_checked && !d->udp.csum_ok)
+				tr_pout_puts(o, ", bad udp cksum");
+		} else if (d->layers & TR_DEC_TCP) {
+			text_ports(o, d, d->tcp.r.src_port, d->tcp.r.dst_port);
+			text_tcp(o, fr, d);
+		} else if (d->layers & TR_DEC_ICMP) {
+			text_addrs(o, d);
+			text_icmp(o, d);
+			tr_pout_puts(o, ", length ");
+			tr_pout_u64(o, v4 ? d->ipv4.r.payload_len : 0);
+		} else if (d->layers & TR_DEC_ICMP6) {
+			text_addrs(o, d);
+			text_icmp6(o, fr, d);
+		} else {
+			text_addrs(o, d);
+			uint8_t proto = v4 ? d->ipv4.r.proto : d->ipv6.r.upper;
+			if (d->layers & TR_DEC_FRAG) {
+				tr_pout_puts(o, "frag id ");
+				tr_pout_u64(o, v4 ? d->ipv4.r.id : d->ipv6.r.frag_id);
+				tr_pout_puts(o, ", offset ");
+				tr_pout_u64(o, v4 ? d->ipv4.r.frag_off : d->ipv6.r.frag_off);
+				tr_pout_puts(o, ", ");
+			}
+			tr_pout_puts(o, "ip-proto-");
+			tr_pout_u64(o, proto);
+		}
+		if (v4 && !d->ipv4.r.csum_ok)
+			tr_pout_puts(o, ", bad ip cksum");
+		if (v4) {
+			if (d->ipv4.r.df)
+				tr_pout_puts(o, " [DF]");
+			if (d->ipv4.r.mf)
+				tr_pout_puts(o, " [MF]");
+		}
+	} else if (d->layers & TR_DEC_ETH) {
+		uint16_t t = d->eth.r.ethertype;
+		if (t == 0x0800 || t == 0x86dd || t == 0x0806)
+			tr_pout_puts(o, t == 0x0800 ? "IP" : t == 0x86dd ? "IP6" : "ARP");
+		else {
+			tr_pout_puts(o, "ethertype ");
+			put_hex16(o, t);
+		}
+		tr_pout_puts(o, ", length ");
+		tr_pout_u64(o, fr->wirelen);
+	} else {
+		tr_pout_puts(o, "frame, length ");
+		tr_pout_u64(o, fr->wirelen);
+	}
+	if (why) {
+		tr_pout_puts(o, " [malformed: ");
+		tr_pout_puts(o, why);
+		tr_pout_putc(o, ']');
+	}
+	tr_pout_putc(o, '\n');
+}
+
+/* ---- JSON renderer --------------------------------------------------------------- */
+
+/* Data text of one record as a JSON string: rendered into a stack buffer
+ * (bounded: names are <= 253 bytes, SOA two names and five numbers, TXT and
+ * hex at most 2 * 65535 bytes, for which the buffer is cut) then escaped. */
+static void json_dns_data(struct tr_pout *o, const struct dns_msg *m, const struct dns_rr *rr)
+{
+	char tmp[1024];
+	struct tr_pout t;
+	tr_pout_buf(&t, tmp, sizeof(tmp));
+	dns_data_text(&t, m, rr);
+	if (t.total <= t.cap) {
+		tr_pout_json_str(o, tmp, t.len);
+		return;
+	}
+	/* Longer than tmp (big TXT or unknown data): write hex directly; it
+	 * needs no escaping. TXT falls back to hex too in that case. */
+	tr_pout_putc(o, '"');
+	put_hex(o, m->p + rr->rd_off, rr->rd_len);
+	tr_pout_putc(o, '"');
+}
+
+static const char *json_dns(struct tr_pout *o, int *first, const struct tr_print_frame *fr,
+			    const struct tr_decoded *d)
+{
+	static const char *const sect[4] = { "qd", "an", "ns", "ar" };
+	struct dns_msg m = { fr->data + d->dns.off, d->dns.len };
+	if (m.len < TR_DNS_HDR_LEN)
+		return "dns: header truncated";
+	uint16_t fl = tr_load_be16(m.p + 2);
+	jkey(o, first, "dns");
+	int f = 1;
+	tr_pout_putc(o, '{');
+	jnum(o, &f, "id", tr_load_be16(m.p));
+	jbool(o, &f, "qr", (fl & TR_DNS_F_QR) != 0);
+	jnum(o, &f, "opcode", (fl & TR_DNS_OPCODE_MASK) >> TR_DNS_OPCODE_SHIFT);
+	jnum(o, &f, "rcode", fl & TR_DNS_RCODE_MASK);
+	size_t off = TR_DNS_HDR_LEN;
+	const char *why = NULL;
+	struct dns_rr rr;
+	for (int s = 0; s < 4; s++) {
+		uint16_t cnt = tr_load_be16(m.p + 4 + 2 * s);
+		jkey(o, &f, sect[s]);
+		tr_pout_putc(o, '[');
+		for (unsigned i = 0; i < cnt && !why; i++) {
+			if ((why = dns_rr_read(&m, &off, &rr, s == 0)))
+				break;
+			int g = 1;
+			if (i)
+				tr_pout_putc(o, ',');
+			tr_pout_putc(o, '{');
+			jkey(o, &g, "name");
+			tr_pout_json_str(o, rr.name.s, rr.name.n);
+			jnum(o, &g, "type", rr.type);
+			jnum(o, &g, "class", rr.cls);
+			if (s) {
+				jnum(o, &g, "ttl", rr.ttl);
+				jkey(o, &g, "data");
+				json_dns_data(o, &m, &rr);
+			}
+			tr_pout_putc(o, '}');
+		}
+		tr_pout_putc(o, ']');
+	}
+	tr_pout_putc(o, '}');
+	return why;
+}
+
+static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const struct tr_decoded *d)
+{
+	int f = 1;
+	const char *why = (d->layers & TR_DEC_ERROR) ? d->error : NULL;
+	tr_pout_putc(o, '{');
+	jnum(o, &f, "frame", fr->index);
+	/* "ts": seconds with six decimals, written as a JSON number. */
+	jkey(o, &f, "ts");
+	if (fr->ts_sec < 0) {
+		tr_pout_putc(o, '-');
+		tr_pout_u64(o, (uint64_t)(-(fr->ts_sec + 1)) + 1);
+	} else {
+		tr_pout_u64(o, (uint64_t)fr->ts_sec);
+	}
+	{
+		char us[7];
+		uint32_t v = fr->ts_usec % 1000000u;
+		us[0] = '.';
+		for (int i = 6; i >= 1; i--) {
+			us[i] = (char)('0' + v % 10);
+			v /= 10;
+		}
+		tr_pout_put(o, us, 7);
+	}
+	jnum(o, &f, "len", fr->wirelen);
+	jnum(o, &f, "caplen", fr->caplen);
+
+	if (d->layers & TR_DEC_ETH) {
+		const struct tr_eth_repr *e = &d->eth.r;
+		int g = 1;
+		jkey(o, &f, "eth");
+		tr_pout_putc(o, '{');
+		jmac(o, &g, "src", e->src);
+		jmac(o, &g, "dst", e->dst);
+		jnum(o, &g, "type", e->n_vlan ? e->vlan[0].tpid : e->ethertype);
+		tr_pout_putc(o, '}');
+		if (e->n_vlan) {
+			jkey(o, &f, "vlan");
+			tr_pout_putc(o, '[');
+			for (unsigned i = 0; i < e->n_vlan && i < TR_ETH_MAX_VLAN; i++) {
+				const struct tr_vlan_tag *t = &e->vlan[i];
+				int h = 1;
+				if (i)
+					tr_pout_putc(o, ',');
+				tr_pout_putc(o, '{');
+				jnum(o, &h, "vid", t->vid);
+				jnum(o, &h, "pcp", t->pcp);
+				jnum(o, &h, "dei", t->dei);
+				jnum(o, &h, "type", t->inner_type);
+				tr_pout_putc(o, '}');
+			}
+			tr_pout_putc(o, ']');
+		}
+	}
+	if (d->layers & TR_DEC_ARP) {
+		const struct tr_arp_repr *a = &d->arp.r;
+		int g = 1;
+		jkey(o, &f, "arp");
+		tr_pout_putc(o, '{');
+		jnum(o, &g, "op", a->op);
+		jmac(o, &g, "sha", a->sha);
+		jip4(o, &g, "spa", a->spa);
+		jmac(o, &g, "tha", a->tha);
+		jip4(o, &g, "tpa", a->tpa);
+		tr_pout_putc(o, '}');
+	}
+	if (d->layers & TR_DEC_IPV4) {
+		const struct tr_ipv4_repr *r = &d->ipv4.r;
+		int g = 1;
+		jkey(o, &f, "ipv4");
+		tr_pout_putc(o, '{');
+		jip4(o, &g, "src", r->src);
+		jip4(o, &g, "dst", r->dst);
+		jnum(o, &g, "ttl", r->ttl);
+		jnum(o, &g, "proto", r->proto);
+		jnum(o, &g, "id", r->id);
+		jnum(o, &g, "len", r->total_len);
+		jbool(o, &g, "df", r->df);
+		jbool(o, &g, "mf", r->mf);
+		jnum(o, &g, "frag_off", r->frag_off);
+		jbool(o, &g, "csum_ok", r->csum_ok);
+		tr_pout_putc(o, '}');
+	}
+	if (d->layers & TR_DEC_IPV6) {
+		const struct tr_ipv6_repr *r = &d->ipv6.r;
+		int g = 1;
+		jkey(o, &f, "ipv6");
+		tr_pout_putc(o, '{');
+		jip6(o, &g, "src", r->src);
+		jip6(o, &g, "dst", r->dst);
+		jnum(o, &g, "hlim", r->hop_limit);
+		jnum(o, &g, "plen", r->payload_len);
+		jnum(o, &g, "next", r->upper);
+		jkey(o, &g, "ext");
+		tr_pout_putc(o, '[');
+		for (unsigned i = 0; i < r->n_ext && i < TR_IPV6_MAX_EXT; i++) {
+			if (i)
+				tr_pout_putc(o, ',');
+			tr_pout_u64(o, r->ext[i]);
+		}
+		tr_pout_put(o, "]}", 2);
+	}
+	if (d->layers & TR_DEC_ICMP) {
+		const struct tr_icmpv4_repr *r = &d->icmp.r;
+		int g = 1;
+		jkey(o, &f, "icmp");
+		tr_pout_putc(o, '{');
+		jnum(o, &g, "type", r->type);
+		jnum(o, &g, "code", r->code);
+		jcsum(o, &g, d->icmp.csum_checked, d->icmp.csum_ok);
+		if (r->type == TR_ICMP_ECHO_REQUEST || r->type == TR_ICMP_ECHO_REPLY) {
+			jnum(o, &g, "id", r->u.echo.id);
+			jnum(o, &g, "seq", r->u.echo.seq);
+		}
+		tr_pout_putc(o, '}');
+	}
+	if (d->layers & TR_DEC_ICMP6) {
+		int g = 1;
+		uint8_t t = d->icmp6.type;
+		jkey(o, &f, "icmp6");
+		tr_pout_putc(o, '{');
+		jnum(o, &g, "type", t);
+		jnum(o, &g, "code", d->icmp6.code);
+		jcsum(o, &g, d->icmp6.csum_checked, d->icmp6.csum_ok);
+		if (t == TR_ICMP6_ECHO_REQUEST || t == TR_ICMP6_ECHO_REPLY) {
+			jnum(o, &g, "id", d->icmp6.rest >> 16);
+			jnum(o, &g, "seq", d->icmp6.rest & 0xffff);
+		}
+		const uint8_t *tgt = icmp6_target(fr, d);
+		if (tgt)
+			jip6(o, &g, "target", tgt);
+		tr_pout_putc(o, '}');
+	}
+	if (d->layers & TR_DEC_UDP) {
+		int g = 1;
+		jkey(o, &f, "udp");
+		tr_pout_putc(o, '{');
+		jnum(o, &g, "sport", d->udp.r.src_port);
+		jnum(o, &g, "dport", d->udp.r.dst_port);
+		jnum(o, &g, "len", d->udp.len);
+		jcsum(o, &g, d->udp.csum_checked, d->udp.csum_ok);
+		tr_pout_putc(o, '}');
+	}
+	if (d->layers & TR_DEC_TCP) {
+		const struct tr_tcp_repr *r = &d->tcp.r;
+		const struct tr_tcp_opts *op = &r->opts;
+		int g = 1;
+		jkey(o, &f, "tcp");
+		tr_pout_putc(o, '{');
+		jnum(o, &g, "sport", r->src_port);
+		jnum(o, &g, "dport", r->dst_port);
+		jnum(o, &g, "seq", r->seq);
+		jnum(o, &g, "ack", r->ack);
+		jnum(o, &g, "flags", r->flags);
+		jnum(o, &g, "win", r->window);
+		jcsum(o, &g, d->tcp.csum_checked, d->tcp.csum_ok);
+		if (op->present & TR_TCP_HAS_MSS)
+			jnum(o, &g, "mss", op->mss);
+		if (op->present & TR_TCP_HAS_WSCALE)
+			jnum(o, &g, "wscale", op->wscale);
+		if (op->present & TR_TCP_HAS_SACK_PERM)
+			jbool(o, &g, "sack_ok", 1);
+		if (op->present & TR_TCP_HAS_TS) {
+			jkey(o, &g, "ts");
+			tr_pout_putc(o, '[');
+			tr_pout_u64(o, op->ts_val);
+			tr_pout_putc(o, ',');
+			tr_pout_u64(o, op->ts_ecr);
+			tr_pout_putc(o, ']');
+		}
+		if (op->present & TR_TCP_HAS_SACK) {
+			jkey(o, &g, "sack");
+			tr_pout_putc(o, '[');
+			for (unsigned i = 0; i < op->sack_count && i < TR_TCP_SACK_MAX; i++) {
+				if (i)
+					tr_pout_putc(o, ',');
+				tr_pout_putc(o, '[');
+				tr_pout_u64(o, op->sack[i].left);
+				tr_pout_putc(o, ',');
+				tr_pout_u64(o, op->sack[i].right);
+				tr_pout_putc(o, ']');
+			}
+			tr_pout_putc(o, ']');
+		}
+		tr_pout_putc(o, '}');
+	}
+	if (d->layers & TR_DEC_DNS) {
+		const char *dwhy = json_dns(o, &f, fr, d);
+		if (!why)
+			why = dwhy;
+	}
+	if (why) {
+		jkey(o, &f, "error");
+		tr_pout_json_str(o, why, strlen(why));
+	}
+	tr_pout_put(o, "}\n", 2);
+}
+
+/* ---- entry points -------------------------------------------------------------------- */
+
+void tr_print_frame(struct tr_pout *o, enum tr_print_fmt fmt, const struct tr_print_frame *fr)
+{
+	struct tr_decoded d;
+	size_t wire = fr->wirelen >= fr->caplen ? fr->wirelen : fr->caplen;
+	tr_decode(fr->data, fr->caplen, wire, &d);
+	if (fmt == TR_PRINT_JSON)
+		print_json(o, fr, &d);
+	else
+		print_text(o, fr, &d);
+}
+
+int tr_print_frame_file(FILE *f, enum tr_print_fmt fmt, const struct tr_print_frame *fr)
+{
+	struct tr_pout o;
+	tr_pout_file(&o, f);
+	tr_print_frame(&o, fmt, fr);
+	return tr_pout_flush(&o);
+}
+
+size_t tr_print_frame_buf(char *buf, size_t cap, enum tr_print_fmt fmt,
+			  const struct tr_print_frame *fr)
+{
+	struct tr_pout o;
+	tr_pout_buf(&o, buf, cap);
+	tr_print_frame(&o, fmt, fr);
+	tr_pout_flush(&o);
+	return o.total;
+}

@@ -307,13 +307,13 @@ int tr_tap_set_persist(struct tr_tap *tap, bool persist)
 	return rc;
 }
 
-/* The kernel takes (uid_t)-1 / (gid_t)-1 as "no owner/group". */
+/* The kernel rejects an invalid id ((uid_t)-1) with EINVAL: once set, an
+ * owner or group can be changed but not cleared. */
 int tr_tap_set_owner(struct tr_tap *tap, int64_t uid)
 {
-	if (tr_tap_check_id(uid))
+	if (uid == TR_TAP_ID_NONE || tr_tap_check_id(uid))
 		return -EINVAL;
-	unsigned long v = uid == TR_TAP_ID_NONE ? (unsigned long)(uid_t)-1 : (unsigned long)uid;
-	int rc = tr_tap_ioctl_int(tap, TUNSETOWNER, v);
+	int rc = tr_tap_ioctl_int(tap, TUNSETOWNER, (unsigned long)uid);
 	if (rc == 0)
 		tap->owner = uid;
 	return rc;
@@ -321,10 +321,9 @@ int tr_tap_set_owner(struct tr_tap *tap, int64_t uid)
 
 int tr_tap_set_group(struct tr_tap *tap, int64_t gid)
 {
-	if (tr_tap_check_id(gid))
+	if (gid == TR_TAP_ID_NONE || tr_tap_check_id(gid))
 		return -EINVAL;
-	unsigned long v = gid == TR_TAP_ID_NONE ? (unsigned long)(gid_t)-1 : (unsigned long)gid;
-	int rc = tr_tap_ioctl_int(tap, TUNSETGROUP, v);
+	int rc = tr_tap_ioctl_int(tap, TUNSETGROUP, (unsigned long)gid);
 	if (rc == 0)
 		tap->group = gid;
 	return rc;
@@ -401,8 +400,11 @@ static int tr_tap_parse_link(const struct nlmsghdr *m, struct tr_tap_link_info *
 					out->owner = v;
 				if (tr_nl_get_u32(td[IFLA_TUN_GROUP], &v))
 					out->group = v;
+				/* the kernel sends these two for multi_queue only */
 				if (tr_nl_get_u32(td[IFLA_TUN_NUM_QUEUES], &v))
 					out->queues = v;
+				if (tr_nl_get_u32(td[IFLA_TUN_NUM_DISABLED_QUEUES], &v))
+					out->detached = v;
 			}
 		}
 	}

@@ -113,16 +113,20 @@ int tr_tap_queue_attached(const struct tr_tap *tap, unsigned q);
 int tr_tap_netns_fd(const struct tr_tap *tap);
 
 /* ---- queue control (multiqueue devices; TUNSETQUEUE) -------------------- */
-/* A detached queue receives nothing and cannot send; its fd stays open.
- * At least one queue must stay attached for the kernel to accept
- * attach/detach ioctls on others (the kernel's rule, not ours). */
+/* A detached queue gets no traffic steered to it; its fd stays open and the
+ * device lives on even with every queue detached. Idempotent (detaching a
+ * detached queue returns 0). -EOPNOTSUPP without TR_TAP_MULTI_QUEUE,
+ * -EINVAL for q out of range. The property calls below need at least one
+ * attached queue (-EBADFD otherwise). */
 int tr_tap_queue_detach(struct tr_tap *tap, unsigned q);
 int tr_tap_queue_attach(struct tr_tap *tap, unsigned q);
 
 /* ---- device properties (ioctls on a queue fd) -------------------------- */
 int tr_tap_set_persist(struct tr_tap *tap, bool persist);
-int tr_tap_set_owner(struct tr_tap *tap, int64_t uid);   /* TR_TAP_ID_NONE clears */
-int tr_tap_set_group(struct tr_tap *tap, int64_t gid);   /* TR_TAP_ID_NONE clears */
+/* uid/gid in 0..UINT32_MAX-1. The kernel has no way to clear an owner or
+ * group once set (it rejects -1), so TR_TAP_ID_NONE gives -EINVAL. */
+int tr_tap_set_owner(struct tr_tap *tap, int64_t uid);
+int tr_tap_set_group(struct tr_tap *tap, int64_t gid);
 int64_t tr_tap_owner(const struct tr_tap *tap);  /* last set, or TR_TAP_ID_NONE */
 int64_t tr_tap_group(const struct tr_tap *tap);
 
@@ -140,7 +144,8 @@ struct tr_tap_link_info {
 	/* valid when is_tun (IFLA_TUN_* attributes): */
 	uint32_t tun_flags;      /* TR_TAP_TUN/PI/VNET_HDR/MULTI_QUEUE/PERSIST */
 	int64_t owner, group;    /* TR_TAP_ID_NONE if unset */
-	unsigned queues;         /* attached queues */
+	unsigned queues;         /* attached queues (multi_queue only, else 0) */
+	unsigned detached;       /* detached queues (multi_queue only, else 0) */
 };
 
 int tr_tap_get_link(const struct tr_tap *tap, struct tr_tap_link_info *out);

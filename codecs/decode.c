@@ -1,1 +1,453 @@
-/* codecs/decode.c: placeholder, filled in by its owner. */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Whole-frame decoder (tr_decode) and classify-only fast path (tr_classify).
+ *
+ * tr_decode() chains the per-protocol parse functions; each one checks its
+ * own bounds, so the decoder only has to hand each the right slice:
+ * [layer start, min(caplen, end of the enclosing datagram)). Padding after
+ * the IP datagram is never passed on.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <tapring/checksum.h>
+#include <tapring/decode.h>
+#include <tapring/dns.h>
+
+__attribute__((format(printf, 2, 3), cold))
+static int dec_fail(struct tr_decoded *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->error, sizeof(d->error), fmt, ap);
+	va_end(ap);
+	d->layers |= TR_DEC_ERROR;
+	return -EINVAL;
+}
+
+/* Copy a codec's static reason (or a fallback) into d->error. */
+__attribute__((cold))
+static int dec_fail_why(struct tr_decoded *d, const char *why, const char *layer, int rc)
+{
+	if (why)
+		return dec_fail(d, "%s", why);
+	return dec_fail(d, "%s: malformed (error %d)", layer, rc);
+}
+
+static inline void set_payload(struct tr_decoded *d, size_t off, size_t n)
+{
+	d->payload_off = (uint32_t)off;
+	d->payload_len = (uint32_t)n;
+}
+
+/* DNS over UDP: header fields always (when 12 bytes are there), a full walk
+ * only when the whole message was captured. */
+static int dec_dns(struct tr_decoded *d, const uint8_t *frame, size_t off, size_t n, bool whole)
+{
+	const uint8_t *m = frame + off;
+	d->layers |= TR_DEC_DNS;
+	d->dns.off = (uint16_t)off;
+	d->dns.len = (uint16_t)n;
+	d->dns.parsed = false;
+	if (n >= 12) {
+		d->dns.id = tr_load_be16(m);
+		d->dns.flags = tr_load_be16(m + 2);
+		d->dns.qdcount = tr_load_be16(m + 4);
+		d->dns.ancount = tr_load_be16(m + 6);
+		d->dns.nscount = tr_load_be16(m + 8);
+		d->dns.arcount = tr_load_be16(m + 10);
+	}
+	if (!whole)
+		return 0;
+	/* Scratch for the walk: names are decompressed into text here. Large
+	 * (a few KiB) but on the stack, so tr_decode stays reentrant. */
+	struct tr_dns_question q;
+	struct tr_dns_rr rr;
+	const char *why = NULL;
+	int rc = tr_dns_validate(m, n, &q, &rr, &why);
+	if (rc < 0)
+		return dec_fail_why(d, why, "dns", rc);
+	d->dns.parsed = true;
+	return 0;
+}
+
+static int dec_udp(struct tr_decoded *d, const uint8_t *frame, size_t off, size_t avail,
+		   bool whole, const struct tr_l4_pseudo *ph)
+{
+	const uint8_t *b = frame + off;
+	if (avail < TR_UDP_HDR_LEN)
+		return dec_fail(d, "udp: header truncated (%zu < 8 bytes)", avail);
+	d->udp.off = (uint16_t)off;
+	d->udp.len = tr_load_be16(b + TR_UDP_OFF_LEN);
+	if (whole) {
+		struct tr_udp_view v = tr_udp_view_ro(b, avail);
+		const char *why = NULL;
+		int rc = tr_udp_parse(&v, ph, &d->udp.r, 0, &why);
+		if (rc < 0 && rc != -EBADMSG)
+			return dec_fail_why(d, why, "udp", rc);
+		d->udp.csum_ok = rc == 0;
+		d->udp.csum_checked = true;
+	} else {
+		/* Only part of the datagram (snaplen cut or first fragment):
+		 * the length field cannot be checked against the data, and the
+		 * checksum cannot be verified. */
+		if (d->udp.len < TR_UDP_HDR_LEN)
+			return dec_fail(d, "udp: length %u < 8", d->udp.len);
+		d->udp.r.src_port = tr_load_be16(b + TR_UDP_OFF_SPORT);
+		d->udp.r.dst_port = tr_load_be16(b + TR_UDP_OFF_DPORT);
+		d->udp.r.payload = b + TR_UDP_HDR_LEN;
+		size_t pl = d->udp.len - TR_UDP_HDR_LEN;
+		d->udp.r.payload_len = pl < avail - TR_UDP_HDR_LEN ? pl : avail - TR_UDP_HDR_LEN;
+		d->udp.r.cksum_present = tr_load_raw16(b + TR_UDP_OFF_CKSUM) != 0;
+		d->udp.csum_ok = false;
+		d->udp.csum_checked = false;
+	}
+	d->layers |= TR_DEC_UDP;
+	size_t poff = off + TR_UDP_HDR_LEN;
+	set_payload(d, poff, d->udp.r.payload_len);
+	uint16_t sp = d->udp.r.src_port, dp = d->udp.r.dst_port;
+	if (sp == 53 || dp == 53 || sp == 5353 || dp == 5353) {
+		/* whole: the UDP length field was checked against the data. */
+		return dec_dns(d, frame, poff, d->udp.r.payload_len, whole);
+	}
+	return 0;
+}
+
+static int dec_tcp(struct tr_decoded *d, const uint8_t *frame, size_t off, size_t avail,
+		   bool whole, const struct tr_l4_pseudo *ph)
+{
+	struct tr_tcp_view v = tr_tcp_view_ro(frame + off, avail);
+	const char *why = NULL;
+	int rc = tr_tcp_parse(&v, ph, &d->tcp.r, whole ? 0 : TR_L4_NO_CKSUM, &why);
+	if (rc < 0 && rc != -EBADMSG)
+		return dec_fail_why(d, why, "tcp", rc);
+	d->tcp.off = (uint16_t)off;
+	d->tcp.hdr_len = (uint8_t)tr_tcp_hdr_len(&v);
+	d->tcp.csum_ok = whole && rc == 0;
+	d->tcp.csum_checked = whole;
+	d->layers |= TR_DEC_TCP;
+	set_payload(d, off + d->tcp.hdr_len, avail - d->tcp.hdr_len);
+	return 0;
+}
+
+static int dec_icmp(struct tr_decoded *d, const uint8_t *frame, size_t off, size_t avail, bool whole)
+{
+	struct tr_icmpv4_view v = tr_icmpv4_view_ro(frame + off, avail);
+	const char *why = NULL;
+	int rc = tr_icmpv4_parse(&v, &d->icmp.r, whole ? 0 : TR_L4_NO_CKSUM, &why);
+	if (rc < 0 && rc != -EBADMSG)
+		return dec_fail_why(d, why, "icmp", rc);
+	d->icmp.off = (uint16_t)off;
+	d->icmp.csum_ok = whole && rc == 0;
+	d->icmp.csum_checked = whole;
+	d->layers |= TR_DEC_ICMP;
+	set_payload(d, off + TR_ICMP_HDR_LEN, avail - TR_ICMP_HDR_LEN);
+	return 0;
+}
+
+static int dec_icmp6(struct tr_decoded *d, const uint8_t *frame, size_t off, size_t avail,
+		     bool whole, const struct tr_l4_pseudo *ph)
+{
+	const uint8_t *b = frame + off;
+	if (avail < TR_ICMP6_HDR_LEN)
+		return dec_fail(d, "icmp6: header truncated (%zu < 8 bytes)", avail);
+	struct tr_icmpv6_view v = tr_icmpv6_view_ro(b, avail);
+	const char *why = NULL;
+	int rc = tr_icmpv6_parse(&v, ph, &d->icmp6.r, whole ? 0 : TR_L4_NO_CKSUM, &why);
+	if (rc < 0 && rc != -EBADMSG)
+		return dec_fail_why(d, why, "icmp6", rc);
+	d->icmp6.type = b[TR_ICMP6_OFF_TYPE];
+	d->icmp6.code = b[TR_ICMP6_OFF_CODE];
+	d->icmp6.rest = tr_load_be32(b + 4);
+	d->icmp6.off = (uint16_t)off;
+	d->icmp6.len = (uint32_t)avail;
+	d->icmp6.csum_ok = whole && rc == 0;
+	d->icmp6.csum_checked = whole;
+	d->layers |= TR_DEC_ICMP6;
+	set_payload(d, off + TR_ICMP6_HDR_LEN, avail - TR_ICMP6_HDR_LEN);
+	return 0;
+}
+
+/* Upper layer at off with avail captured bytes of the IP payload. */
+static int dec_l4(struct tr_decoded *d, const uint8_t *frame, uint8_t proto, size_t off,
+		  size_t avail, bool whole, const struct tr_l4_pseudo *ph)
+{
+	switch (proto) {
+	case TR_IPPROTO_UDP:
+		return dec_udp(d, frame, off, avail, whole, ph);
+	case TR_IPPROTO_TCP:
+		return dec_tcp(d, frame, off, avail, whole, ph);
+	case TR_IPPROTO_ICMP:
+		if (ph->family == 4)
+			return dec_icmp(d, frame, off, avail, whole);
+		break;
+	case TR_IPPROTO_ICMPV6:
+		if (ph->family == 6)
+			return dec_icmp6(d, frame, off, avail, whole, ph);
+		break;
+	default:
+		break;
+	}
+	set_payload(d, off, avail);
+	return 0;
+}
+
+static int dec_ipv4(struct tr_decoded *d, const uint8_t *frame, size_t off)
+{
+	size_t cap = d->caplen - off, wire = d->wirelen - off;
+	bool cut = cap < wire;
+	struct tr_ipv4_view v = tr_ipv4_view_of(frame + off, cap);
+	struct tr_ipv4_repr *r = &d->ipv4.r;
+	int rc = tr_ipv4_parse(&v, r, cut ? TR_IPV4_PARSE_TRUNC_OK : 0, d->error, sizeof(d->error));
+	if (rc < 0 && rc != -EBADMSG) {
+		d->layers |= TR_DEC_ERROR;
+		return -EINVAL;
+	}
+	if (rc == -EBADMSG)
+		d->error[0] = '\0';   /* reported through csum_ok, not an error */
+	if (r->total_len > wire)
+		return dec_fail(d, "ipv4: total length %u > %zu bytes on the wire", r->total_len, wire);
+	d->ipv4.off = (uint16_t)off;
+	d->ipv4.csum_ok = r->csum_ok;
+	d->layers |= TR_DEC_IPV4;
+
+	size_t l4 = off + r->hdr_len;
+	bool whole = r->total_len <= cap;
+	size_t avail = (whole ? r->total_len : cap) - r->hdr_len;
+	if (tr_ipv4_is_frag(r)) {
+		d->layers |= TR_DEC_FRAG;
+		if (r->frag_off != 0) {
+			set_payload(d, l4, avail);
+			return 0;
+		}
+		whole = false;   /* first fragment: the L4 checksum covers more */
+	}
+	struct tr_l4_pseudo ph = { 4, r->src, r->dst };
+	/* The pseudo-header points at the frame, not at the repr copies. */
+	ph.src = frame + off + TR_IPV4_OFF_SRC;
+	ph.dst = frame + off + TR_IPV4_OFF_DST;
+	return dec_l4(d, frame, r->proto, l4, avail, whole, &ph);
+}
+
+static int dec_ipv6(struct tr_decoded *d, const uint8_t *frame, size_t off)
+{
+	size_t cap = d->caplen - off, wire = d->wirelen - off;
+	bool cut = cap < wire;
+	struct tr_ipv6_view v = tr_ipv6_view_of(frame + off, cap);
+	struct tr_ipv6_repr *r = &d->ipv6.r;
+	int rc = tr_ipv6_parse(&v, r, cut ? TR_IPV6_PARSE_TRUNC_OK : 0, d->error, sizeof(d->error));
+	if (rc < 0) {
+		d->layers |= TR_DEC_ERROR;
+		return -EINVAL;
+	}
+	size_t end = (size_t)TR_IPV6_HDR_LEN + r->payload_len;
+	if (end > wire)
+		return dec_fail(d, "ipv6: payload length %u > %zu bytes on the wire",
+				r->payload_len, wire - TR_IPV6_HDR_LEN);
+	d->ipv6.off = (uint16_t)off;
+	d->layers |= TR_DEC_IPV6;
+
+	bool whole = end <= cap;
+	size_t l4 = off + r->hdr_len;
+	size_t avail = (whole ? end : cap) - r->hdr_len;
+	if (r->has_frag) {
+		d->layers |= TR_DEC_FRAG;
+		if (r->frag_off != 0) {
+			set_payload(d, l4, avail);
+			return 0;
+		}
+		whole = whole && !r->frag_mf;
+	}
+	if (r->upper == TR_IPPROTO_NONE) {
+		set_payload(d, l4, avail);
+		return 0;
+	}
+	struct tr_l4_pseudo ph = { 6, frame + off + TR_IPV6_OFF_SRC, frame + off + TR_IPV6_OFF_DST };
+	return dec_l4(d, frame, r->upper, l4, avail, whole, &ph);
+}
+
+int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_decoded *d)
+{
+	d->layers = 0;
+	d->error[0] = '\0';
+	if (wirelen < caplen)
+		wirelen = caplen;
+	/* Offsets are 16-bit in the repr structs: longer frames are cut to
+	 * the first 64 KiB (no Ethernet frame is that long). */
+	if (caplen > 65535)
+		caplen = 65535;
+	if (wirelen > 65535)
+		wirelen = 65535;
+	d->caplen = (uint32_t)caplen;
+	d->wirelen = (uint32_t)wirelen;
+	if (caplen < wirelen)
+		d->layers |= TR_DEC_TRUNC;
+	set_payload(d, 0, caplen);
+
+	struct tr_eth_view ev = tr_eth_view_of(frame, caplen);
+	if (tr_eth_parse(&ev, &d->eth.r, d->error, sizeof(d->error)) < 0) {
+		d->layers |= TR_DEC_ERROR;
+		return -EINVAL;
+	}
+	d->eth.off = 0;
+	d->layers |= TR_DEC_ETH;
+	if (d->eth.r.n_vlan) {
+		d->layers |= TR_DEC_VLAN;
+		for (unsigned i = 0; i < d->eth.r.n_vlan; i++)
+			d->eth.vlan_off[i] = (uint16_t)(TR_ETH_OFF_TYPE + i * TR_VLAN_TAG_LEN);
+	}
+	size_t off = d->eth.r.hdr_len;
+	set_payload(d, off, caplen - off);
+
+	switch (d->eth.r.ethertype) {
+	case TR_ETHERTYPE_IPV4:
+		return dec_ipv4(d, frame, off);
+	case TR_ETHERTYPE_IPV6:
+		return dec_ipv6(d, frame, off);
+	case TR_ETHERTYPE_ARP: {
+		struct tr_arp_view av = tr_arp_view_of(frame + off, caplen - off);
+		if (tr_arp_parse(&av, &d->arp.r, d->error, sizeof(d->error)) < 0) {
+			d->layers |= TR_DEC_ERROR;
+			return -EINVAL;
+		}
+		d->arp.off = (uint16_t)off;
+		d->layers |= TR_DEC_ARP;
+		set_payload(d, off + TR_ARP_LEN, caplen - off - TR_ARP_LEN);
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* ---- classify ------------------------------------------------------------ */
+
+uint32_t tr_classify(const uint8_t *f, size_t len, struct tr_classify *c)
+{
+	c->ptype = 0;
+	c->ethertype = 0;
+	c->l4_proto = 0;
+	c->n_vlan = 0;
+	c->l2_len = 0;
+	c->l3_len = 0;
+	c->l4_off = 0;
+	c->l4_len = 0;
+	if (TR_UNLIKELY(len < TR_ETH_HDR_LEN))
+		return 0;
+	if (len > 65535)
+		len = 65535;
+
+	uint32_t pt = TR_PT_L2_ETHER;
+	uint16_t type = tr_load_be16(f + TR_ETH_OFF_TYPE);
+	size_t off = TR_ETH_HDR_LEN;
+	unsigned n = 0;
+	while (TR_UNLIKELY(tr_eth_is_vlan_tpid(type))) {
+		if (n == TR_ETH_MAX_VLAN || !tr_in_bounds(len, off, TR_VLAN_TAG_LEN)) {
+			pt |= TR_PT_TRUNC;
+			goto out_l2;
+		}
+		type = tr_load_be16(f + off + TR_VLAN_OFF_TYPE);
+		off += TR_VLAN_TAG_LEN;
+		n++;
+	}
+out_l2:
+	if (n)
+		pt |= n == 1 ? TR_PT_L2_VLAN : TR_PT_L2_QINQ;
+	c->n_vlan = (uint8_t)n;
+	c->ethertype = type;
+	c->l2_len = (uint16_t)off;
+	if (pt & TR_PT_TRUNC)
+		return c->ptype = pt;
+
+	size_t l3len;
+	uint8_t proto;
+	if (TR_LIKELY(type == TR_ETHERTYPE_IPV4)) {
+		if (TR_UNLIKELY(!tr_in_bounds(len, off, TR_IPV4_MIN_HDR_LEN)))
+			return c->ptype = pt | TR_PT_TRUNC;
+		const uint8_t *ip = f + off;
+		l3len = tr__ipv4_ihl_bytes(ip);
+		if (TR_UNLIKELY(l3len < TR_IPV4_MIN_HDR_LEN || !tr_in_bounds(len, off, l3len)))
+			return c->ptype = pt | TR_PT_TRUNC;
+		pt |= l3len == TR_IPV4_MIN_HDR_LEN ? TR_PT_L3_IPV4 : TR_PT_L3_IPV4_EXT;
+		proto = ip[TR_IPV4_OFF_PROTO];
+		/* MF or a nonzero offset: the L4 header is absent or partial. */
+		if (TR_UNLIKELY(tr_load_be16(ip + TR_IPV4_OFF_FRAG) & (TR_IPV4_FLAG_MF | TR_IPV4_FRAG_MASK))) {
+			c->l3_len = (uint16_t)l3len;
+			c->l4_off = (uint16_t)(off + l3len);
+			c->l4_proto = proto;
+			return c->ptype = pt | TR_PT_L4_FRAG;
+		}
+	} else if (type == TR_ETHERTYPE_IPV6) {
+		if (TR_UNLIKELY(!tr_in_bounds(len, off, TR_IPV6_HDR_LEN)))
+			return c->ptype = pt | TR_PT_TRUNC;
+		proto = f[off + TR_IPV6_OFF_NEXT];
+		l3len = TR_IPV6_HDR_LEN;
+		pt |= TR_PT_L3_IPV6;
+		for (unsigned i = 0; i < TR_IPV6_MAX_EXT; i++) {
+			size_t e = off + l3len;
+			size_t elen;
+			if (TR_LIKELY(proto != TR_IPPROTO_HOPOPTS && proto != TR_IPPROTO_ROUTING &&
+				      proto != TR_IPPROTO_DSTOPTS && proto != TR_IPPROTO_FRAGMENT &&
+				      proto != TR_IPPROTO_AH))
+				break;
+			if (!tr_in_bounds(len, e, 8))
+				return c->ptype = (pt & ~TR_PT_L3_IPV6) | TR_PT_L3_IPV6_EXT | TR_PT_TRUNC;
+			pt = (pt & ~TR_PT_L3_IPV6) | TR_PT_L3_IPV6_EXT;
+			if (proto == TR_IPPROTO_FRAGMENT) {
+				proto = f[e];
+				l3len += 8;
+				/* offset or M nonzero: a fragment (RFC 8200 §4.5) */
+				if (tr_load_be16(f + e + 2) & (TR_IPV6_FRAG_OFF_MASK | TR_IPV6_FRAG_M)) {
+					c->l3_len = (uint16_t)l3len;
+					c->l4_off = (uint16_t)(off + l3len);
+					c->l4_proto = proto;
+					return c->ptype = pt | TR_PT_L4_FRAG;
+				}
+				continue;
+			}
+			elen = proto == TR_IPPROTO_AH ? ((size_t)f[e + 1] + 2u) * 4u
+						      : ((size_t)f[e + 1] + 1u) * 8u;
+			proto = f[e];
+			l3len += elen;
+		}
+		if (TR_UNLIKELY(!tr_in_bounds(len, off, l3len)))
+			return c->ptype = pt | TR_PT_TRUNC;
+		if (TR_UNLIKELY(proto == TR_IPPROTO_HOPOPTS || proto == TR_IPPROTO_ROUTING ||
+				proto == TR_IPPROTO_DSTOPTS || proto == TR_IPPROTO_FRAGMENT ||
+				proto == TR_IPPROTO_AH))
+			return c->ptype = pt | TR_PT_TRUNC;   /* chain longer than the bound */
+	} else {
+		if (type == TR_ETHERTYPE_ARP)
+			pt |= TR_PT_L2_ARP;
+		return c->ptype = pt;
+	}
+
+	size_t l4 = off + l3len;
+	c->l3_len = (uint16_t)l3len;
+	c->l4_off = (uint16_t)l4;
+	c->l4_proto = proto;
+	switch (proto) {
+	case TR_IPPROTO_TCP: {
+		if (TR_UNLIKELY(!tr_in_bounds(len, l4, TR_TCP_HDR_LEN)))
+			return c->ptype = pt | TR_PT_L4_TCP | TR_PT_TRUNC;
+		size_t th = (size_t)(f[l4 + TR_TCP_OFF_DOFF] >> 4) * 4u;
+		if (TR_UNLIKELY(th < TR_TCP_HDR_LEN || !tr_in_bounds(len, l4, th)))
+			return c->ptype = pt | TR_PT_L4_TCP | TR_PT_TRUNC;
+		c->l4_len = (uint16_t)th;
+		return c->ptype = pt | TR_PT_L4_TCP;
+	}
+	case TR_IPPROTO_UDP:
+		if (TR_UNLIKELY(!tr_in_bounds(len, l4, TR_UDP_HDR_LEN)))
+			return c->ptype = pt | TR_PT_L4_UDP | TR_PT_TRUNC;
+		c->l4_len = TR_UDP_HDR_LEN;
+		return c->ptype = pt | TR_PT_L4_UDP;
+	case TR_IPPROTO_ICMP:
+	case TR_IPPROTO_ICMPV6:
+		if (TR_UNLIKELY(!tr_in_bounds(len, l4, 8)))
+			return c->ptype = pt | TR_PT_L4_ICMP | TR_PT_TRUNC;
+		c->l4_len = 8;
+		return c->ptype = pt | TR_PT_L4_ICMP;
+	default:
+		return c->ptype = pt | TR_PT_L4_OTHER;
+	}
+}

@@ -1,1 +1,169 @@
-/* codecs/ipv4.c: placeholder, filled in by its owner. */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* IPv4 (RFC 791): parse (options, fragments, checksum) and emit. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <tapring/checksum.h>
+#include <tapring/ipv4.h>
+
+__attribute__((format(printf, 3, 4), cold))
+static void ip4_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+void tr_ipv4_fill_csum(struct tr_ipv4_view *v)
+{
+	unsigned hl = tr_ipv4_hdr_len(v);
+	memset(v->buf + TR_IPV4_OFF_CSUM, 0, 2);
+	tr_cksum_store(v->buf + TR_IPV4_OFF_CSUM, tr_cksum(v->buf, hl));
+}
+
+bool tr_ipv4_csum_ok(const struct tr_ipv4_view *v)
+{
+	return tr_cksum(v->buf, tr_ipv4_hdr_len(v)) == 0;
+}
+
+/* Walk options [20, hl): EOL ends the list, NOP is one byte, every other
+ * option is type, length (>= 2, covering type and length), data. */
+static int ip4_walk_opts(const uint8_t *b, unsigned hl, char *err, size_t errlen)
+{
+	unsigned off = TR_IPV4_OFF_OPTS;
+	while (off < hl) {
+		uint8_t t = b[off];
+		if (t == TR_IPV4_OPT_EOL)
+			return 0;
+		if (t == TR_IPV4_OPT_NOP) {
+			off++;
+			continue;
+		}
+		if (TR_UNLIKELY(hl - off < 2)) {
+			ip4_err(err, errlen, "ipv4: option %u at %u truncated", t, off);
+			return -EINVAL;
+		}
+		unsigned olen = b[off + 1];
+		if (TR_UNLIKELY(olen < 2 || olen > hl - off)) {
+			ip4_err(err, errlen, "ipv4: option %u length %u invalid (%u bytes left)",
+				t, olen, hl - off);
+			return -EINVAL;
+		}
+		off += olen;
+	}
+	return 0;
+}
+
+int tr_ipv4_parse(const struct tr_ipv4_view *v, struct tr_ipv4_repr *r, unsigned flags,
+		  char *err, size_t errlen)
+{
+	const uint8_t *b = v->buf;
+	size_t len = v->len;
+
+	if (TR_UNLIKELY(len < TR_IPV4_MIN_HDR_LEN)) {
+		ip4_err(err, errlen, "ipv4: length %zu < 20", len);
+		return -EMSGSIZE;
+	}
+	unsigned ver = b[0] >> 4;
+	if (TR_UNLIKELY(ver != 4)) {
+		ip4_err(err, errlen, "ipv4: version %u != 4", ver);
+		return -EINVAL;
+	}
+	unsigned hl = tr__ipv4_ihl_bytes(b);
+	if (TR_UNLIKELY(hl < TR_IPV4_MIN_HDR_LEN)) {
+		ip4_err(err, errlen, "ipv4: header length %u < 20", hl);
+		return -EINVAL;
+	}
+	if (TR_UNLIKELY(hl > len)) {
+		ip4_err(err, errlen, "ipv4: header length %u > %zu bytes available", hl, len);
+		return -EMSGSIZE;
+	}
+	unsigned tl = tr_load_be16(b + TR_IPV4_OFF_TOTLEN);
+	if (TR_UNLIKELY(tl < hl)) {
+		ip4_err(err, errlen, "ipv4: total length %u < header length %u", tl, hl);
+		return -EINVAL;
+	}
+	if (TR_UNLIKELY(tl > len) && !(flags & TR_IPV4_PARSE_TRUNC_OK)) {
+		ip4_err(err, errlen, "ipv4: total length %u > %zu bytes available", tl, len);
+		return -EMSGSIZE;
+	}
+	uint16_t frag = tr_load_be16(b + TR_IPV4_OFF_FRAG);
+	uint32_t foff = (uint32_t)(frag & TR_IPV4_FRAG_MASK) * 8u;
+	if (TR_UNLIKELY(foff + (tl - hl) > 65535u)) {
+		ip4_err(err, errlen, "ipv4: fragment end %u > 65535", foff + (tl - hl));
+		return -EINVAL;
+	}
+	if (hl > TR_IPV4_MIN_HDR_LEN) {
+		int rc = ip4_walk_opts(b, hl, err, errlen);
+		if (TR_UNLIKELY(rc))
+			return rc;
+		r->opt_len = (uint8_t)(hl - TR_IPV4_MIN_HDR_LEN);
+		memcpy(r->opts, b + TR_IPV4_OFF_OPTS, r->opt_len);
+	} else {
+		r->opt_len = 0;
+	}
+	memcpy(r->src, b + TR_IPV4_OFF_SRC, 4);
+	memcpy(r->dst, b + TR_IPV4_OFF_DST, 4);
+	r->proto = b[TR_IPV4_OFF_PROTO];
+	r->ttl = b[TR_IPV4_OFF_TTL];
+	r->tos = b[TR_IPV4_OFF_TOS];
+	r->df = (frag & TR_IPV4_FLAG_DF) != 0;
+	r->mf = (frag & TR_IPV4_FLAG_MF) != 0;
+	r->hdr_len = (uint8_t)hl;
+	r->id = tr_load_be16(b + TR_IPV4_OFF_ID);
+	r->frag_off = (uint16_t)foff;
+	r->total_len = (uint16_t)tl;
+	r->payload_len = (uint16_t)(tl - hl);
+	if (flags & TR_IPV4_PARSE_NO_CSUM) {
+		r->csum_ok = true;
+		return 0;
+	}
+	r->csum_ok = tr_cksum(b, hl) == 0;
+	if (TR_UNLIKELY(!r->csum_ok)) {
+		ip4_err(err, errlen, "ipv4: bad header checksum 0x%04x",
+			tr_load_be16(b + TR_IPV4_OFF_CSUM));
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+size_t tr_ipv4_emit_len(const struct tr_ipv4_repr *r)
+{
+	return TR_IPV4_MIN_HDR_LEN + (((size_t)r->opt_len + 3u) & ~(size_t)3u);
+}
+
+int tr_ipv4_emit(const struct tr_ipv4_repr *r, uint8_t *buf, size_t len)
+{
+	if (r->opt_len > TR_IPV4_MAX_OPT_LEN || (r->frag_off & 7u) ||
+	    r->frag_off / 8u > TR_IPV4_FRAG_MASK)
+		return -EINVAL;
+	size_t hl = tr_ipv4_emit_len(r);
+	size_t tl = hl + r->payload_len;
+	if (tl > 65535u)
+		return -EINVAL;
+	if (len < hl)
+		return -ENOSPC;
+	uint16_t frag = (uint16_t)((r->df ? TR_IPV4_FLAG_DF : 0) | (r->mf ? TR_IPV4_FLAG_MF : 0) |
+				   (r->frag_off / 8u));
+	buf[TR_IPV4_OFF_VER_IHL] = (uint8_t)(0x40u | (hl / 4u));
+	buf[TR_IPV4_OFF_TOS] = r->tos;
+	tr_store_be16(buf + TR_IPV4_OFF_TOTLEN, (uint16_t)tl);
+	tr_store_be16(buf + TR_IPV4_OFF_ID, r->id);
+	tr_store_be16(buf + TR_IPV4_OFF_FRAG, frag);
+	buf[TR_IPV4_OFF_TTL] = r->ttl;
+	buf[TR_IPV4_OFF_PROTO] = r->proto;
+	memset(buf + TR_IPV4_OFF_CSUM, 0, 2);
+	memcpy(buf + TR_IPV4_OFF_SRC, r->src, 4);
+	memcpy(buf + TR_IPV4_OFF_DST, r->dst, 4);
+	if (r->opt_len) {
+		memcpy(buf + TR_IPV4_OFF_OPTS, r->opts, r->opt_len);
+		/* Pad to a 4-byte boundary with EOL (0). */
+		memset(buf + TR_IPV4_OFF_OPTS + r->opt_len, TR_IPV4_OPT_EOL,
+		       hl - TR_IPV4_MIN_HDR_LEN - r->opt_len);
+	}
+	tr_cksum_store(buf + TR_IPV4_OFF_CSUM, tr_cksum(buf, hl));
+	return 0;
+}

@@ -34,6 +34,7 @@
 #include <tapring/arp.h>
 #include <tapring/ethernet.h>
 #include <tapring/icmpv4.h>
+#include <tapring/icmpv6.h>
 #include <tapring/ipv4.h>
 #include <tapring/ipv6.h>
 #include <tapring/tcp.h>
@@ -99,7 +100,8 @@ struct tr_decoded {
 	} icmp;
 
 	struct {
-		uint8_t type;
+		struct tr_icmpv6_repr r;  /* full repr incl. ND options */
+		uint8_t type;             /* = r.type */
 		uint8_t code;
 		uint32_t rest;            /* bytes 4..7 (echo: id << 16 | seq) */
 		uint16_t off;

@@ -1,1 +1,528 @@
-/* engine/engine.c: placeholder, filled in by its owner. */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * engine/engine.c: the embedding API. Creates the pool, the per-queue rings
+ * and caches, starts/stops the worker threads (worker.c), the application
+ * hand-off and the lock-free statistics.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "worker_pvt.h"
+
+static const char *const builtin_reasons[TR_ENGINE_DROP_BUILTIN_COUNT] = {
+	[TR_ENGINE_DROP_APP_RING_FULL] = "app_ring_full",
+	[TR_ENGINE_DROP_POOL_EMPTY] = "pool_empty",
+	[TR_ENGINE_DROP_TX_ERROR] = "tx_error",
+	[TR_ENGINE_DROP_SHORT_WRITE] = "short_write",
+	[TR_ENGINE_DROP_SHUTDOWN] = "shutdown",
+	[TR_ENGINE_DROP_BAD_ACTION] = "bad_action",
+	[TR_ENGINE_DROP_RX_ERROR] = "rx_error",
+};
+
+static bool is_pow2(unsigned v)
+{
+	return v && !(v & (v - 1));
+}
+
+static unsigned pow2_floor(unsigned v)
+{
+	unsigned p = 1;
+	while (p <= v / 2)
+		p <<= 1;
+	return p;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static void worker_free(struct tr_worker *w)
+{
+	if (!w)
+		return;
+	free(w->rxb);
+	free(w->dl);
+	free(w->tmp);
+	free(w->acts);
+	free(w->retry);
+	free(w);
+}
+
+/* Return every frame left on the application rings (control thread, after
+ * the workers and the application stopped using them). */
+static void drain_app_rings(struct tr_engine *e)
+{
+	void *tmp[64];
+	unsigned n;
+	for (unsigned q = 0; q < e->cfg.nqueues; q++) {
+		struct tr_worker *w = e->w[q];
+		if (!w)
+			continue;
+		/* Dequeue as the single consumer of to_app (the app is done) and
+		 * of from_app (the worker has been joined). */
+		if (w->to_app)
+			while ((n = tr_ring_dequeue_burst_spsc(w->to_app, tmp, 64)) > 0)
+				tr_slab_free_burst_remote(e->slab, (struct tr_buf **)tmp, n);
+		if (w->from_app)
+			while ((n = tr_ring_dequeue_burst_spsc(w->from_app, tmp, 64)) > 0)
+				tr_slab_free_burst_remote(e->slab, (struct tr_buf **)tmp, n);
+	}
+}
+
+static void engine_free(struct tr_engine *e)
+{
+	if (e->w) {
+		drain_app_rings(e);
+		for (unsigned q = 0; q < e->cfg.nqueues; q++) {
+			struct tr_worker *w = e->w[q];
+			if (!w)
+				continue;
+			if (w->cache)
+				tr_slab_cache_destroy(w->cache);
+			tr_ring_destroy(w->to_app);
+			tr_ring_destroy(w->from_app);
+			worker_free(w);
+		}
+	}
+	if (e->app_cache)
+		for (unsigned q = 0; q < e->cfg.nqueues; q++)
+			if (e->app_cache[q])
+				tr_slab_cache_destroy(e->app_cache[q]);
+	if (e->slab)
+		tr_slab_destroy(e->slab);
+	free(e->app_cache);
+	free(e->w);
+	free(e->fds);
+	free(e);
+}
+
+static int fill_defaults(struct tr_engine_config *c)
+{
+	if (!c->fds || c->nqueues == 0 || c->nqueues > TR_ENGINE_MAX_QUEUES)
+		return -EINVAL;
+	if (!c->nbufs)
+		c->nbufs = 8192;
+	if (!c->buf_size)
+		c->buf_size = 2048;
+	if (!c->headroom)
+		c->headroom = 128;
+	if (!c->batch)
+		c->batch = 64;
+	if (!c->app_ring_size)
+		c->app_ring_size = 1024;
+	if (!c->idle_us)
+		c->idle_us = 1000;
+	/* io_uring buffer ids are 16 bits: the pool may not exceed 65536. */
+	if (!is_pow2(c->nbufs) || c->nbufs > 65536 || !is_pow2(c->app_ring_size) ||
+	    c->batch > 1024 || c->headroom >= c->buf_size || c->buf_size - c->headroom < 64 ||
+	    (c->rx_bufs && !is_pow2(c->rx_bufs)))
+		return -EINVAL;
+	for (unsigned q = 0; q < c->nqueues; q++)
+		if (c->fds[q] < 0)
+			return -EBADF;
+	if (c->force_fallback)
+		c->rx_mode = TR_ENGINE_RX_READ;
+	return 0;
+}
+
+struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
+{
+	struct tr_engine *e;
+	int r;
+	if (!cfg) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	e->cfg = *cfg;
+	r = fill_defaults(&e->cfg);
+	if (r < 0)
+		goto fail;
+	const unsigned nq = e->cfg.nqueues;
+	e->fds = malloc(nq * sizeof(int));
+	if (!e->fds) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	memcpy(e->fds, cfg->fds, nq * sizeof(int));
+	e->cfg.fds = e->fds;
+
+	/* RX path. */
+	bool ms = tr_uring_probe_multishot();
+	switch (e->cfg.rx_mode) {
+	case TR_ENGINE_RX_MULTISHOT:
+		if (!ms) {
+			r = -ENOTSUP;
+			goto fail;
+		}
+		e->rx_mode = TR_ENGINE_RX_MULTISHOT;
+		break;
+	case TR_ENGINE_RX_READ:
+		e->rx_mode = TR_ENGINE_RX_READ;
+		break;
+	default:
+		e->rx_mode = ms ? TR_ENGINE_RX_MULTISHOT : TR_ENGINE_RX_READ;
+		break;
+	}
+	/* Buffers posted for rx per queue: at most half the pool split over
+	 * the queues (the rest serves frames in flight, the app rings and
+	 * stage allocations). Multishot wants a deep ring (every time it runs
+	 * dry the read ends with -ENOBUFS and must be re-armed); plain reads
+	 * want fewer (each outstanding read is a separate request). */
+	unsigned share = pow2_floor(e->cfg.nbufs / (2 * nq));
+	if (e->cfg.rx_bufs)
+		e->rx_depth = e->cfg.rx_bufs;
+	else if (e->rx_mode == TR_ENGINE_RX_MULTISHOT)
+		e->rx_depth = 4096;
+	else
+		e->rx_depth = pow2_floor(2 * e->cfg.batch);
+	if (e->rx_depth > share)
+		e->rx_depth = share;
+	if (e->rx_depth > 32768 || e->rx_depth < 1) {
+		r = -EINVAL;
+		goto fail;
+	}
+
+	struct tr_slab_config sc = {
+		.nbufs = e->cfg.nbufs,
+		.buf_size = e->cfg.buf_size,
+		.headroom = e->cfg.headroom,
+		.hugepages = e->cfg.hugepages,
+		.max_caches = 2 * nq,
+	};
+	e->slab = tr_slab_create(&sc, &r);
+	if (!e->slab)
+		goto fail;
+
+	for (unsigned i = 0; i < TR_ENGINE_DROP_BUILTIN_COUNT; i++)
+		tr_engine_counter(e, builtin_reasons[i]);
+
+	e->w = calloc(nq, sizeof(*e->w));
+	e->app_cache = calloc(nq, sizeof(*e->app_cache));
+	if (!e->w || !e->app_cache) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	const unsigned b = e->cfg.batch;
+	for (unsigned q = 0; q < nq; q++) {
+		struct tr_worker *w = aligned_alloc(64, (sizeof(*w) + 63) & ~(size_t)63);
+		if (!w) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		memset(w, 0, sizeof(*w));
+		e->w[q] = w;
+		w->e = e;
+		w->q = q;
+		w->fd = e->fds[q];
+		w->slab = e->slab;
+		w->batch = b;
+		w->cpu = e->cfg.cpu_base < 0 ? -1 : (int)(((unsigned)e->cfg.cpu_base + q) % (unsigned)ncpu);
+		w->retry_cap = 4 * b;
+		w->rxb = calloc(b, sizeof(*w->rxb));
+		w->dl = calloc(b, sizeof(*w->dl));
+		w->tmp = calloc(b, sizeof(*w->tmp));
+		w->acts = calloc(b, sizeof(*w->acts));
+		w->retry = calloc(w->retry_cap, sizeof(*w->retry));
+		if (!w->rxb || !w->dl || !w->tmp || !w->acts || !w->retry) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		w->to_app = tr_ring_create(e->cfg.app_ring_size, &r);
+		if (!w->to_app)
+			goto fail;
+		w->from_app = tr_ring_create(e->cfg.app_ring_size, &r);
+		if (!w->from_app)
+			goto fail;
+		w->cache = tr_slab_cache_create(e->slab, 2 * b, &r);
+		if (!w->cache)
+			goto fail;
+		e->app_cache[q] = tr_slab_cache_create(e->slab, b, &r);
+		if (!e->app_cache[q])
+			goto fail;
+	}
+	*err = 0;
+	return e;
+fail:
+	engine_free(e);
+	*err = r;
+	return NULL;
+}
+
+int tr_engine_add_stage(struct tr_engine *e, const struct tr_stage *st)
+{
+	if (!e || !st || !st->process)
+		return -EINVAL;
+	if (e->started)
+		return -EBUSY;
+	if (e->nstages == TR_ENGINE_MAX_STAGES)
+		return -ENOSPC;
+	e->stages[e->nstages++] = *st;
+	return 0;
+}
+
+int tr_engine_counter(struct tr_engine *e, const char *name)
+{
+	if (!e || !name || !name[0] || strlen(name) >= sizeof(e->reason_names[0]))
+		return -EINVAL;
+	for (unsigned i = 0; i < e->nreasons; i++)
+		if (strcmp(e->reason_names[i], name) == 0)
+			return (int)i;
+	if (e->started)
+		return -EBUSY;
+	if (e->nreasons == TR_ENGINE_MAX_REASONS)
+		return -ENOSPC;
+	strcpy(e->reason_names[e->nreasons], name);
+	return (int)e->nreasons++;
+}
+
+static void stop_and_join(struct tr_engine *e)
+{
+	for (unsigned q = 0; q < e->cfg.nqueues; q++)
+		/* Release pairs with the acquire at the top of worker_loop. */
+		atomic_store_explicit(&e->w[q]->stop, true, memory_order_release);
+	for (unsigned q = 0; q < e->cfg.nqueues; q++) {
+		if (e->w[q]->thread_ok) {
+			pthread_join(e->w[q]->thread, NULL);
+			e->w[q]->thread_ok = false;
+		}
+	}
+}
+
+int tr_engine_start(struct tr_engine *e)
+{
+	if (!e)
+		return -EINVAL;
+	if (e->started)
+		return -EBUSY;
+	e->started = true;
+	int r = 0;
+	for (unsigned q = 0; q < e->cfg.nqueues; q++) {
+		struct tr_worker *w = e->w[q];
+		int pr = pthread_create(&w->thread, NULL, tr__worker_main, w);
+		if (pr != 0) {
+			r = -pr;
+			break;
+		}
+		w->thread_ok = true;
+	}
+	/* Wait (bounded, 10 s) until every worker is running or failed. */
+	for (unsigned q = 0; r == 0 && q < e->cfg.nqueues; q++) {
+		for (unsigned t = 0; t < 10000; t++) {
+			/* Acquire pairs with the worker's release of its state. */
+			int st = atomic_load_explicit(&e->w[q]->state, memory_order_acquire);
+			if (st == TR__W_FAILED) {
+				/* Relaxed: ordered by the acquire of the state above. */
+				r = atomic_load_explicit(&e->w[q]->error, memory_order_relaxed);
+				break;
+			}
+			if (st != TR__W_INIT)
+				break;
+			sleep_ms(1);
+		}
+		if (r == 0 && atomic_load_explicit(&e->w[q]->state, memory_order_acquire) == TR__W_INIT)
+			r = -ETIMEDOUT;
+	}
+	if (r < 0) {
+		stop_and_join(e);
+		e->stopped = true;
+	}
+	return r;
+}
+
+int tr_engine_stop(struct tr_engine *e)
+{
+	if (!e)
+		return -EINVAL;
+	if (e->started && !e->stopped) {
+		stop_and_join(e);
+		e->stopped = true;
+	}
+	return tr_engine_error(e, NULL);
+}
+
+void tr_engine_destroy(struct tr_engine *e)
+{
+	if (!e)
+		return;
+	tr_engine_stop(e);
+	engine_free(e);
+}
+
+int tr_engine_wait(struct tr_engine *e, int timeout_ms)
+{
+	if (!e)
+		return -EINVAL;
+	for (long t = 0; timeout_ms < 0 || t <= timeout_ms; t++) {
+		unsigned done = 0;
+		for (unsigned q = 0; q < e->cfg.nqueues; q++) {
+			/* Acquire pairs with the worker's final release of state. */
+			int st = atomic_load_explicit(&e->w[q]->state, memory_order_acquire);
+			if (st == TR__W_EXITED || st == TR__W_FAILED || !e->started)
+				done++;
+		}
+		if (done == e->cfg.nqueues)
+			return 0;
+		if (timeout_ms >= 0 && t == timeout_ms)
+			break;
+		sleep_ms(1);
+	}
+	return -ETIMEDOUT;
+}
+
+int tr_engine_error(const struct tr_engine *e, unsigned *queue)
+{
+	struct tr_engine *me = (struct tr_engine *)e;
+	/* Acquire pairs with the acq_rel CAS in tr__engine_report_error. */
+	int err = atomic_load_explicit(&me->first_error, memory_order_acquire);
+	if (queue)
+		/* Relaxed: written before the worker's release of its exit
+		 * state; exact once the engine is stopped (after join). */
+		*queue = atomic_load_explicit(&me->first_error_q, memory_order_relaxed);
+	return err;
+}
+
+bool tr_engine_running(const struct tr_engine *e, unsigned q)
+{
+	if (!e || q >= e->cfg.nqueues)
+		return false;
+	/* Acquire pairs with the worker's release stores of its state. */
+	return atomic_load_explicit(&((struct tr_worker *)e->w[q])->state, memory_order_acquire) ==
+	       TR__W_RUNNING;
+}
+
+unsigned tr_engine_nqueues(const struct tr_engine *e)
+{
+	return e->cfg.nqueues;
+}
+
+struct tr_slab *tr_engine_slab(struct tr_engine *e)
+{
+	return e->slab;
+}
+
+enum tr_engine_rx_mode tr_engine_rx_mode(const struct tr_engine *e, unsigned q)
+{
+	(void)q;   /* one mode for all queues today */
+	return e->rx_mode;
+}
+
+/* ---- application hand-off ---------------------------------------------- */
+
+unsigned tr_engine_rx_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n)
+{
+	if (q >= e->cfg.nqueues)
+		return 0;
+	/* The ring's acquire of the producer tail pairs with the worker's
+	 * release in deliver(): the frame bytes are visible. */
+	return tr_ring_dequeue_burst_spsc(e->w[q]->to_app, (void **)bufs, n);
+}
+
+unsigned tr_engine_tx_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n)
+{
+	if (q >= e->cfg.nqueues)
+		return 0;
+	struct tr_worker *w = e->w[q];
+	/* Acquire pairs with the worker's release of its state: after it
+	 * exited nobody would send these, so the caller keeps them. */
+	int st = atomic_load_explicit(&w->state, memory_order_acquire);
+	if (st == TR__W_EXITED || st == TR__W_FAILED)
+		return 0;
+	/* Release inside the ring pairs with the worker's acquire in app_tx(). */
+	return tr_ring_enqueue_burst_spsc(w->from_app, (void *const *)bufs, n);
+}
+
+unsigned tr_engine_buf_alloc_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n)
+{
+	if (q >= e->cfg.nqueues)
+		return 0;
+	unsigned k = tr_slab_alloc_burst(e->app_cache[q], bufs, n);
+	for (unsigned i = 0; i < k; i++) {
+		bufs[i]->queue = (uint16_t)q;
+		bufs[i]->flags = 0;
+		bufs[i]->verdict = 0;
+	}
+	return k;
+}
+
+struct tr_buf *tr_engine_buf_alloc(struct tr_engine *e, unsigned q)
+{
+	struct tr_buf *b = NULL;
+	return tr_engine_buf_alloc_burst(e, q, &b, 1) ? b : NULL;
+}
+
+void tr_engine_buf_free(struct tr_engine *e, struct tr_buf *b)
+{
+	tr_slab_free_remote(e->slab, b);
+}
+
+/* ---- statistics --------------------------------------------------------- */
+
+static void add_worker(const struct tr_worker *w, struct tr_engine_stats *st)
+{
+	const struct tr__wcnt *c = &w->cnt;
+	st->rx += tr__cnt_get(&c->rx);
+	st->rx_bytes += tr__cnt_get(&c->rx_bytes);
+	st->tx += tr__cnt_get(&c->tx);
+	st->tx_bytes += tr__cnt_get(&c->tx_bytes);
+	st->tx_forwarded += tr__cnt_get(&c->tx_forwarded);
+	st->tx_originated += tr__cnt_get(&c->tx_originated);
+	st->tx_app += tr__cnt_get(&c->tx_app);
+	st->delivered += tr__cnt_get(&c->delivered);
+	st->held += tr__cnt_get(&c->held);
+	st->dropped += tr__cnt_get(&c->dropped);
+	st->orig_dropped += tr__cnt_get(&c->orig_dropped);
+	st->batches += tr__cnt_get(&c->batches);
+	st->enters += tr__cnt_get(&c->enters);
+	st->rx_rearm += tr__cnt_get(&c->rx_rearm);
+	st->tx_eagain += tr__cnt_get(&c->tx_eagain);
+}
+
+void tr_engine_stats(const struct tr_engine *e, struct tr_engine_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (unsigned q = 0; q < e->cfg.nqueues; q++)
+		add_worker(e->w[q], st);
+}
+
+int tr_engine_queue_stats(const struct tr_engine *e, unsigned q, struct tr_engine_stats *st)
+{
+	if (q >= e->cfg.nqueues)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	add_worker(e->w[q], st);
+	return 0;
+}
+
+unsigned tr_engine_nreasons(const struct tr_engine *e)
+{
+	return e->nreasons;
+}
+
+int tr_engine_reason(const struct tr_engine *e, unsigned q, unsigned id, struct tr_engine_reason_stat *out)
+{
+	if (id >= e->nreasons || (q != UINT32_MAX && q >= e->cfg.nqueues))
+		return -EINVAL;
+	out->name = e->reason_names[id];
+	out->count = 0;
+	out->orig_count = 0;
+	for (unsigned i = 0; i < e->cfg.nqueues; i++) {
+		if (q != UINT32_MAX && i != q)
+			continue;
+		out->count += tr__cnt_get(&e->w[i]->cnt.drops[id]);
+		out->orig_count += tr__cnt_get(&e->w[i]->cnt.orig_drops[id]);
+	}
+	return 0;
+}

@@ -1,1 +1,549 @@
-/* engine/worker.c: placeholder, filled in by its owner. */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * engine/worker.c: the per-queue worker loop and the services stages call.
+ *
+ * One iteration (run to completion, at most one io_uring_enter):
+ *   1. reap CQEs: up to `batch` received frames, every tx completion
+ *   2. run the received burst through the stages, dispatch the actions
+ *      (tx: an SQE straight away; deliver: SPSC ring to the application;
+ *      drop: counted by reason, buffer back to the worker's cache)
+ *   3. stage poll() hooks (timers, retries) with the batch's now_ns
+ *   4. frames the application queued (app -> worker ring) become writes
+ *   5. refill rx buffers from the cache, re-arm the multishot read
+ *   6. one io_uring_enter: submit everything and collect completions
+ *      (non-blocking if the iteration moved frames, else wait up to idle_us)
+ *
+ * No malloc, lock or per-frame syscall on this path.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "worker_pvt.h"
+
+static inline uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);   /* vDSO: no syscall */
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void tr__engine_report_error(struct tr_engine *e, unsigned q, int err)
+{
+	int expected = 0;
+	/* Relaxed store of the queue first, then a release CAS on the error:
+	 * a reader that acquires a non-zero first_error (tr_engine_error) also
+	 * sees the queue of the winner. Losers' queue stores may overwrite it,
+	 * so the queue is written only by the CAS winner below. */
+	if (atomic_compare_exchange_strong_explicit(&e->first_error, &expected, err,
+						    memory_order_acq_rel, memory_order_relaxed))
+		/* Relaxed: ordered before readers by the release of the
+		 * worker's state store (TR__W_EXITED) they acquire, see
+		 * tr_engine_error. */
+		atomic_store_explicit(&e->first_error_q, q, memory_order_relaxed);
+}
+
+static void set_fatal(struct tr_worker *w, int err)
+{
+	if (w->fatal)
+		return;
+	w->fatal = true;
+	/* Relaxed: read by the control thread after it acquires state ==
+	 * TR__W_EXITED (released at the end of tr__worker_main) or after join. */
+	atomic_store_explicit(&w->error, err, memory_order_relaxed);
+	tr__engine_report_error(w->e, w->q, err);
+}
+
+static inline bool is_transient(int res)
+{
+	return res == -ECANCELED || res == -EAGAIN || res == -EINTR || res == -ENOBUFS;
+}
+
+/* Drop one frame with a reason; `origin` says which equation it leaves. */
+static inline void drop_buf(struct tr_worker *w, struct tr_buf *b, unsigned origin, unsigned reason)
+{
+	if (origin == TR__ORIG_FWD) {
+		tr__cnt_add(&w->cnt.drops[reason], 1);
+		tr__cnt_add(&w->cnt.dropped, 1);
+	} else {
+		tr__cnt_add(&w->cnt.orig_drops[reason], 1);
+		tr__cnt_add(&w->cnt.orig_dropped, 1);
+	}
+	b->verdict = 0;
+	tr_slab_free_local(w->cache, b);
+}
+
+/* Queue a write; on a full SQ (cannot happen with the sizing in
+ * engine.c unless a stage floods tr_worker_tx) the frame is dropped. */
+static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origin)
+{
+	uint64_t enters = 0;
+	b->verdict = 0;   /* retry count while in flight */
+	int r = tr_uring_tx(&w->u, b, origin, &enters);
+	if (enters)
+		tr__cnt_add(&w->cnt.enters, enters);
+	return r;
+}
+
+static void tx_done(struct tr_worker *w, uint64_t ud, int res)
+{
+	struct tr_buf *b = tr_slab_buf(w->slab, tr__ud_bid(ud));
+	unsigned origin = tr__ud_origin(ud);
+	w->u.tx_inflight--;
+	if (res >= 0 && (uint32_t)res == b->len) {
+		tr__cnt_add(&w->cnt.tx, 1);
+		tr__cnt_add(&w->cnt.tx_bytes, (uint64_t)res);
+		if (origin == TR__ORIG_FWD)
+			tr__cnt_add(&w->cnt.tx_forwarded, 1);
+		else if (origin == TR__ORIG_STAGE)
+			tr__cnt_add(&w->cnt.tx_originated, 1);
+		else
+			tr__cnt_add(&w->cnt.tx_app, 1);
+		tr_slab_free_local(w->cache, b);
+		return;
+	}
+	if (res == -EAGAIN || res == -ENOBUFS || res == -EINTR) {
+		/* Retried on the next iteration, at most TR__TX_MAX_RETRY times. */
+		tr__cnt_add(&w->cnt.tx_eagain, 1);
+		if (b->verdict < TR__TX_MAX_RETRY && w->nretry < w->retry_cap) {
+			b->verdict++;
+			w->retry[w->nretry].b = b;
+			w->retry[w->nretry].origin = (uint8_t)origin;
+			w->nretry++;
+			return;
+		}
+		drop_buf(w, b, origin, TR_ENGINE_DROP_TX_ERROR);
+		return;
+	}
+	if (res >= 0) {
+		drop_buf(w, b, origin, TR_ENGINE_DROP_SHORT_WRITE);
+		return;
+	}
+	drop_buf(w, b, origin, res == -ECANCELED ? TR_ENGINE_DROP_SHUTDOWN : TR_ENGINE_DROP_TX_ERROR);
+	if (!is_transient(res))
+		set_fatal(w, res);
+}
+
+/* A buffer came back from an rx op: a frame (returned) or nothing (NULL). */
+static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res)
+{
+	struct tr_buf *b = tr_slab_buf(w->slab, bid);
+	w->u.posted[bid] = 0;
+	w->u.rx_posted--;
+	if (res <= 0) {
+		tr_slab_free_local(w->cache, b);
+		return NULL;
+	}
+	b->len = (uint32_t)res;
+	b->queue = (uint16_t)w->q;
+	b->verdict = TR__VERDICT_RX;
+	b->ts = w->now_ns;
+	tr__cnt_add(&w->cnt.rx, 1);
+	tr__cnt_add(&w->cnt.rx_bytes, (uint64_t)res);
+	return b;
+}
+
+/* Reap completions: every tx/cancel CQE, and rx CQEs until `max` frames. */
+static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0, n = 0;
+	io_uring_for_each_cqe(&w->u.ring, head, cqe) {
+		uint64_t ud = io_uring_cqe_get_data64(cqe);
+		int res = cqe->res;
+		unsigned fl = cqe->flags;
+		struct tr_buf *b;
+		seen++;
+		switch (tr__ud_kind(ud)) {
+		case TR__UD_RX_MS:
+			if (fl & IORING_CQE_F_BUFFER) {
+				b = rx_buf(w, fl >> IORING_CQE_BUFFER_SHIFT, res);
+				if (b)
+					out[n++] = b;
+			}
+			if (!(fl & IORING_CQE_F_MORE)) {
+				w->u.ms_armed = false;
+				if (res == -ENOBUFS || res >= 0)
+					tr__cnt_add(&w->cnt.rx_rearm, 1);
+				else if (!is_transient(res))
+					set_fatal(w, res);
+			}
+			break;
+		case TR__UD_RX_READ:
+			b = rx_buf(w, tr__ud_bid(ud), res);
+			if (b)
+				out[n++] = b;
+			else if (res < 0 && !is_transient(res))
+				set_fatal(w, res);
+			break;
+		case TR__UD_TX:
+			tx_done(w, ud, res);
+			break;
+		default:
+			break;
+		}
+		if (n == max)
+			break;
+	}
+	io_uring_cq_advance(&w->u.ring, seen);
+	return n;
+}
+
+static void deliver(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
+{
+	if (!n)
+		return;
+	/* The ring's release on its producer tail publishes the frames'
+	 * contents to the consumer's acquire in tr_engine_rx_burst. */
+	unsigned k = tr_ring_enqueue_burst_spsc(w->to_app, (void *const *)bufs, n);
+	tr__cnt_add(&w->cnt.delivered, k);
+	for (unsigned i = k; i < n; i++)
+		drop_buf(w, bufs[i], TR__ORIG_FWD, TR_ENGINE_DROP_APP_RING_FULL);
+}
+
+static void run_pipeline(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
+{
+	struct tr_engine *e = w->e;
+	uint32_t *acts = w->acts;
+	unsigned ndl = 0;
+	for (unsigned s = 0; s < e->nstages && n; s++) {
+		const struct tr_stage *st = &e->stages[s];
+		unsigned k = 0;
+		for (unsigned i = 0; i < n; i++)
+			acts[i] = TR_ACT_NEXT;
+		st->process(st->arg, w, bufs, acts, n);
+		for (unsigned i = 0; i < n; i++) {
+			struct tr_buf *b = bufs[i];
+			uint32_t a = acts[i];
+			switch (TR_ACT_KIND(a)) {
+			case TR_ACT_NEXT:
+				bufs[k++] = b;
+				break;
+			case TR_ACT_TX:
+				if (queue_tx(w, b, TR__ORIG_FWD) < 0)
+					drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_TX_ERROR);
+				break;
+			case TR_ACT_DELIVER:
+				w->dl[ndl++] = b;
+				break;
+			case TR_ACT_STOLEN:
+				/* Unless the stage already sent or dropped it from
+				 * inside process() (verdict changed then). */
+				if (b->verdict == TR__VERDICT_RX)
+					b->verdict = TR__VERDICT_STOLEN;
+				tr__cnt_add(&w->cnt.held, 1);
+				break;
+			case 4:
+				if (TR_ACT_REASON(a) < e->nreasons) {
+					drop_buf(w, b, TR__ORIG_FWD, TR_ACT_REASON(a));
+					break;
+				}
+				/* unknown reason id */
+				drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_BAD_ACTION);
+				break;
+			default:
+				drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_BAD_ACTION);
+				break;
+			}
+		}
+		n = k;
+	}
+	for (unsigned i = 0; i < n; i++)
+		w->dl[ndl++] = bufs[i];
+	deliver(w, w->dl, ndl);
+}
+
+static void refill_rx(struct tr_worker *w)
+{
+	uint64_t enters = 0;
+	while (w->u.rx_posted < w->u.rx_depth) {
+		unsigned want = w->u.rx_depth - w->u.rx_posted;
+		if (want > w->batch)
+			want = w->batch;
+		unsigned got = tr_slab_alloc_burst(w->cache, w->tmp, want);
+		for (unsigned i = 0; i < got; i++) {
+			if (tr_uring_rx_post(&w->u, w->tmp[i], &enters) < 0) {
+				tr_slab_free_burst_local(w->cache, w->tmp + i, got - i);
+				got = 0;
+				break;
+			}
+		}
+		if (got < want)
+			break;   /* pool short: try again next iteration */
+	}
+	if (enters)
+		tr__cnt_add(&w->cnt.enters, enters);
+	tr_uring_rx_commit(&w->u);
+}
+
+static unsigned app_tx(struct tr_worker *w)
+{
+	/* Acquire inside the ring pairs with the app's release in
+	 * tr_engine_tx_burst: the frame bytes it wrote are visible. */
+	unsigned n = tr_ring_dequeue_burst_spsc(w->from_app, (void **)w->tmp, w->batch);
+	for (unsigned i = 0; i < n; i++)
+		if (queue_tx(w, w->tmp[i], TR__ORIG_APP) < 0)
+			drop_buf(w, w->tmp[i], TR__ORIG_APP, TR_ENGINE_DROP_TX_ERROR);
+	return n;
+}
+
+static unsigned resend_retries(struct tr_worker *w)
+{
+	unsigned n = w->nretry;
+	w->nretry = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct tr_buf *b = w->retry[i].b;
+		uint32_t tries = b->verdict;
+		uint64_t enters = 0;
+		if (tr_uring_tx(&w->u, b, w->retry[i].origin, &enters) < 0)
+			drop_buf(w, b, w->retry[i].origin, TR_ENGINE_DROP_TX_ERROR);
+		b->verdict = tries;
+	}
+	return n;
+}
+
+static void enter(struct tr_worker *w, bool busy)
+{
+	int r;
+	tr__cnt_add(&w->cnt.enters, 1);
+	if (busy || io_uring_cq_ready(&w->u.ring)) {
+		r = io_uring_submit_and_get_events(&w->u.ring);
+	} else {
+		struct io_uring_cqe *cqe = NULL;
+		struct __kernel_timespec ts = {
+			.tv_sec = w->e->cfg.idle_us / 1000000u,
+			.tv_nsec = (long long)(w->e->cfg.idle_us % 1000000u) * 1000,
+		};
+		r = io_uring_submit_and_wait_timeout(&w->u.ring, &cqe, 1, &ts, NULL);
+	}
+	w->u.sq_pending = 0;
+	if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN && r != -EBUSY)
+		set_fatal(w, r);
+}
+
+static void pin(struct tr_worker *w)
+{
+	if (w->cpu < 0)
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);   /* best effort */
+}
+
+static void worker_loop(struct tr_worker *w)
+{
+	struct tr_engine *e = w->e;
+	bool busy = true;
+	for (;;) {
+		/* Acquire pairs with the release store in tr_engine_stop. */
+		if (atomic_load_explicit(&w->stop, memory_order_acquire) || w->fatal)
+			break;
+		w->now_ns = mono_ns();
+		unsigned moved = 0;
+		unsigned n = reap(w, w->rxb, w->batch);
+		if (n) {
+			run_pipeline(w, w->rxb, n);
+			moved += n;
+		}
+		for (unsigned s = 0; s < e->nstages; s++)
+			if (e->stages[s].poll)
+				e->stages[s].poll(e->stages[s].arg, w, w->now_ns);
+		if (w->nretry)
+			moved += resend_retries(w);
+		moved += app_tx(w);
+		refill_rx(w);
+		if (w->u.multishot && !w->u.ms_armed && w->u.rx_posted > 0) {
+			uint64_t enters = 0;
+			tr_uring_rx_arm(&w->u, &enters);
+		}
+		if (moved)
+			tr__cnt_add(&w->cnt.batches, 1);
+		busy = moved != 0 || w->u.sq_pending != 0;
+		enter(w, busy);
+	}
+}
+
+static bool ops_outstanding(const struct tr_worker *w)
+{
+	return w->u.ms_armed || (!w->u.multishot && w->u.rx_posted) || w->u.tx_inflight;
+}
+
+/* Leave nothing behind: stages release stolen frames, pending writes go
+ * out, outstanding rx is cancelled and reaped, every buffer the worker
+ * holds returns to its cache. Bounded in time (2 s). */
+static void worker_shutdown(struct tr_worker *w)
+{
+	struct tr_engine *e = w->e;
+	for (unsigned s = e->nstages; s-- > 0;)
+		if (e->stages[s].fini)
+			e->stages[s].fini(e->stages[s].arg, w);
+	if (!w->fatal && w->nretry)
+		resend_retries(w);
+	/* Frames the application queued but we never sent. */
+	unsigned n;
+	while ((n = tr_ring_dequeue_burst_spsc(w->from_app, (void **)w->tmp, w->batch)) > 0)
+		for (unsigned i = 0; i < n; i++)
+			drop_buf(w, w->tmp[i], TR__ORIG_APP, TR_ENGINE_DROP_SHUTDOWN);
+	for (unsigned i = 0; i < w->nretry; i++)
+		drop_buf(w, w->retry[i].b, w->retry[i].origin, TR_ENGINE_DROP_SHUTDOWN);
+	w->nretry = 0;
+
+	uint64_t enters = 0;
+	struct io_uring_sqe *sqe = tr_uring_sqe(&w->u, &enters);
+	if (sqe) {
+		io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+		io_uring_sqe_set_data64(sqe, tr__ud(TR__UD_CANCEL, 0, 0));
+	}
+	uint64_t deadline = mono_ns() + 2000000000ull;
+	bool first = true;
+	while (first || (ops_outstanding(w) && mono_ns() < deadline)) {
+		struct io_uring_cqe *cqe = NULL;
+		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 10000000 };
+		first = false;
+		tr__cnt_add(&w->cnt.enters, 1);
+		io_uring_submit_and_wait_timeout(&w->u.ring, &cqe, 1, &ts, NULL);
+		w->now_ns = mono_ns();
+		while ((n = reap(w, w->rxb, w->batch)) > 0)
+			for (unsigned i = 0; i < n; i++)
+				drop_buf(w, w->rxb[i], TR__ORIG_FWD, TR_ENGINE_DROP_SHUTDOWN);
+		/* Retries that showed up during shutdown are not resent. */
+		for (unsigned i = 0; i < w->nretry; i++)
+			drop_buf(w, w->retry[i].b, w->retry[i].origin, TR_ENGINE_DROP_SHUTDOWN);
+		w->nretry = 0;
+	}
+	if (ops_outstanding(w)) {
+		fprintf(stderr, "tapring: queue %u: %u rx / %u tx ops not reaped at shutdown\n",
+			w->q, w->u.rx_posted, w->u.tx_inflight);
+		return;   /* leak rather than free memory the kernel may still write */
+	}
+	/* Buffers still sitting in the provided-buffer ring. */
+	if (w->u.multishot) {
+		uint32_t nb = tr_slab_nbufs(w->slab);
+		for (uint32_t id = 0; id < nb && w->u.rx_posted; id++) {
+			if (w->u.posted[id]) {
+				w->u.posted[id] = 0;
+				w->u.rx_posted--;
+				tr_slab_free_local(w->cache, tr_slab_buf(w->slab, id));
+			}
+		}
+	}
+}
+
+void *tr__worker_main(void *arg)
+{
+	struct tr_worker *w = arg;
+	struct tr_engine *e = w->e;
+	char name[16];
+	unsigned s;
+	int r;
+	snprintf(name, sizeof(name), "tr-io-q%u", w->q);
+	pthread_setname_np(pthread_self(), name);
+	pin(w);
+
+	struct tr_uring_params p = {
+		.rx_depth = e->rx_depth,
+		.nbufs = tr_slab_nbufs(e->slab),
+		.buf_size = tr_slab_buf_size(e->slab),
+		.headroom = tr_slab_headroom(e->slab),
+		.multishot = e->rx_mode == TR_ENGINE_RX_MULTISHOT,
+		.sqpoll = e->cfg.sqpoll,
+	};
+	unsigned sq = 1;
+	while (sq < 4 * w->batch + (p.multishot ? 8 : e->rx_depth))
+		sq <<= 1;
+	p.sq_entries = sq;
+	p.cq_entries = 2 * (sq + (p.multishot ? e->rx_depth : 0));
+	w->now_ns = mono_ns();
+	r = tr_uring_init(&w->u, w->fd, &p);
+	if (r < 0)
+		goto fail;
+	for (s = 0; s < e->nstages; s++) {
+		if (e->stages[s].init && (r = e->stages[s].init(e->stages[s].arg, w)) < 0) {
+			while (s-- > 0)
+				if (e->stages[s].fini)
+					e->stages[s].fini(e->stages[s].arg, w);
+			tr_uring_fini(&w->u);
+			goto fail;
+		}
+	}
+	/* Release pairs with the acquire in tr_engine_start / tr_engine_running:
+	 * the ring and stage state set up above happen-before "running". */
+	atomic_store_explicit(&w->state, TR__W_RUNNING, memory_order_release);
+	worker_loop(w);
+	worker_shutdown(w);
+	tr_uring_fini(&w->u);
+	/* Release pairs with the acquire in tr_engine_wait / tr_engine_error:
+	 * the error and counters written above are visible once "exited" is. */
+	atomic_store_explicit(&w->state, TR__W_EXITED, memory_order_release);
+	return NULL;
+fail:
+	/* Relaxed: published by the release store of the state just below. */
+	atomic_store_explicit(&w->error, r, memory_order_relaxed);
+	/* Release pairs with the acquire in tr_engine_start. */
+	atomic_store_explicit(&w->state, TR__W_FAILED, memory_order_release);
+	return NULL;
+}
+
+/* ---- services for stages ------------------------------------------------ */
+
+struct tr_buf *tr_worker_alloc(struct tr_worker *w)
+{
+	struct tr_buf *b = tr_slab_alloc(w->cache);
+	if (!b) {
+		tr__cnt_add(&w->cnt.orig_drops[TR_ENGINE_DROP_POOL_EMPTY], 1);
+		tr__cnt_add(&w->cnt.orig_dropped, 1);
+		return NULL;
+	}
+	b->verdict = TR__VERDICT_ORIG;
+	b->queue = (uint16_t)w->q;
+	b->flags = 0;
+	return b;
+}
+
+int tr_worker_tx(struct tr_worker *w, struct tr_buf *b)
+{
+	unsigned origin = TR__ORIG_STAGE;
+	if (b->verdict != TR__VERDICT_ORIG) {
+		/* An rx frame (stolen earlier, or being stolen right now in
+		 * process()): it leaves "held" and counts as forwarded. */
+		origin = TR__ORIG_FWD;
+		tr__cnt_add(&w->cnt.held, (uint64_t)-1);
+	}
+	if (queue_tx(w, b, origin) < 0) {
+		if (origin == TR__ORIG_FWD)
+			tr__cnt_add(&w->cnt.held, 1);
+		b->verdict = origin == TR__ORIG_FWD ? TR__VERDICT_STOLEN : TR__VERDICT_ORIG;
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+void tr_worker_drop(struct tr_worker *w, struct tr_buf *b, int reason_id)
+{
+	unsigned origin = TR__ORIG_STAGE;
+	unsigned reason = (reason_id >= 0 && (unsigned)reason_id < w->e->nreasons)
+				  ? (unsigned)reason_id : TR_ENGINE_DROP_BAD_ACTION;
+	if (b->verdict != TR__VERDICT_ORIG) {
+		origin = TR__ORIG_FWD;
+		tr__cnt_add(&w->cnt.held, (uint64_t)-1);
+	}
+	drop_buf(w, b, origin, reason);
+}
+
+unsigned tr_worker_queue(const struct tr_worker *w)
+{
+	return w->q;
+}
+
+uint64_t tr_worker_now_ns(const struct tr_worker *w)
+{
+	return w->now_ns;
+}
+
+struct tr_engine *tr_worker_engine(const struct tr_worker *w)
+{
+	return w->e;
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * engine/uring_pvt.h: one io_uring instance per worker and TAP queue fd.
+ *
+ * Setup, probing and teardown live in uring.c; the per-frame SQE helpers
+ * are inline here. The queue fd is registered as fixed file 0. RX uses
+ * either a multishot read into a provided-buffer ring (bid == tr_buf.id)
+ * or N outstanding plain reads into pool buffers. user_data encodes the
+ * operation kind, the frame origin (tx) and the buffer id.
+ */
+#ifndef TAPRING_URING_PVT_H
+#define TAPRING_URING_PVT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tapring/engine.h>
+#include <tapring/slab.h>
+
+#include "uring_compat_pvt.h"
+
+/* user_data layout: kind << 56 | origin << 48 | bid */
+enum tr__ud_kind {
+	TR__UD_RX_MS = 1,     /* multishot read */
+	TR__UD_RX_READ = 2,   /* plain read into bid */
+	TR__UD_TX = 3,        /* write of bid */
+	TR__UD_CANCEL = 4,    /* shutdown cancel request */
+};
+enum tr__tx_origin {
+	TR__ORIG_FWD = 0,     /* an rx frame sent back out (counts in the rx equation) */
+	TR__ORIG_STAGE = 1,   /* stage-originated (tr_worker_alloc) */
+	TR__ORIG_APP = 2,     /* application frame (tr_engine_tx_burst) */
+};
+
+static inline uint64_t tr__ud(unsigned kind, unsigned origin, uint32_t bid)
+{
+	return ((uint64_t)kind << 56) | ((uint64_t)origin << 48) | bid;
+}
+static inline unsigned tr__ud_kind(uint64_t ud) { return (unsigned)(ud >> 56); }
+static inline unsigned tr__ud_origin(uint64_t ud) { return (unsigned)(ud >> 48) & 0xff; }
+static inline uint32_t tr__ud_bid(uint64_t ud) { return (uint32_t)ud; }
+
+#define TR__BGID 7
+
+struct tr_uring {
+	struct io_uring ring;
+	int fd;                        /* caller's queue fd (registered as fixed 0) */
+	bool multishot;                /* rx path: true multishot, false plain reads */
+	bool ms_armed;                 /* a multishot read is outstanding */
+	bool ring_ok;                  /* io_uring_queue_init succeeded */
+	unsigned setup_flags;          /* flags the ring was created with */
+	struct io_uring_buf_ring *br;  /* provided-buffer ring (multishot) */
+	size_t br_size;
+	unsigned br_entries;
+	unsigned br_added;             /* buffers added since the last advance */
+	unsigned rx_depth;             /* buffers to keep posted for rx */
+	unsigned rx_posted;            /* buffers currently posted (ring or reads) */
+	unsigned tx_inflight;          /* writes submitted, not completed */
+	unsigned sq_pending;           /* SQEs prepared, not yet submitted */
+	uint8_t *posted;               /* per bid: 1 while posted for rx */
+	uint32_t headroom;
+	uint32_t rx_len;               /* buf_size - headroom */
+};
+
+struct tr_uring_params {
+	unsigned sq_entries;
+	unsigned cq_entries;
+	unsigned rx_depth;
+	uint32_t nbufs;
+	uint32_t buf_size;
+	uint32_t headroom;
+	bool multishot;
+	bool sqpoll;
+};
+
+/* Probe (on a throw-away ring) whether the kernel offers multishot read and
+ * provided-buffer rings. 1 yes, 0 no. */
+int tr_uring_probe_multishot(void);
+/* Create the ring on the calling (worker) thread. 0 or -errno. */
+int tr_uring_init(struct tr_uring *u, int fd, const struct tr_uring_params *p);
+/* Unregister and free (after every op has been reaped). */
+void tr_uring_fini(struct tr_uring *u);
+
+/* Get an SQE, submitting once if the SQ is full. NULL if still none. */
+static inline struct io_uring_sqe *tr_uring_sqe(struct tr_uring *u, uint64_t *enters)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	if (__builtin_expect(sqe == NULL, 0)) {
+		(*enters)++;
+		io_uring_submit(&u->ring);
+		u->sq_pending = 0;
+		sqe = io_uring_get_sqe(&u->ring);
+	}
+	if (sqe)
+		u->sq_pending++;
+	return sqe;
+}
+
+/* Queue a write of b (no copy). 0 or -ENOSPC (SQ full even after submit). */
+static inline int tr_uring_tx(struct tr_uring *u, struct tr_buf *b, unsigned origin, uint64_t *enters)
+{
+	struct io_uring_sqe *sqe = tr_uring_sqe(u, enters);
+	if (!sqe)
+		return -ENOSPC;
+	io_uring_prep_write(sqe, 0, b->data, b->len, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, tr__ud(TR__UD_TX, origin, b->id));
+	u->tx_inflight++;
+	return 0;
+}
+
+/* Post one rx buffer: into the provided-buffer ring (multishot; made
+ * visible by tr_uring_rx_commit) or as a plain read. 0 or -ENOSPC. */
+static inline int tr_uring_rx_post(struct tr_uring *u, struct tr_buf *b, uint64_t *enters)
+{
+	uint8_t *addr = b->data;
+	if (u->multishot) {
+		io_uring_buf_ring_add(u->br, addr, u->rx_len, (unsigned short)b->id,
+				      io_uring_buf_ring_mask(u->br_entries), (int)u->br_added);
+		u->br_added++;
+	} else {
+		struct io_uring_sqe *sqe = tr_uring_sqe(u, enters);
+		if (!sqe)
+			return -ENOSPC;
+		io_uring_prep_read(sqe, 0, addr, u->rx_len, 0);
+		sqe->flags |= IOSQE_FIXED_FILE;
+		io_uring_sqe_set_data64(sqe, tr__ud(TR__UD_RX_READ, 0, b->id));
+	}
+	u->posted[b->id] = 1;
+	u->rx_posted++;
+	return 0;
+}
+
+/* Publish buffers added to the provided-buffer ring (release store of the
+ * ring tail inside liburing; pairs with the kernel's acquire of the tail). */
+static inline void tr_uring_rx_commit(struct tr_uring *u)
+{
+	if (u->multishot && u->br_added) {
+		io_uring_buf_ring_advance(u->br, (int)u->br_added);
+		u->br_added = 0;
+	}
+}
+
+/* (Re-)arm the multishot read. 0 or -ENOSPC. */
+static inline int tr_uring_rx_arm(struct tr_uring *u, uint64_t *enters)
+{
+	struct io_uring_sqe *sqe = tr_uring_sqe(u, enters);
+	if (!sqe)
+		return -ENOSPC;
+	tr__prep_read_multishot(sqe, 0, true, TR__BGID);
+	io_uring_sqe_set_data64(sqe, tr__ud(TR__UD_RX_MS, 0, 0));
+	u->ms_armed = true;
+	return 0;
+}
+
+#endif /* TAPRING_URING_PVT_H */

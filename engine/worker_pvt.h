@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * engine/worker_pvt.h: the engine and per-queue worker state (private).
+ *
+ * Ownership: everything in struct tr_worker except the fields marked
+ * "shared" is touched only by the worker thread while it runs, and by the
+ * control thread before pthread_create / after pthread_join (both edges
+ * order the accesses). The shared fields are C11 atomics, each access
+ * commented at its use with the access it pairs with.
+ */
+#ifndef TAPRING_WORKER_PVT_H
+#define TAPRING_WORKER_PVT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <tapring/engine.h>
+#include <tapring/ring.h>
+#include <tapring/slab.h>
+
+#include "uring_pvt.h"
+
+/* Worker states (tr_worker.state). */
+enum {
+	TR__W_INIT = 0,     /* thread created, setting up its ring / stages */
+	TR__W_RUNNING = 1,  /* in its loop */
+	TR__W_EXITED = 2,   /* left its loop and released its buffers */
+	TR__W_FAILED = 3,   /* setup failed; nothing left held */
+};
+
+/* tr_buf.verdict markers used by the engine (verdict is engine-owned). */
+#define TR__VERDICT_RX     0x52580000u   /* rx frame inside the pipeline */
+/* (while a frame is being written, verdict holds its -EAGAIN retry count, 0..8) */
+#define TR__VERDICT_STOLEN 0x53544c4eu   /* rx frame a stage stole */
+#define TR__VERDICT_ORIG   0x4f524947u   /* stage-originated (tr_worker_alloc) */
+
+/* Longest a write is retried after -EAGAIN before it counts as tx_error. */
+#define TR__TX_MAX_RETRY 8u
+
+/*
+ * Per-worker counters. Single writer: only the worker thread updates them,
+ * with a relaxed load + relaxed store (tr__cnt_add), which is a plain
+ * increment nobody else races with. Readers (stats, any thread) use relaxed
+ * loads: each value is torn-free and at most a batch old, and no other data
+ * is published through them, so no ordering is needed.
+ */
+struct tr__wcnt {
+	_Atomic uint64_t rx, rx_bytes, tx, tx_bytes, tx_forwarded, tx_originated, tx_app;
+	_Atomic uint64_t delivered, held, dropped, orig_dropped;
+	_Atomic uint64_t batches, enters, rx_rearm, tx_eagain;
+	_Atomic uint64_t drops[TR_ENGINE_MAX_REASONS];       /* rx frames, by reason */
+	_Atomic uint64_t orig_drops[TR_ENGINE_MAX_REASONS];  /* originated/app frames, by reason */
+};
+
+static inline void tr__cnt_add(_Atomic uint64_t *c, uint64_t v)
+{
+	/* Relaxed: single writer (this worker); see struct tr__wcnt. */
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
+			      memory_order_relaxed);
+}
+
+static inline uint64_t tr__cnt_get(const _Atomic uint64_t *c)
+{
+	/* Relaxed: statistics snapshot; see struct tr__wcnt. */
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+struct tr_retry {
+	struct tr_buf *b;
+	uint8_t origin;
+};
+
+struct tr_worker {
+	struct tr_engine *e;
+	unsigned q;
+	int fd;
+	struct tr_uring u;
+	struct tr_slab *slab;
+	struct tr_slab_cache *cache;   /* created/destroyed by the control thread, used only here */
+	struct tr_ring *to_app;        /* worker -> app: delivered frames (SPSC) */
+	struct tr_ring *from_app;      /* app -> worker: frames to transmit (SPSC) */
+	pthread_t thread;
+	bool thread_ok;
+	bool fatal;                    /* worker-local: leave the loop */
+	unsigned batch;
+	int cpu;                       /* -1: not pinned */
+	uint64_t now_ns;
+	struct tr_buf **rxb;           /* batch: frames reaped this iteration */
+	struct tr_buf **dl;            /* batch: frames to deliver */
+	struct tr_buf **tmp;           /* batch: scratch for alloc / app dequeue */
+	uint32_t *acts;                /* batch */
+	struct tr_retry *retry;        /* writes to resend after -EAGAIN */
+	unsigned nretry, retry_cap;
+	/* shared */
+	_Atomic int state;             /* TR__W_*; written by the worker, read by control */
+	_Atomic bool stop;             /* written by control, read by the worker */
+	_Atomic int error;             /* first fatal error of this worker (negative errno) */
+	_Alignas(64) struct tr__wcnt cnt;
+};
+
+struct tr_engine {
+	struct tr_engine_config cfg;   /* defaults filled in; cfg.fds points to fds below */
+	int *fds;
+	enum tr_engine_rx_mode rx_mode;
+	unsigned rx_depth;
+	struct tr_slab *slab;
+	struct tr_stage stages[TR_ENGINE_MAX_STAGES];
+	unsigned nstages;
+	char reason_names[TR_ENGINE_MAX_REASONS][32];
+	unsigned nreasons;
+	struct tr_worker **w;
+	struct tr_slab_cache **app_cache;   /* per queue, used by that queue's app thread */
+	bool started, stopped;
+	_Atomic int first_error;            /* first worker error (CAS from 0) */
+	_Atomic unsigned first_error_q;
+};
+
+/* worker.c */
+void *tr__worker_main(void *arg);
+void tr__engine_report_error(struct tr_engine *e, unsigned q, int err);
+
+#endif /* TAPRING_WORKER_PVT_H */

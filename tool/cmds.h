@@ -8,5 +8,8 @@
  * prefixed "tapring <cmd>: ". */
 int tr_cmd_read(int argc, char **argv);
 int tr_cmd_tap(int argc, char **argv);
+int tr_cmd_up(int argc, char **argv);
+int tr_cmd_dump(int argc, char **argv);
+int tr_cmd_demo(int argc, char **argv);
 
 #endif

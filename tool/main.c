@@ -14,6 +14,9 @@ struct tr_subcmd {
 static const struct tr_subcmd subcmds[] = {
 	{ "read", tr_cmd_read, "decode a pcap/pcapng file (-r FILE [-c N] [--json] [FILTER])" },
 	{ "tap", tr_cmd_tap, "create, destroy or list TUN/TAP devices" },
+	{ "up", tr_cmd_up, "run the stack (ARP, ICMP, ND, UDP echo, DNS) on a TAP" },
+	{ "dump", tr_cmd_dump, "capture from an interface (tcpdump-like; -w FILE)" },
+	{ "demo", tr_cmd_demo, "the live demo: stack in a namespace, real clients" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The session behind `tapring up` and `tapring demo`: a TAP (optionally
+ * multiqueue, its kernel side optionally in a network namespace), the
+ * engine with a cBPF prescreen, the stack, and a last stage that counts
+ * frames nobody handled. Public API only.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tapring/engine.h>
+#include <tapring/filter.h>
+#include <tapring/slab.h>
+#include <tapring/stack.h>
+#include <tapring/tap.h>
+
+#include "up.h"
+
+struct up {
+	struct up_opts o;
+	struct tr_tap *tap;
+	struct tr_engine *e;
+	struct tr_stack_host *host;
+	struct tr_bpf_prog *kfilter;
+	struct tr_bpf_prog *ufilter;
+	int filter_reason;
+	int unhandled_reason;
+	char ifname[TR_TAP_NAME_MAX];
+	uint64_t last_rx, last_tx;
+	bool stopped;
+};
+
+/* ---- text parsers -------------------------------------------------------- */
+
+int tool_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int tool_parse_cidr(const char *s, struct up_cidr *out, bool need_prefix)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long pfx;
+
+	if (alen == 0 || alen >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+		out->family = 4;
+		out->prefix = 32;
+	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+		out->family = 6;
+		out->prefix = 128;
+	} else {
+		return -EINVAL;
+	}
+	if (slash) {
+		if (tool_parse_uint(slash + 1, out->family == 4 ? 32 : 128, &pfx))
+			return -EINVAL;
+		out->prefix = (uint8_t)pfx;
+	} else if (need_prefix) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int tool_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &tail) != 6 || strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	if (mac[0] & 1)
+		return -EINVAL; /* multicast/broadcast cannot be a host MAC */
+	return 0;
+}
+
+/* ---- argument parsing ---------------------------------------------------- */
+
+enum {
+	OPT_TAP = 256, OPT_QUEUES, OPT_ADDR, OPT_MAC, OPT_HOST_ADDR, OPT_NETNS,
+	OPT_UDP_ECHO, OPT_DNS_HOSTS, OPT_DNS_PORT, OPT_STATS_FILE, OPT_DURATION,
+	OPT_KFILTER, OPT_FILTER, OPT_FILTER_LIMIT, OPT_RX_MODE, OPT_QUIET, OPT_HELP,
+};
+
+static const struct option up_longopts[] = {
+	{ "tap", required_argument, NULL, OPT_TAP },
+	{ "queues", required_argument, NULL, OPT_QUEUES },
+	{ "addr", required_argument, NULL, OPT_ADDR },
+	{ "mac", required_argument, NULL, OPT_MAC },
+	{ "host-addr", required_argument, NULL, OPT_HOST_ADDR },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "udp-echo", required_argument, NULL, OPT_UDP_ECHO },
+	{ "dns-hosts", required_argument, NULL, OPT_DNS_HOSTS },
+	{ "dns-port", required_argument, NULL, OPT_DNS_PORT },
+	{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "kernel-filter", required_argument, NULL, OPT_KFILTER },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "filter-limit", required_argument, NULL, OPT_FILTER_LIMIT },
+	{ "rx-mode", required_argument, NULL, OPT_RX_MODE },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char up_usage[] =
+	"usage: tapring up --tap NAME [--queues N] --addr CIDR [--addr CIDR]... [--mac MAC]\n"
+	"                  [--host-addr CIDR]... [--netns NS] [--udp-echo PORT]\n"
+	"                  [--dns-hosts FILE] [--dns-port PORT] [--stats-file PATH]\n"
+	"                  [--duration SECONDS] [--kernel-filter EXPR] [--filter EXPR]\n"
+	"                  [--filter-limit N] [--rx-mode auto|multishot|read] [--quiet]\n";
+
+#define UP_ERR(...) do { fprintf(stderr, "%s: ", prog); fprintf(stderr, __VA_ARGS__); \
+	fputc('\n', stderr); return 2; } while (0)
+
+int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
+{
+	unsigned long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->queues = 1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", up_longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TAP:
+			if (!*optarg || strlen(optarg) >= TR_TAP_NAME_MAX || strchr(optarg, '/') ||
+			    strchr(optarg, ' '))
+				UP_ERR("--tap: bad interface name '%s' (1-15 bytes, no '/' or spaces)", optarg);
+			o->tap = optarg;
+			break;
+		case OPT_QUEUES:
+			if (tool_parse_uint(optarg, TR_ENGINE_MAX_QUEUES, &v) || v == 0)
+				UP_ERR("--queues: expected 1..%d, got '%s'", TR_ENGINE_MAX_QUEUES, optarg);
+			o->queues = (unsigned)v;
+			break;
+		case OPT_ADDR:
+			if (o->naddr >= UP_MAX_ADDRS)
+				UP_ERR("--addr: at most %d addresses", UP_MAX_ADDRS);
+			if (tool_parse_cidr(optarg, &o->addr[o->naddr], false))
+				UP_ERR("--addr: bad address '%s' (expected IPv4 or IPv6 CIDR)", optarg);
+			o->naddr++;
+			break;
+		case OPT_HOST_ADDR:
+			if (o->nhost_addr >= UP_MAX_ADDRS)
+				UP_ERR("--host-addr: at most %d addresses", UP_MAX_ADDRS);
+			if (tool_parse_cidr(optarg, &o->host_addr[o->nhost_addr], true))
+				UP_ERR("--host-addr: bad CIDR '%s' (expected e.g. 10.77.0.2/24)", optarg);
+			o->nhost_addr++;
+			break;
+		case OPT_MAC:
+			if (tool_parse_mac(optarg, o->mac))
+				UP_ERR("--mac: bad MAC '%s' (expected unicast aa:bb:cc:dd:ee:ff)", optarg);
+			o->have_mac = true;
+			break;
+		case OPT_NETNS:
+			o->netns = optarg;
+			break;
+		case OPT_UDP_ECHO:
+			if (tool_parse_uint(optarg, 65535, &v) || v == 0)
+				UP_ERR("--udp-echo: bad port '%s'", optarg);
+			o->udp_echo = (uint16_t)v;
+			break;
+		case OPT_DNS_HOSTS:
+			if (access(optarg, R_OK) != 0)
+				UP_ERR("--dns-hosts: cannot read '%s': %s", optarg, strerror(errno));
+			o->dns_hosts = optarg;
+			break;
+		case OPT_DNS_PORT:
+			if (tool_parse_uint(optarg, 65535, &v) || v == 0)
+				UP_ERR("--dns-port: bad port '%s'", optarg);
+			o->dns_port = (uint16_t)v;
+			break;
+		case OPT_STATS_FILE:
+			o->stats_file = optarg;
+			break;
+		case OPT_DURATION: {
+			char *end;
+			errno = 0;
+			o->duration = strtod(optarg, &end);
+			if (errno || *end || !(o->duration > 0) || o->duration > 1e7)
+				UP_ERR("--duration: expected a positive number of seconds, got '%s'", optarg);
+			break;
+		}
+		case OPT_KFILTER:
+			o->kernel_filter = optarg;
+			break;
+		case OPT_FILTER:
+			o->filter = optarg;
+			break;
+		case OPT_FILTER_LIMIT:
+			if (tool_parse_uint(optarg, TR_BPF_MAX_INSNS, &v) || v == 0)
+				UP_ERR("--filter-limit: expected 1..%u, got '%s'", TR_BPF_MAX_INSNS, optarg);
+			o->filter_limit = (unsigned)v;
+			break;
+		case OPT_RX_MODE:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "multishot") && strcmp(optarg, "read"))
+				UP_ERR("--rx-mode: expected auto, multishot or read, got '%s'", optarg);
+			o->rx_mode = optarg;
+			break;
+		case OPT_QUIET:
+			o->quiet = true;
+			break;
+		case 'h':
+		case OPT_HELP:
+			fputs(up_usage, stdout);
+			return 1;
+		case ':':
+			UP_ERR("option %s needs a value", argv[optind - 1]);
+		default:
+			UP_ERR("unknown option '%s' (see --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		UP_ERR("unexpected argument '%s'", argv[optind]);
+	if (!o->tap)
+		UP_ERR("--tap NAME is required");
+	if (o->naddr == 0)
+		UP_ERR("at least one --addr is required");
+	if (o->dns_hosts && !o->dns_port)
+		o->dns_port = 53;
+	return 0;
+}
+
+/* ---- stages owned by the tool ------------------------------------------- */
+
+/* User-space prescreen: frames the cBPF program rejects never reach the
+ * stack; each is counted as "filter.rejected". */
+static void prescreen_process(void *arg, struct tr_worker *w, struct tr_buf **bufs,
+			      uint32_t *acts, unsigned n)
+{
+	struct up *u = arg;
+
+	(void)w;
+	for (unsigned i = 0; i < n; i++)
+		if (tr_bpf_run(u->ufilter, bufs[i]->data, bufs[i]->len, bufs[i]->len) == 0)
+			acts[i] = TR_ACT_DROP(u->filter_reason);
+}
+
+/* Last stage: `up` has no application behind the stack, so whatever the
+ * stack passed on is counted and dropped here, never silently. */
+static void unhandled_process(void *arg, struct tr_worker *w, struct tr_buf **bufs,
+			      uint32_t *acts, unsigned n)
+{
+	struct up *u = arg;
+
+	(void)w;
+	(void)bufs;
+	for (unsigned i = 0; i < n; i++)
+		acts[i] = TR_ACT_DROP(u->unhandled_reason);
+}
+
+/* ---- session ------------------------------------------------------------- */
+
+#define SET_ERR(...) do { snprintf(err, errlen, __VA_ARGS__); } while (0)
+
+static const char *tap_err(int e)
+{
+	return tr_tap_strerror(e);
+}
+
+/* Runs fn in the TAP's namespace (if it was moved) on the calling thread,
+ * then switches back. */
+static int64_t kernel_dropped(struct up *u)
+{
+	int nsfd = u->o.netns ? tr_tap_netns_fd(u->tap) : -1;
+	int self = -1;
+	int64_t v;
+
+	if (nsfd >= 0) {
+		self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (self < 0 || setns(nsfd, CLONE_NEWNET) != 0) {
+			if (self >= 0)
+				close(self);
+			return -1;
+		}
+	}
+	v = tr_tap_kernel_dropped(u->ifname);
+	if (self >= 0) {
+		if (setns(self, CLONE_NEWNET) != 0)
+			v = -1;
+		close(self);
+	}
+	return v;
+}
+
+static void random_mac(uint8_t mac[6])
+{
+	struct timespec ts;
+	uint32_t x;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x = (uint32_t)ts.tv_nsec ^ ((uint32_t)getpid() << 12);
+	mac[0] = 0x02; /* locally administered, unicast */
+	mac[1] = 0x74; /* 't' */
+	mac[2] = (uint8_t)(x >> 24);
+	mac[3] = (uint8_t)(x >> 16);
+	mac[4] = (uint8_t)(x >> 8);
+	mac[5] = (uint8_t)x;
+}
+
+struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *status)
+{
+	struct tr_tap_config tc = TR_TAP_CONFIG_INIT;
+	struct tr_stack_config sc;
+	struct tr_engine_config ec;
+	int fds[TR_ENGINE_MAX_QUEUES];
+	struct up *u;
+	int e = 0;
+	char ebuf[256];
+
+	*status = 1;
+	u = calloc(1, sizeof(*u));
+	if (!u) {
+		SET_ERR("out of memory");
+		return NULL;
+	}
+	u->o = *o;
+
+	/* 1. the TAP: exclusive, so a name in use is an error, not a takeover */
+	tc.name = o->tap;
+	tc.flags = TR_TAP_EXCL | (o->queues > 1 ? TR_TAP_MULTI_QUEUE : 0);
+	tc.queues = o->queues;
+	u->tap = tr_tap_create(&tc, &e);
+	if (!u->tap) {
+		if (e == -EPERM || e == -EACCES)
+			SET_ERR("creating TAP %s needs CAP_NET_ADMIN (run as root)", o->tap);
+		else if (e == -EBUSY || e == -EEXIST)
+			SET_ERR("TAP name %s is in use", o->tap);
+		else
+			SET_ERR("cannot create TAP %s: %s", o->tap, tap_err(e));
+		goto fail;
+	}
+	snprintf(u->ifname, sizeof(u->ifname), "%s", tr_tap_name(u->tap));
+
+	/* 2. its kernel side: namespace, addresses, up */
+	if (o->netns && (e = tr_tap_move_netns(u->tap, o->netns)) != 0) {
+		SET_ERR("cannot move %s into netns %s: %s", u->ifname, o->netns, tap_err(e));
+		goto fail;
+	}
+	for (unsigned i = 0; i < o->nhost_addr; i++) {
+		struct tr_tap_addr a = { 0 };
+
+		a.family = o->host_addr[i].family == 4 ? AF_INET : AF_INET6;
+		a.prefix_len = o->host_addr[i].prefix;
+		memcpy(a.local, o->host_addr[i].addr, 16);
+		if ((e = tr_tap_addr_add(u->tap, &a)) != 0) {
+			SET_ERR("cannot add host address %u to %s: %s", i + 1, u->ifname, tap_err(e));
+			goto fail;
+		}
+	}
+	if ((e = tr_tap_set_up(u->tap, true)) != 0) {
+		SET_ERR("cannot bring %s up: %s", u->ifname, tap_err(e));
+		goto fail;
+	}
+
+	/* 3. the stack's identity */
+	memset(&sc, 0, sizeof(sc));
+	if (o->have_mac)
+		memcpy(sc.mac, o->mac, 6);
+	else
+		random_mac(sc.mac);
+	for (unsigned i = 0; i < o->naddr; i++) {
+		if (o->addr[i].family == 4)
+			memcpy(sc.ip4[sc.n_ip4++], o->addr[i].addr, 4);
+		else
+			memcpy(sc.ip6[sc.n_ip6++], o->addr[i].addr, 16);
+	}
+	sc.udp_echo_port = o->udp_echo;
+	sc.dns_port = o->dns_port;
+	sc.hosts_path = o->dns_hosts;
+	u->host = tr_stack_host_create(&sc, &e);
+	if (!u->host) {
+		SET_ERR("stack configuration rejected: %s", strerror(-e));
+		goto fail;
+	}
+
+	/* 4. filters */
+	if (o->kernel_filter) {
+		u->kfilter = tr_bpf_compile(o->kernel_filter, 262144, true, 0, o->filter_limit,
+					    ebuf, sizeof(ebuf), &e);
+		if (!u->kfilter) {
+			SET_ERR("--kernel-filter: %s", ebuf);
+			*status = 2;
+			goto fail;
+		}
+		for (unsigned q = 0; q < o->queues; q++)
+			if ((e = tr_bpf_attach_tap(tr_tap_fd(u->tap, q), u->kfilter)) != 0) {
+				SET_ERR("--kernel-filter: cannot attach to %s: %s", u->ifname, strerror(-e));
+				goto fail;
+			}
+	}
+	if (o->filter) {
+		u->ufilter = tr_bpf_compile(o->filter, 262144, true, 0, o->filter_limit,
+					    ebuf, sizeof(ebuf), &e);
+		if (!u->ufilter) {
+			SET_ERR("--filter: %s", ebuf);
+			*status = 2;
+			goto fail;
+		}
+	}
+
+	/* 5. the engine: prescreen -> stack -> unhandled */
+	memset(&ec, 0, sizeof(ec));
+	for (unsigned q = 0; q < o->queues; q++)
+		fds[q] = tr_tap_fd(u->tap, q);
+	ec.fds = fds;
+	ec.nqueues = o->queues;
+	ec.cpu_base = 0;
+	if (o->rx_mode && !strcmp(o->rx_mode, "multishot"))
+		ec.rx_mode = TR_ENGINE_RX_MULTISHOT;
+	else if (o->rx_mode && !strcmp(o->rx_mode, "read"))
+		ec.rx_mode = TR_ENGINE_RX_READ;
+	u->e = tr_engine_create(&ec, &e);
+	if (!u->e) {
+		if (e == -ENOTSUP)
+			SET_ERR("--rx-mode multishot: this kernel lacks IORING_OP_READ_MULTISHOT for TAP");
+		else
+			SET_ERR("cannot create the engine: %s", strerror(-e));
+		goto fail;
+	}
+	if (u->ufilter) {
+		struct tr_stage st = { .name = "prescreen", .arg = u, .process = prescreen_process };
+
+		u->filter_reason = tr_engine_counter(u->e, "filter.rejected");
+		if (u->filter_reason < 0 || (e = tr_engine_add_stage(u->e, &st)) != 0) {
+			SET_ERR("cannot add the prescreen stage");
+			goto fail;
+		}
+	}
+	if ((e = tr_stack_stage_add(u->e, u->host)) != 0) {
+		SET_ERR("cannot add the stack stage: %s", strerror(-e));
+		goto fail;
+	}
+	{
+		struct tr_stage st = { .name = "unhandled", .arg = u, .process = unhandled_process };
+
+		u->unhandled_reason = tr_engine_counter(u->e, "unhandled");
+		if (u->unhandled_reason < 0 || (e = tr_engine_add_stage(u->e, &st)) != 0) {
+			SET_ERR("cannot add the final stage");
+			goto fail;
+		}
+	}
+	if ((e = tr_engine_start(u->e)) != 0) {
+		SET_ERR("cannot start the engine: %s", strerror(-e));
+		goto fail;
+	}
+	*status = 0;
+	return u;
+fail:
+	up_destroy(u);
+	return NULL;
+}
+
+uint64_t up_counter(struct up *u, const char *name)
+{
+	struct tr_engine_stats st;
+	unsigned n = tr_engine_nreasons(u->e);
+
+	tr_engine_stats(u->e, &st);
+	if (!strcmp(name, "rx"))
+		return st.rx;
+	if (!strcmp(name, "tx"))
+		return st.tx;
+	if (!strcmp(name, "delivered"))
+		return st.delivered;
+	if (!strcmp(name, "tx_forwarded"))
+		return st.tx_forwarded;
+	if (!strcmp(name, "tx_originated"))
+		return st.tx_originated;
+	if (!strcmp(name, "dropped"))
+		return st.dropped;
+	for (unsigned id = 0; id < n; id++) {
+		struct tr_engine_reason_stat rs;
+
+		if (tr_engine_reason(u->e, UINT32_MAX, id, &rs) == 0 && !strcmp(rs.name, name))
+			return rs.count + rs.orig_count;
+	}
+	return 0;
+}
+
+void up_status_line(struct up *u, char *buf, size_t len, double interval_s)
+{
+	struct tr_engine_stats st;
+
+	tr_engine_stats(u->e, &st);
+	if (interval_s <= 0)
+		interval_s = 1;
+	snprintf(buf, len, "%s: rx %llu (%.0f pps)  tx %llu (%.0f pps)  dropped %llu  held %llu",
+		 u->ifname, (unsigned long long)st.rx, (double)(st.rx - u->last_rx) / interval_s,
+		 (unsigned long long)st.tx, (double)(st.tx - u->last_tx) / interval_s,
+		 (unsigned long long)st.dropped, (unsigned long long)st.held);
+	u->last_rx = st.rx;
+	u->last_tx = st.tx;
+}
+
+void up_stats_json(struct up *u, FILE *f)
+{
+	struct tr_engine_stats st;
+	unsigned nq = tr_engine_nqueues(u->e), nr = tr_engine_nreasons(u->e);
+	int64_t kd = kernel_dropped(u);
+	bool first = true;
+
+	tr_engine_stats(u->e, &st);
+	fprintf(f, "{\"tap\":\"%s\",\"rx\":%llu,\"tx\":%llu,\"rx_bytes\":%llu,\"tx_bytes\":%llu,"
+		"\"delivered\":%llu,\"tx_forwarded\":%llu,\"tx_originated\":%llu,"
+		"\"dropped\":%llu,\"held\":%llu,\"kernel_dropped\":%lld,\"drops\":{",
+		u->ifname, (unsigned long long)st.rx, (unsigned long long)st.tx,
+		(unsigned long long)st.rx_bytes, (unsigned long long)st.tx_bytes,
+		(unsigned long long)st.delivered, (unsigned long long)st.tx_forwarded,
+		(unsigned long long)st.tx_originated, (unsigned long long)st.dropped,
+		(unsigned long long)st.held, (long long)(kd < 0 ? 0 : kd));
+	for (unsigned id = 0; id < nr; id++) {
+		struct tr_engine_reason_stat rs;
+
+		if (tr_engine_reason(u->e, UINT32_MAX, id, &rs) != 0 || (rs.count + rs.orig_count) == 0)
+			continue;
+		fprintf(f, "%s\"%s\":%llu", first ? "" : ",", rs.name,
+			(unsigned long long)(rs.count + rs.orig_count));
+		first = false;
+	}
+	fputs("},\"queues\":[", f);
+	for (unsigned q = 0; q < nq; q++) {
+		struct tr_engine_stats qs;
+
+		tr_engine_queue_stats(u->e, q, &qs);
+		fprintf(f, "%s{\"rx\":%llu,\"tx\":%llu,\"dropped\":%llu}", q ? "," : "",
+			(unsigned long long)qs.rx, (unsigned long long)qs.tx,
+			(unsigned long long)qs.dropped);
+	}
+	fputs("]}\n", f);
+}
+
+int up_write_stats_file(struct up *u, const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	up_stats_json(u, f);
+	if (fclose(f) != 0) {
+		unlink(tmp);
+		return -EIO;
+	}
+	if (rename(tmp, path) != 0) {
+		int e = -errno;
+		unlink(tmp);
+		return e;
+	}
+	return 0;
+}
+
+int up_error(struct up *u)
+{
+	return u->e ? tr_engine_error(u->e, NULL) : 0;
+}
+
+int up_stop(struct up *u)
+{
+	int rc = 0;
+
+	if (!u)
+		return 0;
+	if (u->e && !u->stopped) {
+		rc = tr_engine_stop(u->e);
+		u->stopped = true;
+	}
+	return rc;
+}
+
+void up_destroy(struct up *u)
+{
+	if (!u)
+		return;
+	up_stop(u);
+	if (u->e)
+		tr_engine_destroy(u->e);
+	if (u->tap)
+		tr_tap_destroy(u->tap, TR_TAP_DESTROY_DELETE);
+	tr_stack_host_destroy(u->host);
+	tr_bpf_free(u->kfilter);
+	tr_bpf_free(u->ufilter);
+	free(u);
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tool/up.h: the engine + stack session behind `tapring up` and
+ * `tapring demo` (public API only). */
+#ifndef TAPRING_TOOL_UP_H
+#define TAPRING_TOOL_UP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define UP_MAX_ADDRS 16
+
+struct up_cidr {
+	int family;             /* 4 or 6 */
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+
+struct up_opts {
+	const char *tap;
+	unsigned queues;
+	struct up_cidr addr[UP_MAX_ADDRS];          /* the stack's addresses */
+	unsigned naddr;
+	struct up_cidr host_addr[UP_MAX_ADDRS];     /* the kernel side's */
+	unsigned nhost_addr;
+	uint8_t mac[6];
+	bool have_mac;
+	const char *netns;
+	uint16_t udp_echo;
+	const char *dns_hosts;
+	uint16_t dns_port;
+	const char *stats_file;
+	double duration;        /* seconds, 0 = until a signal */
+	const char *kernel_filter;
+	const char *filter;
+	unsigned filter_limit;
+	const char *rx_mode;    /* auto | multishot | read */
+	bool quiet;
+};
+
+struct up;
+
+/* Parses `up` arguments (argv[0] is "up"). Returns 0, or an exit status
+ * (2) after printing one clear message to stderr. */
+int up_parse(int argc, char **argv, struct up_opts *o, const char *prog);
+
+/* Creates the TAP, configures the kernel side, starts engine + stack.
+ * NULL with one clear message in err (and *status the exit status). */
+struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *status);
+
+/* One-line summary for the live status line. */
+void up_status_line(struct up *u, char *buf, size_t len, double interval_s);
+/* Stats as one JSON object. */
+void up_stats_json(struct up *u, FILE *f);
+/* Atomically rewrite path with the stats JSON (tmp + rename). */
+int up_write_stats_file(struct up *u, const char *path);
+/* Engine error (e.g. device deleted), 0 if none. */
+int up_error(struct up *u);
+/* Stops the engine (every buffer returned), removes the TAP. Returns 0 or
+ * the engine's first error. */
+int up_stop(struct up *u);
+/* Frees everything and deletes the TAP (stops first if needed). */
+void up_destroy(struct up *u);
+/* Value of a named drop reason (all queues), or of an engine counter:
+ * "rx", "tx", "delivered", "tx_forwarded", "tx_originated", "dropped". */
+uint64_t up_counter(struct up *u, const char *name);
+
+/* Text parsers shared by the subcommands. */
+int tool_parse_cidr(const char *s, struct up_cidr *out, bool need_prefix);
+int tool_parse_mac(const char *s, uint8_t mac[6]);
+int tool_parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+#endif

@@ -99,20 +99,27 @@ int tr_tcp_opts_parse(const uint8_t *opt, size_t len, struct tr_tcp_opts *o,
 	return 0;
 }
 
+/*
+ * Options go out in 32-bit-aligned groups padded with NOPs, in the layout
+ * Linux uses (so a Linux-like SYN is reproduced byte for byte):
+ *   MSS                        02 04 mm mm
+ *   SACK-perm + timestamps     04 02 08 0a <val> <ecr>   (either alone: NOP NOP first)
+ *   window scale               01 03 03 ws
+ *   SACK blocks                01 01 05 len <blocks>
+ * Every group is a multiple of 4 bytes, so no EOL padding is needed.
+ */
 size_t tr_tcp_opts_emit_len(const struct tr_tcp_opts *o)
 {
 	size_t n = 0;
 	if (o->present & TR_TCP_HAS_MSS)
-		n += TR_TCP_OPTLEN_MSS;
-	if (o->present & TR_TCP_HAS_SACK_PERM)
-		n += TR_TCP_OPTLEN_SACK_PERM;
-	if (o->present & TR_TCP_HAS_TS)
-		n += TR_TCP_OPTLEN_TS;
+		n += 4;
+	if (o->present & (TR_TCP_HAS_SACK_PERM | TR_TCP_HAS_TS))
+		n += (o->present & TR_TCP_HAS_TS) ? 12 : 4;
 	if (o->present & TR_TCP_HAS_WSCALE)
-		n += TR_TCP_OPTLEN_WSCALE;
+		n += 4;
 	if (o->present & TR_TCP_HAS_SACK)
-		n += 2 + 8u * (o->sack_count > TR_TCP_SACK_MAX ? TR_TCP_SACK_MAX + 1u : o->sack_count);
-	return (n + 3) & ~(size_t)3;
+		n += 4 + 8u * (o->sack_count > TR_TCP_SACK_MAX ? TR_TCP_SACK_MAX + 1u : o->sack_count);
+	return n;
 }
 
 size_t tr_tcp_emit_len(const struct tr_tcp_repr *r)
@@ -130,36 +137,42 @@ static size_t tcp_opts_write(const struct tr_tcp_opts *o, uint8_t *p)
 		tr_store_be16(p + n + 2, o->mss);
 		n += TR_TCP_OPTLEN_MSS;
 	}
-	if (o->present & TR_TCP_HAS_SACK_PERM) {
-		p[n] = TR_TCP_OPT_SACK_PERM;
-		p[n + 1] = TR_TCP_OPTLEN_SACK_PERM;
-		n += TR_TCP_OPTLEN_SACK_PERM;
-	}
-	if (o->present & TR_TCP_HAS_TS) {
-		p[n] = TR_TCP_OPT_TS;
-		p[n + 1] = TR_TCP_OPTLEN_TS;
-		tr_store_be32(p + n + 2, o->ts_val);
-		tr_store_be32(p + n + 6, o->ts_ecr);
-		n += TR_TCP_OPTLEN_TS;
+	if (o->present & (TR_TCP_HAS_SACK_PERM | TR_TCP_HAS_TS)) {
+		if (o->present & TR_TCP_HAS_SACK_PERM) {
+			p[n] = TR_TCP_OPT_SACK_PERM;
+			p[n + 1] = TR_TCP_OPTLEN_SACK_PERM;
+		} else {
+			p[n] = p[n + 1] = TR_TCP_OPT_NOP;
+		}
+		n += 2;
+		if (o->present & TR_TCP_HAS_TS) {
+			p[n] = TR_TCP_OPT_TS;
+			p[n + 1] = TR_TCP_OPTLEN_TS;
+			tr_store_be32(p + n + 2, o->ts_val);
+			tr_store_be32(p + n + 6, o->ts_ecr);
+			n += TR_TCP_OPTLEN_TS;
+		} else {
+			p[n] = p[n + 1] = TR_TCP_OPT_NOP;
+			n += 2;
+		}
 	}
 	if (o->present & TR_TCP_HAS_WSCALE) {
-		p[n] = TR_TCP_OPT_WSCALE;
-		p[n + 1] = TR_TCP_OPTLEN_WSCALE;
-		p[n + 2] = o->wscale;
-		n += TR_TCP_OPTLEN_WSCALE;
+		p[n] = TR_TCP_OPT_NOP;
+		p[n + 1] = TR_TCP_OPT_WSCALE;
+		p[n + 2] = TR_TCP_OPTLEN_WSCALE;
+		p[n + 3] = o->wscale;
+		n += 4;
 	}
 	if (o->present & TR_TCP_HAS_SACK) {
-		p[n] = TR_TCP_OPT_SACK;
-		p[n + 1] = (uint8_t)(2 + 8 * o->sack_count);
+		p[n] = p[n + 1] = TR_TCP_OPT_NOP;
+		p[n + 2] = TR_TCP_OPT_SACK;
+		p[n + 3] = (uint8_t)(2 + 8 * o->sack_count);
 		for (unsigned i = 0; i < o->sack_count; i++) {
-			tr_store_be32(p + n + 2 + 8 * i, o->sack[i].left);
-			tr_store_be32(p + n + 6 + 8 * i, o->sack[i].right);
+			tr_store_be32(p + n + 4 + 8 * i, o->sack[i].left);
+			tr_store_be32(p + n + 8 + 8 * i, o->sack[i].right);
 		}
-		n += 2 + 8u * o->sack_count;
+		n += 4 + 8u * o->sack_count;
 	}
-	/* Pad with EOL (0) to a 32-bit boundary. */
-	while (n & 3)
-		p[n++] = TR_TCP_OPT_EOL;
 	return n;
 }
 

@@ -116,8 +116,9 @@ struct tr_tcp_opts {
 int tr_tcp_opts_parse(const uint8_t *opt, size_t len, struct tr_tcp_opts *o,
 		      const char **why);
 
-/* Bytes that tr_tcp_opts_emit() writes for o: the options padded with EOL
- * to a multiple of 4. At most 40 (else the repr is invalid: see emit). */
+/* Bytes tr_tcp_emit() writes for the options in o: NOP-aligned 32-bit
+ * groups in Linux's layout (MSS; SACK-perm+TS; NOP+wscale; NOP NOP+SACK).
+ * Over 40 means the repr cannot be emitted (tr_tcp_emit: -EINVAL). */
 size_t tr_tcp_opts_emit_len(const struct tr_tcp_opts *o);
 
 /* ---- repr ---------------------------------------------------------------- */
@@ -146,8 +147,8 @@ int tr_tcp_parse(const struct tr_tcp_view *v, const struct tr_l4_pseudo *ph,
 size_t tr_tcp_emit_len(const struct tr_tcp_repr *r);
 
 /*
- * Write exactly tr_tcp_emit_len(r) bytes: header, options (emitted in the
- * order MSS, SACK-perm, TS, wscale, SACK, EOL-padded), payload (copied
+ * Write exactly tr_tcp_emit_len(r) bytes: header, options (layout above;
+ * a Linux SYN's options come out byte-identical), payload (copied
  * unless already in place), checksum when ph != NULL (else 0). Returns 0,
  * -ENOSPC (len too small) or -EINVAL (options over 40 bytes, sack_count > 4).
  */

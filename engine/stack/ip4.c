@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * IPv4 input (checks, reassembly, dispatch), ICMPv4 (echo reply in place,
+ * port unreachable) and IPv4 output (fragmentation, neighbour resolution).
+ *
+ * Routing: every destination is treated as on-link (the stack serves the
+ * TAP's link). 255.255.255.255 goes to the Ethernet broadcast address.
+ */
+#include <errno.h>
+
+#include <tapring/checksum.h>
+#include <tapring/ethernet.h>
+#include <tapring/icmpv4.h>
+#include <tapring/ipv4.h>
+
+#include "stack_pvt.h"
+
+#define L3 TR_ETH_HDR_LEN
+
+static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+static bool ip4_is_bcast(const uint8_t *a)
+{
+	return a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255;
+}
+
+/* Source addresses that can never be a unicast sender. */
+static bool ip4_bad_src(const uint8_t *a)
+{
+	return a[0] >= 224 || a[0] == 127;
+}
+
+/* The MAC we use as Ethernet source for our address index idx. */
+static const uint8_t *ip4_src_mac(const struct tr_stack_host *h, int idx)
+{
+	return idx >= 0 ? h->ip4_mac[idx] : h->cfg.mac;
+}
+
+/* Echo request -> echo reply, in the request's buffer (zero copy): swap the
+ * MACs and the addresses, TTL 64, type 0. Checksums are updated with RFC
+ * 1624: swapping two header words leaves the one's complement sum as it
+ * was, so only the TTL word and the ICMP type word change the sums. */
+static uint32_t icmp4_echo(struct tr_stack *s, struct tr_buf *b, int idx, uint32_t hl,
+			   struct tr_icmpv4_view *iv)
+{
+	uint8_t *d = b->data;
+	uint8_t *ip = d + L3;
+	uint8_t tmp[6];
+
+	memcpy(tmp, d + TR_ETH_OFF_SRC, 6);
+	memcpy(d + TR_ETH_OFF_DST, tmp, 6);
+	memcpy(d + TR_ETH_OFF_SRC, ip4_src_mac(s->h, idx), 6);
+
+	uint8_t a[4];
+	memcpy(a, ip + TR_IPV4_OFF_SRC, 4);
+	memcpy(ip + TR_IPV4_OFF_SRC, ip + TR_IPV4_OFF_DST, 4);
+	memcpy(ip + TR_IPV4_OFF_DST, a, 4);
+
+	uint16_t ck = tr_load_raw16(ip + TR_IPV4_OFF_CSUM);
+	uint16_t oldw = tr_load_raw16(ip + TR_IPV4_OFF_TTL);
+	ip[TR_IPV4_OFF_TTL] = 64;
+	ck = tr_cksum_update16(ck, oldw, tr_load_raw16(ip + TR_IPV4_OFF_TTL));
+	memcpy(ip + TR_IPV4_OFF_CSUM, &ck, 2);
+
+	ck = tr_load_raw16(iv->buf + TR_ICMP_OFF_CKSUM);
+	oldw = tr_load_raw16(iv->buf + TR_ICMP_OFF_TYPE);
+	tr_icmpv4_set_type(iv, TR_ICMP_ECHO_REPLY);
+	ck = tr_cksum_update16(ck, oldw, tr_load_raw16(iv->buf + TR_ICMP_OFF_TYPE));
+	memcpy(iv->buf + TR_ICMP_OFF_CKSUM, &ck, 2);
+	(void)hl;
+	TR_CNT(s, ICMP4_ECHO);
+	return TR_STACK_ACT_TX;
+}
+
+static uint32_t icmp4_input(struct tr_stack *s, struct tr_buf *b, int idx, uint32_t hl, uint32_t tl)
+{
+	struct tr_icmpv4_view iv = { b->data + L3 + hl, tl - hl };
+	if (tr_icmpv4_check(&iv, NULL) != 0)
+		return TR_DROP(s, ICMP4_MALFORMED);
+	if (tr_cksum(iv.buf, iv.len) != 0)
+		return TR_DROP(s, ICMP4_BAD_CSUM);
+	switch (tr_icmpv4_type(&iv)) {
+	case TR_ICMP_ECHO_REQUEST:
+		/* Like Linux's icmp_echo_ignore_broadcasts: no reply to
+		 * broadcast pings (smurf amplification). */
+		if (idx < 0)
+			return TR_DROP(s, ICMP4_UNHANDLED);
+		return icmp4_echo(s, b, idx, hl, &iv);
+	case TR_ICMP_ECHO_REPLY:
+		/* Replies to the application's pings: its business. */
+		TR_CNT(s, STACK_PASSED);
+		return TR_STACK_ACT_NEXT;
+	default:
+		return TR_DROP(s, ICMP4_UNHANDLED);
+	}
+}
+
+/* Destination unreachable (port) for the datagram in b, in a new buffer
+ * sent straight back to the sender's MAC. Rate-limited per worker. */
+void tr__icmp4_port_unreach(struct tr_stack *s, struct tr_buf *b)
+{
+	const uint8_t *ip = b->data + L3;
+	int idx = tr__host_ip4_index(s->h, ip + TR_IPV4_OFF_DST);
+	if (idx < 0)
+		return;  /* never for broadcast (RFC 1122 3.2.2) */
+	if (!tr__tb_take(&s->icmp4_tb, s->now)) {
+		TR_CNT(s, ICMP4_RATE_LIMITED);
+		return;
+	}
+	struct tr_buf *nb = tr__stack_alloc(s);
+	if (!nb)
+		return;
+	uint32_t tl = tr_load_be16(ip + TR_IPV4_OFF_TOTLEN);
+	/* RFC 1812 4.3.2.3: quote as much as fits in 576 bytes. */
+	uint32_t quote = tl < 576 - 28 ? tl : 576 - 28;
+	if (L3 + 28 + quote > s->io.buf_room)
+		quote = s->io.buf_room - L3 - 28;
+	uint8_t *d = nb->data;
+	memcpy(d + TR_ETH_OFF_DST, b->data + TR_ETH_OFF_SRC, 6);
+	memcpy(d + TR_ETH_OFF_SRC, ip4_src_mac(s->h, idx), 6);
+	tr_store_be16(d + TR_ETH_OFF_TYPE, TR_ETHERTYPE_IPV4);
+
+	struct tr_ipv4_repr ir = {
+		.proto = TR_IPPROTO_ICMP, .ttl = 64, .id = s->ip4_id++,
+		.payload_len = (uint16_t)(TR_ICMP_HDR_LEN + quote),
+	};
+	memcpy(ir.src, ip + TR_IPV4_OFF_DST, 4);
+	memcpy(ir.dst, ip + TR_IPV4_OFF_SRC, 4);
+	tr_ipv4_emit(&ir, d + L3, 20);
+	struct tr_icmpv4_repr cr = {
+		.type = TR_ICMP_DEST_UNREACH, .code = TR_ICMP_UNREACH_PORT,
+		.data = ip, .data_len = quote,
+	};
+	tr_icmpv4_emit(&cr, d + L3 + 20, TR_ICMP_HDR_LEN + quote);
+	nb->len = L3 + 20 + TR_ICMP_HDR_LEN + quote;
+	s->io.tx(s->io.ctx, nb);
+	TR_CNT(s, ICMP4_UNREACH);
+}
+
+uint32_t tr__ip4_input(struct tr_stack *s, struct tr_buf *b)
+{
+	struct tr_ipv4_view v = { b->data + L3, b->len - L3 };
+	if (v.len < TR_IPV4_MIN_HDR_LEN)
+		return TR_DROP(s, IP4_BAD_LEN);
+	if (tr_ipv4_version(&v) != 4)
+		return TR_DROP(s, IP4_BAD_VERSION);
+	if (tr_ipv4_check(&v) != 0)
+		return TR_DROP(s, IP4_BAD_LEN);
+	uint32_t hl = tr_ipv4_hdr_len(&v);
+	if (tr_cksum(v.buf, hl) != 0)
+		return TR_DROP(s, IP4_BAD_CSUM);
+	const uint8_t *dst = tr_ipv4_dst(&v);
+	int idx = tr__host_ip4_index(s->h, dst);
+	if (idx < 0 && !ip4_is_bcast(dst))
+		return TR_DROP(s, IP4_NOT_OURS);
+	if (ip4_bad_src(tr_ipv4_src(&v)))
+		return TR_DROP(s, IP4_BAD_SRC);
+	uint32_t tl = tr_ipv4_total_len(&v);
+	b->len = L3 + tl;  /* Ethernet padding is not part of the datagram */
+
+	uint16_t frag = tr_load_be16(v.buf + TR_IPV4_OFF_FRAG);
+	if (frag & (TR_IPV4_FLAG_MF | TR_IPV4_FRAG_MASK)) {
+		uint32_t act = tr__reasm_input(s, b, L3, hl, L3 + hl, tl - hl,
+					       (uint32_t)(frag & TR_IPV4_FRAG_MASK) * 8u,
+					       (frag & TR_IPV4_FLAG_MF) != 0);
+		if (act != TR_STACK_ACT_NEXT)
+			return act;
+		/* b now holds the whole datagram; the header may come from
+		 * another fragment (same addresses, possibly other options). */
+		v.len = b->len - L3;
+		hl = tr_ipv4_hdr_len(&v);
+		tl = tr_ipv4_total_len(&v);
+	}
+
+	switch (tr_ipv4_proto(&v)) {
+	case TR_IPPROTO_ICMP:
+		return icmp4_input(s, b, idx, hl, tl);
+	case TR_IPPROTO_UDP:
+		return tr__udp_input(s, b, 4, L3, L3 + hl, tl - hl);
+	default:
+		TR_CNT(s, STACK_PASSED);
+		return TR_STACK_ACT_NEXT;
+	}
+}
+
+int tr__ip4_output(struct tr_stack *s, struct tr_buf *b, const uint8_t dst[4])
+{
+	if (ip4_is_bcast(dst)) {
+		memcpy(b->data, bcast_mac, 6);
+		s->io.tx(s->io.ctx, b);
+		return 0;
+	}
+	return tr__neigh_output(s, &s->n4, dst, b) < 0 ? -ENOBUFS : 0;
+}
+
+/* Ethernet + IPv4 header for one fragment at d. */
+static void ip4_hdr(struct tr_stack *s, uint8_t *d, int sidx, const uint8_t src[4], const uint8_t dst[4],
+		    uint8_t proto, uint16_t id, uint32_t off, bool mf, uint32_t plen)
+{
+	memset(d + TR_ETH_OFF_DST, 0, 6);  /* filled on resolution */
+	memcpy(d + TR_ETH_OFF_SRC, ip4_src_mac(s->h, sidx), 6);
+	tr_store_be16(d + TR_ETH_OFF_TYPE, TR_ETHERTYPE_IPV4);
+	struct tr_ipv4_repr ir = {
+		.proto = proto, .ttl = 64, .id = id, .mf = mf, .frag_off = (uint16_t)off,
+		.payload_len = (uint16_t)plen,
+	};
+	memcpy(ir.src, src, 4);
+	memcpy(ir.dst, dst, 4);
+	tr_ipv4_emit(&ir, d + L3, 20);
+}
+
+int tr__ip4_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], const uint8_t dst[4],
+		 uint8_t proto)
+{
+	int sidx = tr__host_ip4_index(s->h, src);
+	uint32_t l4len = b->len;
+	uint32_t mtu = s->h->cfg.mtu;
+	uint16_t id = s->ip4_id++;
+
+	if (20 + l4len <= mtu) {
+		b->data -= L3 + 20;
+		b->len += L3 + 20;
+		ip4_hdr(s, b->data, sidx, src, dst, proto, id, 0, false, l4len);
+		return tr__ip4_output(s, b, dst);
+	}
+
+	/* Fragment (RFC 791 3.2): every fragment but the last carries a
+	 * multiple of 8 payload bytes. Fragments 2..n are copied into new
+	 * buffers first; the first is then finished in place. */
+	uint32_t chunk = (mtu - 20) & ~7u;
+	uint32_t nfrag = (l4len + chunk - 1) / chunk;
+	struct tr_buf *fr[64];
+	if (nfrag > 64 || L3 + 20 + chunk > s->io.buf_room) {
+		tr__stack_drop_orig(s, b, TR_STACK_C_TX_TOO_BIG);
+		return -EMSGSIZE;
+	}
+	for (uint32_t k = 1; k < nfrag; k++) {
+		fr[k] = tr__stack_alloc(s);
+		if (!fr[k]) {
+			for (uint32_t j = 1; j < k; j++)
+				s->io.drop(s->io.ctx, fr[j], TR_STACK_C_TX_NOBUF);
+			s->io.drop(s->io.ctx, b, TR_STACK_C_TX_NOBUF);
+			return -ENOBUFS;
+		}
+		uint32_t off = k * chunk;
+		uint32_t n = l4len - off < chunk ? l4len - off : chunk;
+		ip4_hdr(s, fr[k]->data, sidx, src, dst, proto, id, off, k + 1 < nfrag, n);
+		memcpy(fr[k]->data + L3 + 20, b->data + off, n);
+		fr[k]->len = L3 + 20 + n;
+	}
+	b->data -= L3 + 20;
+	b->len = L3 + 20 + chunk;
+	ip4_hdr(s, b->data, sidx, src, dst, proto, id, 0, true, chunk);
+	int rc = tr__ip4_output(s, b, dst);
+	for (uint32_t k = 1; k < nfrag; k++) {
+		int r = tr__ip4_output(s, fr[k], dst);
+		if (r && !rc)
+			rc = r;
+	}
+	s->cnt[TR_STACK_C_IP4_FRAGS_SENT] += nfrag;
+	return rc;
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Stack internals shared by the engine/stack .c files. Never installed.
+ *
+ * Threading: struct tr_stack_host is written only before workers start and
+ * read-only afterwards (no atomics needed: thread creation orders it).
+ * struct tr_stack is owned by exactly one worker thread.
+ */
+#ifndef TAPRING_STACK_PVT_H
+#define TAPRING_STACK_PVT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <tapring/stack.h>
+#include <tapring/slab.h>
+
+#define TR_ETH_HLEN 14
+#define TR_ETYPE_IP4 0x0800
+#define TR_ETYPE_ARP 0x0806
+#define TR_ETYPE_IP6 0x86dd
+
+#define TR_STACK_MAX_SOCKS 64
+#define TR_REASM_SLOT_FRAGS 64
+#define TR_NEIGH_WAYS 4
+#define TR_NEIGH_QMAX 64
+#define TR_STACK_TICK_NS 10000000ull   /* timers run at most every 10 ms */
+
+/* ---- neighbour cache (neigh.c): bounded, 4-way set associative ---------- */
+
+enum { TR_NEIGH_FREE = 0, TR_NEIGH_INCOMPLETE, TR_NEIGH_REACHABLE };
+
+struct tr_neigh {
+	uint8_t ip[16];
+	uint8_t mac[6];
+	uint8_t state;
+	uint8_t probes;          /* resolution attempts sent */
+	uint16_t qhead, qcount;  /* pending frames ring inside q */
+	uint64_t updated_ns;     /* creation or last confirmation */
+	uint64_t next_probe_ns;
+	struct tr_buf **q;       /* qlen slots, carved from the table's array */
+};
+
+struct tr_neigh_table {
+	struct tr_neigh *e;
+	struct tr_buf **qstore;
+	uint32_t nsets;          /* entries / TR_NEIGH_WAYS, power of two */
+	uint32_t qlen;
+	uint32_t count;          /* entries not FREE */
+	uint32_t incomplete;     /* entries INCOMPLETE (poll fast path) */
+	uint8_t alen;            /* 4 or 16 */
+	uint8_t family;          /* 4 or 6 */
+};
+
+/* ---- IPv4 reassembly (reasm.c) ------------------------------------------ */
+
+struct tr_reasm_frag {
+	struct tr_buf *b;
+	uint16_t off;            /* payload offset in the datagram (bytes) */
+	uint16_t len;            /* payload bytes */
+	uint16_t poff;           /* payload offset inside b->data */
+};
+
+struct tr_reasm_slot {
+	bool used;
+	uint8_t proto;
+	uint16_t id;
+	uint8_t src[4], dst[4];
+	uint32_t total;          /* datagram payload length once the last fragment is seen, else 0 */
+	uint32_t have;           /* payload bytes received */
+	uint64_t created_ns;
+	unsigned nfrags;
+	struct tr_reasm_frag f[TR_REASM_SLOT_FRAGS];
+};
+
+struct tr_reasm {
+	struct tr_reasm_slot *slots;
+	uint32_t nslots;
+	uint32_t bufs;           /* fragment buffers held now */
+	uint32_t max_bufs;
+	uint32_t active;         /* slots in use */
+};
+
+/* ---- token bucket ------------------------------------------------------- */
+
+struct tr_tbucket {
+	uint64_t last_ns;
+	uint64_t tokens;         /* in units of 1e-9 token */
+	uint64_t cap;
+	uint32_t rate;           /* tokens per second */
+};
+
+static inline void tr__tb_init(struct tr_tbucket *tb, uint32_t rate, uint32_t burst)
+{
+	tb->rate = rate;
+	tb->cap = (uint64_t)burst * 1000000000ull;
+	tb->tokens = tb->cap;
+	tb->last_ns = 0;
+}
+
+/* true when one token was taken. */
+static inline bool tr__tb_take(struct tr_tbucket *tb, uint64_t now)
+{
+	if (now > tb->last_ns) {
+		uint64_t dt = now - tb->last_ns;
+		if (dt > 10000000000ull)
+			dt = 10000000000ull;
+		tb->tokens += dt * tb->rate;
+		if (tb->tokens > tb->cap)
+			tb->tokens = tb->cap;
+		tb->last_ns = now;
+	}
+	if (tb->tokens < 1000000000ull)
+		return false;
+	tb->tokens -= 1000000000ull;
+	return true;
+}
+
+/* ---- hosts table (hosts.c) ---------------------------------------------- */
+
+struct tr_hosts_ent {
+	uint32_t name;           /* offset into names (NUL terminated, lowercase) */
+	uint16_t name_len;
+	uint8_t family;
+	uint8_t addr[16];
+};
+
+struct tr_hosts {
+	struct tr_hosts_ent *ent;
+	unsigned n, cap;
+	char *names;
+	size_t names_len, names_cap;
+};
+
+int tr__hosts_parse(struct tr_hosts *t, const char *text, size_t len);
+void tr__hosts_free(struct tr_hosts *t);
+int tr__hosts_lookup(const struct tr_hosts *t, const char *name, size_t name_len,
+		     int family, uint8_t *out, unsigned max);
+
+/* ---- host (shared) and instance (per worker) ----------------------------- */
+
+struct tr_udp_sock {
+	tr_udp_cb cb;
+	void *arg;
+};
+
+struct tr_stack_host {
+	struct tr_stack_config cfg;
+	uint8_t ip4_mac[TR_STACK_MAX_ADDRS][6];
+	uint8_t ip6[TR_STACK_MAX_ADDRS + 1][16];
+	unsigned n_ip6;
+	struct tr_udp_sock socks[TR_STACK_MAX_SOCKS];
+	unsigned nsocks;
+	uint8_t port4[65536];    /* socket index + 1, 0 = closed */
+	uint8_t port6[65536];
+	struct tr_hosts hosts;
+};
+
+struct tr_stack {
+	const struct tr_stack_host *h;
+	struct tr_stack_io io;
+	uint64_t now;
+	uint64_t next_tick;
+	unsigned held;           /* rx frames stolen (IPv4 fragments awaiting reassembly) */
+	unsigned queued;         /* originated frames waiting for a neighbour */
+	uint16_t ip4_id;         /* IPv4 identification for originated datagrams */
+	struct tr_neigh_table n4, n6;
+	struct tr_reasm reasm;
+	struct tr_tbucket icmp4_tb, icmp6_tb;
+	uint64_t cnt[TR_STACK_C_COUNT];
+};
+
+#define TR_CNT(s, id) ((s)->cnt[TR_STACK_C_##id]++)
+#define TR_DROP(s, id) (TR_CNT(s, id), TR_STACK_ACT_DROP(TR_STACK_C_##id))
+
+/* Release a stolen buffer (held--). */
+static inline void tr__stack_release_drop(struct tr_stack *s, struct tr_buf *b, unsigned reason)
+{
+	s->held--;
+	s->cnt[reason]++;
+	s->io.drop(s->io.ctx, b, reason);
+}
+
+static inline void tr__stack_release_tx(struct tr_stack *s, struct tr_buf *b)
+{
+	s->held--;
+	s->io.tx(s->io.ctx, b);
+}
+
+/* Drop an originated frame (not an rx frame) with a counted reason. */
+static inline void tr__stack_drop_orig(struct tr_stack *s, struct tr_buf *b, unsigned reason)
+{
+	s->cnt[reason]++;
+	s->io.drop(s->io.ctx, b, reason);
+}
+
+/* A fresh buffer for an originated frame, or NULL (counted tx.nobuf). */
+static inline struct tr_buf *tr__stack_alloc(struct tr_stack *s)
+{
+	struct tr_buf *b = s->io.alloc(s->io.ctx);
+	if (!b)
+		s->cnt[TR_STACK_C_TX_NOBUF]++;
+	return b;
+}
+
+/* neigh.c */
+int tr__neigh_init(struct tr_neigh_table *t, uint32_t entries, uint32_t qlen, int family);
+void tr__neigh_fini(struct tr_stack *s, struct tr_neigh_table *t);
+struct tr_neigh *tr__neigh_find(struct tr_neigh_table *t, const uint8_t *ip);
+/* Learn ip -> mac. create: make an entry when absent. Flushes pending frames. */
+void tr__neigh_update(struct tr_stack *s, struct tr_neigh_table *t, const uint8_t *ip,
+		      const uint8_t mac[6], bool create);
+/* Frame b (Ethernet header complete but the destination MAC) goes to ip:
+ * sent now (originated=true: io->tx), queued (awaiting resolution), or
+ * dropped. Returns 0 sent, 1 queued, -ENOBUFS dropped. */
+int tr__neigh_output(struct tr_stack *s, struct tr_neigh_table *t, const uint8_t *ip,
+		     struct tr_buf *b);
+void tr__neigh_poll(struct tr_stack *s, struct tr_neigh_table *t);
+
+/* reasm.c */
+int tr__reasm_init(struct tr_reasm *r, uint32_t slots, uint32_t bufs);
+void tr__reasm_fini(struct tr_stack *s, struct tr_reasm *r);
+void tr__reasm_poll(struct tr_stack *s, struct tr_reasm *r);
+/* Fragment in b (IPv4 header at l3, hl bytes; payload at poff, plen bytes;
+ * off = fragment offset in bytes; mf). Returns the action for b: STOLEN
+ * (held), a DROP, or NEXT meaning b now holds the whole datagram (IP header
+ * rewritten: no fragment bits, total length, checksum). */
+uint32_t tr__reasm_input(struct tr_stack *s, struct tr_buf *b, uint32_t l3, uint32_t hl,
+			 uint32_t poff, uint32_t plen, uint32_t off, bool mf);
+
+/* arp.c / ip4.c / ip6.c / udp.c / dns.c */
+uint32_t tr__arp_input(struct tr_stack *s, struct tr_buf *b);
+void tr__arp_request(struct tr_stack *s, const uint8_t ip[4]);
+void tr__arp_gratuitous(struct tr_stack *s);
+uint32_t tr__ip4_input(struct tr_stack *s, struct tr_buf *b);
+uint32_t tr__ip6_input(struct tr_stack *s, struct tr_buf *b);
+void tr__nd_solicit(struct tr_stack *s, const uint8_t ip[16]);
+/* Deliver a verified UDP datagram (b: whole frame, l4 offset). */
+uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_t l3,
+		       uint32_t l4, uint32_t l4len);
+/* The DNS responder: payload rewritten in place; returns the action. */
+uint32_t tr__dns_input(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m);
+/* Output an IPv4/IPv6 datagram in b (Ethernet + IP headers built, dst MAC
+ * unresolved) to next hop ip. Handles neighbour resolution; b is consumed. */
+int tr__ip4_output(struct tr_stack *s, struct tr_buf *b, const uint8_t dst[4]);
+int tr__ip6_output(struct tr_stack *s, struct tr_buf *b, const uint8_t dst[16]);
+
+/* Prepend Ethernet + IP headers to the L4 message in b (b->data, b->len,
+ * headroom used) and send it (fragmenting IPv4 above the MTU). b consumed. */
+int tr__ip4_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], const uint8_t dst[4],
+		 uint8_t proto);
+int tr__ip6_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[16], const uint8_t dst[16],
+		 uint8_t proto);
+/* Port unreachable back to the sender of the datagram in b (rate-limited;
+ * b itself is left to the caller). */
+void tr__icmp4_port_unreach(struct tr_stack *s, struct tr_buf *b);
+void tr__icmp6_port_unreach(struct tr_stack *s, struct tr_buf *b);
+
+const uint8_t *tr__ip6_pick_src(const struct tr_stack_host *h, const uint8_t *dst);
+int tr__host_ip4_index(const struct tr_stack_host *h, const uint8_t ip[4]);
+int tr__host_ip6_index(const struct tr_stack_host *h, const uint8_t ip[16]);
+
+#endif /* TAPRING_STACK_PVT_H */

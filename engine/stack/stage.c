@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The stack as an engine stage: one struct tr_stack per worker, its io
+ * mapped onto tr_worker_alloc / tr_worker_tx / tr_worker_drop, and its drop
+ * reasons registered as engine counters (same names).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <tapring/engine.h>
+
+#include "stack_pvt.h"
+
+struct stack_worker {
+	struct tr_stage_ctx *st;
+	struct tr_worker *w;
+	struct tr_stack *s;
+	bool started;
+};
+
+struct tr_stage_ctx {
+	struct tr_stack_host *h;
+	struct tr_engine *e;
+	uint32_t headroom, buf_room;
+	int reason[TR_STACK_C_COUNT];   /* engine id per stack drop reason */
+	struct stack_worker q[TR_ENGINE_MAX_QUEUES];
+};
+
+static struct tr_buf *io_alloc(void *ctx)
+{
+	struct stack_worker *sw = ctx;
+	return tr_worker_alloc(sw->w);
+}
+
+static void io_drop(void *ctx, struct tr_buf *b, unsigned reason)
+{
+	struct stack_worker *sw = ctx;
+	int id = reason < TR_STACK_C_COUNT ? sw->st->reason[reason] : -1;
+	if (id < 0)
+		id = sw->st->reason[TR_STACK_C_TX_NOBUF];
+	tr_worker_drop(sw->w, b, id);
+}
+
+static int io_tx(void *ctx, struct tr_buf *b)
+{
+	struct stack_worker *sw = ctx;
+	int rc = tr_worker_tx(sw->w, b);
+	if (rc) {
+		/* The worker's tx batch is full: the frame is lost, counted. */
+		tr_worker_drop(sw->w, b, sw->st->reason[TR_STACK_C_TX_NOBUF]);
+	}
+	return rc;
+}
+
+static int stage_init(void *arg, struct tr_worker *w)
+{
+	struct tr_stage_ctx *st = arg;
+	unsigned q = tr_worker_queue(w);
+	if (q >= TR_ENGINE_MAX_QUEUES)
+		return -EINVAL;
+	struct stack_worker *sw = &st->q[q];
+	sw->st = st;
+	sw->w = w;
+	struct tr_stack_io io = {
+		.ctx = sw, .alloc = io_alloc, .tx = io_tx, .drop = io_drop,
+		.headroom = st->headroom, .buf_room = st->buf_room,
+	};
+	int err;
+	sw->s = tr_stack_create(st->h, &io, &err);
+	return sw->s ? 0 : err;
+}
+
+static void stage_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts, unsigned n)
+{
+	struct tr_stage_ctx *st = arg;
+	struct stack_worker *sw = &st->q[tr_worker_queue(w)];
+	uint64_t now = tr_worker_now_ns(w);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t a = tr_stack_input(sw->s, bufs[i], now);
+		if (TR_STACK_ACT_KIND(a) == 4u)
+			a = TR_ACT_DROP(st->reason[TR_STACK_ACT_REASON(a)]);
+		acts[i] = a;
+	}
+}
+
+static void stage_poll(void *arg, struct tr_worker *w, uint64_t now_ns)
+{
+	struct tr_stage_ctx *st = arg;
+	struct stack_worker *sw = &st->q[tr_worker_queue(w)];
+	if (!sw->s)
+		return;
+	if (!sw->started) {
+		/* Announce from the running loop (tx services are live). */
+		sw->started = true;
+		tr_stack_start(sw->s, now_ns);
+	}
+	tr_stack_poll(sw->s, now_ns);
+}
+
+static void stage_fini(void *arg, struct tr_worker *w)
+{
+	struct tr_stage_ctx *st = arg;
+	struct stack_worker *sw = &st->q[tr_worker_queue(w)];
+	tr_stack_destroy(sw->s);
+	sw->s = NULL;
+}
+
+int tr_stack_stage_add(struct tr_engine *e, struct tr_stack_host *h)
+{
+	if (!e || !h)
+		return -EINVAL;
+	struct tr_slab *slab = tr_engine_slab(e);
+	if (!slab)
+		return -EINVAL;
+	struct tr_stage_ctx *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->h = h;
+	st->e = e;
+	st->headroom = tr_slab_headroom(slab);
+	st->buf_room = tr_slab_buf_size(slab) - st->headroom;
+	for (unsigned i = 0; i < TR_STACK_C_COUNT; i++) {
+		st->reason[i] = -1;
+		if (!tr_stack_counter_is_drop(i))
+			continue;
+		int id = tr_engine_counter(e, tr_stack_counter_name(i));
+		if (id < 0) {
+			free(st);
+			return id;
+		}
+		st->reason[i] = id;
+	}
+	struct tr_stage stage = {
+		.name = "stack", .arg = st, .init = stage_init, .process = stage_process,
+		.poll = stage_poll, .fini = stage_fini,
+	};
+	int rc = tr_engine_add_stage(e, &stage);
+	if (rc) {
+		free(st);
+		return rc;
+	}
+	/* st lives as long as the engine: the engine keeps only the pointer
+	 * and has no stage destructor, so it is intentionally not freed. */
+	return 0;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * UDP: input checks and demultiplexing to the built-in services (echo, DNS)
+ * and bound sockets, in-place replies, and zero-copy tr_udp_sendto().
+ */
+#include <errno.h>
+
+#include <tapring/checksum.h>
+#include <tapring/ethernet.h>
+#include <tapring/ipv4.h>
+#include <tapring/ipv6.h>
+#include <tapring/udp.h>
+
+#include "stack_pvt.h"
+
+#define L3 TR_ETH_HDR_LEN
+
+int tr_udp_bind(struct tr_stack_host *h, int family, uint16_t port, tr_udp_cb cb, void *arg)
+{
+	if (!h || !cb || port == 0 || (family != 0 && family != 4 && family != 6))
+		return -EINVAL;
+	bool v4 = family != 6, v6 = family != 4;
+	if ((v4 && h->port4[port]) || (v6 && h->port6[port]) ||
+	    port == h->cfg.udp_echo_port || port == h->cfg.dns_port)
+		return -EADDRINUSE;
+	if (h->nsocks >= TR_STACK_MAX_SOCKS)
+		return -ENOSPC;
+	h->socks[h->nsocks] = (struct tr_udp_sock){ .cb = cb, .arg = arg };
+	h->nsocks++;
+	if (v4)
+		h->port4[port] = (uint8_t)h->nsocks;
+	if (v6)
+		h->port6[port] = (uint8_t)h->nsocks;
+	return 0;
+}
+
+struct tr_buf *tr_stack_alloc(struct tr_stack *s)
+{
+	return tr__stack_alloc(s);
+}
+
+/* Rewrites b into the reply to m: MACs, addresses and ports swapped, payload
+ * length new_len. When the payload is unchanged and we answer from the
+ * address it was sent to, the UDP checksum is left alone: swapping the
+ * pseudo-header addresses and the two ports does not change the sum. */
+static uint32_t udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m,
+			  uint32_t new_len, bool same_payload)
+{
+	const struct tr_stack_host *h = s->h;
+	uint8_t *d = b->data;
+	uint8_t *udp = m->payload - TR_UDP_HDR_LEN;
+	uint32_t l4 = (uint32_t)(udp - d);
+	/* Drops are returned uncounted: the caller (or the socket dispatch)
+	 * counts the reason exactly once. */
+	if (new_len > 65507u || l4 + TR_UDP_HDR_LEN + new_len > s->io.buf_room)
+		return TR_STACK_ACT_DROP(TR_STACK_C_TX_TOO_BIG);
+	bool recompute = !same_payload || new_len != m->len;
+	uint8_t tmp[16];
+
+	memcpy(tmp, d + TR_ETH_OFF_SRC, 6);
+	memcpy(d + TR_ETH_OFF_DST, tmp, 6);
+	uint16_t p = tr_load_raw16(udp + TR_UDP_OFF_SPORT);
+	memcpy(udp + TR_UDP_OFF_SPORT, udp + TR_UDP_OFF_DPORT, 2);
+	memcpy(udp + TR_UDP_OFF_DPORT, &p, 2);
+	tr_store_be16(udp + TR_UDP_OFF_LEN, (uint16_t)(TR_UDP_HDR_LEN + new_len));
+
+	struct tr_l4_pseudo ph;
+	if (m->family == 4) {
+		uint8_t *ip = d + L3;
+		int idx = tr__host_ip4_index(h, m->dst);
+		if (idx < 0) {
+			/* Sent to broadcast: answer from our first address. */
+			if (h->cfg.n_ip4 == 0)
+				return TR_STACK_ACT_DROP(TR_STACK_C_IP4_NOT_OURS);
+			idx = 0;
+			recompute = true;
+		}
+		memcpy(d + TR_ETH_OFF_SRC, h->ip4_mac[idx], 6);
+		memcpy(ip + TR_IPV4_OFF_DST, m->src, 4);
+		memcpy(ip + TR_IPV4_OFF_SRC, h->cfg.ip4[idx], 4);
+		struct tr_ipv4_view v = { ip, l4 - L3 + TR_UDP_HDR_LEN + new_len };
+		tr_ipv4_set_total_len(&v, (uint16_t)v.len);
+		tr_ipv4_set_ttl(&v, 64);
+		tr_ipv4_fill_csum(&v);
+		ph = (struct tr_l4_pseudo){ 4, ip + TR_IPV4_OFF_SRC, ip + TR_IPV4_OFF_DST };
+		if (tr_load_raw16(udp + TR_UDP_OFF_CKSUM) == 0)
+			recompute = false;  /* the sender used none: keep none */
+	} else {
+		uint8_t *ip = d + L3;
+		const uint8_t *src = m->dst;
+		if (tr__host_ip6_index(h, src) < 0) {
+			src = tr__ip6_pick_src(h, m->src);
+			if (!src)
+				return TR_STACK_ACT_DROP(TR_STACK_C_IP6_NOT_OURS);
+			recompute = true;
+		}
+		memcpy(d + TR_ETH_OFF_SRC, h->cfg.mac, 6);
+		memcpy(tmp, src, 16);
+		memcpy(ip + TR_IPV6_OFF_DST, m->src, 16);
+		memcpy(ip + TR_IPV6_OFF_SRC, tmp, 16);
+		ip[TR_IPV6_OFF_HOPLIM] = 64;
+		tr_store_be16(ip + TR_IPV6_OFF_PLEN, (uint16_t)(l4 - L3 - TR_IPV6_HDR_LEN + TR_UDP_HDR_LEN + new_len));
+		ph = (struct tr_l4_pseudo){ 6, ip + TR_IPV6_OFF_SRC, ip + TR_IPV6_OFF_DST };
+	}
+	if (recompute) {
+		struct tr_udp_view uv = { udp, TR_UDP_HDR_LEN + new_len };
+		tr_udp_set_cksum(&uv, 0);
+		uint16_t ck = tr_udp_compute_cksum(&uv, &ph);
+		memcpy(udp + TR_UDP_OFF_CKSUM, &ck, 2);
+	}
+	b->len = l4 + TR_UDP_HDR_LEN + new_len;
+	return TR_STACK_ACT_TX;
+}
+
+uint32_t tr_udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m, uint32_t new_len)
+{
+	return udp_reply(s, b, m, new_len, false);
+}
+
+uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_t l3,
+		       uint32_t l4, uint32_t l4len)
+{
+	const struct tr_stack_host *h = s->h;
+	struct tr_udp_view uv = { b->data + l4, l4len };
+	if (tr_udp_check(&uv, NULL) != 0)
+		return TR_DROP(s, UDP_MALFORMED);
+	uint8_t *ip = b->data + l3;
+	struct tr_udp_meta m = { .family = (uint8_t)family };
+	struct tr_l4_pseudo ph;
+	if (family == 4) {
+		memcpy(m.src, ip + TR_IPV4_OFF_SRC, 4);
+		memcpy(m.dst, ip + TR_IPV4_OFF_DST, 4);
+		ph = (struct tr_l4_pseudo){ 4, ip + TR_IPV4_OFF_SRC, ip + TR_IPV4_OFF_DST };
+	} else {
+		memcpy(m.src, ip + TR_IPV6_OFF_SRC, 16);
+		memcpy(m.dst, ip + TR_IPV6_OFF_DST, 16);
+		ph = (struct tr_l4_pseudo){ 6, ip + TR_IPV6_OFF_SRC, ip + TR_IPV6_OFF_DST };
+	}
+	uint32_t ulen = tr_udp_len(&uv);
+	if (tr_load_raw16(uv.buf + TR_UDP_OFF_CKSUM) == 0) {
+		if (family == 6)  /* RFC 8200 8.1: mandatory over IPv6 */
+			return TR_DROP(s, UDP_BAD_CSUM);
+	} else if (tr_cksum_finish(tr_cksum_add(tr_l4_pseudo_sum(&ph, TR_IPPROTO_UDP, ulen),
+						uv.buf, ulen)) != 0) {
+		return TR_DROP(s, UDP_BAD_CSUM);
+	}
+	m.sport = tr_udp_src_port(&uv);
+	m.dport = tr_udp_dst_port(&uv);
+	m.payload = tr_udp_payload(&uv);
+	m.len = ulen - TR_UDP_HDR_LEN;
+
+	if (m.dport == h->cfg.udp_echo_port && m.dport) {
+		uint32_t act = udp_reply(s, b, &m, m.len, true);
+		if (act == TR_STACK_ACT_TX)
+			TR_CNT(s, UDP_ECHO);
+		else
+			s->cnt[TR_STACK_ACT_REASON(act)]++;
+		return act;
+	}
+	if (m.dport == h->cfg.dns_port && m.dport)
+		return tr__dns_input(s, b, &m);
+	uint8_t si = family == 4 ? h->port4[m.dport] : h->port6[m.dport];
+	if (si) {
+		const struct tr_udp_sock *so = &h->socks[si - 1];
+		uint32_t act = so->cb(so->arg, s, b, &m);
+		if (TR_STACK_ACT_KIND(act) == 4u) {
+			unsigned r = TR_STACK_ACT_REASON(act);
+			if (r < TR_STACK_C_COUNT)
+				s->cnt[r]++;
+		}
+		return act;
+	}
+	if (family == 4)
+		tr__icmp4_port_unreach(s, b);
+	else
+		tr__icmp6_port_unreach(s, b);
+	return TR_DROP(s, UDP_NO_PORT);
+}
+
+int tr_udp_sendto(struct tr_stack *s, struct tr_buf *b, int family,
+		  const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport)
+{
+	const struct tr_stack_host *h = s->h;
+	int rc = -EINVAL;
+	if (!dst || (family != 4 && family != 6) || dport == 0)
+		goto drop;
+	if (b->len > (family == 4 ? 65507u : 65527u)) {
+		tr__stack_drop_orig(s, b, TR_STACK_C_TX_TOO_BIG);
+		return -EMSGSIZE;
+	}
+	if (family == 4) {
+		if (!src) {
+			if (h->cfg.n_ip4 == 0)
+				goto drop;
+			src = h->cfg.ip4[0];
+		} else if (tr__host_ip4_index(h, src) < 0) {
+			goto drop;
+		}
+	} else {
+		if (!src)
+			src = tr__ip6_pick_src(h, dst);
+		if (!src || tr__host_ip6_index(h, src) < 0)
+			goto drop;
+	}
+	/* Prepend the UDP header into the headroom (zero copy). */
+	b->data -= TR_UDP_HDR_LEN;
+	struct tr_udp_repr r = {
+		.src_port = sport, .dst_port = dport,
+		.payload = b->data + TR_UDP_HDR_LEN, .payload_len = b->len,
+	};
+	struct tr_l4_pseudo ph = { (uint8_t)family, src, dst };
+	b->len += TR_UDP_HDR_LEN;
+	tr_udp_emit(&r, &ph, b->data, b->len);
+	TR_CNT(s, UDP_SENT);
+	if (family == 4)
+		return tr__ip4_send(s, b, src, dst, TR_IPPROTO_UDP);
+	return tr__ip6_send(s, b, src, dst, TR_IPPROTO_UDP);
+drop:
+	tr__stack_drop_orig(s, b, TR_STACK_C_NEIGH_NO_ROUTE);
+	return rc;
+}

@@ -27,6 +27,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "bpf_pvt.h"
 
@@ -281,9 +282,10 @@ static const void *const *bpf_labels;   /* set once by bpf_labels_init (pthread_
  * one function body.
  */
 __attribute__((noinline, hot))
-static uint32_t bpf_exec(const struct tr_bpf_op *op, const uint8_t *pkt,
+static uint32_t bpf_exec(const void *ctx, const uint8_t *pkt,
 			 uint32_t wirelen, uint32_t caplen)
 {
+	const struct tr_bpf_op *op = ctx;
 	static const void *const labels[K_COUNT] = {
 		[K_RET_K] = &&l_ret_k, [K_RET_A] = &&l_ret_a,
 		[K_LDW_ABS] = &&l_ldw_abs, [K_LDH_ABS] = &&l_ldh_abs, [K_LDB_ABS] = &&l_ldb_abs,
@@ -594,6 +596,18 @@ struct tr_bpf_prog *tr__bpf_build(const struct tr_bpf_insn *insns, unsigned n, i
 	}
 	memcpy(p->insns, insns, (size_t)n * sizeof(*insns));
 	bpf_decode(p->ops, p->insns, n);
+	p->run = bpf_exec;
+	p->ctx = p->ops;
+	/* TAPRING_BPF_JIT=0 in the environment keeps the interpreter (tests use
+	 * it to check both executors). */
+	const char *env = getenv("TAPRING_BPF_JIT");
+	if (!env || strcmp(env, "0") != 0) {
+		tr__bpf_fn fn = tr__bpf_jit(p->insns, n, &p->jit_mem, &p->jit_len);
+		if (fn) {
+			p->run = fn;
+			p->ctx = NULL;
+		}
+	}
 	*err = 0;
 	return p;
 }
@@ -626,7 +640,12 @@ uint32_t tr_bpf_run(const struct tr_bpf_prog *p, const uint8_t *pkt,
 {
 	if (__builtin_expect(p == NULL, 0))
 		return UINT32_MAX;
-	return bpf_exec(p->ops, pkt, wirelen, caplen);
+	return p->run(p->ctx, pkt, wirelen, caplen);
+}
+
+bool tr_bpf_jited(const struct tr_bpf_prog *p)
+{
+	return p && p->jit_mem != NULL;
 }
 
 unsigned tr_bpf_run_burst(const struct tr_bpf_prog *p, const uint8_t *const *pkts,
@@ -634,7 +653,7 @@ unsigned tr_bpf_run_burst(const struct tr_bpf_prog *p, const uint8_t *const *pkt
 {
 	unsigned pass = 0;
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t v = p ? bpf_exec(p->ops, pkts[i], lens[i], lens[i]) : UINT32_MAX;
+		uint32_t v = p ? p->run(p->ctx, pkts[i], lens[i], lens[i]) : UINT32_MAX;
 		verdicts[i] = v;
 		pass += v != 0;
 	}
@@ -671,6 +690,8 @@ void tr_bpf_free(struct tr_bpf_prog *p)
 {
 	if (!p)
 		return;
+	if (p->jit_mem)
+		munmap(p->jit_mem, p->jit_len);
 	free(p->insns);
 	free(p->ops);
 	free(p);

@@ -27,14 +27,27 @@ struct tr_bpf_op {
 	const struct tr_bpf_op *jf;     /* not-taken target */
 };
 
+/* Entry point shared by the JIT output and the interpreter: ctx is the op
+ * array for the interpreter and ignored by JIT code. */
+typedef uint32_t (*tr__bpf_fn)(const void *ctx, const uint8_t *pkt,
+			       uint32_t wirelen, uint32_t caplen);
+
 struct tr_bpf_prog {
+	tr__bpf_fn run;                 /* JIT code or the interpreter */
+	const void *ctx;                /* first argument of run */
 	unsigned n;
 	struct tr_bpf_insn *insns;      /* n validated instructions */
-	struct tr_bpf_op *ops;          /* n decoded ops */
+	struct tr_bpf_op *ops;          /* n decoded ops (interpreter; always built) */
+	void *jit_mem;                  /* JIT mapping (read+exec) or NULL */
+	size_t jit_len;
 };
 
 /* Internal: build a program from already-validated instructions. */
 struct tr_bpf_prog *tr__bpf_build(const struct tr_bpf_insn *insns, unsigned n, int *err);
+
+/* Internal: JIT-compile validated insns (x86-64 only). Returns the entry
+ * point and its mapping, or NULL (unsupported arch, out of memory). */
+tr__bpf_fn tr__bpf_jit(const struct tr_bpf_insn *insns, unsigned n, void **mem, size_t *memlen);
 
 /* Internal: snprintf into an optional error buffer. */
 void tr__bpf_err(char *errbuf, size_t errlen, const char *fmt, ...)

@@ -123,10 +123,17 @@ int main(void)
 				pcap_close(pc);
 				continue;
 			}
+			/* the interpreter and (where available) the JIT */
+			setenv("TAPRING_BPF_JIT", "0", 1);
+			struct tr_bpf_prog *pi = tr_bpf_compile(exprs[e], 262144, opt, 0, 0, err, sizeof(err), &rc);
+			unsetenv("TAPRING_BPF_JIT");
 			struct tr_bpf_prog *p = tr_bpf_compile(exprs[e], 262144, opt, 0, 0, err, sizeof(err), &rc);
-			if (!p) {
+			T_CHECK(pi != NULL && !tr_bpf_jited(pi));
+			if (!p || !pi) {
 				fprintf(stderr, "tr_bpf_compile(\"%s\", opt=%d) failed: %s\n", exprs[e], opt, err);
 				T_CHECK(0);
+				tr_bpf_free(p);
+				tr_bpf_free(pi);
 				pcap_freecode(&bp);
 				pcap_close(pc);
 				continue;
@@ -142,17 +149,20 @@ int main(void)
 				const struct variant *vr = &vars[v];
 				uint32_t want = bpf_filter(bp.bf_insns, vr->pkt, vr->wirelen, vr->caplen);
 				uint32_t got = tr_bpf_run(p, vr->pkt, vr->wirelen, vr->caplen);
+				uint32_t got_i = tr_bpf_run(pi, vr->pkt, vr->wirelen, vr->caplen);
 				runs++;
 				accepted += want != 0;
-				if (want != got) {
+				if (want != got || want != got_i) {
 					if (bad_here++ < 5)
-						fprintf(stderr, "MISMATCH \"%s\" opt=%d frame %u (caplen %u wirelen %u): libpcap %u, ours %u\n",
-							exprs[e], opt, vr->frame, vr->caplen, vr->wirelen, want, got);
+						fprintf(stderr, "MISMATCH \"%s\" opt=%d frame %u (caplen %u wirelen %u): libpcap %u, ours %u (jit=%d), interpreter %u\n",
+							exprs[e], opt, vr->frame, vr->caplen, vr->wirelen, want, got,
+							tr_bpf_jited(p), got_i);
 				}
 			}
 			mismatches += bad_here;
 			T_CHECK_EQ(bad_here, 0);
 			tr_bpf_free(p);
+			tr_bpf_free(pi);
 			pcap_freecode(&bp);
 			pcap_close(pc);
 		}

@@ -85,6 +85,7 @@ struct tr_bpf_insn {
 #define TR_BPF_MAX_INSNS_DEFAULT 8192u    /* max_insns == 0 means this */
 #define TR_BPF_MAX_INSNS         65535u   /* hard cap of tr_bpf_validate */
 #define TR_BPF_KERNEL_MAX_INSNS  4096u    /* Linux BPF_MAXINSNS (TUNATTACHFILTER) */
+#define TR_BPF_NETMASK_UNKNOWN   0xffffffffu  /* = libpcap's PCAP_NETMASK_UNKNOWN */
 
 struct tr_bpf_prog;
 
@@ -92,7 +93,8 @@ struct tr_bpf_prog;
  * Compile a pcap filter expression for Ethernet frames (DLT_EN10MB) with
  * libpcap's pcap_compile(). snaplen (<= 0: 262144) is the value accepting
  * paths return; optimize runs libpcap's optimizer (recommended); netmask is
- * used only by "ip broadcast" (0 if unknown, host byte order). Programs longer
+ * used only by "ip broadcast" (host byte order;
+ * TR_BPF_NETMASK_UNKNOWN makes "ip broadcast" a compile error). Programs longer
  * than max_insns (0: TR_BPF_MAX_INSNS_DEFAULT) are rejected.
  *
  * Thread-safe: each call uses its own pcap_open_dead() handle, and
@@ -147,6 +149,11 @@ uint32_t tr_bpf_run(const struct tr_bpf_prog *p, const uint8_t *pkt,
  * result. Returns how many verdicts are non-zero. */
 unsigned tr_bpf_run_burst(const struct tr_bpf_prog *p, const uint8_t *const *pkts,
 			  const uint32_t *lens, uint32_t *verdicts, unsigned n);
+
+/* True if p runs as x86-64 machine code (JIT), false if it runs in the
+ * direct-threaded interpreter (other architectures, JIT failure, or
+ * TAPRING_BPF_JIT=0 in the environment when p was built). Same verdicts. */
+bool tr_bpf_jited(const struct tr_bpf_prog *p);
 
 /* The validated instructions (owned by p; valid until tr_bpf_free). */
 const struct tr_bpf_insn *tr_bpf_insns(const struct tr_bpf_prog *p, unsigned *n);

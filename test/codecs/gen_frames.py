@@ -6,7 +6,7 @@ import os, sys
 from scapy.all import (Ether, Dot1Q, Dot1AD, ARP, IP, IPOption_RR, IPOption_NOP,
                        UDP, TCP, ICMP, IPv6, IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt,
                        IPv6ExtHdrRouting, IPv6ExtHdrFragment, ICMPv6EchoRequest,
-                       ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, AH, DNS, DNSQR, DNSRR, Raw, PadN)
+                       ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, AH, DNS, DNSQR, DNSRR, Raw, PadN, Padding)
 
 here = os.path.dirname(os.path.abspath(__file__))
 corpus = os.path.join(here, '..', '..', 'fuzz', 'corpus', 'frame')
@@ -30,11 +30,11 @@ frames = [
       UDP(sport=7000, dport=7001, len=8 + 64, chksum=0x1111)/Raw(b'x' * 24)),
   ('ipv6_frag_later', E()/IPv6(src='fd77::1', dst='fd77::2')/IPv6ExtHdrFragment(id=0xabcd, m=0, offset=4, nh=17)/Raw(b'y' * 40)),
   ('ipv6_routing_ah_tcp', E()/IPv6(src='fd77::1', dst='fd77::2')/IPv6ExtHdrRouting(addresses=['fd77::3'])/
-      AH(nh=6, spi=0x100, seq=1, icv=b'\x00' * 12)/TCP(sport=40002, dport=22, flags='A', seq=5, ack=6)),
+      AH(nh=6, payloadlen=4, spi=0x100, seq=1, icv=b'\x00' * 12)/TCP(sport=40002, dport=22, flags='A', seq=5, ack=6)),
   ('arp_request', Ether(src=M1, dst='ff:ff:ff:ff:ff:ff')/ARP(op=1, hwsrc=M1, psrc='10.77.0.1', pdst='10.77.0.2')/Raw(b'\x00' * 18)),
   ('arp_reply', E()/ARP(op=2, hwsrc=M2, psrc='10.77.0.2', hwdst=M1, pdst='10.77.0.1')),
   ('ipv4_frag_later', E()/IP(src='10.77.0.1', dst='10.77.0.2', flags=0, frag=185, proto=17)/Raw(b'z' * 40)),
-  ('ipv4_udp_padded', E()/IP(src='10.77.0.1', dst='10.77.0.2')/UDP(sport=1, dport=2)/Raw(b'ab')/Raw(b'\x00' * 10)),
+  ('ipv4_udp_padded', E()/IP(src='10.77.0.1', dst='10.77.0.2')/UDP(sport=1, dport=2)/Raw(b'ab')/Padding(b'\x00' * 10)),
   ('ipv6_ns', E()/IPv6(src='fd77::1', dst='ff02::1:ff00:2', hlim=255)/ICMPv6ND_NS(tgt='fd77::2')/ICMPv6NDOptSrcLLAddr(lladdr=M1)),
   ('ipv4_tcp_data', E()/IP(src='10.77.0.2', dst='10.77.0.1', flags='DF')/
       TCP(sport=80, dport=40001, flags='PA', seq=77, ack=1001, options=[('NOP', None), ('NOP', None), ('Timestamp', (1, 2))])/Raw(b'GET / HTTP/1.0\r\n\r\n')),

@@ -460,7 +460,7 @@ static int cmd_list(int argc, char **argv)
 		       (f & TR_TAP_MULTI_QUEUE) ? ",multi_queue" : "",
 		       (f & TR_TAP_PERSIST) ? ",persist" : "");
 		if (f & TR_TAP_MULTI_QUEUE)
-			printf(" queues=%u", l->queues);
+			printf(" attached_queues=%u", l->queues);
 		print_id("owner", l->owner);
 		print_id("group", l->group);
 		printf(" mtu=%u %s", l->mtu, (l->ifflags & IFF_UP) ? "up" : "down");

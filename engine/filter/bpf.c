@@ -34,6 +34,7 @@
 _Static_assert(sizeof(struct tr_bpf_insn) == 8, "cBPF insn is 8 bytes");
 _Static_assert(offsetof(struct tr_bpf_insn, jt) == 2, "jt at 2");
 _Static_assert(offsetof(struct tr_bpf_insn, k) == 4, "k at 4");
+_Static_assert(offsetof(struct tr_bpf_prog, head) == 0, "tr_bpf_run relies on head first");
 
 void tr__bpf_err(char *errbuf, size_t errlen, const char *fmt, ...)
 {
@@ -596,16 +597,16 @@ struct tr_bpf_prog *tr__bpf_build(const struct tr_bpf_insn *insns, unsigned n, i
 	}
 	memcpy(p->insns, insns, (size_t)n * sizeof(*insns));
 	bpf_decode(p->ops, p->insns, n);
-	p->run = bpf_exec;
-	p->ctx = p->ops;
+	p->head.run = bpf_exec;
+	p->head.ctx = p->ops;
 	/* TAPRING_BPF_JIT=0 in the environment keeps the interpreter (tests use
 	 * it to check both executors). */
 	const char *env = getenv("TAPRING_BPF_JIT");
 	if (!env || strcmp(env, "0") != 0) {
 		tr__bpf_fn fn = tr__bpf_jit(p->insns, n, &p->jit_mem, &p->jit_len);
 		if (fn) {
-			p->run = fn;
-			p->ctx = NULL;
+			p->head.run = fn;
+			p->head.ctx = NULL;
 		}
 	}
 	*err = 0;
@@ -635,14 +636,6 @@ struct tr_bpf_prog *tr_bpf_from_insns(const struct tr_bpf_insn *insns, unsigned 
 	return tr__bpf_build(insns, n, err);
 }
 
-uint32_t tr_bpf_run(const struct tr_bpf_prog *p, const uint8_t *pkt,
-		    uint32_t wirelen, uint32_t caplen)
-{
-	if (__builtin_expect(p == NULL, 0))
-		return UINT32_MAX;
-	return p->run(p->ctx, pkt, wirelen, caplen);
-}
-
 bool tr_bpf_jited(const struct tr_bpf_prog *p)
 {
 	return p && p->jit_mem != NULL;
@@ -653,7 +646,7 @@ unsigned tr_bpf_run_burst(const struct tr_bpf_prog *p, const uint8_t *const *pkt
 {
 	unsigned pass = 0;
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t v = p ? p->run(p->ctx, pkts[i], lens[i], lens[i]) : UINT32_MAX;
+		uint32_t v = p ? p->head.run(p->head.ctx, pkts[i], lens[i], lens[i]) : UINT32_MAX;
 		verdicts[i] = v;
 		pass += v != 0;
 	}

@@ -33,8 +33,7 @@ typedef uint32_t (*tr__bpf_fn)(const void *ctx, const uint8_t *pkt,
 			       uint32_t wirelen, uint32_t caplen);
 
 struct tr_bpf_prog {
-	tr__bpf_fn run;                 /* JIT code or the interpreter */
-	const void *ctx;                /* first argument of run */
+	struct tr__bpf_head head;       /* must stay first: run (JIT or interpreter) + ctx */
 	unsigned n;
 	struct tr_bpf_insn *insns;      /* n validated instructions */
 	struct tr_bpf_op *ops;          /* n decoded ops (interpreter; always built) */

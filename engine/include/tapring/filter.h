@@ -142,8 +142,8 @@ int tr_bpf_validate(const struct tr_bpf_insn *insns, unsigned n, char *errbuf, s
  * snap length. p == NULL accepts everything (returns UINT32_MAX), like
  * libpcap. Never reads outside pkt[0, caplen).
  */
-uint32_t tr_bpf_run(const struct tr_bpf_prog *p, const uint8_t *pkt,
-		    uint32_t wirelen, uint32_t caplen);
+static inline uint32_t tr_bpf_run(const struct tr_bpf_prog *p, const uint8_t *pkt,
+				  uint32_t wirelen, uint32_t caplen);
 
 /* Run p over n frames (wirelen == caplen == lens[i]); verdicts[i] gets each
  * result. Returns how many verdicts are non-zero. */
@@ -180,6 +180,22 @@ int tr_bpf_detach_tap(int tap_fd);
  * rejected), read over rtnetlink in the calling thread's network namespace.
  * >= 0, or -errno (-ENODEV if there is no such interface). */
 int64_t tr_tap_kernel_dropped(const char *ifname);
+
+/* Internal: the first member of every struct tr_bpf_prog, so tr_bpf_run can
+ * be one inline indirect call (JIT code or the interpreter). */
+struct tr__bpf_head {
+	uint32_t (*run)(const void *ctx, const uint8_t *pkt, uint32_t wirelen, uint32_t caplen);
+	const void *ctx;
+};
+
+static inline uint32_t tr_bpf_run(const struct tr_bpf_prog *p, const uint8_t *pkt,
+				  uint32_t wirelen, uint32_t caplen)
+{
+	const struct tr__bpf_head *h = (const struct tr__bpf_head *)(const void *)p;
+	if (__builtin_expect(p == NULL, 0))
+		return UINT32_MAX;
+	return h->run(h->ctx, pkt, wirelen, caplen);
+}
 
 #ifdef __cplusplus
 }

@@ -262,7 +262,8 @@ static int dec_ipv6(struct tr_decoded *d, const uint8_t *frame, size_t off)
 		set_payload(d, l4, avail);
 		return 0;
 	}
-	struct tr_l4_pseudo ph = { 6, frame + off + TR_IPV6_OFF_SRC, frame + off + TR_IPV6_OFF_DST };
+	struct tr_l4_pseudo ph = { 6, frame + off + TR_IPV6_OFF_SRC,
+				   frame + off + (r->final_dst_off ? r->final_dst_off : TR_IPV6_OFF_DST) };
 	return dec_l4(d, frame, r->upper, l4, avail, whole, &ph);
 }
 

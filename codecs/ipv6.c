@@ -46,6 +46,7 @@ int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned
 	size_t off = TR_IPV6_HDR_LEN;
 	unsigned n = 0;
 	r->has_frag = false;
+	r->final_dst_off = 0;
 	for (;;) {
 		size_t elen;
 		bool stop_after = false;
@@ -90,6 +91,15 @@ int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned
 		}
 		if (TR_UNLIKELY(!tr_in_bounds(end, off, elen)))
 			goto truncated;
+		if (next == TR_IPPROTO_ROUTING && b[off + 3] != 0 && elen >= 24) {
+			/* Segments left: the final destination is the last
+			 * address (types 0 and 2) or segment 0 (type 4, SRH). */
+			uint8_t type = b[off + 2];
+			if (type == 0 || type == 2)
+				r->final_dst_off = (uint16_t)(off + elen - 16);
+			else if (type == 4)
+				r->final_dst_off = (uint16_t)(off + 8);
+		}
 		r->ext[n++] = next;
 		next = b[off + TR_IPV6_EXT_OFF_NEXT];
 		off += elen;

@@ -13,6 +13,10 @@ corpus = os.path.join(here, '..', '..', 'fuzz', 'corpus', 'frame')
 M1, M2 = '02:00:00:77:00:01', '02:00:00:77:00:02'
 E = lambda: Ether(src=M1, dst=M2)
 
+# scapy does not skip AH for the pseudo-header: build the TCP segment with
+# the routing header's final destination (RFC 8200 §8.1) separately.
+TCP_FINAL_DST = bytes(IPv6(src='fd77::1', dst='fd77::3')/TCP(sport=40002, dport=22, flags='A', seq=5, ack=6))[40:]
+
 frames = [
   ('udp_dns_query', E()/IP(src='10.77.0.1', dst='10.77.0.2', id=0x1234)/UDP(sport=40000, dport=53)/
       DNS(id=0xbeef, rd=1, qd=DNSQR(qname='www.example.com', qtype='A'))),
@@ -30,7 +34,7 @@ frames = [
       UDP(sport=7000, dport=7001, len=8 + 64, chksum=0x1111)/Raw(b'x' * 24)),
   ('ipv6_frag_later', E()/IPv6(src='fd77::1', dst='fd77::2')/IPv6ExtHdrFragment(id=0xabcd, m=0, offset=4, nh=17)/Raw(b'y' * 40)),
   ('ipv6_routing_ah_tcp', E()/IPv6(src='fd77::1', dst='fd77::2')/IPv6ExtHdrRouting(addresses=['fd77::3'])/
-      AH(nh=6, payloadlen=4, spi=0x100, seq=1, icv=b'\x00' * 12)/TCP(sport=40002, dport=22, flags='A', seq=5, ack=6)),
+      AH(nh=6, payloadlen=4, spi=0x100, seq=1, icv=b'\x00' * 12)/Raw(TCP_FINAL_DST)),
   ('arp_request', Ether(src=M1, dst='ff:ff:ff:ff:ff:ff')/ARP(op=1, hwsrc=M1, psrc='10.77.0.1', pdst='10.77.0.2')/Raw(b'\x00' * 18)),
   ('arp_reply', E()/ARP(op=2, hwsrc=M2, psrc='10.77.0.2', hwdst=M1, pdst='10.77.0.1')),
   ('ipv4_frag_later', E()/IP(src='10.77.0.1', dst='10.77.0.2', flags=0, frag=185, proto=17)/Raw(b'z' * 40)),

@@ -77,6 +77,10 @@ struct tr_ipv6_repr {
 	uint16_t hdr_len;     /* 40 + all extension headers: upper layer starts here */
 	uint8_t n_ext;
 	uint8_t ext[TR_IPV6_MAX_EXT];   /* extension header numbers, in order */
+	/* Offset from the IPv6 header of the final destination address named
+	 * by a routing header with segments left (types 0, 2, 4): the address
+	 * the upper-layer pseudo-header uses (RFC 8200 §8.1). 0: use dst. */
+	uint16_t final_dst_off;
 	/* Fragment header (valid when has_frag). */
 	bool has_frag;
 	bool frag_mf;

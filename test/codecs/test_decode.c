@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Whole-frame decoder and classifier: each sample frame decodes to the
+ * expected layers and values; every truncation point (frame short on the
+ * wire, and capture cut by a snaplen) on a guard page never over-reads and
+ * gives an error naming a layer, or an unverified checksum; wrong checksums
+ * are reported, not fatal; non-first fragments skip L4; tr_classify agrees
+ * with tr_decode on offsets and types.
+ */
+#include <tapring/checksum.h>
+#include <tapring/decode.h>
+
+#include "frames.h"
+#include "helpers.h"
+
+static struct tr_decoded d;
+
+static int dec(const uint8_t *f, size_t caplen, size_t wirelen)
+{
+	uint8_t *g = t_guard_copy(f, caplen);
+	int rc = tr_decode(g, caplen, wirelen, &d);
+	/* The error shape is consistent in every case. */
+	T_CHECK_EQ(rc == 0, !(d.layers & TR_DEC_ERROR));
+	T_CHECK_EQ(rc == 0, d.error[0] == '\0');
+	t_guard_free(g, caplen);
+	return rc;
+}
+
+static const struct sample_frame *find(const char *name)
+{
+	for (size_t i = 0; i < N_SAMPLE_FRAMES; i++)
+		if (strcmp(sample_frames[i].name, name) == 0)
+			return &sample_frames[i];
+	T_ASSERT(!"no such sample frame");
+	return NULL;
+}
+
+#define F(name) frame_##name, sizeof(frame_##name)
+
+static void sample_values(void)
+{
+	T_CHECK_EQ(dec(F(udp_dns_query), sizeof(frame_udp_dns_query)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV4 | TR_DEC_UDP | TR_DEC_DNS);
+	T_CHECK(d.ipv4.csum_ok && d.udp.csum_ok && d.udp.csum_checked);
+	T_CHECK_EQ(d.ipv4.off, 14);
+	T_CHECK_EQ(d.udp.off, 34);
+	T_CHECK_EQ(d.udp.r.dst_port, 53);
+	T_CHECK(d.dns.parsed);
+	T_CHECK_EQ(d.dns.off, 42);
+	T_CHECK_EQ(d.dns.len, sizeof(frame_udp_dns_query) - 42);
+	T_CHECK_EQ(d.dns.id, 0xbeef);
+	T_CHECK_EQ(d.dns.qdcount, 1);
+	T_CHECK_EQ(d.dns.ancount, 0);
+
+	T_CHECK_EQ(dec(F(udp_dns_resp), sizeof(frame_udp_dns_resp)), 0);
+	T_CHECK(d.dns.parsed);
+	T_CHECK_EQ(d.dns.ancount, 1);
+	T_CHECK(d.dns.flags & 0x8000);
+
+	T_CHECK_EQ(dec(F(ipv4_opts_tcp_syn), sizeof(frame_ipv4_opts_tcp_syn)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV4 | TR_DEC_TCP);
+	T_CHECK_EQ(d.ipv4.r.hdr_len, 28);
+	T_CHECK_EQ(d.tcp.off, 42);
+	T_CHECK_EQ(d.tcp.hdr_len, 40);
+	T_CHECK(d.tcp.csum_ok && d.tcp.csum_checked);
+	T_CHECK_EQ(d.tcp.r.flags, TR_TCP_SYN);
+	T_CHECK_EQ(d.tcp.r.opts.present & (TR_TCP_HAS_MSS | TR_TCP_HAS_WSCALE | TR_TCP_HAS_SACK_PERM | TR_TCP_HAS_TS),
+		   TR_TCP_HAS_MSS | TR_TCP_HAS_WSCALE | TR_TCP_HAS_SACK_PERM | TR_TCP_HAS_TS);
+	T_CHECK_EQ(d.tcp.r.opts.mss, 1460);
+	T_CHECK_EQ(d.tcp.r.opts.wscale, 7);
+	T_CHECK_EQ(d.tcp.r.opts.ts_val, 12345);
+	T_CHECK_EQ(d.payload_off, 82);
+	T_CHECK_EQ(d.payload_len, 0);
+
+	T_CHECK_EQ(dec(F(vlan_icmp_echo), sizeof(frame_vlan_icmp_echo)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_VLAN | TR_DEC_IPV4 | TR_DEC_ICMP);
+	T_CHECK_EQ(d.eth.r.n_vlan, 1);
+	T_CHECK_EQ(d.eth.r.vlan[0].vid, 77);
+	T_CHECK_EQ(d.eth.r.vlan[0].pcp, 5);
+	T_CHECK_EQ(d.eth.vlan_off[0], 12);
+	T_CHECK_EQ(d.ipv4.off, 18);
+	T_CHECK_EQ(d.icmp.r.type, 8);
+	T_CHECK_EQ(d.icmp.r.u.echo.id, 7);
+	T_CHECK_EQ(d.icmp.r.u.echo.seq, 1);
+	T_CHECK(d.icmp.csum_ok && d.icmp.csum_checked);
+	T_CHECK_EQ(d.payload_len, 32);
+
+	T_CHECK_EQ(dec(F(qinq_ipv6_udp), sizeof(frame_qinq_ipv6_udp)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_VLAN | TR_DEC_IPV6 | TR_DEC_UDP);
+	T_CHECK_EQ(d.eth.r.n_vlan, 2);
+	T_CHECK_EQ(d.eth.r.vlan[0].tpid, TR_ETHERTYPE_QINQ);
+	T_CHECK_EQ(d.eth.r.vlan[0].vid, 100);
+	T_CHECK_EQ(d.eth.r.vlan[1].tpid, TR_ETHERTYPE_VLAN);
+	T_CHECK_EQ(d.eth.r.vlan[1].vid, 200);
+	T_CHECK_EQ(d.eth.r.vlan[1].pcp, 3);
+	T_CHECK_EQ(d.eth.vlan_off[1], 16);
+	T_CHECK_EQ(d.ipv6.off, 22);
+	T_CHECK(d.udp.csum_ok && d.udp.csum_checked);
+	T_CHECK_EQ(d.payload_len, 13);
+
+	T_CHECK_EQ(dec(F(ipv6_hbh_dst_icmp6), sizeof(frame_ipv6_hbh_dst_icmp6)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV6 | TR_DEC_ICMP6);
+	T_CHECK_EQ(d.ipv6.r.n_ext, 2);
+	T_CHECK_EQ(d.ipv6.r.upper, 58);
+	T_CHECK_EQ(d.icmp6.off, 14 + 56);
+	T_CHECK_EQ(d.icmp6.type, 128);
+	T_CHECK(d.icmp6.csum_ok && d.icmp6.csum_checked);
+
+	T_CHECK_EQ(dec(F(ipv6_ns), sizeof(frame_ipv6_ns)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV6 | TR_DEC_ICMP6);
+	T_CHECK_EQ(d.icmp6.type, 135);
+	T_CHECK(d.icmp6.csum_ok);
+
+	T_CHECK_EQ(dec(F(ipv6_frag_first_udp), sizeof(frame_ipv6_frag_first_udp)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV6 | TR_DEC_FRAG | TR_DEC_UDP);
+	T_CHECK(!d.udp.csum_checked && !d.udp.csum_ok);
+	T_CHECK_EQ(d.udp.len, 72);
+	T_CHECK_EQ(d.udp.r.payload_len, 24);   /* what this fragment holds */
+
+	T_CHECK_EQ(dec(F(ipv6_frag_later), sizeof(frame_ipv6_frag_later)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV6 | TR_DEC_FRAG);
+	T_CHECK_EQ(d.payload_off, 14 + 48);
+	T_CHECK_EQ(d.payload_len, 40);
+
+	T_CHECK_EQ(dec(F(ipv6_routing_ah_tcp), sizeof(frame_ipv6_routing_ah_tcp)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV6 | TR_DEC_TCP);
+	T_CHECK_EQ(d.ipv6.r.ext[0], 43);
+	T_CHECK_EQ(d.ipv6.r.ext[1], 51);
+	/* Pseudo-header uses the routing header's final destination. */
+	T_CHECK_EQ(d.ipv6.r.final_dst_off, 40 + 8);
+	T_CHECK(d.tcp.csum_ok);
+
+	T_CHECK_EQ(dec(F(arp_request), sizeof(frame_arp_request)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_ARP);
+	T_CHECK_EQ(d.arp.r.op, 1);
+	T_CHECK_EQ(d.arp.r.tpa[3], 2);
+	T_CHECK_EQ(d.payload_len, 18);          /* Ethernet padding */
+	T_CHECK_EQ(dec(F(arp_reply), sizeof(frame_arp_reply)), 0);
+	T_CHECK_EQ(d.arp.r.op, 2);
+
+	T_CHECK_EQ(dec(F(ipv4_frag_later), sizeof(frame_ipv4_frag_later)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV4 | TR_DEC_FRAG);
+	T_CHECK_EQ(d.ipv4.r.frag_off, 1480);
+
+	T_CHECK_EQ(dec(F(ipv4_udp_padded), sizeof(frame_ipv4_udp_padded)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV4 | TR_DEC_UDP);
+	T_CHECK(d.udp.csum_ok);
+	T_CHECK_EQ(d.payload_len, 2);           /* padding is not payload */
+
+	T_CHECK_EQ(dec(F(ipv4_tcp_data), sizeof(frame_ipv4_tcp_data)), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV4 | TR_DEC_TCP);
+	T_CHECK(d.ipv4.r.df);
+	T_CHECK_EQ(d.payload_len, 18);
+}
+
+/* Bytes a frame needs on the wire for its datagram to be complete. */
+static size_t needed(const struct tr_decoded *full)
+{
+	if (full->layers & TR_DEC_ARP)
+		return full->arp.off + 28u;
+	if (full->layers & TR_DEC_IPV4)
+		return full->ipv4.off + full->ipv4.r.total_len;
+	if (full->layers & TR_DEC_IPV6)
+		return full->ipv6.off + 40u + full->ipv6.r.payload_len;
+	return 14;
+}
+
+static void truncations(void)
+{
+	for (size_t i = 0; i < N_SAMPLE_FRAMES; i++) {
+		const struct sample_frame *s = &sample_frames[i];
+		T_ASSERT(dec(s->data, s->len, s->len) == 0);
+		struct tr_decoded full = d;
+		size_t need = needed(&full);
+		for (size_t k = 0; k < s->len; k++) {
+			/* (a) the frame really was k bytes long. */
+			int rc = dec(s->data, k, k);
+			if (k < need) {
+				if (rc != -EINVAL)
+					fprintf(stderr, "%s: k=%zu accepted\n", s->name, k);
+				T_CHECK_EQ(rc, -EINVAL);
+				T_CHECK(strchr(d.error, ':') != NULL);
+			} else {
+				T_CHECK_EQ(rc, 0);
+				T_CHECK_EQ(d.layers, full.layers);
+			}
+			T_CHECK_EQ(d.layers & ~(full.layers | TR_DEC_ERROR), 0);
+			/* (b) a capture cut to k bytes of a longer frame. */
+			rc = dec(s->data, k, s->len);
+			T_CHECK_EQ(d.layers & ~(full.layers | TR_DEC_ERROR | TR_DEC_TRUNC), 0);
+			T_CHECK(d.layers & TR_DEC_TRUNC);
+			if (k >= need) {
+				T_CHECK_EQ(rc, 0);
+			} else if (k >= full.payload_off && strcmp(s->name, "ipv6_ns") != 0) {
+				/* All headers captured: decodes, checksum unverified. */
+				if (rc != 0)
+					fprintf(stderr, "%s: snap k=%zu: %s\n", s->name, k, d.error);
+				T_CHECK_EQ(rc, 0);
+				T_CHECK_EQ(d.layers & ~TR_DEC_TRUNC, full.layers);
+				if (d.layers & TR_DEC_UDP)
+					T_CHECK(!d.udp.csum_checked);
+				if (d.layers & TR_DEC_TCP)
+					T_CHECK(!d.tcp.csum_checked);
+				if (d.layers & TR_DEC_DNS)
+					T_CHECK(!d.dns.parsed);
+			}
+			if (k < 14) {
+				T_CHECK_EQ(rc, -EINVAL);
+				T_CHECK(strncmp(d.error, "eth: ", 5) == 0);
+			}
+		}
+	}
+}
+
+static int dec_patched(const struct sample_frame *s, size_t off, uint8_t xor_val)
+{
+	uint8_t buf[256];
+	T_ASSERT(s->len <= sizeof(buf));
+	memcpy(buf, s->data, s->len);
+	buf[off] ^= xor_val;
+	return dec(buf, s->len, s->len);
+}
+
+static void checksums_and_errors(void)
+{
+	const struct sample_frame *dq = find("udp_dns_query");
+	/* IPv4 header checksum wrong (the ID is not in the UDP pseudo-header). */
+	T_CHECK_EQ(dec_patched(dq, 14 + 4, 0x01), 0);
+	T_CHECK(d.layers & TR_DEC_IPV4);
+	T_CHECK(!d.ipv4.csum_ok && !d.ipv4.r.csum_ok);
+	T_CHECK(d.udp.csum_ok);
+	T_CHECK(d.dns.parsed);
+	/* UDP checksum wrong (the DNS id changed). */
+	T_CHECK_EQ(dec_patched(dq, 42, 0x01), 0);
+	T_CHECK(d.ipv4.csum_ok);
+	T_CHECK(!d.udp.csum_ok && d.udp.csum_checked);
+	T_CHECK(d.dns.parsed);
+	T_CHECK_EQ(d.dns.id, 0xbfef);
+	/* UDP checksum absent over IPv4 is valid. */
+	{
+		uint8_t buf[128];
+		memcpy(buf, dq->data, dq->len);
+		memset(buf + 40, 0, 2);
+		T_CHECK_EQ(dec(buf, dq->len, dq->len), 0);
+		T_CHECK(d.udp.csum_ok);
+		T_CHECK_EQ(d.udp.r.cksum_present, 0);
+	}
+	/* Malformed DNS on port 53: decoded up to UDP, error names dns. */
+	{
+		uint8_t buf[128];
+		memcpy(buf, dq->data, dq->len);
+		buf[42 + 12] = 0xc0;              /* a compression pointer loop-ish */
+		buf[42 + 13] = 0xff;
+		memset(buf + 40, 0, 2);
+		T_CHECK_EQ(dec(buf, dq->len, dq->len), -EINVAL);
+		T_CHECK(d.layers & TR_DEC_UDP);
+		T_CHECK(d.layers & TR_DEC_DNS);
+		T_CHECK(!d.dns.parsed);
+		T_CHECK(strncmp(d.error, "dns: ", 5) == 0);
+	}
+	/* TCP and ICMP checksums. */
+	T_CHECK_EQ(dec_patched(find("ipv4_tcp_data"), 70, 0x20), 0);
+	T_CHECK(!d.tcp.csum_ok && d.tcp.csum_checked);
+	T_CHECK_EQ(dec_patched(find("vlan_icmp_echo"), 50, 0x20), 0);
+	T_CHECK(!d.icmp.csum_ok && d.icmp.csum_checked);
+	T_CHECK_EQ(dec_patched(find("ipv6_hbh_dst_icmp6"), 80, 0x20), 0);
+	T_CHECK(!d.icmp6.csum_ok && d.icmp6.csum_checked);
+	/* IPv4 header length 16: error names ipv4; Ethernet stays decoded. */
+	T_CHECK_EQ(dec_patched(dq, 14, 0x45 ^ 0x44), -EINVAL);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_ERROR);
+	T_CHECK_STR(d.error, "ipv4: header length 16 < 20");
+	/* TCP data offset 4. */
+	T_CHECK_EQ(dec_patched(find("ipv4_tcp_data"), 46, (8 ^ 4) << 4), -EINVAL);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV4 | TR_DEC_ERROR);
+	T_CHECK(strncmp(d.error, "tcp: ", 5) == 0);
+	/* UDP length 4 < 8 */
+	T_CHECK_EQ(dec_patched(dq, 14 + 20 + 5, (uint8_t)(dq->data[39] ^ 4)), -EINVAL);
+	T_CHECK(strncmp(d.error, "udp: ", 5) == 0);
+	/* IPv4 total length beyond the wire length in a snaplen capture. */
+	{
+		uint8_t buf[128];
+		memcpy(buf, dq->data, dq->len);
+		tr_store_be16(buf + 16, 200);
+		uint8_t *g = t_guard_copy(buf, 40);
+		T_CHECK_EQ(tr_decode(g, 40, dq->len, &d), -EINVAL);
+		T_CHECK(strncmp(d.error, "ipv4: total length 200 >", 24) == 0);
+		t_guard_free(g, 40);
+	}
+	/* Too many VLAN tags. */
+	{
+		uint8_t buf[64] = { 0 };
+		for (int i = 0; i < 6; i++)
+			tr_store_be16(buf + 12 + 4 * i, TR_ETHERTYPE_VLAN);
+		T_CHECK_EQ(dec(buf, sizeof(buf), sizeof(buf)), -EINVAL);
+		T_CHECK_STR(d.error, "eth: more than 4 vlan tags");
+	}
+	/* An unknown ethertype decodes Ethernet only. */
+	{
+		uint8_t buf[60] = { 0 };
+		tr_store_be16(buf + 12, 0x88cc);
+		T_CHECK_EQ(dec(buf, sizeof(buf), sizeof(buf)), 0);
+		T_CHECK_EQ(d.layers, TR_DEC_ETH);
+		T_CHECK_EQ(d.payload_off, 14);
+		T_CHECK_EQ(d.payload_len, 46);
+	}
+}
+
+static void classify(void)
+{
+	struct tr_classify c;
+	for (size_t i = 0; i < N_SAMPLE_FRAMES; i++) {
+		const struct sample_frame *s = &sample_frames[i];
+		T_ASSERT(dec(s->data, s->len, s->len) == 0);
+		uint8_t *g = t_guard_copy(s->data, s->len);
+		uint32_t pt = tr_classify(g, s->len, &c);
+		T_CHECK_EQ(pt, c.ptype);
+		T_CHECK(!(pt & TR_PT_TRUNC));
+		T_CHECK_EQ(c.l2_len, d.eth.r.hdr_len);
+		T_CHECK_EQ(c.n_vlan, d.eth.r.n_vlan);
+		T_CHECK_EQ(c.ethertype, d.eth.r.ethertype);
+		T_CHECK_EQ(!!(pt & TR_PT_L2_ARP), !!(d.layers & TR_DEC_ARP));
+		T_CHECK_EQ(!!(pt & (TR_PT_L3_IPV4 | TR_PT_L3_IPV4_EXT)), !!(d.layers & TR_DEC_IPV4));
+		T_CHECK_EQ(!!(pt & (TR_PT_L3_IPV6 | TR_PT_L3_IPV6_EXT)), !!(d.layers & TR_DEC_IPV6));
+		T_CHECK_EQ(!!(pt & TR_PT_L4_UDP), !!(d.layers & TR_DEC_UDP) && !(d.layers & TR_DEC_FRAG));
+		T_CHECK_EQ(!!(pt & TR_PT_L4_TCP), !!(d.layers & TR_DEC_TCP));
+		T_CHECK_EQ(!!(pt & TR_PT_L4_ICMP), !!(d.layers & (TR_DEC_ICMP | TR_DEC_ICMP6)));
+		T_CHECK_EQ(!!(pt & TR_PT_L4_FRAG), !!(d.layers & TR_DEC_FRAG));
+		if (d.layers & TR_DEC_IPV4)
+			T_CHECK_EQ(c.l3_len, d.ipv4.r.hdr_len);
+		if (d.layers & TR_DEC_IPV6)
+			T_CHECK_EQ(c.l3_len, d.ipv6.r.hdr_len);
+		if (d.layers & TR_DEC_TCP) {
+			T_CHECK_EQ(c.l4_off, d.tcp.off);
+			T_CHECK_EQ(c.l4_len, d.tcp.hdr_len);
+		}
+		if (d.layers & TR_DEC_UDP)
+			T_CHECK_EQ(c.l4_off, d.udp.off);
+		t_guard_free(g, s->len);
+		/* Every truncation: no over-read; once the L4 header fits the
+		 * answer equals the full one. */
+		size_t hdr_end = (size_t)c.l4_off + c.l4_len;
+		if (!c.l4_off)
+			hdr_end = c.l2_len;
+		struct tr_classify full = c;
+		for (size_t k = 0; k < s->len; k++) {
+			uint8_t *t = t_guard_copy(s->data, k);
+			uint32_t p = tr_classify(t, k, &c);
+			if (k < 14)
+				T_CHECK_EQ(p, 0);
+			else if (k >= hdr_end)
+				T_CHECK_EQ(p, full.ptype);
+			else
+				T_CHECK(p & TR_PT_TRUNC);
+			t_guard_free(t, k);
+		}
+	}
+	/* Eight IPv6 extension headers pass, nine are reported truncated. */
+	uint8_t buf[14 + 40 + 9 * 8 + 8] = { 0 };
+	tr_store_be16(buf + 12, TR_ETHERTYPE_IPV6);
+	buf[14] = 0x60;
+	buf[14 + 6] = TR_IPPROTO_DSTOPTS;
+	for (int i = 0; i < 9; i++)
+		buf[54 + 8 * i] = i < 8 ? TR_IPPROTO_DSTOPTS : TR_IPPROTO_UDP;
+	uint32_t p = tr_classify(buf, sizeof(buf), &c);
+	T_CHECK(p & TR_PT_TRUNC);
+	T_CHECK(p & TR_PT_L3_IPV6_EXT);
+	buf[54 + 8 * 7] = TR_IPPROTO_UDP;
+	p = tr_classify(buf, sizeof(buf), &c);
+	T_CHECK_EQ(p, TR_PT_L2_ETHER | TR_PT_L3_IPV6_EXT | TR_PT_L4_UDP);
+	T_CHECK_EQ(c.l4_off, 14 + 40 + 64);
+}
+
+int main(void)
+{
+	sample_values();
+	truncations();
+	checksums_and_errors();
+	classify();
+	return t_done();
+}

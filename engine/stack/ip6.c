@@ -130,6 +130,8 @@ static uint32_t nd_build_na(struct tr_stack *s, struct tr_buf *b, const uint8_t 
 	r.opts.present = TR_ND_HAS_TLLA;
 	memcpy(r.opts.tlla, s->h->cfg.mac, 6);
 	size_t n = tr_icmpv6_emit_len(&r);
+	if (L4 + n > s->io.buf_room)
+		return TR_DROP(s, TX_TOO_BIG);
 	ip6_hdr(d + L3, t_ip, d_ip, TR_IPPROTO_ICMPV6, 255, (uint32_t)n);
 	struct tr_l4_pseudo ph = { 6, d + L3 + TR_IPV6_OFF_SRC, d + L3 + TR_IPV6_OFF_DST };
 	if (tr_icmpv6_emit(&r, &ph, d + L4, n) != 0)

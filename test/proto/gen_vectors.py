@@ -65,9 +65,10 @@ dns["resp_cname_a"] = DNS(id=0x3333, qr=1, aa=1, rd=1, ra=1, qd=DNSQR(qname="www
        DNSRR(rrname="web.example.com", type="A", ttl=60, rdata="10.77.0.80"))
 dns["resp_aaaa"] = DNS(id=0x4444, qr=1, rd=1, ra=1, qd=DNSQR(qname="ipv6.example.org", qtype="AAAA"),
     an=DNSRR(rrname="ipv6.example.org", type="AAAA", ttl=3600, rdata="fd77::53"))
+# (scapy 2.5.0's DNSRRMX defaults to type 6: the type is given explicitly.)
 dns["resp_mx"] = DNS(id=0x5555, qr=1, rd=1, ra=1, qd=DNSQR(qname="example.com", qtype="MX"),
-    an=DNSRRMX(rrname="example.com", ttl=600, preference=10, exchange="mail.example.com") /
-       DNSRRMX(rrname="example.com", ttl=600, preference=20, exchange="mx2.example.com"),
+    an=DNSRRMX(rrname="example.com", type="MX", ttl=600, preference=10, exchange="mail.example.com") /
+       DNSRRMX(rrname="example.com", type="MX", ttl=600, preference=20, exchange="mx2.example.com"),
     ar=DNSRR(rrname="mail.example.com", type="A", ttl=600, rdata="10.77.0.25"))
 dns["resp_txt"] = DNS(id=0x6666, qr=1, qd=DNSQR(qname="example.com", qtype="TXT"),
     an=DNSRR(rrname="example.com", type="TXT", ttl=60, rdata=[b"v=spf1 -all", b"hello world"]))

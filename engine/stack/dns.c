@@ -16,6 +16,7 @@
  *   name unknown                   NXDOMAIN, question echoed ("dns.nxdomain")
  *   name known, A/AAAA             NOERROR + answers ("dns.answered")
  *   name known, other type         NOERROR, no answers (NODATA)
+ *   answer does not fit            header only with TC set
  */
 #include <tapring/dns.h>
 
@@ -26,10 +27,10 @@
 #define TR_DNS_TTL 60
 
 static uint32_t dns_header_only(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m,
-				const struct tr_dns_header *q, unsigned rcode)
+				const struct tr_dns_header *q, unsigned rcode, uint16_t bits)
 {
 	uint8_t *p = m->payload;
-	uint16_t flags = tr_dns_make_flags(1, tr_dns_opcode(q), rcode, q->flags & TR_DNS_F_RD);
+	uint16_t flags = tr_dns_make_flags(1, tr_dns_opcode(q), rcode, (q->flags & TR_DNS_F_RD) | bits);
 	tr_store_be16(p + TR_DNS_OFF_FLAGS, flags);
 	memset(p + TR_DNS_OFF_QDCOUNT, 0, 8);
 	return tr_udp_reply(s, b, m, TR_DNS_HDR_LEN);
@@ -47,13 +48,13 @@ uint32_t tr__dns_input(struct tr_stack *s, struct tr_buf *b, const struct tr_udp
 	uint32_t act;
 	if (tr_dns_opcode(qh) != TR_DNS_OP_QUERY) {
 		TR_CNT(s, DNS_NOTIMP);
-		act = dns_header_only(s, b, m, qh, TR_DNS_RC_NOTIMP);
+		act = dns_header_only(s, b, m, qh, TR_DNS_RC_NOTIMP, 0);
 		goto out;
 	}
 	struct tr_dns_question q;
 	if (qh->qdcount != 1 || tr_dns_next_question(&msg, &q, NULL) != 1) {
 		TR_CNT(s, DNS_FORMERR);
-		act = dns_header_only(s, b, m, qh, TR_DNS_RC_FORMERR);
+		act = dns_header_only(s, b, m, qh, TR_DNS_RC_FORMERR, 0);
 		goto out;
 	}
 
@@ -84,8 +85,8 @@ uint32_t tr__dns_input(struct tr_stack *s, struct tr_buf *b, const struct tr_udp
 	};
 	struct tr_dns_writer w;
 	tr_dns_writer_init(&w, m->payload, cap, &rh);
-	tr_dns_write_question(&w, &q);
-	for (int i = 0; i < n; i++) {
+	int wrc = tr_dns_write_question(&w, &q);
+	for (int i = 0; i < n && wrc == 0; i++) {
 		struct tr_dns_rr rr;
 		memcpy(rr.name, q.name, strlen(q.name) + 1);
 		rr.type = q.type;
@@ -97,13 +98,15 @@ uint32_t tr__dns_input(struct tr_stack *s, struct tr_buf *b, const struct tr_udp
 			memcpy(rr.u.a, addrs + i * 4, 4);
 		else
 			memcpy(rr.u.aaaa, addrs + i * 16, 16);
-		tr_dns_write_rr(&w, TR_DNS_SEC_AN, &rr);
+		wrc = tr_dns_write_rr(&w, TR_DNS_SEC_AN, &rr);
 	}
-	int len = tr_dns_writer_finish(&w);
+	/* write_rr failures are not sticky in the writer: check each. */
+	int len = wrc ? wrc : tr_dns_writer_finish(&w);
 	if (len < 0) {
-		/* Cannot happen within 512 bytes for <= 8 answers and a valid
-		 * question; answer SERVFAIL rather than leave garbage. */
-		act = dns_header_only(s, b, m, qh, TR_DNS_RC_SERVFAIL);
+		/* The answer does not fit the buffer (or 512 bytes): a header
+		 * with TC set tells the client it was truncated (RFC 1035
+		 * 4.1.1). */
+		act = dns_header_only(s, b, m, qh, rcode, TR_DNS_F_TC | TR_DNS_F_AA);
 		goto out;
 	}
 	if (rcode == TR_DNS_RC_NXDOMAIN)

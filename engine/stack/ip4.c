@@ -114,7 +114,7 @@ void tr__icmp4_port_unreach(struct tr_stack *s, struct tr_buf *b)
 	/* RFC 1812 4.3.2.3: quote as much as fits in 576 bytes. */
 	uint32_t quote = tl < 576 - 28 ? tl : 576 - 28;
 	if (L3 + 28 + quote > s->io.buf_room)
-		quote = s->io.buf_room - L3 - 28;
+		quote = s->io.buf_room > L3 + 28 ? s->io.buf_room - L3 - 28 : 0;
 	uint8_t *d = nb->data;
 	memcpy(d + TR_ETH_OFF_DST, b->data + TR_ETH_OFF_SRC, 6);
 	memcpy(d + TR_ETH_OFF_SRC, ip4_src_mac(s->h, idx), 6);

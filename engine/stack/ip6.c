@@ -271,7 +271,7 @@ void tr__icmp6_port_unreach(struct tr_stack *s, struct tr_buf *b)
 	uint32_t orig = b->len - L3;
 	uint32_t quote = orig < 1280 - 48 ? orig : 1280 - 48;
 	if (L4 + 8 + quote > s->io.buf_room)
-		quote = s->io.buf_room - L4 - 8;
+		quote = s->io.buf_room > L4 + 8 ? s->io.buf_room - L4 - 8 : 0;
 	uint8_t *d = nb->data;
 	memcpy(d + TR_ETH_OFF_DST, b->data + TR_ETH_OFF_SRC, 6);
 	memcpy(d + TR_ETH_OFF_SRC, s->h->cfg.mac, 6);

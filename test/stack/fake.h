@@ -28,6 +28,9 @@
 #include <tapring/udp.h>
 
 #include "helpers.h"
+/* White-box: guard-mode inputs shrink the instance's buf_room to the frame
+ * length so that in-place replies can only use bytes that exist. */
+#include "../../engine/stack/stack_pvt.h"
 
 #define FK_RX   1u
 #define FK_ORIG 2u
@@ -245,9 +248,16 @@ static inline uint32_t fk_input(struct fake *f, const void *frame, uint32_t len)
 	return fk_input_buf(f, b);
 }
 
+/* The frame ends at a PROT_NONE page and the stack is told that the buffer
+ * holds exactly len bytes: any read or write past them faults. Replies that
+ * must grow the frame are then dropped as "tx.too_big". */
 static inline uint32_t fk_input_guard(struct fake *f, const void *frame, uint32_t len)
 {
-	return fk_input_buf(f, fk_buf_guard(f, frame, len));
+	uint32_t room = f->s->io.buf_room;
+	f->s->io.buf_room = len;
+	uint32_t act = fk_input_buf(f, fk_buf_guard(f, frame, len));
+	f->s->io.buf_room = room;
+	return act;
 }
 
 static inline void fk_poll(struct fake *f, uint64_t advance_ns)

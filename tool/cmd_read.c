@@ -145,7 +145,11 @@ int tr_cmd_read(int argc, char **argv)
 	errbuf[0] = '\0';
 	pcap_t *p = pcap_open_offline(file, errbuf);
 	if (!p) {
-		read_err("%s: %s", file, errbuf[0] ? errbuf : "cannot open");
+		/* libpcap's message often starts with the file name already. */
+		if (errbuf[0] && !strncmp(errbuf, file, strlen(file)))
+			read_err("%s", errbuf);
+		else
+			read_err("%s: %s", file, errbuf[0] ? errbuf : "cannot open");
 		return 1;
 	}
 	int rc = 0;

@@ -234,6 +234,23 @@ static void jip6(struct tr_pout *o, int *first, const char *key, const uint8_t *
 	tr_pout_putc(o, '"');
 }
 
+/* Raw label bytes for a text line: printable ASCII as is, anything else as
+ * a backslash and three octal digits (as in zone files), so a hostile name
+ * cannot inject control characters into a terminal. */
+static void put_text_bytes(struct tr_pout *o, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)s[i];
+		if (c >= 0x20 && c < 0x7f) {
+			tr_pout_putc(o, (char)c);
+		} else {
+			char e[4] = { '\\', (char)('0' + (c >> 6)), (char)('0' + ((c >> 3) & 7)),
+				      (char)('0' + (c & 7)) };
+			tr_pout_put(o, e, 4);
+		}
+	}
+}
+
 /* ---- DNS walker -------------------------------------------------------------- */
 
 /*
@@ -369,7 +386,16 @@ static const char *dns_rr_read(const struct dns_msg *m, size_t *off, struct dns_
 /* Text of one record's data (also used inside JSON strings, where the sink
  * is then escaped: see put_dns_data_json). The data is written to a small
  * buffer sink so JSON can escape it as one string. */
-static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const struct dns_rr *rr)
+static void put_name(struct tr_pout *o, const char *s, size_t n, int text)
+{
+	if (text)
+		put_text_bytes(o, s, n);
+	else
+		tr_pout_put(o, s, n);
+}
+
+static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const struct dns_rr *rr,
+			  int text)
 {
 	const uint8_t *d = m->p + rr->rd_off;
 	size_t n = rr->rd_len, off;
@@ -392,7 +418,7 @@ static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const stru
 		off = rr->rd_off;
 		if (dns_name_read(m, &off, &nm) || off != rr->rd_off + n)
 			break;
-		tr_pout_put(o, nm.s, nm.n);
+		put_name(o, nm.s, nm.n, text);
 		return;
 	case TR_DNS_T_MX:
 		off = rr->rd_off + 2;
@@ -400,7 +426,7 @@ static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const stru
 			break;
 		tr_pout_u64(o, tr_load_be16(d));
 		tr_pout_putc(o, ' ');
-		tr_pout_put(o, nm.s, nm.n);
+		put_name(o, nm.s, nm.n, text);
 		return;
 	case TR_DNS_T_SRV:
 		off = rr->rd_off + 6;
@@ -412,7 +438,7 @@ static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const stru
 		tr_pout_putc(o, ' ');
 		tr_pout_u64(o, tr_load_be16(d + 4));
 		tr_pout_putc(o, ' ');
-		tr_pout_put(o, nm.s, nm.n);
+		put_name(o, nm.s, nm.n, text);
 		return;
 	case TR_DNS_T_SOA: {
 		struct dns_name rn;
@@ -420,9 +446,9 @@ static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const stru
 		if (dns_name_read(m, &off, &nm) || dns_name_read(m, &off, &rn) ||
 		    off > rr->rd_off + n || 20 != rr->rd_off + n - off)
 			break;
-		tr_pout_put(o, nm.s, nm.n);
+		put_name(o, nm.s, nm.n, text);
 		tr_pout_putc(o, ' ');
-		tr_pout_put(o, rn.s, rn.n);
+		put_name(o, rn.s, rn.n, text);
 		for (int i = 0; i < 5; i++) {
 			tr_pout_putc(o, ' ');
 			tr_pout_u64(o, tr_load_be32(m->p + off + 4 * (size_t)i));
@@ -444,7 +470,7 @@ static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const stru
 				char c = (char)d[i + 1 + k];
 				if (c == '"' || c == '\\')
 					tr_pout_putc(o, '\\');
-				tr_pout_putc(o, c);
+				put_name(o, &c, 1, text);
 			}
 			tr_pout_putc(o, '"');
 			i += l + 1;
@@ -759,7 +785,7 @@ static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
 		tr_pout_puts(o, (fl & TR_DNS_F_QR) ? " q: " : " ");
 		put_dns_type(o, rr.type);
 		tr_pout_puts(o, "? ");
-		tr_pout_put(o, rr.name.s, rr.name.n);
+		put_text_bytes(o, rr.name.s, rr.name.n);
 		tr_pout_putc(o, '.');
 	}
 	if (fl & TR_DNS_F_QR) {
@@ -775,7 +801,7 @@ static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
 			tr_pout_puts(o, i ? ", " : " ");
 			put_dns_type(o, rr.type);
 			tr_pout_putc(o, ' ');
-			dns_data_text(o, &m, &rr);
+			dns_data_text(o, &m, &rr, 1);
 		}
 	}
 out:
@@ -928,7 +954,7 @@ static void json_dns_data(struct tr_pout *o, const struct dns_msg *m, const stru
 	char tmp[1024];
 	struct tr_pout t;
 	tr_pout_buf(&t, tmp, sizeof(tmp));
-	dns_data_text(&t, m, rr);
+	dns_data_text(&t, m, rr, 0);
 	if (t.total <= t.cap) {
 		tr_pout_json_str(o, tmp, t.len);
 		return;

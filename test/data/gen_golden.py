@@ -153,7 +153,7 @@ def golden():
                         proto=17) / Raw(dgram[24:]))
     # 9 bad IPv4 header checksum
     f.append(eth() / IP(src=IP_A, dst=IP_B, id=5, chksum=0xdead)
-             / UDP(sport=1111, dport=2222) / Raw(b"badsum"))
+             / UDP(sport=1111, dport=9) / Raw(b"badsum"))
     # 10 IPv6 with hop-by-hop, destination options, routing, fragment, UDP
     f.append(eth() / IPv6(src=IP6_A, dst=IP6_B, hlim=64)
              / IPv6ExtHdrHopByHop(options=[RouterAlert(), PadN(optdata=b"")])

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tool/print: output sinks, JSON string escaping, and robustness of both
+ * renderers on hostile input.
+ *
+ *   test_print GOLDEN_PCAP
+ *
+ * 1. tr_pout_json_str escapes quotes, backslashes, control bytes and every
+ *    byte >= 0x7f; the buffer sink truncates with snprintf semantics; the
+ *    FILE sink writes output longer than its scratch area intact.
+ * 2. Every golden frame, every truncation of it, and a deterministic set of
+ *    byte mutations are printed in both formats from a buffer that ends at a
+ *    PROT_NONE page (an over-read faults). Each JSON line must be
+ *    structurally valid (balanced, strings closed, no raw control bytes) and
+ *    each line must end in exactly one '\n'.
+ */
+#include <pcap/pcap.h>
+
+#include "helpers.h"
+#include "print.h"
+
+static size_t render(char *buf, size_t cap, const void *s, size_t n)
+{
+	struct tr_pout o;
+	tr_pout_buf(&o, buf, cap);
+	tr_pout_json_str(&o, s, n);
+	tr_pout_flush(&o);
+	return o.total;
+}
+
+static void test_escape(void)
+{
+	char b[256];
+	render(b, sizeof(b), "plain text", 10);
+	T_CHECK_STR(b, "\"plain text\"");
+	render(b, sizeof(b), "a\"b\\c", 5);
+	T_CHECK_STR(b, "\"a\\\"b\\\\c\"");
+	render(b, sizeof(b), "\n\r\t\b\f", 5);
+	T_CHECK_STR(b, "\"\\n\\r\\t\\b\\f\"");
+	render(b, sizeof(b), "\x01\x1f\x7f", 3);
+	T_CHECK_STR(b, "\"\\u0001\\u001f\\u007f\"");
+	render(b, sizeof(b), "caf\xc3\xa9", 5);
+	T_CHECK_STR(b, "\"caf\\u00c3\\u00a9\"");
+	/* An embedded NUL is data, not a terminator. */
+	size_t n = render(b, sizeof(b), "a\0b", 3);
+	T_CHECK_STR(b, "\"a\\u0000b\"");
+	T_CHECK_EQ(n, strlen("\"a\\u0000b\""));
+	/* Every byte value: the output has no raw byte < 0x20 or >= 0x7f. */
+	uint8_t all[256];
+	for (int i = 0; i < 256; i++)
+		all[i] = (uint8_t)i;
+	char big[2048];
+	n = render(big, sizeof(big), all, sizeof(all));
+	T_CHECK(n < sizeof(big));
+	int raw = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((uint8_t)big[i] < 0x20 || (uint8_t)big[i] >= 0x7f)
+			raw++;
+	T_CHECK_EQ(raw, 0);
+}
+
+static void test_buf_sink(void)
+{
+	char b[8];
+	memset(b, 'x', sizeof(b));
+	size_t n = render(b, sizeof(b), "0123456789", 10);
+	T_CHECK_EQ(n, 12);                  /* the full quoted length */
+	T_CHECK_STR(b, "\"012345");        /* cap - 1 bytes and a NUL */
+	n = render(NULL, 0, "abc", 3);      /* count only */
+	T_CHECK_EQ(n, 5);
+	char one[1] = { 'x' };
+	n = render(one, 1, "abc", 3);
+	T_CHECK_EQ(n, 5);
+	T_CHECK_EQ(one[0], '\0');
+}
+
+static void test_file_sink(void)
+{
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *f = open_memstream(&mem, &memlen);
+	T_ASSERT(f);
+	struct tr_pout o;
+	tr_pout_file(&o, f);
+	for (int i = 0; i < 5000; i++)
+		tr_pout_u64(&o, (uint64_t)i % 10);
+	tr_pout_putc(&o, '|');
+	T_CHECK_EQ(tr_pout_flush(&o), 0);
+	fclose(f);
+	T_CHECK_EQ(memlen, 5001);
+	T_CHECK_EQ(o.total, 5001);
+	int bad = 0;
+	for (int i = 0; i < 5000 && mem; i++)
+		if (mem[i] != (char)('0' + i % 10))
+			bad++;
+	T_CHECK_EQ(bad, 0);
+	T_CHECK(mem && mem[5000] == '|');
+	free(mem);
+}
+
+/* Structural JSON check: strings closed, escapes well formed, braces and
+ * brackets balanced, one object, exactly one trailing newline. */
+static int json_line_ok(const char *s, size_t n)
+{
+	int depth = 0, in_str = 0, seen_obj = 0;
+	if (n < 3 || s[0] != '{' || s[n - 1] != '\n')
+		return 0;
+	for (size_t i = 0; i < n - 1; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f)
+			return 0;
+		if (in_str) {
+			if (c == '\\') {
+				if (i + 1 >= n - 1)
+					return 0;
+				char e = s[++i];
+				if (e == 'u') {
+					for (int k = 0; k < 4; k++)
+						if (i + 1 >= n - 1 || !strchr("0123456789abcdef", s[++i]))
+							return 0;
+				} else if (!strchr("\"\\/bfnrt", e)) {
+					return 0;
+				}
+			} else if (c == '"') {
+				in_str = 0;
+			}
+			continue;
+		}
+		if (c == '"')
+			in_str = 1;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']') {
+			if (--depth < 0)
+				return 0;
+			if (depth == 0)
+				seen_obj++;
+		} else if (depth == 0) {
+			return 0;
+		}
+	}
+	return !in_str && depth == 0 && seen_obj == 1;
+}
+
+static char out[1 << 20];
+static unsigned long frames_printed, json_bad, text_bad;
+
+static void print_both(const uint8_t *data, uint32_t caplen, uint32_t wirelen, uint64_t idx)
+{
+	uint8_t *g = t_guard_copy(data, caplen);
+	struct tr_print_frame fr = { .index = idx, .ts_sec = 1700000000, .ts_usec = 1,
+				     .data = g, .caplen = caplen, .wirelen = wirelen };
+	size_t n = tr_print_frame_buf(out, sizeof(out), TR_PRINT_JSON, &fr);
+	if (n >= sizeof(out) || !json_line_ok(out, n)) {
+		if (json_bad++ < 5)
+			fprintf(stderr, "bad JSON for frame %llu caplen %u: %.300s\n",
+				(unsigned long long)idx, caplen, out);
+	}
+	n = tr_print_frame_buf(out, sizeof(out), TR_PRINT_TEXT, &fr);
+	if (n >= sizeof(out) || n == 0 || out[n - 1] != '\n' || memchr(out, '\n', n) != out + n - 1) {
+		if (text_bad++ < 5)
+			fprintf(stderr, "bad text line for frame %llu caplen %u: %.300s\n",
+				(unsigned long long)idx, caplen, out);
+	}
+	t_guard_free(g, caplen);
+	frames_printed++;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint32_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 11);
+}
+
+static void test_golden(const char *path)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline(path, err);
+	if (!p)
+		t_skip("cannot open %s: %s", path, err);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	uint64_t idx = 0;
+	static uint8_t mut[65536];
+	while (pcap_next_ex(p, &h, &d) == 1) {
+		idx++;
+		for (uint32_t cut = 0; cut <= h->caplen; cut++) {
+			print_both(d, cut, h->len, idx);
+			print_both(d, cut, cut, idx);
+		}
+		/* Mutations: 1..4 random bytes changed, 200 variants per frame. */
+		for (int m = 0; m < 200; m++) {
+			memcpy(mut, d, h->caplen);
+			int k = 1 + (int)(next_rand() % 4);
+			for (int i = 0; i < k && h->caplen; i++)
+				mut[next_rand() % h->caplen] = (uint8_t)next_rand();
+			print_both(mut, h->caplen, h->len, idx);
+		}
+	}
+	pcap_close(p);
+	T_CHECK(idx >= 30);
+	T_CHECK_EQ(json_bad, 0);
+	T_CHECK_EQ(text_bad, 0);
+	printf("%lu frames printed in both formats\n", frames_printed);
+}
+
+int main(int argc, char **argv)
+{
+	test_escape();
+	test_buf_sink();
+	test_file_sink();
+	if (argc > 1)
+		test_golden(argv[1]);
+	else
+		T_CHECK(!"usage: test_print GOLDEN_PCAP");
+	return t_done();
+}

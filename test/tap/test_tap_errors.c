@@ -4,6 +4,12 @@
  * runs without privileges) and tr_tap_strerror() messages.
  */
 #include <tapring/tap.h>
+/* helpers.h's t_unique_name() trips gcc's -Wformat-truncation (a false
+ * positive: the pid part is at most 8 characters), fatal under CI -Werror.
+ * Drop this once helpers.h is fixed. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 #include "helpers.h"
 
 static void expect_fail(const struct tr_tap_config *cfg, int want)

@@ -198,6 +198,7 @@ static inline void fk_start(struct fake *f)
 	if (!f->s)
 		fprintf(stderr, "stack create: %d\n", err);
 	T_ASSERT(f->s);
+	tr_stack_poll(f->s, f->now);   /* the stack's clock: last input/poll time */
 }
 
 static inline void fk_fini(struct fake *f)

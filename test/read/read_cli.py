@@ -15,7 +15,8 @@ import struct
 import sys
 import tempfile
 
-import readlib
+sys.dont_write_bytecode = True
+import readlib  # noqa: E402
 from readlib import Checker
 
 FILTERS = ["arp", "ip", "ip6", "udp", "tcp", "icmp", "icmp6", "port 53",

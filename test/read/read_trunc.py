@@ -23,7 +23,8 @@ import struct
 import sys
 import tempfile
 
-import readlib
+sys.dont_write_bytecode = True
+import readlib  # noqa: E402
 from readlib import Checker
 
 ICMP_ERRORS = (3, 4, 5, 11, 12)

@@ -15,7 +15,8 @@ the test and names the frame and field. Skips (77) without tshark or scapy.
 """
 import sys
 
-import readlib
+sys.dont_write_bytecode = True
+import readlib  # noqa: E402
 from readlib import Checker
 
 FIELDS = """

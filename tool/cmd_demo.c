@@ -254,7 +254,7 @@ int tr_cmd_demo(int argc, char **argv)
 		  { "dig", "@10.77.0.1", "+time=2", "+tries=2", "nosuch.demo.tapring", "A", NULL },
 		  "status:", "NXDOMAIN" },
 		{ "UDP echo on port 7 (nc -u)",
-		  { "sh", "-c", "echo hello-tapring | nc -u -w 2 -q 2 10.77.0.1 7", NULL },
+		  { "sh", "-c", "echo hello-tapring | nc -u -w 2 10.77.0.1 7", NULL },
 		  NULL, "hello-tapring" },
 	};
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !demo_signalled; i++) {

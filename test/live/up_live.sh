@@ -85,7 +85,7 @@ out=$(inns dig @fd77:2::1 +time=2 +tries=2 +short www.test.tapring AAAA)
 check "dig AAAA over IPv6" test "$out" = "fd77:2::10"
 out=$(inns dig @10.77.2.1 +time=2 +tries=2 nosuch.test.tapring A)
 check "dig NXDOMAIN" grep -q "status: NXDOMAIN" <<<"$out"
-out=$(echo hello-echo | inns nc -u -w 2 -q 2 10.77.2.1 7)
+out=$(echo hello-echo | inns nc -u -w 2 10.77.2.1 7)
 check "nc -u echo" test "$out" = "hello-echo"
 out=$(inns $PY - <<'P'
 import socket
@@ -166,10 +166,13 @@ sleep 1.2
 q=$($PY -c "import json; s=json.load(open('$d/stats.json')); print(' '.join(str(x['rx']) for x in s['queues']))")
 check "2 queues both receive traffic ($q)" sh -c "set -- $q; [ \$# -eq 2 ] && [ \$1 -gt 0 ] && [ \$2 -gt 0 ]"
 
-# a TAP name in use is an error
+stop_up
+
+# a TAP name in use is an error (a persistent TAP holds the name)
+ip tuntap add dev "$tap" mode tap
 "$tapring" up --tap "$tap" --addr 10.77.2.1/24 --duration 1 --quiet 2>"$d/inuse.err"; rc=$?
 check "TAP name in use: exit 1 with a message" sh -c "[ $rc -eq 1 ] && grep -q 'in use' '$d/inuse.err'"
-stop_up
+ip link del "$tap"
 
 # bad arguments: one message, non-zero exit
 "$tapring" up --tap x --queues 0 --addr 10.77.2.1 2>"$d/e1"; rc=$?

@@ -88,7 +88,10 @@ static struct tr_reasm_slot *slot_get(struct tr_stack *s, struct tr_reasm *r, co
 		    memcmp(sl->src, ip + TR_IPV4_OFF_SRC, 4) == 0 &&
 		    memcmp(sl->dst, ip + TR_IPV4_OFF_DST, 4) == 0)
 			return sl;
-		if (!oldest || sl->created_ns < oldest->created_ns)
+		/* Creation order, not time: a whole burst shares one
+		 * timestamp, and ties must not make one slot the victim
+		 * every time. */
+		if (!oldest || (int32_t)(sl->seq - oldest->seq) < 0)
 			oldest = sl;
 	}
 	if (!freeslot) {
@@ -102,6 +105,7 @@ static struct tr_reasm_slot *slot_get(struct tr_stack *s, struct tr_reasm *r, co
 	memcpy(freeslot->src, ip + TR_IPV4_OFF_SRC, 4);
 	memcpy(freeslot->dst, ip + TR_IPV4_OFF_DST, 4);
 	freeslot->created_ns = s->now;
+	freeslot->seq = r->next_seq++;
 	r->active++;
 	return freeslot;
 }

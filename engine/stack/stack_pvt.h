@@ -70,6 +70,7 @@ struct tr_reasm_slot {
 	uint32_t total;          /* datagram payload length once the last fragment is seen, else 0 */
 	uint32_t have;           /* payload bytes received */
 	uint64_t created_ns;
+	uint32_t seq;            /* creation order: eviction picks the lowest */
 	unsigned nfrags;
 	struct tr_reasm_frag f[TR_REASM_SLOT_FRAGS];
 };
@@ -80,6 +81,7 @@ struct tr_reasm {
 	uint32_t bufs;           /* fragment buffers held now */
 	uint32_t max_bufs;
 	uint32_t active;         /* slots in use */
+	uint32_t next_seq;
 };
 
 /* ---- token bucket ------------------------------------------------------- */

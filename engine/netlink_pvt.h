@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -81,7 +82,11 @@ static inline const void *tr_nl_data(const struct rtattr *a)
 }
 static inline size_t tr_nl_len(const struct rtattr *a)
 {
-	return (size_t)a->rta_len - RTA_LENGTH(0);
+	/* memcpy: callers may hand in unaligned buffers; tr_nl_parse() only
+	 * returns attributes with rta_len >= the header size */
+	unsigned short l;
+	memcpy(&l, (const uint8_t *)a + offsetof(struct rtattr, rta_len), sizeof(l));
+	return (size_t)l - RTA_LENGTH(0);
 }
 /* Read a u8/u32 attribute if present and long enough; returns 1 if read. */
 int tr_nl_get_u8(const struct rtattr *a, uint8_t *v);

@@ -3,10 +3,12 @@
  * tap_create: create and destroy TAP/TUN devices by name and by kernel
  * template (tap%d/tun%d); flags reach the kernel (no_pi default, vnet_hdr,
  * tun); fds are O_CLOEXEC; exclusive create of an existing name fails with
- * EBUSY; destroy makes the device vanish. Needs CAP_NET_ADMIN.
+ * EBUSY; destroy makes the device vanish; a name still held by another
+ * (exiting) process is retried until it frees up. Needs CAP_NET_ADMIN.
  */
 #include <fcntl.h>
 #include <net/if.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <linux/if_tun.h>
 
@@ -125,6 +127,44 @@ int main(void)
 	T_CHECK_STR(li.name, got);
 	T_CHECK_EQ(tr_tap_destroy(tap, TR_TAP_DESTROY_DEFAULT), 0);
 	T_CHECK(!dev_exists(got));
+
+	/* EBUSY retry: a child holds the name for ~300 ms, then exits; our
+	 * create waits for it instead of failing */
+	t_unique_name("trb", name);
+	cfg.name = name;
+	cfg.flags = 0;
+	int pfd[2];
+	T_ASSERT(pipe(pfd) == 0);
+	pid_t pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		int e;
+		struct tr_tap *c = tr_tap_create(&cfg, &e);
+		char ok = c ? 'y' : 'n';
+		if (write(pfd[1], &ok, 1) != 1)
+			_exit(1);
+		struct timespec ts = { 0, 300000000L };
+		nanosleep(&ts, NULL);
+		_exit(0);   /* the fd closes with the process: device goes */
+	}
+	char ok = 0;
+	T_CHECK_EQ(read(pfd[0], &ok, 1), 1);
+	T_CHECK_EQ(ok, 'y');
+	close(pfd[0]);
+	close(pfd[1]);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tap = tr_tap_create(&cfg, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	T_CHECK(tap != NULL);
+	T_CHECK(ms >= 150 && ms < 1100);       /* it did wait, within the window */
+	int st = 0;
+	T_CHECK_EQ(waitpid(pid, &st, 0), pid);
+	T_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (tap)
+		T_CHECK_EQ(tr_tap_destroy(tap, TR_TAP_DESTROY_DEFAULT), 0);
+	T_CHECK(!dev_exists(name));
 
 	/* NULL is a no-op */
 	T_CHECK_EQ(tr_tap_destroy(NULL, 0), 0);

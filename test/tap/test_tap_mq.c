@@ -95,6 +95,20 @@ int main(void)
 	T_CHECK_EQ(tr_tap_queue_detach(tap, 0), -EOPNOTSUPP);
 	T_CHECK_EQ(tr_tap_destroy(tap, TR_TAP_DESTROY_DEFAULT), 0);
 
+	/* a template name: queues after the first join the chosen name */
+	char tmpl[16];
+	snprintf(tmpl, sizeof(tmpl), "tm%x%%d", (unsigned)getpid() & 0xffff);
+	cfg.name = tmpl;
+	cfg.flags = TR_TAP_MULTI_QUEUE;
+	cfg.queues = 3;
+	tap = tr_tap_create(&cfg, &err);
+	T_ASSERT(tap != NULL);
+	counts(tap, &att, &det);
+	T_CHECK_EQ(att, 3);
+	T_CHECK(strchr(tr_tap_name(tap), '%') == NULL);
+	T_CHECK_EQ(tr_tap_destroy(tap, TR_TAP_DESTROY_DEFAULT), 0);
+	cfg.name = name;
+
 	/* the kernel limit */
 	cfg.flags = TR_TAP_MULTI_QUEUE;
 	cfg.queues = TR_TAP_MAX_QUEUES + 1;

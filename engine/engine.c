@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -202,6 +203,21 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 	e->slab = tr_slab_create(&sc, &r);
 	if (!e->slab)
 		goto fail;
+
+	/* Keep the pool out of fork() children (MADV_DONTFORK). Otherwise any
+	 * fork of the embedding process (system(), popen(), a helper) turns
+	 * every pool page copy-on-write, and the kernel's next copy into each
+	 * rx buffer takes a write-protect fault inside the read: measured in
+	 * the RX bench as most of the worker's time after one fork. Then fault
+	 * every page in (a no-op if the pool was populated at mmap); writing
+	 * each byte back keeps any debug poison intact. */
+	{
+		volatile uint8_t *base = tr_slab_base(e->slab);
+		size_t size = tr_slab_region_size(e->slab);
+		(void)madvise((void *)base, size, MADV_DONTFORK);   /* best effort */
+		for (size_t off = 0; off < size; off += 4096)
+			base[off] = base[off];
+	}
 
 	for (unsigned i = 0; i < TR_ENGINE_DROP_BUILTIN_COUNT; i++)
 		tr_engine_counter(e, builtin_reasons[i]);

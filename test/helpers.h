@@ -168,7 +168,7 @@ static inline void t_unique_name(const char *pfx, char out[16])
 		v /= 36;
 	} while (v && i < 8);
 	pid36[i] = '\0';
-	snprintf(out, 16, "%.4s%s%x", pfx, pid36, n++ & 0xfff);
+	snprintf(out, 16, "%.4s%.7s%x", pfx, pid36, (n++) & 0xfffu);
 }
 
 /* ---- network namespaces, removed at exit and on SIGINT/SIGTERM ---------- */

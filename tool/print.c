@@ -610,8 +610,8 @@ static void text_icmp6(struct tr_pout *o, const struct tr_print_frame *fr, const
 		break;
 	case TR_ICMP6_REDIRECT:
 		tr_pout_puts(o, "redirect");
-		if (tgt && 16 <= fr->caplen - ((size_t)d->icmp6.off + 24) &&
-		    (size_t)d->icmp6.off + 24 <= fr->caplen && d->icmp6.len >= 40) {
+		size_t doff = (size_t)d->icmp6.off + 24;   /* redirect destination */
+		if (tgt && d->icmp6.len >= 40 && !(doff > fr->caplen || 16 > fr->caplen - doff)) {
 			tr_pout_putc(o, ' ');
 			put_ip6(o, fr->data + d->icmp6.off + 24);
 			tr_pout_puts(o, " to ");

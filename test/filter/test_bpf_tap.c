@@ -57,7 +57,7 @@ static int send_frames(int ps, int ifindex, unsigned type, unsigned count)
 
 /* Read frames from the TAP for up to ms milliseconds or until want frames of
  * either kind arrived; counts per EtherType. */
-static void drain(int tap, unsigned want, int ms, unsigned *match, unsigned *other, unsigned *rest)
+static void drain(int tap, unsigned want, unsigned ms, unsigned *match, unsigned *other, unsigned *rest)
 {
 	uint8_t buf[2048];
 	uint64_t end = mono_ms() + (uint64_t)ms;
@@ -79,8 +79,8 @@ static void drain(int tap, unsigned want, int ms, unsigned *match, unsigned *oth
 			(*other)++;
 		else
 			(*rest)++;
-		if (*match + *other >= want)
-			ms = 100;   /* keep reading briefly for stragglers */
+		if (*match + *other >= want && end > mono_ms() + 100)
+			end = mono_ms() + 100;   /* keep reading briefly for stragglers */
 	}
 }
 

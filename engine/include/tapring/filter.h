@@ -181,6 +181,21 @@ int tr_bpf_detach_tap(int tap_fd);
  * >= 0, or -errno (-ENODEV if there is no such interface). */
 int64_t tr_tap_kernel_dropped(const char *ifname);
 
+/*
+ * Engine prescreen stage (see <tapring/engine.h>): frames p rejects (verdict
+ * 0) get TR_ACT_DROP with the named reason `reason` (NULL: "bpf_reject"),
+ * registered on e now (so call before tr_engine_start); accepted frames stay
+ * TR_ACT_NEXT. The verdict is only accept/reject: frames are never truncated.
+ * Add the result with tr_engine_add_stage(e, st). p must outlive the engine;
+ * free the stage with tr_bpf_stage_free after tr_engine_destroy. Returns
+ * NULL + *err (-EINVAL, -ENOSPC/-EBUSY from tr_engine_counter, -ENOMEM).
+ */
+struct tr_engine;
+struct tr_stage;
+struct tr_stage *tr_bpf_stage(struct tr_engine *e, const struct tr_bpf_prog *p,
+			      const char *reason, int *err);
+void tr_bpf_stage_free(struct tr_stage *st);
+
 /* Internal: the first member of every struct tr_bpf_prog, so tr_bpf_run can
  * be one inline indirect call (JIT code or the interpreter). */
 struct tr__bpf_head {

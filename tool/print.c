@@ -1039,6 +1039,17 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 	jnum(o, &f, "len", fr->wirelen);
 	jnum(o, &f, "caplen", fr->caplen);
 
+	if (!(d->layers & TR_DEC_ETH) && fr->caplen >= TR_ETH_HDR_LEN) {
+		/* The decoder dropped Ethernet because a VLAN tag is cut; the
+		 * untagged header itself is complete, so print it from the bytes. */
+		int g = 1;
+		jkey(o, &f, "eth");
+		tr_pout_putc(o, '{');
+		jmac(o, &g, "src", fr->data + TR_ETH_OFF_SRC);
+		jmac(o, &g, "dst", fr->data + TR_ETH_OFF_DST);
+		jnum(o, &g, "type", tr_load_be16(fr->data + TR_ETH_OFF_TYPE));
+		tr_pout_putc(o, '}');
+	}
 	if (d->layers & TR_DEC_ETH) {
 		const struct tr_eth_repr *e = &d->eth.r;
 		int g = 1;

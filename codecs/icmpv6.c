@@ -252,6 +252,8 @@ int tr_icmpv6_emit(const struct tr_icmpv6_repr *r, const struct tr_l4_pseudo *ph
 {
 	if (!ph || ph->family != 6)
 		return -EINVAL;
+	if (!nd_opts_off(r->type) && r->data_len > len)
+		return -ENOSPC;          /* also keeps emit_len from wrapping */
 	size_t n = tr_icmpv6_emit_len(r);
 	if (n > len)
 		return -ENOSPC;

@@ -344,7 +344,7 @@ static void put_dns_type(struct tr_pout *o, uint16_t t)
 	if (n) {
 		tr_pout_puts(o, n);
 	} else {
-		tr_pout_puts(o, "TYPE");
+		tr_pout_puts(o, "Type");
 		tr_pout_u64(o, t);
 	}
 }
@@ -386,12 +386,16 @@ static const char *dns_rr_read(const struct dns_msg *m, size_t *off, struct dns_
 /* Text of one record's data (also used inside JSON strings, where the sink
  * is then escaped: see put_dns_data_json). The data is written to a small
  * buffer sink so JSON can escape it as one string. */
+/* A name: JSON mode raw, without the trailing dot; text mode escaped and
+ * fully qualified ("web.example.com.", the root "."). */
 static void put_name(struct tr_pout *o, const char *s, size_t n, int text)
 {
-	if (text)
+	if (text) {
 		put_text_bytes(o, s, n);
-	else
+		tr_pout_putc(o, '.');
+	} else {
 		tr_pout_put(o, s, n);
+	}
 }
 
 static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const struct dns_rr *rr,
@@ -424,6 +428,12 @@ static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const stru
 		off = rr->rd_off + 2;
 		if (n < 3 || dns_name_read(m, &off, &nm) || off != rr->rd_off + n)
 			break;
+		if (text) {              /* tcpdump: "name. pref" */
+			put_name(o, nm.s, nm.n, text);
+			tr_pout_putc(o, ' ');
+			tr_pout_u64(o, tr_load_be16(d));
+			return;
+		}
 		tr_pout_u64(o, tr_load_be16(d));
 		tr_pout_putc(o, ' ');
 		put_name(o, nm.s, nm.n, text);
@@ -432,6 +442,16 @@ static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const stru
 		off = rr->rd_off + 6;
 		if (n < 7 || dns_name_read(m, &off, &nm) || off != rr->rd_off + n)
 			break;
+		if (text) {              /* tcpdump: "target.:port prio weight" */
+			put_name(o, nm.s, nm.n, text);
+			tr_pout_putc(o, ':');
+			tr_pout_u64(o, tr_load_be16(d + 4));
+			tr_pout_putc(o, ' ');
+			tr_pout_u64(o, tr_load_be16(d));
+			tr_pout_putc(o, ' ');
+			tr_pout_u64(o, tr_load_be16(d + 2));
+			return;
+		}
 		tr_pout_u64(o, tr_load_be16(d));
 		tr_pout_putc(o, ' ');
 		tr_pout_u64(o, tr_load_be16(d + 2));
@@ -470,7 +490,10 @@ static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const stru
 				char c = (char)d[i + 1 + k];
 				if (c == '"' || c == '\\')
 					tr_pout_putc(o, '\\');
-				put_name(o, &c, 1, text);
+				if (text)
+					put_text_bytes(o, &c, 1);
+				else
+					tr_pout_putc(o, c);
 			}
 			tr_pout_putc(o, '"');
 			i += l + 1;
@@ -534,6 +557,17 @@ static void text_icmp(struct tr_pout *o, const struct tr_decoded *d)
 		break;
 	case TR_ICMP_DEST_UNREACH: {
 		const char *n = icmp_unreach_name(r->code);
+		/* Port unreachable quoting UDP/TCP: name the port, as tcpdump. */
+		size_t qh = r->orig_ip_hlen;
+		if (r->code == TR_ICMP_UNREACH_PORT && r->data && qh >= 20 &&
+		    !(qh > r->data_len || 4 > r->data_len - qh) &&
+		    (r->data[9] == 17 || r->data[9] == 6)) {
+			put_ip4(o, r->data + 16);
+			tr_pout_puts(o, r->data[9] == 17 ? " udp port " : " tcp port ");
+			tr_pout_u64(o, tr_load_be16(r->data + qh + 2));
+			tr_pout_puts(o, " unreachable");
+			break;
+		}
 		if (n) {
 			tr_pout_puts(o, n);
 		} else {
@@ -608,16 +642,17 @@ static void text_icmp6(struct tr_pout *o, const struct tr_print_frame *fr, const
 	case TR_ICMP6_ROUTER_ADVERT:
 		tr_pout_puts(o, "router advertisement");
 		break;
-	case TR_ICMP6_REDIRECT:
-		tr_pout_puts(o, "redirect");
+	case TR_ICMP6_REDIRECT: {
 		size_t doff = (size_t)d->icmp6.off + 24;   /* redirect destination */
+		tr_pout_puts(o, "redirect");
 		if (tgt && d->icmp6.len >= 40 && !(doff > fr->caplen || 16 > fr->caplen - doff)) {
-			tr_pout_putc(o, ' ');
+			tr_pout_puts(o, ", ");
 			put_ip6(o, fr->data + d->icmp6.off + 24);
 			tr_pout_puts(o, " to ");
 			put_ip6(o, tgt);
 		}
 		break;
+	}
 	case TR_ICMP6_DEST_UNREACH:
 		tr_pout_puts(o, "destination unreachable");
 		break;
@@ -716,8 +751,18 @@ static void text_tcp(struct tr_pout *o, const struct tr_print_frame *fr, const s
 	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
 		if (r->flags & fl[i].bit)
 			tr_pout_putc(o, fl[i].c);
-	tr_pout_puts(o, "], seq ");
-	tr_pout_u64(o, r->seq);
+	tr_pout_putc(o, ']');
+	/* As tcpdump -S: the sequence range when data is carried, the number
+	 * alone for SYN/FIN/RST, nothing for a pure ACK. */
+	if (r->payload_len) {
+		tr_pout_puts(o, ", seq ");
+		tr_pout_u64(o, r->seq);
+		tr_pout_putc(o, ':');
+		tr_pout_u64(o, (uint32_t)(r->seq + (uint32_t)r->payload_len));
+	} else if (r->flags & (TR_TCP_SYN | TR_TCP_FIN | TR_TCP_RST)) {
+		tr_pout_puts(o, ", seq ");
+		tr_pout_u64(o, r->seq);
+	}
 	if (r->flags & TR_TCP_ACK) {
 		tr_pout_puts(o, ", ack ");
 		tr_pout_u64(o, r->ack);
@@ -756,7 +801,6 @@ static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
 	uint16_t cnt[4] = { tr_load_be16(m.p + 4), tr_load_be16(m.p + 6),
 			    tr_load_be16(m.p + 8), tr_load_be16(m.p + 10) };
 	unsigned rc = fl & TR_DNS_RCODE_MASK;
-	tr_pout_puts(o, "DNS ");
 	tr_pout_u64(o, id);
 	if (fl & TR_DNS_F_QR) {
 		if (fl & TR_DNS_F_AA)
@@ -779,10 +823,14 @@ static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
 	size_t off = TR_DNS_HDR_LEN;
 	struct dns_rr rr;
 	const char *why = NULL;
+	/* Questions are shown for queries only (responses: counts and
+	 * answers), as tcpdump does without -v. */
 	for (unsigned i = 0; i < cnt[0]; i++) {
 		if ((why = dns_rr_read(&m, &off, &rr, 1)))
 			goto out;
-		tr_pout_puts(o, (fl & TR_DNS_F_QR) ? " q: " : " ");
+		if (fl & TR_DNS_F_QR)
+			continue;
+		tr_pout_putc(o, ' ');
 		put_dns_type(o, rr.type);
 		tr_pout_puts(o, "? ");
 		put_text_bytes(o, rr.name.s, rr.name.n);
@@ -800,8 +848,10 @@ static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
 				goto out;
 			tr_pout_puts(o, i ? ", " : " ");
 			put_dns_type(o, rr.type);
-			tr_pout_putc(o, ' ');
-			dns_data_text(o, &m, &rr, 1);
+			if (dns_type_name(rr.type)) {
+				tr_pout_putc(o, ' ');
+				dns_data_text(o, &m, &rr, 1);
+			}
 		}
 	}
 out:
@@ -917,8 +967,6 @@ static void print_text(struct tr_pout *o, const struct tr_print_frame *fr, const
 		if (v4 && !d->ipv4.r.csum_ok)
 			tr_pout_puts(o, ", bad ip cksum");
 		if (v4) {
-			if (d->ipv4.r.df)
-				tr_pout_puts(o, " [DF]");
 			if (d->ipv4.r.mf)
 				tr_pout_puts(o, " [MF]");
 		}

@@ -382,6 +382,16 @@ static int tr_tap_parse_link(const struct nlmsghdr *m, struct tr_tap_link_info *
 		memcpy(out->mac, tr_nl_data(tb[IFLA_ADDRESS]), 6);
 		out->mac_len = 6;
 	}
+	if (tb[IFLA_STATS64] && tr_nl_len(tb[IFLA_STATS64]) >= sizeof(struct rtnl_link_stats64)) {
+		struct rtnl_link_stats64 st;
+		memcpy(&st, tr_nl_data(tb[IFLA_STATS64]), sizeof(st));
+		out->stats.rx_packets = st.rx_packets;
+		out->stats.tx_packets = st.tx_packets;
+		out->stats.rx_bytes = st.rx_bytes;
+		out->stats.tx_bytes = st.tx_bytes;
+		out->stats.rx_dropped = st.rx_dropped;
+		out->stats.tx_dropped = st.tx_dropped;
+	}
 	if (tb[IFLA_LINKINFO]) {
 		const struct rtattr *li[IFLA_INFO_MAX + 1];
 		tr_nl_parse(tr_nl_data(tb[IFLA_LINKINFO]), tr_nl_len(tb[IFLA_LINKINFO]), li, IFLA_INFO_MAX);

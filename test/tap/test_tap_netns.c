@@ -103,6 +103,10 @@ int main(void)
 	for (int i = 0; i < 3; i++)
 		T_CHECK_EQ(write(tr_tap_fd(tap, 0), frame, sizeof(frame)), (ssize_t)sizeof(frame));
 	T_CHECK_EQ(rx_packets(ns, name), before + 3);
+	/* the same counter through rtnetlink, read from the host side */
+	T_CHECK_EQ(tr_tap_get_link(tap, &li), 0);
+	T_CHECK_EQ(li.stats.rx_packets, (uint64_t)(before + 3));
+	T_CHECK(li.stats.rx_bytes >= 3 * sizeof(frame));
 
 	/* move on to a second namespace by fd */
 	char path[64];

@@ -146,6 +146,13 @@ struct tr_tap_link_info {
 	int64_t owner, group;    /* TR_TAP_ID_NONE if unset */
 	unsigned queues;         /* attached queues (multi_queue only, else 0) */
 	unsigned detached;       /* detached queues (multi_queue only, else 0) */
+	/* device counters (IFLA_STATS64; zero if the kernel sent none). For a
+	 * TAP, "rx" is what the engine wrote on its fds, "tx" what the kernel
+	 * sent towards the engine. */
+	struct {
+		uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+		uint64_t rx_dropped, tx_dropped;
+	} stats;
 };
 
 int tr_tap_get_link(const struct tr_tap *tap, struct tr_tap_link_info *out);

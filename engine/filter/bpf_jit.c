@@ -104,14 +104,18 @@ static void branch(struct jit *j, unsigned i, uint8_t cc, const struct tr_bpf_in
 	}
 }
 
-/* Packet load of size sz at absolute offset k into eax (or ecx for MSH). */
-static void load_abs(struct jit *j, unsigned sz, uint32_t k, bool msh)
+/* Packet load of size sz at absolute offset k into eax (or ecx for MSH).
+ * The bounds check is left out when every path here already proved
+ * caplen >= proven >= k + sz. */
+static void load_abs(struct jit *j, unsigned sz, uint32_t k, bool msh, uint32_t proven)
 {
 	uint32_t end = k + sz;   /* no overflow: the caller checked */
-	/* cmp $end, %r10d ; jb ret0 */
-	E(0x41, 0x81, 0xfa);
-	emit32(j, end);
-	jcc(j, CC_B, TGT_RET0);
+	if (end > proven) {
+		/* cmp $end, %r10d ; jb ret0 */
+		E(0x41, 0x81, 0xfa);
+		emit32(j, end);
+		jcc(j, CC_B, TGT_RET0);
+	}
 	if (k <= INT32_MAX - 8) {
 		/* disp32(%rdi) */
 		if (msh)
@@ -175,7 +179,7 @@ static unsigned load_size(uint16_t code)
 	}
 }
 
-static void jit_insn(struct jit *j, const struct tr_bpf_insn *insns, unsigned i)
+static void jit_insn(struct jit *j, const struct tr_bpf_insn *insns, unsigned i, uint32_t proven)
 {
 	const struct tr_bpf_insn *f = &insns[i];
 	uint32_t k = f->k;
@@ -196,7 +200,7 @@ static void jit_insn(struct jit *j, const struct tr_bpf_insn *insns, unsigned i)
 		if (k > UINT32_MAX - sz)
 			jmp(j, TGT_RET0);               /* always out of range */
 		else
-			load_abs(j, sz, k, f->code == (TR_BPF_LDX | TR_BPF_MSH | TR_BPF_B));
+			load_abs(j, sz, k, f->code == (TR_BPF_LDX | TR_BPF_MSH | TR_BPF_B), proven);
 		break;
 	}
 	case TR_BPF_LD | TR_BPF_W | TR_BPF_IND:
@@ -287,9 +291,47 @@ static void jit_insn(struct jit *j, const struct tr_bpf_insn *insns, unsigned i)
 	}
 }
 
+/*
+ * Bounds-check elimination: proven[i] is a length that caplen is known to
+ * reach on every path into insn i (a load that did not return 0 proves
+ * caplen >= its end; an indirect load proves caplen >= k + size since
+ * X >= 0). Jumps only go forward, so one pass in order suffices; joins take
+ * the minimum. Unreached instructions keep UINT32_MAX (never executed).
+ */
+static void jit_proven(const struct tr_bpf_insn *insns, unsigned n, uint32_t *proven)
+{
+	for (unsigned i = 0; i < n; i++)
+		proven[i] = UINT32_MAX;
+	proven[0] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct tr_bpf_insn *f = &insns[i];
+		uint32_t cur = proven[i], out = cur;
+		uint16_t mode = f->code & 0xe0u;
+		bool ld = (f->code & 0x07u) == TR_BPF_LD && (mode == TR_BPF_ABS || mode == TR_BPF_IND);
+		if (ld || f->code == (TR_BPF_LDX | TR_BPF_MSH | TR_BPF_B)) {
+			unsigned sz = load_size(f->code);
+			if (f->k <= UINT32_MAX - sz && f->k + sz > out)
+				out = f->k + sz;
+		}
+#define TR__MEET(t) do { if (proven[t] > out) proven[t] = out; } while (0)
+		if ((f->code & 0x07u) == TR_BPF_RET)
+			continue;
+		if (f->code == (TR_BPF_JMP | TR_BPF_JA)) {
+			TR__MEET(i + 1 + f->k);
+		} else if ((f->code & 0x07u) == TR_BPF_JMP) {
+			TR__MEET(i + 1 + f->jt);
+			TR__MEET(i + 1 + f->jf);
+		} else {
+			TR__MEET(i + 1);
+		}
+#undef TR__MEET
+	}
+}
+
 tr__bpf_fn tr__bpf_jit(const struct tr_bpf_insn *insns, unsigned n, void **mem, size_t *memlen)
 {
 	struct jit jj = { 0 }, *j = &jj;
+	uint32_t *proven = malloc((size_t)n * sizeof(*proven));
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 	uint32_t ret0;
 	void *code = NULL;
@@ -298,8 +340,9 @@ tr__bpf_fn tr__bpf_jit(const struct tr_bpf_insn *insns, unsigned n, void **mem, 
 	j->cap = (size_t)n * 48 + 64;
 	j->buf = malloc(j->cap);
 	j->addr = malloc((size_t)n * sizeof(*j->addr));
-	if (!j->buf || !j->addr)
+	if (!j->buf || !j->addr || !proven)
 		goto out;
+	jit_proven(insns, n, proven);
 
 	/* prologue: caplen -> r10d, wirelen -> r8d, pkt -> rdi, A = X = 0 */
 	E(0x41, 0x89, 0xca);        /* mov %ecx, %r10d */
@@ -309,7 +352,7 @@ tr__bpf_fn tr__bpf_jit(const struct tr_bpf_insn *insns, unsigned n, void **mem, 
 	E(0x31, 0xc9);              /* xor %ecx, %ecx */
 	for (unsigned i = 0; i < n && !j->oom; i++) {
 		j->addr[i] = (uint32_t)j->len;
-		jit_insn(j, insns, i);
+		jit_insn(j, insns, i, proven[i]);
 	}
 	ret0 = (uint32_t)j->len;
 	E(0x31, 0xc0, 0xc3);        /* ret0: xor %eax, %eax ; ret */
@@ -336,6 +379,7 @@ tr__bpf_fn tr__bpf_jit(const struct tr_bpf_insn *insns, unsigned n, void **mem, 
 	}
 	*mem = code;
 out:
+	free(proven);
 	free(j->buf);
 	free(j->addr);
 	free(j->fix);

@@ -827,6 +827,83 @@ int tr_tap_link_delete(const char *netns, const char *ifname)
 	return rc;
 }
 
+/* Resolve (netns, ifname) to an open namespace fd (or -1) and an ifindex.
+ * On success the caller closes *nsfd if >= 0. */
+static int tr_tap_resolve(const char *netns, const char *ifname, int *nsfd, int *ifindex)
+{
+	struct tr_tap_link_info li;
+	int rc;
+	if (!ifname)
+		return -EINVAL;
+	if ((rc = tr_tap_ns_open(netns, nsfd)) != 0)
+		return rc;
+	rc = tr_tap_nl_getlink(*nsfd, 0, ifname, &li);
+	if (rc) {
+		if (*nsfd >= 0)
+			close(*nsfd);
+		*nsfd = -1;
+		return rc;
+	}
+	*ifindex = li.ifindex;
+	return 0;
+}
+
+static int tr_tap_link_setlink(const char *netns, const char *ifname, const struct tr_tap_setlink *s)
+{
+	int nsfd, ifindex, rc;
+	if ((rc = tr_tap_resolve(netns, ifname, &nsfd, &ifindex)) != 0)
+		return rc;
+	rc = tr_tap_nl_setlink(nsfd, ifindex, s);
+	if (nsfd >= 0)
+		close(nsfd);
+	return rc;
+}
+
+int tr_tap_link_set_mtu(const char *netns, const char *ifname, unsigned mtu)
+{
+	if (mtu > INT32_MAX)
+		return -EINVAL;
+	struct tr_tap_setlink s = { .mtu = (int)mtu, .mac = NULL, .up = -1, .target_nsfd = -1 };
+	return tr_tap_link_setlink(netns, ifname, &s);
+}
+
+int tr_tap_link_set_mac(const char *netns, const char *ifname, const uint8_t mac[6])
+{
+	if (!mac)
+		return -EINVAL;
+	struct tr_tap_setlink s = { .mtu = -1, .mac = mac, .up = -1, .target_nsfd = -1 };
+	return tr_tap_link_setlink(netns, ifname, &s);
+}
+
+int tr_tap_link_set_up(const char *netns, const char *ifname, bool up)
+{
+	struct tr_tap_setlink s = { .mtu = -1, .mac = NULL, .up = up ? 1 : 0, .target_nsfd = -1 };
+	return tr_tap_link_setlink(netns, ifname, &s);
+}
+
+static int tr_tap_link_addr(const char *netns, const char *ifname, const struct tr_tap_addr *a, int add)
+{
+	int nsfd, ifindex, rc;
+	if (!a)
+		return -EINVAL;
+	if ((rc = tr_tap_resolve(netns, ifname, &nsfd, &ifindex)) != 0)
+		return rc;
+	rc = tr_tap_nl_addr(nsfd, ifindex, a, add);
+	if (nsfd >= 0)
+		close(nsfd);
+	return rc;
+}
+
+int tr_tap_link_addr_add(const char *netns, const char *ifname, const struct tr_tap_addr *a)
+{
+	return tr_tap_link_addr(netns, ifname, a, 1);
+}
+
+int tr_tap_link_addr_del(const char *netns, const char *ifname, const struct tr_tap_addr *a)
+{
+	return tr_tap_link_addr(netns, ifname, a, 0);
+}
+
 /* ---- messages ------------------------------------------------------------------ */
 
 const char *tr_tap_strerror(int err)

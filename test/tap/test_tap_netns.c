@@ -139,6 +139,29 @@ int main(void)
 	T_CHECK_EQ(tr_tap_move_netns(tap, ns), 0);
 	T_CHECK_EQ(tr_tap_destroy(tap, TR_TAP_DESTROY_KEEP), 0);
 	T_CHECK_EQ(t_sh("ip -n %s link show %s >/dev/null 2>&1", ns, name), 0);
+	/* configure it by name, with no handle */
+	T_CHECK_EQ(tr_tap_link_set_mtu(ns, name, 1280), 0);
+	const uint8_t mac[6] = { 0x02, 0x77, 0, 0, 0, 0x42 };
+	T_CHECK_EQ(tr_tap_link_set_mac(ns, name, mac), 0);
+	T_CHECK_EQ(tr_tap_link_set_up(ns, name, true), 0);
+	struct tr_tap_addr p6;
+	memset(&p6, 0, sizeof(p6));
+	p6.family = AF_INET6;
+	p6.prefix_len = 128;
+	p6.has_peer = true;
+	T_ASSERT(inet_pton(AF_INET6, "fd77:3::1", p6.local) == 1);
+	T_ASSERT(inet_pton(AF_INET6, "fd77:3::2", p6.peer) == 1);
+	T_CHECK_EQ(tr_tap_link_addr_add(ns, name, &p6), 0);
+	T_CHECK_EQ(t_sh("ip -n %s -o addr show dev %s | grep -qF 'inet6 fd77:3::1 peer fd77:3::2/128'", ns, name), 0);
+	T_CHECK_EQ(tr_tap_link_get(ns, name, &li), 0);
+	T_CHECK_EQ(li.mtu, 1280);
+	T_CHECK(li.ifflags & IFF_UP);
+	T_CHECK(li.mac_len == 6 && !memcmp(li.mac, mac, 6));
+	T_CHECK_EQ(tr_tap_link_addr_del(ns, name, &p6), 0);
+	T_CHECK(t_sh("ip -n %s -o addr show dev %s | grep -qF 'fd77:3::1'", ns, name) != 0);
+	T_CHECK_EQ(tr_tap_link_addr_del(ns, name, &p6), -EADDRNOTAVAIL);
+	T_CHECK_EQ(tr_tap_link_set_up(ns, "no-such-dev", true), -ENODEV);
+	T_CHECK_EQ(tr_tap_link_set_mtu(NULL, name, 1300), -ENODEV);   /* not in ours */
 	T_CHECK_EQ(tr_tap_link_delete(ns, name), 0);
 	T_CHECK(t_sh("ip -n %s link show %s >/dev/null 2>&1", ns, name) != 0);
 	return t_done();

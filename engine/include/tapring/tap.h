@@ -205,9 +205,18 @@ int tr_tap_link_get(const char *netns, const char *ifname, struct tr_tap_link_in
 int tr_tap_link_list(const char *netns, struct tr_tap_link_info *out, size_t max);
 int tr_tap_link_addr_list(const char *netns, const char *ifname,
 			  struct tr_tap_addr *out, size_t max);
-/* RTM_DELLINK: removes a TUN/TAP device, persistent or not; open fds on it
- * then see EBADFD/EIO. */
+/* RTM_DELLINK: removes a link (any kind: check tr_tap_link_info.is_tun
+ * first if that matters), persistent or not; open fds on a removed TUN/TAP
+ * then fail. */
 int tr_tap_link_delete(const char *netns, const char *ifname);
+/* The handle calls above, for a link named in a namespace. They work on
+ * any kind of link (lo, veth...), not only TUN/TAP; each looks the name up
+ * first (-ENODEV if absent). */
+int tr_tap_link_set_mtu(const char *netns, const char *ifname, unsigned mtu);
+int tr_tap_link_set_mac(const char *netns, const char *ifname, const uint8_t mac[6]);
+int tr_tap_link_set_up(const char *netns, const char *ifname, bool up);
+int tr_tap_link_addr_add(const char *netns, const char *ifname, const struct tr_tap_addr *a);
+int tr_tap_link_addr_del(const char *netns, const char *ifname, const struct tr_tap_addr *a);
 
 /* One clear line for an error (negative or positive errno), e.g. -EPERM
  * gives "needs CAP_NET_ADMIN (run as root)". Never NULL. */

@@ -21,6 +21,7 @@
  * wait gives up after a few seconds.
  *   usage: bench_tap_io [rounds (default 2)]
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 
@@ -38,22 +39,71 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CPU seconds of one thread of this process (Linux per-thread CPU clock,
+ * the encoding glibc's pthread_getcpuclockid uses). */
+static double thread_cpu_s(pid_t tid)
+{
+	struct timespec ts;
+	clockid_t id = (clockid_t)(((~(unsigned)tid) << 3) | 6u);
+	if (clock_gettime(id, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double self_cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* tid of the engine worker thread named tr-io-q0, or 0. */
+static pid_t worker_tid(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	pid_t tid = 0;
+	while (d && (de = readdir(d)) != NULL) {
+		char path[300], comm[32] = "";
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && strncmp(comm, "tr-io-q0", 8) == 0)
+			tid = (pid_t)atoi(de->d_name);
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return tid;
+}
+
+/* Per run: wall-clock rate and CPU nanoseconds per frame (all threads the
+ * path uses: the loop itself, or the engine worker + the application
+ * thread). CPU time is far less sensitive than wall time to other load on
+ * this shared 2-core machine. */
+struct res {
+	double pps;
+	double cpu_ns;
+};
+
 /* ---- TX ----------------------------------------------------------------- */
 
-static double tx_plain(int fd, unsigned len, unsigned n)
+static struct res tx_plain(int fd, unsigned len, unsigned n)
 {
 	uint8_t f[2048];
 	io_frame(f, len, 1, 0);
 	unsigned done = 0;
-	double t0 = now_s();
+	double t0 = now_s(), c0 = self_cpu_s();
 	while (done < n && now_s() - t0 < 5) {
 		if (write(fd, f, len) == (ssize_t)len)
 			done++;
 	}
-	return done / (now_s() - t0);
+	struct res r = { done / (now_s() - t0), (self_cpu_s() - c0) * 1e9 / done };
+	return r;
 }
 
-static double tx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode mode)
+static struct res tx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode mode)
 {
 	uint8_t f[2048];
 	io_frame(f, len, 1, 0);
@@ -67,7 +117,8 @@ static double tx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode
 	}
 	struct tr_engine_stats st;
 	unsigned queued = 0;
-	double t0 = now_s();
+	pid_t wt = worker_tid();
+	double t0 = now_s(), c0 = self_cpu_s(), w0 = thread_cpu_s(wt);
 	while (queued < n && now_s() - t0 < 5) {
 		struct tr_buf *b[64];
 		unsigned want = n - queued > 64 ? 64 : n - queued;
@@ -92,24 +143,27 @@ static double tx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode
 		tr_engine_stats(e, &st);
 	} while (st.tx + st.orig_dropped < queued && now_s() - t0 < 10);
 	double dt = now_s() - t0;
+	double cpu = self_cpu_s() - c0 + thread_cpu_s(wt) - w0;
 	tr_engine_stop(e);
 	tr_engine_stats(e, &st);
 	tr_engine_destroy(e);
-	return st.tx / dt;
+	struct res r = { st.tx / dt, cpu * 1e9 / (double)st.tx };
+	return r;
 }
 
 /* ---- RX ----------------------------------------------------------------- */
 
-static unsigned drain_plain(int fd, double *secs)
+static unsigned drain_plain(int fd, double *secs, double *cpu)
 {
 	uint8_t f[2048];
 	unsigned got = 0;
 	int fl = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	double t0 = now_s();
+	double t0 = now_s(), c0 = self_cpu_s();
 	while (read(fd, f, sizeof(f)) > 0)
 		got++;
 	*secs = now_s() - t0;
+	*cpu = self_cpu_s() - c0;
 	fcntl(fd, F_SETFL, fl);
 	return got;
 }
@@ -119,23 +173,28 @@ static long prefill(unsigned len, unsigned n)
 	return io_inject(g_ns, g_dev, n, len, 64);
 }
 
-static double rx_plain(int fd, unsigned len, unsigned n)
+static struct res rx_plain(int fd, unsigned len, unsigned n)
 {
-	double secs;
-	drain_plain(fd, &secs);          /* empty leftovers */
+	double secs, cpu;
+	drain_plain(fd, &secs, &cpu);          /* empty leftovers */
 	long in = prefill(len, n);
-	unsigned got = drain_plain(fd, &secs);
+	unsigned got = drain_plain(fd, &secs, &cpu);
 	if (in <= 0 || got + 16 < (unsigned long)in)
 		fprintf(stderr, "  (plain: injected %ld, read %u)\n", in, got);
-	return got / secs;
+	struct res r = { got / secs, cpu * 1e9 / got };
+	return r;
 }
 
-static double rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode mode, uint64_t *rearm)
+static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode mode, uint64_t *rearm)
 {
-	double secs;
-	drain_plain(fd, &secs);
+	double secs, cpu;
+	drain_plain(fd, &secs, &cpu);
 	struct tr_engine_config cfg = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = -1,
 					.app_ring_size = 8192, .rx_mode = mode };
+	if (getenv("TR_BENCH_RXBUFS"))
+		cfg.rx_bufs = (unsigned)atoi(getenv("TR_BENCH_RXBUFS"));
+	if (getenv("TR_BENCH_BATCH"))
+		cfg.batch = (unsigned)atoi(getenv("TR_BENCH_BATCH"));
 	int err;
 	struct tr_engine *e = tr_engine_create(&cfg, &err);
 	if (!e) {
@@ -144,9 +203,10 @@ static double rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode
 	}
 	long in = prefill(len, n);
 	struct tr_engine_stats st;
-	double t0 = now_s();
+	double t0 = now_s(), c0 = self_cpu_s();
 	if (tr_engine_start(e) != 0)
 		exit(1);
+	pid_t wt = worker_tid();
 	do {
 		struct tr_buf *b[256];
 		unsigned k = tr_engine_rx_burst(e, 0, b, 256);
@@ -157,6 +217,12 @@ static double rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode
 		tr_engine_stats(e, &st);
 	} while (st.rx < (uint64_t)in && now_s() - t0 < 5);
 	double dt = now_s() - t0;
+	double app_cpu = self_cpu_s() - c0;
+	cpu = thread_cpu_s(wt);   /* worker: since its start */
+	if (getenv("TR_BENCH_VERBOSE"))
+		fprintf(stderr, "  worker %.0f ns/frame, app %.0f ns/frame\n", cpu * 1e9 / (double)st.rx,
+			app_cpu * 1e9 / (double)st.rx);
+	cpu += app_cpu;
 	tr_engine_stop(e);
 	tr_engine_stats(e, &st);
 	*rearm = st.rx_rearm;
@@ -167,7 +233,8 @@ static double rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode
 		fprintf(stderr, "  (engine: injected %ld, received %llu)\n", in, (unsigned long long)st.rx);
 	io_drain_app(e);
 	tr_engine_destroy(e);
-	return st.rx / dt;
+	struct res r = { st.rx / dt, cpu * 1e9 / (double)st.rx };
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -182,44 +249,36 @@ int main(int argc, char **argv)
 	t_sh("ip -n %s link set %s txqueuelen 65536", g_ns, g_dev);
 
 	static const unsigned lens[] = { 64, 1514 };
-	printf("tap_io: TAP frames/s, engine (io_uring, batch 64) vs plain read()/write() per frame\n");
-	printf("%-4s %-5s %-9s %12s %10s %12s %10s %7s\n", "dir", "bytes", "engine", "plain_pps",
-	       "plain_ns", "engine_pps", "engine_ns", "ratio");
-	for (size_t li = 0; li < 2 && !(only && strcmp(only, "rx") == 0); li++) {
-		unsigned len = lens[li];
-		unsigned ntx = len < 512 ? 400000 : 200000;
-		double bp = 0, ep = 0;
-		for (int r = 0; r < rounds; r++) {
-			double p = tx_plain(fd, len, ntx);
-			double q = tx_engine(fd, len, ntx, TR_ENGINE_RX_AUTO);
-			printf("%-4s %-5u %-9s %12.0f %10.1f %12.0f %10.1f %6.2fx\n", "tx", len, "uring",
-			       p, 1e9 / p, q, 1e9 / q, q / p);
-			bp += p;
-			ep += q;
-		}
-		printf("%-4s %-5u %-9s %12.0f %10.1f %12.0f %10.1f %6.2fx  (mean)\n", "TX", len, "uring",
-		       bp / rounds, 1e9 * rounds / bp, ep / rounds, 1e9 * rounds / ep, ep / bp);
-	}
-	for (size_t li = 0; li < 2 && !(only && strcmp(only, "tx") == 0); li++) {
-		unsigned len = lens[li];
-		unsigned nrx = len < 512 ? 60000 : 20000;
-		static const enum tr_engine_rx_mode modes[] = { TR_ENGINE_RX_MULTISHOT, TR_ENGINE_RX_READ };
-		static const char *const mname[] = { "multishot", "read" };
-		for (int m = 0; m < 2; m++) {
-			double bp = 0, ep = 0;
-			for (int r = 0; r < rounds; r++) {
-				uint64_t rearm = 0;
-				double p = rx_plain(fd, len, nrx);
-				double q = rx_engine(fd, len, nrx, modes[m], &rearm);
-				printf("%-4s %-5u %-9s %12.0f %10.1f %12.0f %10.1f %6.2fx  rearm=%llu\n", "rx",
-				       len, mname[m], p, 1e9 / p, q, 1e9 / q, q / p,
-				       (unsigned long long)rearm);
-				bp += p;
-				ep += q;
+	printf("tap_io: TAP frames, engine (io_uring, batch 64) vs plain read()/write() per frame\n");
+	printf("  pps = wall-clock frames/s; cpu_ns = CPU ns per frame over every thread involved\n");
+	printf("%-4s %-5s %-9s %10s %9s %10s %9s %7s %7s\n", "dir", "bytes", "engine", "plain_pps",
+	       "plain_cpu", "eng_pps", "eng_cpu", "pps_x", "cpu_x");
+	for (int dir = 0; dir < 2; dir++) {
+		if (only && strcmp(only, dir ? "rx" : "tx") != 0)
+			continue;
+		for (size_t li = 0; li < 2; li++) {
+			unsigned len = lens[li];
+			unsigned n = dir == 0 ? (len < 512 ? 400000 : 200000) : (len < 512 ? 60000 : 20000);
+			static const enum tr_engine_rx_mode modes[] = { TR_ENGINE_RX_MULTISHOT, TR_ENGINE_RX_READ };
+			static const char *const mname[] = { "multishot", "read" };
+			for (int m = 0; m < (dir ? 2 : 1); m++) {
+				struct res bs = { 0, 0 }, es = { 0, 0 };
+				const char *name = dir ? mname[m] : "write";
+				for (int r = 0; r < rounds; r++) {
+					uint64_t rearm = 0;
+					struct res p = dir ? rx_plain(fd, len, n) : tx_plain(fd, len, n);
+					struct res q = dir ? rx_engine(fd, len, n, modes[m], &rearm)
+							   : tx_engine(fd, len, n, TR_ENGINE_RX_AUTO);
+					printf("%-4s %-5u %-9s %10.0f %9.0f %10.0f %9.0f %6.2fx %6.2fx\n",
+					       dir ? "rx" : "tx", len, name, p.pps, p.cpu_ns, q.pps, q.cpu_ns,
+					       q.pps / p.pps, p.cpu_ns / q.cpu_ns);
+					bs.pps += p.pps / rounds; bs.cpu_ns += p.cpu_ns / rounds;
+					es.pps += q.pps / rounds; es.cpu_ns += q.cpu_ns / rounds;
+				}
+				printf("%-4s %-5u %-9s %10.0f %9.0f %10.0f %9.0f %6.2fx %6.2fx  mean of %d\n",
+				       dir ? "RX" : "TX", len, name, bs.pps, bs.cpu_ns, es.pps, es.cpu_ns,
+				       es.pps / bs.pps, bs.cpu_ns / es.cpu_ns, rounds);
 			}
-			printf("%-4s %-5u %-9s %12.0f %10.1f %12.0f %10.1f %6.2fx  (mean)\n", "RX", len,
-			       mname[m], bp / rounds, 1e9 * rounds / bp, ep / rounds, 1e9 * rounds / ep,
-			       ep / bp);
 		}
 	}
 	close(fd);

@@ -12,7 +12,19 @@
 static int label_to_text(const uint8_t *lab, size_t n, char *text, size_t cap, size_t *tl)
 {
 	size_t t = *tl;
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+	/* Fast path: plain bytes (0x21..0x7e except '.' and '\') are copied
+	 * as they are; the escaping loop below takes over at the first other. */
+	if (cap - t > n) {
+		for (; i < n; i++) {
+			uint8_t c = lab[i];
+			if ((uint8_t)(c - 0x21) > 0x7e - 0x21 || c == '.' || c == '\\')
+				break;
+			text[t + i] = (char)c;
+		}
+		t += i;
+	}
+	for (; i < n; i++) {
 		uint8_t c = lab[i];
 		if (c == '.' || c == '\\') {
 			if (cap - t < 3)
@@ -36,8 +48,13 @@ static int label_to_text(const uint8_t *lab, size_t n, char *text, size_t cap, s
 	return 0;
 }
 
-int tr_dns_name_decode(const uint8_t *msg, size_t len, size_t *off, char *text,
-		       size_t cap, const char **why)
+/*
+ * Walk (and validate) the name at *off; with text != NULL also write its
+ * text form. The validation-only mode (text == NULL, used by
+ * tr_dns_validate) applies exactly the same checks.
+ */
+static int name_walk(const uint8_t *msg, size_t len, size_t *off, char *text,
+		     size_t cap, const char **why)
 {
 	size_t pos = *off;
 	size_t seg_start = pos;  /* start of the label sequence being read */
@@ -46,7 +63,7 @@ int tr_dns_name_decode(const uint8_t *msg, size_t len, size_t *off, char *text,
 	unsigned jumps = 0;
 	int jumped = 0;
 
-	if (cap < 2) {
+	if (text && cap < 2) {
 		if (why)
 			*why = "dns: name buffer too small";
 		return -ENOSPC;
@@ -85,15 +102,19 @@ int tr_dns_name_decode(const uint8_t *msg, size_t len, size_t *off, char *text,
 		wire += 1u + c;
 		if (wire + 1 > TR_DNS_NAME_MAX)
 			FAIL("dns: name longer than 255 bytes");
-		if (tl) {
-			if (cap - tl < 2)
+		if (text) {
+			if (tl) {
+				if (cap - tl < 2)
+					goto nospc;
+				text[tl++] = '.';
+			}
+			if (label_to_text(msg + pos + 1, c, text, cap, &tl) < 0)
 				goto nospc;
-			text[tl++] = '.';
 		}
-		if (label_to_text(msg + pos + 1, c, text, cap, &tl) < 0)
-			goto nospc;
 		pos += 1u + c;
 	}
+	if (!text)
+		return 0;
 	if (tl == 0)
 		text[tl++] = '.';
 	text[tl] = '\0';
@@ -102,6 +123,17 @@ nospc:
 	if (why)
 		*why = "dns: name buffer too small";
 	return -ENOSPC;
+}
+
+int tr_dns_name_decode(const uint8_t *msg, size_t len, size_t *off, char *text,
+		       size_t cap, const char **why)
+{
+	if (!text) {
+		if (why)
+			*why = "dns: name buffer too small";
+		return -ENOSPC;
+	}
+	return name_walk(msg, len, off, text, cap, why);
 }
 
 int tr_dns_name_skip(const uint8_t *msg, size_t len, size_t *off, const char **why)
@@ -282,13 +314,14 @@ int tr_dns_parse_header(struct tr_dns_msg *m, const uint8_t *buf, size_t len,
 	return 0;
 }
 
-int tr_dns_next_question(struct tr_dns_msg *m, struct tr_dns_question *q,
+/* with_text == 0: names are validated but not written (q->name untouched). */
+static int next_question(struct tr_dns_msg *m, struct tr_dns_question *q, int with_text,
 			 const char **why)
 {
 	if (m->section != TR_DNS_SEC_QD)
 		return 0;
 	size_t off = m->off;
-	int rc = tr_dns_name_decode(m->buf, m->len, &off, q->name, sizeof(q->name), why);
+	int rc = name_walk(m->buf, m->len, &off, with_text ? q->name : NULL, sizeof(q->name), why);
 	if (rc < 0)
 		return rc;
 	if (m->len - off < TR_DNS_QFIXED_LEN)
@@ -306,14 +339,23 @@ int tr_dns_next_question(struct tr_dns_msg *m, struct tr_dns_question *q,
 static int rdata_name(const struct tr_dns_msg *m, size_t end, size_t *off, char *text,
 		      const char **why)
 {
-	int rc = tr_dns_name_decode(m->buf, end, off, text, TR_DNS_NAME_TEXT_MAX, why);
+	int rc = name_walk(m->buf, end, off, text, TR_DNS_NAME_TEXT_MAX, why);
 	if (rc == -EINVAL && why && *why && strcmp(*why, "dns: name runs past message") == 0)
 		*why = "dns: name runs past rdata";
 	return rc < 0 ? rc : 0;
 }
 
-int tr_dns_next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, const char **why)
+int tr_dns_next_question(struct tr_dns_msg *m, struct tr_dns_question *q,
+			 const char **why)
 {
+	return next_question(m, q, 1, why);
+}
+
+/* with_text == 0: as tr_dns_next_rr, but names (owner and inside rdata)
+ * are only validated, not written: the fast path of tr_dns_validate. */
+static int next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, int with_text, const char **why)
+{
+#define TXT(field) (with_text ? (field) : NULL)
 	while (m->section == TR_DNS_SEC_QD) {
 		size_t off = m->off;
 		int rc = tr_dns_name_skip(m->buf, m->len, &off, why);
@@ -330,7 +372,7 @@ int tr_dns_next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, const char **why)
 
 	const uint8_t *b = m->buf;
 	size_t off = m->off;
-	int rc = tr_dns_name_decode(b, m->len, &off, rr->name, sizeof(rr->name), why);
+	int rc = name_walk(b, m->len, &off, TXT(rr->name), sizeof(rr->name), why);
 	if (rc < 0)
 		return rc;
 	if (m->len - off < TR_DNS_RRFIXED_LEN)
@@ -363,7 +405,7 @@ int tr_dns_next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, const char **why)
 	case TR_DNS_T_CNAME:
 	case TR_DNS_T_NS:
 	case TR_DNS_T_PTR:
-		if ((rc = rdata_name(m, end, &p, rr->u.target, why)) < 0)
+		if ((rc = rdata_name(m, end, &p, TXT(rr->u.target), why)) < 0)
 			return rc;
 		break;
 	case TR_DNS_T_MX:
@@ -371,7 +413,7 @@ int tr_dns_next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, const char **why)
 			FAIL("dns: MX rdata truncated");
 		rr->u.mx.pref = tr_load_be16(b + p);
 		p += 2;
-		if ((rc = rdata_name(m, end, &p, rr->u.mx.exchange, why)) < 0)
+		if ((rc = rdata_name(m, end, &p, TXT(rr->u.mx.exchange), why)) < 0)
 			return rc;
 		break;
 	case TR_DNS_T_SRV:
@@ -381,13 +423,13 @@ int tr_dns_next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, const char **why)
 		rr->u.srv.weight = tr_load_be16(b + p + 2);
 		rr->u.srv.port = tr_load_be16(b + p + 4);
 		p += 6;
-		if ((rc = rdata_name(m, end, &p, rr->u.srv.target, why)) < 0)
+		if ((rc = rdata_name(m, end, &p, TXT(rr->u.srv.target), why)) < 0)
 			return rc;
 		break;
 	case TR_DNS_T_SOA:
-		if ((rc = rdata_name(m, end, &p, rr->u.soa.mname, why)) < 0)
+		if ((rc = rdata_name(m, end, &p, TXT(rr->u.soa.mname), why)) < 0)
 			return rc;
-		if ((rc = rdata_name(m, end, &p, rr->u.soa.rname, why)) < 0)
+		if ((rc = rdata_name(m, end, &p, TXT(rr->u.soa.rname), why)) < 0)
 			return rc;
 		if (end - p != 20)
 			FAIL("dns: SOA rdata length mismatch");
@@ -421,6 +463,12 @@ int tr_dns_next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, const char **why)
 	m->left--;
 	msg_advance(m);
 	return 1;
+#undef TXT
+}
+
+int tr_dns_next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, const char **why)
+{
+	return next_rr(m, rr, 1, why);
 }
 
 int tr_dns_validate(const uint8_t *buf, size_t len, struct tr_dns_question *q,
@@ -430,11 +478,12 @@ int tr_dns_validate(const uint8_t *buf, size_t len, struct tr_dns_question *q,
 	int rc = tr_dns_parse_header(&m, buf, len, why);
 	if (rc < 0)
 		return rc;
-	while ((rc = tr_dns_next_question(&m, q, why)) == 1)
+	/* Same checks as the iterators, without producing name text. */
+	while ((rc = next_question(&m, q, 0, why)) == 1)
 		;
 	if (rc < 0)
 		return rc;
-	while ((rc = tr_dns_next_rr(&m, rr, why)) == 1)
+	while ((rc = next_rr(&m, rr, 0, why)) == 1)
 		;
 	return rc;
 }

@@ -15,11 +15,30 @@
 static struct tr_dns_question q;
 static struct tr_dns_rr rr;
 
-/* Parse a whole message; returns the tr_dns_validate() result. */
+/*
+ * Parse a whole message twice: with tr_dns_validate() (names checked, no
+ * text) and with the iterators (names as text, last q/rr left in the
+ * globals). Both must agree on the result and on the reason. Returns the
+ * result.
+ */
 static int validate(const uint8_t *src, size_t len, const char **why)
 {
 	uint8_t *g = t_guard_copy(src, len);
-	int rc = tr_dns_validate(g, len, &q, &rr, why);
+	const char *w1 = NULL, *w2 = NULL;
+	int rc = tr_dns_validate(g, len, &q, &rr, &w1);
+	struct tr_dns_msg m;
+	int rc2 = tr_dns_parse_header(&m, g, len, &w2);
+	if (rc2 == 0) {
+		while ((rc2 = tr_dns_next_question(&m, &q, &w2)) == 1)
+			;
+		if (rc2 == 0)
+			while ((rc2 = tr_dns_next_rr(&m, &rr, &w2)) == 1)
+				;
+	}
+	T_CHECK_EQ(rc, rc2);
+	T_CHECK((w1 == NULL && w2 == NULL) || (w1 && w2 && strcmp(w1, w2) == 0));
+	if (why)
+		*why = w1;
 	t_guard_free(g, len);
 	return rc;
 }

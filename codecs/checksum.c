@@ -42,21 +42,8 @@ static inline uint64_t tr__load64(const uint8_t *p)
 
 /* Sum of len bytes (any length; the tail byte is the first byte of a
  * zero-padded 16-bit word, in memory order). */
-static uint64_t tr__sum_scalar(const uint8_t *p, size_t len, uint64_t acc)
+static inline uint64_t tr__sum_tail(const uint8_t *p, size_t len, uint64_t acc)
 {
-	uint64_t a1 = 0, a2 = 0, a3 = 0;
-
-	while (len >= 32) {
-		acc = tr__add64c(acc, tr__load64(p));
-		a1 = tr__add64c(a1, tr__load64(p + 8));
-		a2 = tr__add64c(a2, tr__load64(p + 16));
-		a3 = tr__add64c(a3, tr__load64(p + 24));
-		p += 32;
-		len -= 32;
-	}
-	acc = tr__add64c(acc, a1);
-	a2 = tr__add64c(a2, a3);
-	acc = tr__add64c(acc, a2);
 	while (len >= 8) {
 		acc = tr__add64c(acc, tr__load64(p));
 		p += 8;
@@ -82,6 +69,27 @@ static uint64_t tr__sum_scalar(const uint8_t *p, size_t len, uint64_t acc)
 		acc = tr__add64c(acc, v);
 	}
 	return acc;
+}
+
+static uint64_t tr__sum_scalar(const uint8_t *p, size_t len, uint64_t acc)
+{
+	uint64_t a1 = 0, a2 = 0, a3 = 0;
+
+	/* Short buffers (headers) skip the four-lane setup and merge. */
+	if (len < 64)
+		return tr__sum_tail(p, len, acc);
+	while (len >= 32) {
+		acc = tr__add64c(acc, tr__load64(p));
+		a1 = tr__add64c(a1, tr__load64(p + 8));
+		a2 = tr__add64c(a2, tr__load64(p + 16));
+		a3 = tr__add64c(a3, tr__load64(p + 24));
+		p += 32;
+		len -= 32;
+	}
+	acc = tr__add64c(acc, a1);
+	a2 = tr__add64c(a2, a3);
+	acc = tr__add64c(acc, a2);
+	return tr__sum_tail(p, len, acc);
 }
 
 #ifdef TR_CKSUM_HAVE_AVX2

@@ -370,11 +370,59 @@ static void classify(void)
 	T_CHECK_EQ(c.l4_off, 14 + 40 + 64);
 }
 
+/* The decoder inlines UDP; it must agree with tr_udp_parse() on every
+ * sample and on byte flips of the UDP header and payload. */
+static void udp_inline_matches_codec(void)
+{
+	int compared = 0;
+	for (size_t i = 0; i < N_SAMPLE_FRAMES; i++) {
+		const struct sample_frame *s = &sample_frames[i];
+		dec(s->data, s->len, s->len);
+		if (!(d.layers & TR_DEC_UDP) || !d.udp.csum_checked)
+			continue;
+		size_t uoff = d.udp.off;
+		bool v6 = d.layers & TR_DEC_IPV6;
+		size_t l3 = v6 ? d.ipv6.off : d.ipv4.off;
+		for (size_t pos = uoff; pos < s->len; pos++) {
+			for (unsigned x = 0; x < 3; x++) {
+				uint8_t buf[256];
+				memcpy(buf, s->data, s->len);
+				if (pos != uoff || x)
+					buf[pos] ^= (uint8_t)(x == 0 ? 0x01 : x == 1 ? 0x80 : 0xff);
+				int rc = dec(buf, s->len, s->len);
+				/* The reference: the UDP codec on the same bytes. */
+				size_t avail = v6 ? tr_load_be16(buf + l3 + 4) + 40u - (uoff - l3)
+						  : tr_load_be16(buf + l3 + 2) - (uoff - l3);
+				struct tr_l4_pseudo ph = { (uint8_t)(v6 ? 6 : 4),
+							   buf + l3 + (v6 ? 8 : 12), buf + l3 + (v6 ? 24 : 16) };
+				struct tr_udp_view v = tr_udp_view_ro(buf + uoff, avail);
+				struct tr_udp_repr r;
+				int ref = tr_udp_parse(&v, &ph, &r, 0, NULL);
+				if (ref == -EINVAL) {
+					T_CHECK_EQ(rc, -EINVAL);
+					T_CHECK(!(d.layers & TR_DEC_UDP));
+					T_CHECK(strncmp(d.error, "udp: ", 5) == 0);
+				} else {
+					T_CHECK(d.layers & TR_DEC_UDP);
+					T_CHECK_EQ(d.udp.csum_ok, ref == 0);
+					T_CHECK_EQ(d.udp.r.src_port, r.src_port);
+					T_CHECK_EQ(d.udp.r.dst_port, r.dst_port);
+					T_CHECK_EQ(d.udp.r.payload_len, r.payload_len);
+					T_CHECK_EQ(d.udp.r.cksum_present, r.cksum_present);
+				}
+				compared++;
+			}
+		}
+	}
+	T_CHECK(compared > 100);
+}
+
 int main(void)
 {
 	sample_values();
 	truncations();
 	checksums_and_errors();
 	classify();
+	udp_inline_matches_codec();
 	return t_done();
 }

@@ -484,6 +484,11 @@ void tr_engine_buf_free(struct tr_engine *e, struct tr_buf *b)
 	tr_slab_free_remote(e->slab, b);
 }
 
+void tr_engine_buf_free_burst(struct tr_engine *e, struct tr_buf **bufs, unsigned n)
+{
+	tr_slab_free_burst_remote(e->slab, bufs, n);
+}
+
 /* ---- statistics --------------------------------------------------------- */
 
 static void add_worker(const struct tr_worker *w, struct tr_engine_stats *st)

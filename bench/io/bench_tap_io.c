@@ -210,8 +210,7 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 	do {
 		struct tr_buf *b[256];
 		unsigned k = tr_engine_rx_burst(e, 0, b, 256);
-		for (unsigned i = 0; i < k; i++)
-			tr_engine_buf_free(e, b[i]);
+		tr_engine_buf_free_burst(e, b, k);
 		if (k == 0)
 			sched_yield();   /* leave the core to the worker */
 		tr_engine_stats(e, &st);

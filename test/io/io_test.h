@@ -261,8 +261,7 @@ static inline unsigned io_drain_app(struct tr_engine *e)
 	unsigned n, total = 0;
 	for (unsigned q = 0; q < tr_engine_nqueues(e); q++)
 		while ((n = tr_engine_rx_burst(e, q, b, 64)) > 0) {
-			for (unsigned i = 0; i < n; i++)
-				tr_engine_buf_free(e, b[i]);
+			tr_engine_buf_free_burst(e, b, n);
 			total += n;
 		}
 	return total;

@@ -201,6 +201,8 @@ struct tr_buf *tr_engine_buf_alloc(struct tr_engine *e, unsigned q);
 
 /* Return a buffer from any thread (drops one reference). */
 void tr_engine_buf_free(struct tr_engine *e, struct tr_buf *b);
+/* Same for n buffers in one shared-ring operation (any thread). */
+void tr_engine_buf_free_burst(struct tr_engine *e, struct tr_buf **bufs, unsigned n);
 
 /* ---- statistics --------------------------------------------------------- */
 

@@ -78,17 +78,28 @@ static inline struct tr_buf *fk_buf_new(struct fake *f, uint32_t tag)
 	return b;
 }
 
-/* An rx frame whose last byte is followed by a PROT_NONE page. */
+/* An rx frame whose last byte is followed by a PROT_NONE page (also for
+ * len 0: data then points at the guard page itself). Own mapping
+ * bookkeeping: base in b->user, mapping size in b->user2 >> 8. */
 static inline struct tr_buf *fk_buf_guard(struct fake *f, const void *frame, uint32_t len)
 {
 	struct tr_buf *b = aligned_alloc(64, sizeof(struct tr_buf));
 	T_ASSERT(b);
 	memset(b, 0, sizeof(*b));
-	b->data = t_guard_copy(frame, len);
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t data_pages = ((size_t)len + pg - 1) / pg;
+	if (data_pages == 0)
+		data_pages = 1;
+	size_t total = (data_pages + 1) * pg;
+	uint8_t *base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	T_ASSERT(base != MAP_FAILED);
+	T_ASSERT(mprotect(base + data_pages * pg, pg, PROT_NONE) == 0);
+	b->data = base + data_pages * pg - len;
+	if (len)
+		memcpy(b->data, frame, len);
 	b->len = len;
-	b->user = (uint64_t)(uintptr_t)b->data;
-	b->user2 = FK_RX | FK_GUARD;
-	b->user2 |= (uint64_t)len << 8;
+	b->user = (uint64_t)(uintptr_t)base;
+	b->user2 = FK_RX | FK_GUARD | ((uint64_t)total << 8);
 	f->live++;
 	return b;
 }
@@ -96,7 +107,7 @@ static inline struct tr_buf *fk_buf_guard(struct fake *f, const void *frame, uin
 static inline void fk_buf_free(struct fake *f, struct tr_buf *b)
 {
 	if (b->user2 & FK_GUARD)
-		t_guard_free((uint8_t *)(uintptr_t)b->user, (size_t)(b->user2 >> 8));
+		munmap((void *)(uintptr_t)b->user, (size_t)(b->user2 >> 8));
 	else
 		free((void *)(uintptr_t)b->user);
 	free(b);

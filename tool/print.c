@@ -320,6 +320,19 @@ static const char *dns_name_read(const struct dns_msg *m, size_t *off, struct dn
 	return NULL;
 }
 
+/* The DNS message the decoder located, checked against caplen once more
+ * (the decoder's offsets are 16-bit). */
+static int dns_msg_of(const struct tr_print_frame *fr, const struct tr_decoded *d,
+		      struct dns_msg *m)
+{
+	size_t off = d->dns.off, len = d->dns.len;
+	if (off > fr->caplen || len > fr->caplen - off)
+		return 0;
+	m->p = fr->data + off;
+	m->len = len;
+	return 1;
+}
+
 static const char *dns_type_name(uint16_t t)
 {
 	switch (t) {
@@ -794,7 +807,9 @@ static const char *dns_rcode_name(unsigned rc)
 static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
 			    const struct tr_decoded *d)
 {
-	struct dns_msg m = { fr->data + d->dns.off, d->dns.len };
+	struct dns_msg m;
+	if (!dns_msg_of(fr, d, &m))
+		return "dns: message outside the capture";
 	if (m.len < TR_DNS_HDR_LEN)
 		return "dns: header truncated";
 	uint16_t id = tr_load_be16(m.p), fl = tr_load_be16(m.p + 2);
@@ -1018,7 +1033,9 @@ static const char *json_dns(struct tr_pout *o, int *first, const struct tr_print
 			    const struct tr_decoded *d)
 {
 	static const char *const sect[4] = { "qd", "an", "ns", "ar" };
-	struct dns_msg m = { fr->data + d->dns.off, d->dns.len };
+	struct dns_msg m;
+	if (!dns_msg_of(fr, d, &m))
+		return "dns: message outside the capture";
 	if (m.len < TR_DNS_HDR_LEN)
 		return "dns: header truncated";
 	uint16_t fl = tr_load_be16(m.p + 2);

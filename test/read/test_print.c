@@ -207,8 +207,40 @@ static void test_golden(const char *path)
 	printf("%lu frames printed in both formats\n", frames_printed);
 }
 
+/* Frames past 64 KiB (a pcap snaplen allows 256 KiB): the decoder keeps
+ * 16-bit offsets, the printer must stay inside caplen regardless. */
+static void test_jumbo(void)
+{
+	static uint8_t f[70000];
+	size_t n = sizeof(f);
+	memset(f, 0xc0, n);                        /* pointer bytes everywhere */
+	memset(f, 0x02, 12);
+	size_t off = 12;
+	for (int i = 0; i < 4; i++) {              /* four VLAN tags */
+		f[off] = 0x81; f[off + 1] = 0x00; f[off + 2] = 0; f[off + 3] = (uint8_t)i;
+		off += 4;
+	}
+	f[off] = 0x08; f[off + 1] = 0x00;
+	off += 2;
+	uint8_t *ip = f + off;
+	memset(ip, 0, 20);
+	ip[0] = 0x45; ip[2] = 0xff; ip[3] = 0xff; ip[8] = 64; ip[9] = 17;
+	uint8_t *udp = ip + 20;
+	udp[0] = 0; udp[1] = 53; udp[2] = 0; udp[3] = 53; udp[4] = 0xff; udp[5] = 0xeb;
+	udp[6] = udp[7] = 0;
+	uint8_t *dns = udp + 8;
+	memset(dns, 0, 12);
+	dns[2] = 0x81; dns[5] = 1; dns[6] = 0xff; dns[7] = 0xff;   /* qd 1, an 65535 */
+	unsigned long before = json_bad + text_bad;
+	print_both(f, (uint32_t)n, (uint32_t)n, 1);
+	for (uint32_t cut = 65500; cut < 65600; cut++)
+		print_both(f, cut, (uint32_t)n, 2);
+	T_CHECK_EQ(json_bad + text_bad, before);
+}
+
 int main(int argc, char **argv)
 {
+	test_jumbo();
 	test_escape();
 	test_buf_sink();
 	test_file_sink();

@@ -81,6 +81,38 @@ static inline uint32_t pseudo_sum(const struct tr_l4_pseudo *ph, uint8_t proto, 
 	return s;   /* at most 35 words of 0xffff: no overflow */
 }
 
+/* Checksum of a short buffer (small UDP datagrams), inlined: 64-bit loads
+ * with end-around carry and a 4/2/1-byte tail, as in checksum.c. */
+static inline uint32_t small_sum(uint32_t sum, const uint8_t *p, size_t len)
+{
+	uint64_t acc = sum;
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		acc += v;
+		acc += acc < v;
+	}
+	uint64_t t = 0;
+	if (len & 4) {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		t = v;
+		p += 4;
+	}
+	if (len & 2) {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		t += v;
+		p += 2;
+	}
+	if (len & 1)
+		t += *p;
+	acc += t;
+	acc += acc < t;
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (uint32_t)acc + (uint32_t)(acc >> 32);
+}
+
 static int dec_udp(struct tr_decoded *d, const uint8_t *frame, size_t off, size_t avail,
 		   bool whole, const struct tr_l4_pseudo *ph)
 {
@@ -111,7 +143,8 @@ static int dec_udp(struct tr_decoded *d, const uint8_t *frame, size_t off, size_
 		} else {
 			d->udp.r.cksum_present = 1;
 			uint32_t sum = pseudo_sum(ph, TR_IPPROTO_UDP, (uint32_t)ulen);
-			d->udp.csum_ok = tr_cksum_finish(tr_cksum_add(sum, b, ulen)) == 0;
+			d->udp.csum_ok = tr_cksum_finish(ulen <= 64 ? small_sum(sum, b, ulen)
+							 : tr_cksum_add(sum, b, ulen)) == 0;
 		}
 		d->udp.csum_checked = true;
 	} else {
@@ -195,8 +228,10 @@ static int dec_icmp6(struct tr_decoded *d, const uint8_t *frame, size_t off, siz
 	return 0;
 }
 
-/* Upper layer at off with avail captured bytes of the IP payload. */
-static int dec_l4(struct tr_decoded *d, const uint8_t *frame, uint8_t proto, size_t off,
+/* Upper layer at off with avail captured bytes of the IP payload. Always
+ * inlined so each IP path gets a copy specialised for its address family. */
+__attribute__((always_inline))
+static inline int dec_l4(struct tr_decoded *d, const uint8_t *frame, uint8_t proto, size_t off,
 		  size_t avail, bool whole, const struct tr_l4_pseudo *ph)
 {
 	switch (proto) {
@@ -219,8 +254,55 @@ static int dec_l4(struct tr_decoded *d, const uint8_t *frame, uint8_t proto, siz
 	return 0;
 }
 
+/*
+ * The common IPv4 case, inlined: no options, not a fragment, the whole
+ * datagram captured. Fills exactly what tr_ipv4_parse() would (test_decode
+ * compares the two); anything else returns false and takes the general
+ * path, which also produces the error messages.
+ */
+static inline bool dec_ipv4_fast(struct tr_decoded *d, const uint8_t *frame, size_t off, int *rc)
+{
+	size_t cap = d->caplen - off;
+	const uint8_t *b = frame + off;
+	if (TR_UNLIKELY(cap < TR_IPV4_MIN_HDR_LEN || b[0] != 0x45))
+		return false;
+	unsigned tl = tr_load_be16(b + TR_IPV4_OFF_TOTLEN);
+	uint16_t frag = tr_load_be16(b + TR_IPV4_OFF_FRAG);
+	if (TR_UNLIKELY(tl < TR_IPV4_MIN_HDR_LEN || tl > cap ||
+			(frag & (TR_IPV4_FLAG_MF | TR_IPV4_FRAG_MASK))))
+		return false;
+	struct tr_ipv4_repr *r = &d->ipv4.r;
+	uint32_t w[5];
+	memcpy(w, b, sizeof(w));
+	uint64_t sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	r->csum_ok = tr_cksum_finish((uint32_t)sum + (uint32_t)(sum >> 32)) == 0;
+	memcpy(r->src, b + TR_IPV4_OFF_SRC, 4);
+	memcpy(r->dst, b + TR_IPV4_OFF_DST, 4);
+	r->proto = b[TR_IPV4_OFF_PROTO];
+	r->ttl = b[TR_IPV4_OFF_TTL];
+	r->tos = b[TR_IPV4_OFF_TOS];
+	r->df = (frag & TR_IPV4_FLAG_DF) != 0;
+	r->mf = false;
+	r->hdr_len = TR_IPV4_MIN_HDR_LEN;
+	r->opt_len = 0;
+	r->id = tr_load_be16(b + TR_IPV4_OFF_ID);
+	r->frag_off = 0;
+	r->total_len = (uint16_t)tl;
+	r->payload_len = (uint16_t)(tl - TR_IPV4_MIN_HDR_LEN);
+	d->ipv4.off = (uint16_t)off;
+	d->ipv4.csum_ok = r->csum_ok;
+	d->layers |= TR_DEC_IPV4;
+	struct tr_l4_pseudo ph = { 4, b + TR_IPV4_OFF_SRC, b + TR_IPV4_OFF_DST };
+	*rc = dec_l4(d, frame, r->proto, off + TR_IPV4_MIN_HDR_LEN, tl - TR_IPV4_MIN_HDR_LEN, true, &ph);
+	return true;
+}
+
 static int dec_ipv4(struct tr_decoded *d, const uint8_t *frame, size_t off)
 {
+	int frc;
+	if (TR_LIKELY(dec_ipv4_fast(d, frame, off, &frc)))
+		return frc;
 	size_t cap = d->caplen - off, wire = d->wirelen - off;
 	bool cut = cap < wire;
 	struct tr_ipv4_view v = tr_ipv4_view_of(frame + off, cap);
@@ -312,10 +394,21 @@ int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_dec
 		d->layers |= TR_DEC_TRUNC;
 	set_payload(d, 0, caplen);
 
-	struct tr_eth_view ev = tr_eth_view_of(frame, caplen);
-	if (tr_eth_parse(&ev, &d->eth.r, d->error, sizeof(d->error)) < 0) {
-		d->layers |= TR_DEC_ERROR;
-		return -EINVAL;
+	uint16_t type;
+	if (TR_LIKELY(caplen >= TR_ETH_HDR_LEN) &&
+	    !tr_eth_is_vlan_tpid(type = tr_load_be16(frame + TR_ETH_OFF_TYPE))) {
+		/* Untagged: what tr_eth_parse() fills, inlined. */
+		memcpy(d->eth.r.dst, frame + TR_ETH_OFF_DST, 6);
+		memcpy(d->eth.r.src, frame + TR_ETH_OFF_SRC, 6);
+		d->eth.r.ethertype = type;
+		d->eth.r.n_vlan = 0;
+		d->eth.r.hdr_len = TR_ETH_HDR_LEN;
+	} else {
+		struct tr_eth_view ev = tr_eth_view_of(frame, caplen);
+		if (tr_eth_parse(&ev, &d->eth.r, d->error, sizeof(d->error)) < 0) {
+			d->layers |= TR_DEC_ERROR;
+			return -EINVAL;
+		}
 	}
 	d->eth.off = 0;
 	d->layers |= TR_DEC_ETH;

@@ -417,6 +417,52 @@ static void udp_inline_matches_codec(void)
 	T_CHECK(compared > 100);
 }
 
+/* The decoder inlines option-less, unfragmented IPv4; the repr it fills
+ * must equal tr_ipv4_parse()'s on samples and on header byte flips. */
+static void ipv4_inline_matches_codec(void)
+{
+	int compared = 0;
+	for (size_t i = 0; i < N_SAMPLE_FRAMES; i++) {
+		const struct sample_frame *s = &sample_frames[i];
+		dec(s->data, s->len, s->len);
+		if (!(d.layers & TR_DEC_IPV4))
+			continue;
+		size_t off = d.ipv4.off;
+		for (size_t pos = off; pos < off + 20; pos++) {
+			for (unsigned x = 0; x < 3; x++) {
+				uint8_t buf[256];
+				memcpy(buf, s->data, s->len);
+				if (pos != off || x)
+					buf[pos] ^= (uint8_t)(x == 0 ? 0x01 : x == 1 ? 0x40 : 0xff);
+				dec(buf, s->len, s->len);
+				struct tr_ipv4_view v = tr_ipv4_view_of(buf + off, s->len - off);
+				struct tr_ipv4_repr r;
+				int ref = tr_ipv4_parse(&v, &r, 0, NULL, 0);
+				T_CHECK_EQ(ref == 0 || ref == -EBADMSG, !!(d.layers & TR_DEC_IPV4));
+				if (ref != 0 && ref != -EBADMSG)
+					continue;
+				const struct tr_ipv4_repr *q = &d.ipv4.r;
+				T_CHECK(memcmp(q->src, r.src, 4) == 0 && memcmp(q->dst, r.dst, 4) == 0);
+				T_CHECK_EQ(q->proto, r.proto);
+				T_CHECK_EQ(q->ttl, r.ttl);
+				T_CHECK_EQ(q->tos, r.tos);
+				T_CHECK_EQ(q->df, r.df);
+				T_CHECK_EQ(q->mf, r.mf);
+				T_CHECK_EQ(q->csum_ok, r.csum_ok);
+				T_CHECK_EQ(q->hdr_len, r.hdr_len);
+				T_CHECK_EQ(q->opt_len, r.opt_len);
+				T_CHECK_EQ(q->id, r.id);
+				T_CHECK_EQ(q->frag_off, r.frag_off);
+				T_CHECK_EQ(q->total_len, r.total_len);
+				T_CHECK_EQ(q->payload_len, r.payload_len);
+				T_CHECK_EQ(d.ipv4.csum_ok, r.csum_ok);
+				compared++;
+			}
+		}
+	}
+	T_CHECK(compared > 100);
+}
+
 int main(void)
 {
 	sample_values();
@@ -424,5 +470,6 @@ int main(void)
 	checksums_and_errors();
 	classify();
 	udp_inline_matches_codec();
+	ipv4_inline_matches_codec();
 	return t_done();
 }

@@ -191,6 +191,7 @@ void tr_stack_host_destroy(struct tr_stack_host *h)
 {
 	if (!h)
 		return;
+	tr__stage_free_all(h);
 	tr__hosts_free(&h->hosts);
 	free(h);
 }

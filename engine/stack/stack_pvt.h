@@ -157,7 +157,11 @@ struct tr_stack_host {
 	uint8_t port4[65536];    /* socket index + 1, 0 = closed */
 	uint8_t port6[65536];
 	struct tr_hosts hosts;
+	struct tr_stage_ctx *stages;   /* stage adapters made from this host (stage.c) */
 };
+
+/* stage.c: free the adapters of h (from tr_stack_host_destroy). */
+void tr__stage_free_all(struct tr_stack_host *h);
 
 struct tr_stack {
 	const struct tr_stack_host *h;

@@ -19,6 +19,7 @@ struct stack_worker {
 };
 
 struct tr_stage_ctx {
+	struct tr_stage_ctx *next;      /* list on the host, freed with it */
 	struct tr_stack_host *h;
 	struct tr_engine *e;
 	uint32_t headroom, buf_room;
@@ -139,7 +140,18 @@ int tr_stack_stage_add(struct tr_engine *e, struct tr_stack_host *h)
 		free(st);
 		return rc;
 	}
-	/* st lives as long as the engine: the engine keeps only the pointer
-	 * and has no stage destructor, so it is intentionally not freed. */
+	/* The engine has no stage destructor: st is owned by the host, which
+	 * must outlive the engine, and freed by tr_stack_host_destroy(). */
+	st->next = h->stages;
+	h->stages = st;
 	return 0;
+}
+
+void tr__stage_free_all(struct tr_stack_host *h)
+{
+	while (h->stages) {
+		struct tr_stage_ctx *st = h->stages;
+		h->stages = st->next;
+		free(st);
+	}
 }

@@ -278,8 +278,10 @@ int tr_stack_hosts_lookup(const struct tr_stack_host *h, const char *name, size_
 
 struct tr_engine;
 /* Adds the stack as a stage of e (one tr_stack per worker, created in the
- * stage's init). Registers every drop reason as an engine counter. h must
- * outlive the engine. 0 or -errno. */
+ * stage's init; gratuitous ARP at the worker's first poll). Registers every
+ * drop reason as an engine counter (same names). h must outlive the engine:
+ * destroy the engine first, then the host (which frees the adapter).
+ * 0 or -errno. */
 int tr_stack_stage_add(struct tr_engine *e, struct tr_stack_host *h);
 
 #ifdef __cplusplus

@@ -16,6 +16,7 @@
 
 #include <tapring/addr.h>
 #include <tapring/decode.h>
+#include <tapring/dns.h>
 #include <tapring/wire/dns.h>
 #include <tapring/wire/icmp.h>
 #include <tapring/wire/icmp6.h>
@@ -251,85 +252,26 @@ static void put_text_bytes(struct tr_pout *o, const char *s, size_t n)
 	}
 }
 
-/* ---- DNS walker -------------------------------------------------------------- */
+/* ---- DNS records ------------------------------------------------------------ */
 
 /*
- * The decoder reports where the DNS message is and its header; the records
- * are walked here. Names are expanded (compression pointers followed, at
- * most TR_DNS_MAX_HOPS of them, which also ends pointer loops) into raw
- * label bytes joined by '.', without the trailing dot ("" for the root).
+ * The decoder locates the DNS message; its records are read here with the
+ * DNS codec's iterator (<tapring/dns.h>), so the tool and the engine agree
+ * on what is malformed. Names arrive as presentation text without the
+ * trailing dot (the root is "."), with '.', '\' and bytes outside
+ * 0x21..0x7e inside labels escaped dig-style ("\.", "\\", "\DDD").
  */
-#define TR_DNS_MAX_HOPS 32
-#define TR_DNS_TEXT_MAX 256   /* 255 wire bytes give at most 253 text bytes */
-
-struct dns_msg {
-	const uint8_t *p;
-	size_t len;               /* captured message bytes */
-};
-
-struct dns_name {
-	char s[TR_DNS_TEXT_MAX];
-	size_t n;
-};
-
-/* Expand the name at *off; on success *off moves past it (in the original
- * position, not the pointer target). Returns NULL or a reason. */
-static const char *dns_name_read(const struct dns_msg *m, size_t *off, struct dns_name *out)
-{
-	size_t pos = *off, end = 0, wire = 0;
-	int hops = 0, jumped = 0;
-	out->n = 0;
-	for (;;) {
-		if (pos >= m->len)
-			return "dns: name truncated";
-		uint8_t l = m->p[pos];
-		if ((l & TR_DNS_PTR_MASK) == TR_DNS_PTR_MASK) {
-			if (1 > m->len - pos - 1)
-				return "dns: name truncated";
-			size_t target = ((size_t)(l & 0x3f) << 8) | m->p[pos + 1];
-			if (!jumped)
-				end = pos + 2;
-			jumped = 1;
-			if (++hops > TR_DNS_MAX_HOPS)
-				return "dns: compression loop";
-			if (target >= m->len)
-				return "dns: compression pointer out of range";
-			pos = target;
-			continue;
-		}
-		if (l & TR_DNS_PTR_MASK)
-			return "dns: bad label type";
-		if (l == 0) {
-			if (!jumped)
-				end = pos + 1;
-			break;
-		}
-		if (l > m->len - pos - 1)
-			return "dns: name truncated";
-		wire += (size_t)l + 1;
-		if (wire + 1 > TR_DNS_NAME_MAX)
-			return "dns: name too long";
-		if (out->n)
-			out->s[out->n++] = '.';
-		memcpy(out->s + out->n, m->p + pos + 1, l);
-		out->n += l;
-		pos += (size_t)l + 1;
-	}
-	out->s[out->n] = '\0';
-	*off = end;
-	return NULL;
-}
 
 /* The DNS message the decoder located, checked against caplen once more
  * (the decoder's offsets are 16-bit). */
 static int dns_msg_of(const struct tr_print_frame *fr, const struct tr_decoded *d,
-		      struct dns_msg *m)
+		      const uint8_t **p, size_t *len)
 {
-	size_t off = d->dns.off, len = d->dns.len;
-	if (off > fr->caplen || len > fr->caplen - off)
+	size_t off = d->dns.off, n = d->dns.len;
+	if (off > fr->caplen || n > fr->caplen - off)
 		return 0;
-	m->p = fr->data + off;
-	m->len = len;
+	*p = fr->data + off;
+	*len = n;
 	return 1;
 }
 
@@ -362,145 +304,87 @@ static void put_dns_type(struct tr_pout *o, uint16_t t)
 	}
 }
 
-struct dns_rr {
-	struct dns_name name;
-	uint16_t type, cls;
-	uint32_t ttl;
-	size_t rd_off, rd_len;    /* rdata position in the message */
-};
-
-/* One resource record at *off (question when q). */
-static const char *dns_rr_read(const struct dns_msg *m, size_t *off, struct dns_rr *rr, int q)
+/* A name: JSON mode as the codec wrote it; text mode fully qualified
+ * ("web.example.com.", the root "."). */
+static void put_name(struct tr_pout *o, const char *s, int text)
 {
-	const char *why = dns_name_read(m, off, &rr->name);
-	if (why)
-		return why;
-	size_t fixed = q ? TR_DNS_QFIXED_LEN : TR_DNS_RRFIXED_LEN;
-	if (*off > m->len || fixed > m->len - *off)
-		return q ? "dns: question truncated" : "dns: record truncated";
-	const uint8_t *p = m->p + *off;
-	rr->type = tr_load_be16(p);
-	rr->cls = tr_load_be16(p + 2);
-	*off += fixed;
-	if (q) {
-		rr->ttl = 0;
-		rr->rd_off = rr->rd_len = 0;
-		return NULL;
-	}
-	rr->ttl = tr_load_be32(p + 4);
-	rr->rd_len = tr_load_be16(p + 8);
-	rr->rd_off = *off;
-	if (rr->rd_len > m->len - *off)
-		return "dns: record data truncated";
-	*off += rr->rd_len;
-	return NULL;
-}
-
-/* Text of one record's data (also used inside JSON strings, where the sink
- * is then escaped: see put_dns_data_json). The data is written to a small
- * buffer sink so JSON can escape it as one string. */
-/* A name: JSON mode raw, without the trailing dot; text mode escaped and
- * fully qualified ("web.example.com.", the root "."). */
-static void put_name(struct tr_pout *o, const char *s, size_t n, int text)
-{
-	if (text) {
-		put_text_bytes(o, s, n);
+	tr_pout_puts(o, s);
+	if (text && strcmp(s, "."))
 		tr_pout_putc(o, '.');
-	} else {
-		tr_pout_put(o, s, n);
-	}
 }
 
-static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const struct dns_rr *rr,
-			  int text)
+/* One record's data as text (JSON mode: the value of "data", escaped by the
+ * caller; text mode: tcpdump's order for MX and SRV). */
+static void dns_data_text(struct tr_pout *o, const struct tr_dns_rr *rr, int text)
 {
-	const uint8_t *d = m->p + rr->rd_off;
-	size_t n = rr->rd_len, off;
-	struct dns_name nm;
-
 	switch (rr->type) {
 	case TR_DNS_T_A:
-		if (n != 4)
-			break;
-		put_ip4(o, d);
+		put_ip4(o, rr->u.a);
 		return;
 	case TR_DNS_T_AAAA:
-		if (n != 16)
-			break;
-		put_ip6(o, d);
+		put_ip6(o, rr->u.aaaa);
 		return;
 	case TR_DNS_T_CNAME:
 	case TR_DNS_T_NS:
 	case TR_DNS_T_PTR:
-		off = rr->rd_off;
-		if (dns_name_read(m, &off, &nm) || off != rr->rd_off + n)
-			break;
-		put_name(o, nm.s, nm.n, text);
+		put_name(o, rr->u.target, text);
 		return;
 	case TR_DNS_T_MX:
-		off = rr->rd_off + 2;
-		if (n < 3 || dns_name_read(m, &off, &nm) || off != rr->rd_off + n)
-			break;
 		if (text) {              /* tcpdump: "name. pref" */
-			put_name(o, nm.s, nm.n, text);
+			put_name(o, rr->u.mx.exchange, text);
 			tr_pout_putc(o, ' ');
-			tr_pout_u64(o, tr_load_be16(d));
+			tr_pout_u64(o, rr->u.mx.pref);
 			return;
 		}
-		tr_pout_u64(o, tr_load_be16(d));
+		tr_pout_u64(o, rr->u.mx.pref);
 		tr_pout_putc(o, ' ');
-		put_name(o, nm.s, nm.n, text);
+		put_name(o, rr->u.mx.exchange, text);
 		return;
 	case TR_DNS_T_SRV:
-		off = rr->rd_off + 6;
-		if (n < 7 || dns_name_read(m, &off, &nm) || off != rr->rd_off + n)
-			break;
 		if (text) {              /* tcpdump: "target.:port prio weight" */
-			put_name(o, nm.s, nm.n, text);
+			put_name(o, rr->u.srv.target, text);
 			tr_pout_putc(o, ':');
-			tr_pout_u64(o, tr_load_be16(d + 4));
+			tr_pout_u64(o, rr->u.srv.port);
 			tr_pout_putc(o, ' ');
-			tr_pout_u64(o, tr_load_be16(d));
+			tr_pout_u64(o, rr->u.srv.priority);
 			tr_pout_putc(o, ' ');
-			tr_pout_u64(o, tr_load_be16(d + 2));
+			tr_pout_u64(o, rr->u.srv.weight);
 			return;
 		}
-		tr_pout_u64(o, tr_load_be16(d));
+		tr_pout_u64(o, rr->u.srv.priority);
 		tr_pout_putc(o, ' ');
-		tr_pout_u64(o, tr_load_be16(d + 2));
+		tr_pout_u64(o, rr->u.srv.weight);
 		tr_pout_putc(o, ' ');
-		tr_pout_u64(o, tr_load_be16(d + 4));
+		tr_pout_u64(o, rr->u.srv.port);
 		tr_pout_putc(o, ' ');
-		put_name(o, nm.s, nm.n, text);
+		put_name(o, rr->u.srv.target, text);
 		return;
 	case TR_DNS_T_SOA: {
-		struct dns_name rn;
-		off = rr->rd_off;
-		if (dns_name_read(m, &off, &nm) || dns_name_read(m, &off, &rn) ||
-		    off > rr->rd_off + n || 20 != rr->rd_off + n - off)
-			break;
-		put_name(o, nm.s, nm.n, text);
+		const uint32_t v[5] = { rr->u.soa.serial, rr->u.soa.refresh, rr->u.soa.retry,
+					rr->u.soa.expire, rr->u.soa.minimum };
+		put_name(o, rr->u.soa.mname, text);
 		tr_pout_putc(o, ' ');
-		put_name(o, rn.s, rn.n, text);
+		put_name(o, rr->u.soa.rname, text);
 		for (int i = 0; i < 5; i++) {
 			tr_pout_putc(o, ' ');
-			tr_pout_u64(o, tr_load_be32(m->p + off + 4 * (size_t)i));
+			tr_pout_u64(o, v[i]);
 		}
 		return;
 	}
 	case TR_DNS_T_TXT: {
 		/* Zone-file style: each character-string quoted, '"' and '\'
-		 * backslash-escaped, strings separated by one space. */
-		size_t i = 0;
-		while (i < n) {
-			size_t l = d[i];
-			if (l > n - i - 1)
-				goto raw;
-			if (i)
+		 * backslash-escaped, strings separated by one space. Text mode
+		 * also escapes bytes outside printable ASCII. */
+		size_t off = 0, len;
+		const uint8_t *str;
+		int first = 1;
+		while (tr_dns_txt_next(rr, &off, &str, &len) == 1) {
+			if (!first)
 				tr_pout_putc(o, ' ');
+			first = 0;
 			tr_pout_putc(o, '"');
-			for (size_t k = 0; k < l; k++) {
-				char c = (char)d[i + 1 + k];
+			for (size_t k = 0; k < len; k++) {
+				char c = (char)str[k];
 				if (c == '"' || c == '\\')
 					tr_pout_putc(o, '\\');
 				if (text)
@@ -509,15 +393,13 @@ static void dns_data_text(struct tr_pout *o, const struct dns_msg *m, const stru
 					tr_pout_putc(o, c);
 			}
 			tr_pout_putc(o, '"');
-			i += l + 1;
 		}
 		return;
 	}
 	default:
-		break;
+		put_hex(o, rr->rdata, rr->rdlen);
+		return;
 	}
-raw:
-	put_hex(o, d, n);
 }
 
 /* ---- text renderer ------------------------------------------------------------ */
@@ -807,20 +689,21 @@ static const char *dns_rcode_name(unsigned rc)
 static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
 			    const struct tr_decoded *d)
 {
-	struct dns_msg m;
-	if (!dns_msg_of(fr, d, &m))
+	const uint8_t *p;
+	size_t len;
+	const char *why = NULL;
+	struct tr_dns_msg m;
+	if (!dns_msg_of(fr, d, &p, &len))
 		return "dns: message outside the capture";
-	if (m.len < TR_DNS_HDR_LEN)
-		return "dns: header truncated";
-	uint16_t id = tr_load_be16(m.p), fl = tr_load_be16(m.p + 2);
-	uint16_t cnt[4] = { tr_load_be16(m.p + 4), tr_load_be16(m.p + 6),
-			    tr_load_be16(m.p + 8), tr_load_be16(m.p + 10) };
-	unsigned rc = fl & TR_DNS_RCODE_MASK;
-	tr_pout_u64(o, id);
-	if (fl & TR_DNS_F_QR) {
-		if (fl & TR_DNS_F_AA)
+	if (tr_dns_parse_header(&m, p, len, &why) < 0)
+		return why ? why : "dns: malformed header";
+	const struct tr_dns_header *h = &m.hdr;
+	unsigned rc = tr_dns_rcode(h);
+	tr_pout_u64(o, h->id);
+	if (tr_dns_qr(h)) {
+		if (h->flags & TR_DNS_F_AA)
 			tr_pout_putc(o, '*');
-		if (!(fl & TR_DNS_F_RA))
+		if (!(h->flags & TR_DNS_F_RA))
 			tr_pout_putc(o, '-');
 		if (rc) {
 			const char *n = dns_rcode_name(rc);
@@ -832,48 +715,43 @@ static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
 				tr_pout_u64(o, rc);
 			}
 		}
-	} else if (fl & TR_DNS_F_RD) {
+	} else if (h->flags & TR_DNS_F_RD) {
 		tr_pout_putc(o, '+');
 	}
-	size_t off = TR_DNS_HDR_LEN;
-	struct dns_rr rr;
-	const char *why = NULL;
 	/* Questions are shown for queries only (responses: counts and
 	 * answers), as tcpdump does without -v. */
-	for (unsigned i = 0; i < cnt[0]; i++) {
-		if ((why = dns_rr_read(&m, &off, &rr, 1)))
-			goto out;
-		if (fl & TR_DNS_F_QR)
+	struct tr_dns_question q;
+	int r;
+	while ((r = tr_dns_next_question(&m, &q, &why)) == 1) {
+		if (tr_dns_qr(h))
 			continue;
 		tr_pout_putc(o, ' ');
-		put_dns_type(o, rr.type);
+		put_dns_type(o, q.type);
 		tr_pout_puts(o, "? ");
-		put_text_bytes(o, rr.name.s, rr.name.n);
-		tr_pout_putc(o, '.');
+		put_name(o, q.name, 1);
 	}
-	if (fl & TR_DNS_F_QR) {
+	if (r == 0 && tr_dns_qr(h)) {
+		struct tr_dns_rr rr;
+		unsigned i = 0;
 		tr_pout_putc(o, ' ');
-		tr_pout_u64(o, cnt[1]);
+		tr_pout_u64(o, h->ancount);
 		tr_pout_putc(o, '/');
-		tr_pout_u64(o, cnt[2]);
+		tr_pout_u64(o, h->nscount);
 		tr_pout_putc(o, '/');
-		tr_pout_u64(o, cnt[3]);
-		for (unsigned i = 0; i < cnt[1]; i++) {
-			if ((why = dns_rr_read(&m, &off, &rr, 0)))
-				goto out;
-			tr_pout_puts(o, i ? ", " : " ");
+		tr_pout_u64(o, h->arcount);
+		while ((r = tr_dns_next_rr(&m, &rr, &why)) == 1 && rr.section == TR_DNS_SEC_AN) {
+			tr_pout_puts(o, i++ ? ", " : " ");
 			put_dns_type(o, rr.type);
 			if (dns_type_name(rr.type)) {
 				tr_pout_putc(o, ' ');
-				dns_data_text(o, &m, &rr, 1);
+				dns_data_text(o, &rr, 1);
 			}
 		}
 	}
-out:
 	tr_pout_puts(o, " (");
-	tr_pout_u64(o, m.len);
+	tr_pout_u64(o, len);
 	tr_pout_putc(o, ')');
-	return why;
+	return r < 0 ? (why ? why : "dns: malformed") : NULL;
 }
 
 static void text_ports(struct tr_pout *o, const struct tr_decoded *d, uint16_t sp, uint16_t dp)
@@ -1010,22 +888,21 @@ static void print_text(struct tr_pout *o, const struct tr_print_frame *fr, const
 /* ---- JSON renderer --------------------------------------------------------------- */
 
 /* Data text of one record as a JSON string: rendered into a stack buffer
- * (bounded: names are <= 253 bytes, SOA two names and five numbers, TXT and
- * hex at most 2 * 65535 bytes, for which the buffer is cut) then escaped. */
-static void json_dns_data(struct tr_pout *o, const struct dns_msg *m, const struct dns_rr *rr)
+ * (names are < 1016 bytes, SOA two names and five numbers) then escaped.
+ * TXT and unknown data can reach 2 * 65535 bytes: when the text does not
+ * fit, the rdata goes out as hex, which needs no escaping. */
+static void json_dns_data(struct tr_pout *o, const struct tr_dns_rr *rr)
 {
-	char tmp[1024];
+	char tmp[4096];
 	struct tr_pout t;
 	tr_pout_buf(&t, tmp, sizeof(tmp));
-	dns_data_text(&t, m, rr, 0);
+	dns_data_text(&t, rr, 0);
 	if (t.total <= t.cap) {
 		tr_pout_json_str(o, tmp, t.len);
 		return;
 	}
-	/* Longer than tmp (big TXT or unknown data): write hex directly; it
-	 * needs no escaping. TXT falls back to hex too in that case. */
 	tr_pout_putc(o, '"');
-	put_hex(o, m->p + rr->rd_off, rr->rd_len);
+	put_hex(o, rr->rdata, rr->rdlen);
 	tr_pout_putc(o, '"');
 }
 
@@ -1033,48 +910,76 @@ static const char *json_dns(struct tr_pout *o, int *first, const struct tr_print
 			    const struct tr_decoded *d)
 {
 	static const char *const sect[4] = { "qd", "an", "ns", "ar" };
-	struct dns_msg m;
-	if (!dns_msg_of(fr, d, &m))
+	const uint8_t *p;
+	size_t len;
+	const char *why = NULL;
+	struct tr_dns_msg m;
+	if (!dns_msg_of(fr, d, &p, &len))
 		return "dns: message outside the capture";
-	if (m.len < TR_DNS_HDR_LEN)
-		return "dns: header truncated";
-	uint16_t fl = tr_load_be16(m.p + 2);
+	if (tr_dns_parse_header(&m, p, len, &why) < 0)
+		return why ? why : "dns: malformed header";
+	const struct tr_dns_header *h = &m.hdr;
 	jkey(o, first, "dns");
 	int f = 1;
 	tr_pout_putc(o, '{');
-	jnum(o, &f, "id", tr_load_be16(m.p));
-	jbool(o, &f, "qr", (fl & TR_DNS_F_QR) != 0);
-	jnum(o, &f, "opcode", (fl & TR_DNS_OPCODE_MASK) >> TR_DNS_OPCODE_SHIFT);
-	jnum(o, &f, "rcode", fl & TR_DNS_RCODE_MASK);
-	size_t off = TR_DNS_HDR_LEN;
-	const char *why = NULL;
-	struct dns_rr rr;
-	for (int s = 0; s < 4; s++) {
-		uint16_t cnt = tr_load_be16(m.p + 4 + 2 * s);
-		jkey(o, &f, sect[s]);
-		tr_pout_putc(o, '[');
-		for (unsigned i = 0; i < cnt && !why; i++) {
-			if ((why = dns_rr_read(&m, &off, &rr, s == 0)))
-				break;
+	jnum(o, &f, "id", h->id);
+	jbool(o, &f, "qr", tr_dns_qr(h));
+	jnum(o, &f, "opcode", tr_dns_opcode(h));
+	jnum(o, &f, "rcode", tr_dns_rcode(h));
+
+	struct tr_dns_question q;
+	int r, n = 0;
+	jkey(o, &f, sect[0]);
+	tr_pout_putc(o, '[');
+	while ((r = tr_dns_next_question(&m, &q, &why)) == 1) {
+		int g = 1;
+		if (n++)
+			tr_pout_putc(o, ',');
+		tr_pout_putc(o, '{');
+		jkey(o, &g, "name");
+		tr_pout_json_str(o, q.name, strlen(q.name));
+		jnum(o, &g, "type", q.type);
+		jnum(o, &g, "class", q.qclass);
+		tr_pout_putc(o, '}');
+	}
+	tr_pout_putc(o, ']');
+
+	/* Records arrive in section order; empty sections are skipped by the
+	 * iterator, so open and close the arrays as the section advances. */
+	unsigned cur = TR_DNS_SEC_AN;
+	jkey(o, &f, sect[cur]);
+	tr_pout_putc(o, '[');
+	n = 0;
+	if (r == 0) {
+		struct tr_dns_rr rr;
+		while ((r = tr_dns_next_rr(&m, &rr, &why)) == 1) {
+			while (cur < rr.section && cur < TR_DNS_SEC_AR) {
+				tr_pout_putc(o, ']');
+				jkey(o, &f, sect[++cur]);
+				tr_pout_putc(o, '[');
+				n = 0;
+			}
 			int g = 1;
-			if (i)
+			if (n++)
 				tr_pout_putc(o, ',');
 			tr_pout_putc(o, '{');
 			jkey(o, &g, "name");
-			tr_pout_json_str(o, rr.name.s, rr.name.n);
+			tr_pout_json_str(o, rr.name, strlen(rr.name));
 			jnum(o, &g, "type", rr.type);
-			jnum(o, &g, "class", rr.cls);
-			if (s) {
-				jnum(o, &g, "ttl", rr.ttl);
-				jkey(o, &g, "data");
-				json_dns_data(o, &m, &rr);
-			}
+			jnum(o, &g, "class", rr.rclass);
+			jnum(o, &g, "ttl", rr.ttl);
+			jkey(o, &g, "data");
+			json_dns_data(o, &rr);
 			tr_pout_putc(o, '}');
 		}
-		tr_pout_putc(o, ']');
+	}
+	tr_pout_putc(o, ']');
+	while (cur < TR_DNS_SEC_AR) {
+		jkey(o, &f, sect[++cur]);
+		tr_pout_put(o, "[]", 2);
 	}
 	tr_pout_putc(o, '}');
-	return why;
+	return r < 0 ? (why ? why : "dns: malformed") : NULL;
 }
 
 static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const struct tr_decoded *d)

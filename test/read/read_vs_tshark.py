@@ -98,13 +98,30 @@ def csum_status(vals):
     return {0: False, 1: True, 2: None, 3: True}.get(num(vals[0]), "?")
 
 
-def tshark_name(raw):
-    """tshark's rendering of a DNS name from tapring's JSON text (code
-    points U+0000..U+00FF stand for raw bytes): non-printable bytes as \\ooo,
-    the rest as UTF-8 text; the root is <Root>."""
-    b = raw.encode("latin-1")
-    if not b:
+def dig_bytes(text):
+    """Raw bytes of a name in tapring's (dig-style) presentation text:
+    \\DDD is a decimal byte, \\X is X."""
+    out, i = bytearray(), 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 3 < len(text) and text[i + 1:i + 4].isdigit():
+            out.append(int(text[i + 1:i + 4]))
+            i += 4
+        elif ch == "\\" and i + 1 < len(text):
+            out += text[i + 1].encode("latin-1")
+            i += 2
+        else:
+            out += ch.encode("latin-1")
+            i += 1
+    return bytes(out)
+
+
+def tshark_name(text):
+    """tshark's rendering of a DNS name: non-printable bytes as \\ooo, the
+    rest as UTF-8 text; the root is <Root>."""
+    if text == ".":
         return "<Root>"
+    b = dig_bytes(text)
     out = bytearray()
     for c in b:
         if c < 0x20 or c == 0x7f:
@@ -458,8 +475,7 @@ def check_scapy(c, objs, pcap):
             # Names: scapy keeps the raw bytes with a trailing dot.
             if d.qdcount and d.qd is not None:
                 qn = d.qd.qname if not isinstance(d.qd, list) else d.qd[0].qname
-                c.eq(fn, "dns.qd[0].name", j["dns"]["qd"][0]["name"].encode("latin-1") + b".",
-                     qn)
+                c.eq(fn, "dns.qd[0].name", dig_bytes(j["dns"]["qd"][0]["name"]) + b".", qn)
             for rr in j["dns"]["an"]:
                 if rr["type"] == 65280:     # unknown type: raw hex
                     c.eq(fn, "dns.rr(65280).data", rr["data"], "deadbeef")

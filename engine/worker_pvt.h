@@ -81,6 +81,8 @@ struct tr_worker {
 	struct tr_slab_cache *cache;   /* created/destroyed by the control thread, used only here */
 	struct tr_ring *to_app;        /* worker -> app: delivered frames (SPSC) */
 	struct tr_ring *from_app;      /* app -> worker: frames to transmit (SPSC) */
+	struct tr_ring *ret;           /* any thread -> worker: freed buffers (refcnt 1)
+	                                * kept hot for rx refill; MPMC enqueue, SPSC dequeue */
 	pthread_t thread;
 	bool thread_ok;
 	bool fatal;                    /* worker-local: leave the loop */

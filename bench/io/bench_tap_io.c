@@ -191,6 +191,8 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 	drain_plain(fd, &secs, &cpu);
 	struct tr_engine_config cfg = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = -1,
 					.app_ring_size = 8192, .rx_mode = mode };
+	if (getenv("TR_BENCH_NBUFS"))
+		cfg.nbufs = (unsigned)atoi(getenv("TR_BENCH_NBUFS"));
 	if (getenv("TR_BENCH_RXBUFS"))
 		cfg.rx_bufs = (unsigned)atoi(getenv("TR_BENCH_RXBUFS"));
 	if (getenv("TR_BENCH_BATCH"))
@@ -211,8 +213,11 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 		struct tr_buf *b[256];
 		unsigned k = tr_engine_rx_burst(e, 0, b, 256);
 		tr_engine_buf_free_burst(e, b, k);
-		if (k == 0)
-			sched_yield();   /* leave the core to the worker */
+		if (k == 0) {
+			/* leave the core to the worker (2 vCPUs) */
+			struct timespec ts = { 0, 50000 };
+			nanosleep(&ts, NULL);
+		}
 		tr_engine_stats(e, &st);
 	} while (st.rx < (uint64_t)in && now_s() - t0 < 5);
 	double dt = now_s() - t0;

@@ -144,6 +144,12 @@ static struct res tx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 	} while (st.tx + st.orig_dropped < queued && now_s() - t0 < 10);
 	double dt = now_s() - t0;
 	double cpu = self_cpu_s() - c0 + thread_cpu_s(wt) - w0;
+	if (getenv("TR_BENCH_VERBOSE")) {
+		tr_engine_stats(e, &st);
+		fprintf(stderr, "  worker %.0f ns/frame, app %.0f ns/frame, %.1f frames/enter\n",
+			(thread_cpu_s(wt) - w0) * 1e9 / (double)st.tx,
+			(self_cpu_s() - c0) * 1e9 / (double)st.tx, (double)st.tx / (double)st.enters);
+	}
 	tr_engine_stop(e);
 	tr_engine_stats(e, &st);
 	tr_engine_destroy(e);

@@ -357,8 +357,10 @@ static int next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, int with_text, co
 {
 #define TXT(field) (with_text ? (field) : NULL)
 	while (m->section == TR_DNS_SEC_QD) {
+		/* Unread question: fully validated (pointers followed) so the
+		 * verdict doesn't depend on whether the caller read it. */
 		size_t off = m->off;
-		int rc = tr_dns_name_skip(m->buf, m->len, &off, why);
+		int rc = name_walk(m->buf, m->len, &off, NULL, 0, why);
 		if (rc < 0)
 			return rc;
 		if (m->len - off < TR_DNS_QFIXED_LEN)

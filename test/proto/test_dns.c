@@ -303,6 +303,25 @@ static void test_compression_attacks(void)
 		}
 	}
 
+	/* A backwards pointer into the header, whose flags byte 0x81 is a
+	 * reserved label type: rejected whether or not the question is read. */
+	mb_hdr(&m, 1, 0);
+	m.b[2] = 0x81;
+	mb_u16(&m, 0xc002);
+	mb_u16(&m, 1), mb_u16(&m, 1);
+	why = NULL;
+	T_CHECK_EQ(validate(m.b, m.n, &why), -EINVAL);
+	T_CHECK_STR(why, "dns: reserved label type");
+	{
+		struct tr_dns_msg dm;
+		uint8_t *g = t_guard_copy(m.b, m.n);
+		T_CHECK_EQ(tr_dns_parse_header(&dm, g, m.n, NULL), 0);
+		why = NULL;
+		T_CHECK_EQ(tr_dns_next_rr(&dm, &rr, &why), -EINVAL);
+		T_CHECK_STR(why, "dns: reserved label type");
+		t_guard_free(g, m.n);
+	}
+
 	/* Pointer outside the message (backwards rule also bounds it). */
 	mb_hdr(&m, 1, 0);
 	mb_u16(&m, 0xffff);

@@ -254,6 +254,8 @@ struct tr_stack *tr_stack_create(const struct tr_stack_host *h, const struct tr_
 	rc = tr__reasm_init(&s->reasm, c->reasm_slots, c->reasm_frags);
 	if (rc)
 		goto fail;
+	/* Different starting IP ids per instance (workers share addresses). */
+	s->ip4_id = (uint16_t)(((uintptr_t)s >> 6) * 40503u);
 	tr__tb_init(&s->icmp4_tb, c->icmp_rate, c->icmp_burst);
 	tr__tb_init(&s->icmp6_tb, c->icmp_rate, c->icmp_burst);
 	if (err)
@@ -341,6 +343,11 @@ void tr_stack_poll(struct tr_stack *s, uint64_t now_ns)
 uint64_t tr_stack_counter(const struct tr_stack *s, unsigned id)
 {
 	return id < TR_STACK_C_COUNT ? s->cnt[id] : 0;
+}
+
+void tr_stack_set_queue(struct tr_stack *s, unsigned queue)
+{
+	s->queue = queue;
 }
 
 unsigned tr_stack_held(const struct tr_stack *s)

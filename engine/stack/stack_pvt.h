@@ -143,8 +143,10 @@ int tr__hosts_lookup(const struct tr_hosts *t, const char *name, size_t name_len
 /* ---- host (shared) and instance (per worker) ----------------------------- */
 
 struct tr_udp_sock {
-	tr_udp_cb cb;
+	tr_udp_cb cb;            /* callback mode, or NULL for ring mode */
 	void *arg;
+	unsigned nrings;
+	struct tr_ring *rings[TR_STACK_MAX_QUEUES];
 };
 
 struct tr_stack_host {
@@ -171,6 +173,7 @@ struct tr_stack {
 	unsigned held;           /* rx frames stolen (IPv4 fragments awaiting reassembly) */
 	unsigned queued;         /* originated frames waiting for a neighbour */
 	uint16_t ip4_id;         /* IPv4 identification for originated datagrams */
+	unsigned queue;          /* worker queue (socket ring index) */
 	struct tr_neigh_table n4, n6;
 	struct tr_reasm reasm;
 	struct tr_tbucket icmp4_tb, icmp6_tb;

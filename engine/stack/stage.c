@@ -68,7 +68,10 @@ static int stage_init(void *arg, struct tr_worker *w)
 	};
 	int err;
 	sw->s = tr_stack_create(st->h, &io, &err);
-	return sw->s ? 0 : err;
+	if (!sw->s)
+		return err;
+	tr_stack_set_queue(sw->s, q);
+	return 0;
 }
 
 static void stage_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts, unsigned n)

@@ -15,23 +15,75 @@
 
 #define L3 TR_ETH_HDR_LEN
 
-int tr_udp_bind(struct tr_stack_host *h, int family, uint16_t port, tr_udp_cb cb, void *arg)
+/* A new socket slot for port; NULL and *rc on error. */
+static struct tr_udp_sock *udp_bind_slot(struct tr_stack_host *h, int family, uint16_t port, int *rc)
 {
-	if (!h || !cb || port == 0 || (family != 0 && family != 4 && family != 6))
-		return -EINVAL;
+	*rc = -EINVAL;
+	if (!h || port == 0 || (family != 0 && family != 4 && family != 6))
+		return NULL;
 	bool v4 = family != 6, v6 = family != 4;
+	*rc = -EADDRINUSE;
 	if ((v4 && h->port4[port]) || (v6 && h->port6[port]) ||
 	    port == h->cfg.udp_echo_port || port == h->cfg.dns_port)
-		return -EADDRINUSE;
+		return NULL;
+	*rc = -ENOSPC;
 	if (h->nsocks >= TR_STACK_MAX_SOCKS)
-		return -ENOSPC;
-	h->socks[h->nsocks] = (struct tr_udp_sock){ .cb = cb, .arg = arg };
-	h->nsocks++;
+		return NULL;
+	struct tr_udp_sock *so = &h->socks[h->nsocks++];
+	memset(so, 0, sizeof(*so));
 	if (v4)
 		h->port4[port] = (uint8_t)h->nsocks;
 	if (v6)
 		h->port6[port] = (uint8_t)h->nsocks;
-	return 0;
+	*rc = 0;
+	return so;
+}
+
+int tr_udp_bind(struct tr_stack_host *h, int family, uint16_t port, tr_udp_cb cb, void *arg)
+{
+	int rc;
+	if (!cb)
+		return -EINVAL;
+	struct tr_udp_sock *so = udp_bind_slot(h, family, port, &rc);
+	if (so) {
+		so->cb = cb;
+		so->arg = arg;
+	}
+	return rc;
+}
+
+int tr_udp_bind_ring(struct tr_stack_host *h, int family, uint16_t port,
+		     struct tr_ring *const *rings, unsigned nrings)
+{
+	int rc;
+	if (!rings || nrings == 0 || nrings > TR_STACK_MAX_QUEUES)
+		return -EINVAL;
+	for (unsigned i = 0; i < nrings; i++)
+		if (!rings[i])
+			return -EINVAL;
+	struct tr_udp_sock *so = udp_bind_slot(h, family, port, &rc);
+	if (so) {
+		so->nrings = nrings;
+		memcpy(so->rings, rings, nrings * sizeof(rings[0]));
+	}
+	return rc;
+}
+
+/* Ring mode: one extra reference travels with the frame to the
+ * application; the stack's reference ends as "udp.to_ring". */
+static uint32_t udp_to_ring(struct tr_stack *s, const struct tr_udp_sock *so, struct tr_buf *b,
+			    const struct tr_udp_meta *m)
+{
+	struct tr_ring *r = s->queue < so->nrings ? so->rings[s->queue] : NULL;
+	/* This worker is the ring's only producer, so free space seen here
+	 * can only grow until our enqueue: the enqueue below cannot fail. */
+	if (!r || tr_ring_free_count(r) == 0)
+		return TR_DROP(s, UDP_RING_FULL);
+	b->user = ((uint64_t)(uint32_t)(m->payload - b->data) << 32) | m->len;
+	tr_buf_ref(b);
+	void *obj = b;
+	tr_ring_enqueue_burst_spsc(r, &obj, 1);
+	return TR_DROP(s, UDP_TO_RING);
 }
 
 struct tr_buf *tr_stack_alloc(struct tr_stack *s)
@@ -162,6 +214,8 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 	uint8_t si = family == 4 ? h->port4[m.dport] : h->port6[m.dport];
 	if (si) {
 		const struct tr_udp_sock *so = &h->socks[si - 1];
+		if (!so->cb)
+			return udp_to_ring(s, so, b, &m);
 		uint32_t act = so->cb(so->arg, s, b, &m);
 		if (TR_STACK_ACT_KIND(act) == 4u) {
 			unsigned r = TR_STACK_ACT_REASON(act);

@@ -5,7 +5,7 @@
  * drops per reason and checks the accounting equation; plus frame builders
  * that use the codecs' emit functions.
  *
- * Buffer tags (b->user2): FK_RX for frames fed to tr_stack_input, FK_ORIG
+ * Buffer tags (b->user2 low bits): FK_RX for frames fed to tr_stack_input, FK_ORIG
  * for frames the stack or the test allocated. The equation checked by
  * fk_accounting_ok():
  *   rx == tx_inplace + tx_stolen + passed + rx_dropped + held
@@ -72,8 +72,9 @@ static inline struct tr_buf *fk_buf_new(struct fake *f, uint32_t tag)
 	T_ASSERT(mem);
 	memset(mem, 0xa5, FK_HEADROOM + f->room);
 	b->data = mem + FK_HEADROOM;
-	b->user = (uint64_t)(uintptr_t)mem;
+	b->next = (struct tr_buf *)(void *)mem;   /* the fake's mapping (user is the stack's) */
 	b->user2 = tag;
+	atomic_store_explicit(&b->refcnt, 1, memory_order_relaxed);  /* single-threaded fake */
 	f->live++;
 	return b;
 }
@@ -98,18 +99,25 @@ static inline struct tr_buf *fk_buf_guard(struct fake *f, const void *frame, uin
 	if (len)
 		memcpy(b->data, frame, len);
 	b->len = len;
-	b->user = (uint64_t)(uintptr_t)base;
+	b->next = (struct tr_buf *)(void *)base;
 	b->user2 = FK_RX | FK_GUARD | ((uint64_t)total << 8);
+	atomic_store_explicit(&b->refcnt, 1, memory_order_relaxed);  /* single-threaded fake */
 	f->live++;
 	return b;
 }
 
+/* Drops one reference like tr_slab_free_local; frees at zero. The fake's
+ * bookkeeping: mapping base in b->next, tag and mapping size in b->user2
+ * (b->user belongs to the stack, e.g. socket rings). */
 static inline void fk_buf_free(struct fake *f, struct tr_buf *b)
 {
+	/* relaxed: the fake is single-threaded */
+	if (atomic_fetch_sub_explicit(&b->refcnt, 1, memory_order_relaxed) > 1)
+		return;
 	if (b->user2 & FK_GUARD)
-		munmap((void *)(uintptr_t)b->user, (size_t)(b->user2 >> 8));
+		munmap((void *)b->next, (size_t)(b->user2 >> 8));
 	else
-		free((void *)(uintptr_t)b->user);
+		free((void *)b->next);
 	free(b);
 	f->live--;
 }

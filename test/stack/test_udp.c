@@ -49,6 +49,11 @@ int main(void)
 	T_CHECK_EQ(tr_udp_bind(f.h, 4, 9000, consume_cb, NULL), -EADDRINUSE);
 	T_CHECK_EQ(tr_udp_bind(f.h, 4, 7, consume_cb, NULL), -EADDRINUSE);
 	T_CHECK_EQ(tr_udp_bind(f.h, 4, 0, consume_cb, NULL), -EINVAL);
+	int rerr;
+	struct tr_ring *ring = tr_ring_create(4, &rerr);
+	T_ASSERT(ring);
+	T_CHECK_EQ(tr_udp_bind_ring(f.h, 0, 9100, &ring, 1), 0);
+	T_CHECK_EQ(tr_udp_bind_ring(f.h, 0, 9100, &ring, 1), -EADDRINUSE);
 	fk_start(&f);
 
 	/* echo v4: ports and addresses swapped, payload intact */
@@ -92,6 +97,32 @@ int main(void)
 	T_CHECK(FK_IS_DROP(fk_input(&f, fr, n), UDP_NO_PORT));
 	T_CHECK_EQ(f.ntx, 1);
 	fk_clear_tx(&f);
+
+	/* ring socket: zero copy hand-off with an extra reference */
+	unsigned cap = tr_ring_capacity(ring);
+	for (unsigned i = 0; i < cap + 2; i++) {
+		uint8_t p[3] = { 'r', 'g', (uint8_t)i };
+		n = fk_udp4(fr, FK_PEER_IP, FK_IP1, 4100, 9100, p, 3);
+		uint32_t act = fk_input(&f, fr, n);
+		if (i < cap)
+			T_CHECK(FK_IS_DROP(act, UDP_TO_RING));
+		else
+			T_CHECK(FK_IS_DROP(act, UDP_RING_FULL));
+	}
+	T_CHECK_EQ(tr_ring_count(ring), cap);
+	for (unsigned i = 0; i < cap; i++) {
+		void *obj;
+		T_ASSERT(tr_ring_dequeue_burst_spsc(ring, &obj, 1) == 1);
+		struct tr_buf *rb = obj;
+		uint32_t off = (uint32_t)(rb->user >> 32), len = (uint32_t)rb->user;
+		T_CHECK_EQ(off, 42);
+		T_CHECK_EQ(len, 3);
+		T_CHECK(rb->data[off] == 'r' && rb->data[off + 2] == (uint8_t)i);
+		fk_buf_free(&f, rb);   /* the application's reference */
+	}
+	T_CHECK_EQ(fk_cnt(&f, "udp.to_ring"), cap);
+	T_CHECK_EQ(fk_cnt(&f, "udp.ring_full"), 2);
+	tr_ring_destroy(ring);
 
 	/* port unreachable: content, then the rate limit (burst 10, 100/s) */
 	n = fk_udp4(fr, FK_PEER_IP, FK_IP1, 4002, 5555, msg, sizeof(msg));

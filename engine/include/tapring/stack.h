@@ -76,6 +76,8 @@ struct tr_stack_host;
 	X(UDP_BAD_CSUM,      "udp.bad_csum",        D) \
 	X(UDP_NO_PORT,       "udp.no_port",         D) \
 	X(UDP_CONSUMED,      "udp.consumed",        D) /* exit: a socket callback consumed it */ \
+	X(UDP_TO_RING,       "udp.to_ring",         D) /* exit: handed to a socket ring (extra reference) */ \
+	X(UDP_RING_FULL,     "udp.ring_full",       D) \
 	X(IP6_BAD_LEN,       "ip6.bad_len",         D) \
 	X(IP6_BAD_VERSION,   "ip6.bad_version",     D) \
 	X(IP6_NOT_OURS,      "ip6.not_ours",        D) \
@@ -197,6 +199,21 @@ typedef uint32_t (*tr_udp_cb)(void *arg, struct tr_stack *s, struct tr_buf *b,
  * workers start. 0, -EADDRINUSE, -ENOSPC (table full), -EINVAL. */
 int tr_udp_bind(struct tr_stack_host *h, int family, uint16_t port, tr_udp_cb cb, void *arg);
 
+struct tr_ring;
+/* Binds a port whose datagrams go to the application zero copy through one
+ * SPSC ring per worker: rings[q] gets the frames of worker queue q (the
+ * stack is its only producer, the application its only consumer); nrings
+ * <= TR_STACK_MAX_QUEUES, the array is copied, the rings must outlive the
+ * engine. The frame is handed over with an extra reference (tr_buf_ref):
+ * the stack's own reference ends with the exit reason "udp.to_ring", and
+ * the application drops its reference with tr_engine_buf_free() (or
+ * tr_slab_free_remote()) when done. b->user = payload offset from b->data
+ * << 32 | payload length. A full ring (or no ring for the queue) drops the
+ * frame as "udp.ring_full". Before workers start. */
+#define TR_STACK_MAX_QUEUES 64
+int tr_udp_bind_ring(struct tr_stack_host *h, int family, uint16_t port,
+		     struct tr_ring *const *rings, unsigned nrings);
+
 /* Turns the received datagram b (described by m) into a reply in place:
  * addresses and ports swapped, payload length new_len (the payload was
  * edited at m->payload; new_len must fit the buffer), checksums redone.
@@ -231,6 +248,10 @@ struct tr_stack *tr_stack_create(const struct tr_stack_host *h, const struct tr_
 				 int *err);
 /* Releases every held buffer through io->drop (reason stack.shutdown). */
 void tr_stack_destroy(struct tr_stack *s);
+
+/* The worker queue this instance serves (selects the socket ring); 0 by
+ * default, set by the stage adapter. */
+void tr_stack_set_queue(struct tr_stack *s, unsigned queue);
 
 /* Announce: gratuitous ARP for each IPv4 address (originated frames). */
 void tr_stack_start(struct tr_stack *s, uint64_t now_ns);

@@ -2,11 +2,51 @@
 /*
  * A slow application never stalls receive: with a 16-slot app ring and no
  * consumer, 16 frames are delivered and the rest are counted as
- * "app_ring_full" drops while rx keeps going. Also covers config errors.
+ * "app_ring_full" drops while rx keeps going. Also covers config errors
+ * and a failing stage init().
  */
 #include "io_test.h"
 
 #define N 300u
+
+static int fini_calls;
+
+static int ok_init(void *arg, struct tr_worker *w) { (void)arg; (void)w; return 0; }
+static int bad_init(void *arg, struct tr_worker *w) { (void)arg; (void)w; return -EIO; }
+static void nop_process(void *arg, struct tr_worker *w, struct tr_buf **b, uint32_t *a, unsigned n)
+{
+	(void)arg; (void)w; (void)b; (void)a; (void)n;
+}
+static void count_fini(void *arg, struct tr_worker *w)
+{
+	(void)arg; (void)w;
+	__atomic_fetch_add(&fini_calls, 1, __ATOMIC_RELAXED);
+}
+
+/* A stage init() failure: start returns it, earlier stages are finalised,
+ * nothing is left running and every buffer is back. */
+static void init_failure(void)
+{
+	int sp[2], err;
+	T_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+	struct tr_engine_config c = { .fds = &sp[0], .nqueues = 1, .nbufs = 1024, .cpu_base = -1 };
+	struct tr_engine *e = tr_engine_create(&c, &err);
+	T_ASSERT(e != NULL);
+	struct tr_stage good = { .name = "good", .init = ok_init, .process = nop_process, .fini = count_fini };
+	struct tr_stage bad = { .name = "bad", .init = bad_init, .process = nop_process, .fini = count_fini };
+	T_CHECK_EQ(tr_engine_add_stage(e, &good), 0);
+	T_CHECK_EQ(tr_engine_add_stage(e, &bad), 0);
+	T_CHECK_EQ(tr_engine_start(e), -EIO);
+	T_CHECK_EQ(fini_calls, 1);             /* only the stage whose init succeeded */
+	T_CHECK(!tr_engine_running(e, 0));
+	T_CHECK_EQ(tr_engine_wait(e, 0), 0);
+	T_CHECK_EQ(tr_engine_start(e), -EBUSY);
+	tr_engine_stop(e);
+	T_CHECK_EQ(tr_slab_available(tr_engine_slab(e)), 1024);
+	tr_engine_destroy(e);
+	close(sp[0]);
+	close(sp[1]);
+}
 
 static void config_errors(void)
 {
@@ -50,6 +90,7 @@ static void config_errors(void)
 int main(void)
 {
 	config_errors();
+	init_failure();
 
 	int sp[2];
 	T_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);

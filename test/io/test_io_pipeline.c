@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Stage pipeline, every action kind, the app hand-off and the accounting
- * invariant, on both rx paths (multishot read and plain reads), without
+ * invariant, on both rx paths (multishot read and plain reads, and once with
+ * an SQPOLL ring), without
  * root: each queue fd is one end of a SOCK_SEQPACKET socketpair.
  *
  * Frame seq s (4 bytes at offset 43) decides its fate in stage "cls":
@@ -106,7 +107,7 @@ static void pass_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, u
 	__atomic_fetch_add(seen, n, __ATOMIC_RELAXED);
 }
 
-static void run(enum tr_engine_rx_mode mode)
+static void run(enum tr_engine_rx_mode mode, bool sqpoll)
 {
 	int sp[NQ][2], fds[NQ];
 	static struct cls_state cs;
@@ -118,7 +119,7 @@ static void run(enum tr_engine_rx_mode mode)
 	}
 	struct tr_engine_config cfg = {
 		.fds = fds, .nqueues = NQ, .nbufs = 4096, .batch = 32, .cpu_base = -1,
-		.rx_mode = mode, .app_ring_size = 2048, .idle_us = 500,
+		.rx_mode = mode, .app_ring_size = 2048, .idle_us = 500, .sqpoll = sqpoll,
 	};
 	int err = 0;
 	struct tr_engine *e = tr_engine_create(&cfg, &err);
@@ -255,8 +256,10 @@ static void run(enum tr_engine_rx_mode mode)
 int main(void)
 {
 	printf("rx path: plain reads\n");
-	run(TR_ENGINE_RX_READ);
+	run(TR_ENGINE_RX_READ, false);
 	printf("rx path: multishot read\n");
-	run(TR_ENGINE_RX_MULTISHOT);
+	run(TR_ENGINE_RX_MULTISHOT, false);
+	printf("rx path: multishot read, SQPOLL ring\n");
+	run(TR_ENGINE_RX_MULTISHOT, true);
 	return t_done();
 }

@@ -693,10 +693,10 @@ static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
 	size_t len;
 	const char *why = NULL;
 	struct tr_dns_msg m;
-	if (!dns_msg_of(fr, d, &p, &len))
-		return "dns: message outside the capture";
-	if (tr_dns_parse_header(&m, p, len, &why) < 0)
-		return why ? why : "dns: malformed header";
+	if (!dns_msg_of(fr, d, &p, &len) || tr_dns_parse_header(&m, p, len, &why) < 0) {
+		tr_pout_puts(o, "[|domain]");      /* tcpdump's mark for a cut header */
+		return why ? why : "dns: message outside the capture";
+	}
 	const struct tr_dns_header *h = &m.hdr;
 	unsigned rc = tr_dns_rcode(h);
 	tr_pout_u64(o, h->id);

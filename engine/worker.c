@@ -163,11 +163,17 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 				if (b)
 					out[n++] = b;
 			}
+			if (res == 0) {
+				/* End of file: a TAP never returns 0, a socket or
+				 * pipe whose peer is gone does. Re-arming would
+				 * spin, so stop like on a device error. */
+				set_fatal(w, -EPIPE);
+			}
 			if (!(fl & IORING_CQE_F_MORE)) {
 				w->u.ms_armed = false;
-				if (res == -ENOBUFS || res >= 0)
+				if (res == -ENOBUFS || res > 0)
 					tr__cnt_add(&w->cnt.rx_rearm, 1);
-				else if (!is_transient(res))
+				else if (res < 0 && !is_transient(res))
 					set_fatal(w, res);
 			}
 			break;
@@ -175,7 +181,9 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 			b = rx_buf(w, tr__ud_bid(ud), res);
 			if (b)
 				out[n++] = b;
-			else if (res < 0 && !is_transient(res))
+			else if (res == 0)
+				set_fatal(w, -EPIPE);   /* end of file, see above */
+			else if (!is_transient(res))
 				set_fatal(w, res);
 			break;
 		case TR__UD_TX:

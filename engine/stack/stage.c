@@ -81,8 +81,13 @@ static void stage_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, 
 	uint64_t now = tr_worker_now_ns(w);
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t a = tr_stack_input(sw->s, bufs[i], now);
-		if (TR_STACK_ACT_KIND(a) == 4u)
-			a = TR_ACT_DROP(st->reason[TR_STACK_ACT_REASON(a)]);
+		if (TR_STACK_ACT_KIND(a) == 4u) {
+			unsigned r = TR_STACK_ACT_REASON(a);
+			/* A socket callback may return a reason that is not a
+			 * registered drop reason: count it as consumed. */
+			int id = r < TR_STACK_C_COUNT ? st->reason[r] : -1;
+			a = TR_ACT_DROP(id >= 0 ? id : st->reason[TR_STACK_C_UDP_CONSUMED]);
+		}
 		acts[i] = a;
 	}
 }
@@ -94,9 +99,11 @@ static void stage_poll(void *arg, struct tr_worker *w, uint64_t now_ns)
 	if (!sw->s)
 		return;
 	if (!sw->started) {
-		/* Announce from the running loop (tx services are live). */
+		/* Announce from the running loop (tx services are live), once
+		 * per host: the workers share the addresses. */
 		sw->started = true;
-		tr_stack_start(sw->s, now_ns);
+		if (tr_worker_queue(w) == 0)
+			tr_stack_start(sw->s, now_ns);
 	}
 	tr_stack_poll(sw->s, now_ns);
 }

@@ -190,7 +190,8 @@ struct tr_udp_meta {
  *                           (counted as the exit reason "udp.consumed")
  *   TR_STACK_ACT_DELIVER    hand the frame to the engine's app ring
  *   tr_udp_reply(...)       the payload was rewritten in place: send it back
- * The callback may also call tr_udp_sendto() with other buffers. */
+ * The callback may also call tr_udp_sendto() with other buffers. It must
+ * not keep b (use a ring socket, tr_udp_bind_ring, for that). */
 typedef uint32_t (*tr_udp_cb)(void *arg, struct tr_stack *s, struct tr_buf *b,
 			      const struct tr_udp_meta *m);
 #define TR_UDP_CONSUMED TR_STACK_ACT_DROP(TR_STACK_C_UDP_CONSUMED)
@@ -299,7 +300,7 @@ int tr_stack_hosts_lookup(const struct tr_stack_host *h, const char *name, size_
 
 struct tr_engine;
 /* Adds the stack as a stage of e (one tr_stack per worker, created in the
- * stage's init; gratuitous ARP at the worker's first poll). Registers every
+ * stage's init; gratuitous ARP at queue 0's first poll). Registers every
  * drop reason as an engine counter (same names). h must outlive the engine:
  * destroy the engine first, then the host (which frees the adapter).
  * 0 or -errno. */

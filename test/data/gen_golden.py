@@ -263,6 +263,14 @@ def golden():
     f.append(eth() / IP(src=IP_A, dst=IP_B, id=22) / UDP(sport=6357, dport=53)
              / DNS(id=10, rd=1, qd=DNSQR(qname=b'we"ird\\\x01caf\xc3\xa9.example.',
                                          qtype="TXT")))
+    # 37-38 IPv6 fragments of one UDP datagram: first (M, offset 0), last
+    # (offset 24 bytes)
+    dg6 = bytes(IPv6(src=IP6_A, dst=IP6_B) / UDP(sport=4446, dport=5557)
+                / Raw(bytes(range(40))))[40:]
+    f.append(eth() / IPv6(src=IP6_A, dst=IP6_B)
+             / IPv6ExtHdrFragment(offset=0, m=1, id=0x77, nh=17) / Raw(dg6[:24]))
+    f.append(eth() / IPv6(src=IP6_A, dst=IP6_B)
+             / IPv6ExtHdrFragment(offset=3, m=0, id=0x77, nh=17) / Raw(dg6[24:]))
     return f
 
 

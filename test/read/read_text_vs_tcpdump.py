@@ -69,7 +69,7 @@ def main():
                  norm_tcpdump(t))
             exact += 1
     print("%d lines compared with tcpdump" % exact)
-    return c.done(minimum=40)
+    return c.done(minimum=25)
 
 
 if __name__ == "__main__":

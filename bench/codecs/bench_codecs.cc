@@ -16,9 +16,6 @@
 #include <string>
 #include <vector>
 
-#ifndef _Static_assert
-#define _Static_assert static_assert   // C wire headers use the C11 keyword
-#endif
 #include <tapring/checksum.h>
 #include <tapring/decode.h>
 

@@ -13,6 +13,7 @@
 #include <tapring/icmpv6.h>
 #include <tapring/udp.h>
 #include <tapring/tcp.h>
+#include <tapring/dns.h>
 #include <tapring/decode.h>
 
 #endif /* TAPRING_CODECS_H */

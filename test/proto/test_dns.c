@@ -443,7 +443,53 @@ static void test_name_lengths(void)
 	T_CHECK_EQ(validate(m.b, m.n, NULL), 0);
 	T_CHECK_EQ(strlen(q.name), 250 * 4 + 3);
 
+	/* tr_dns_name_skip: stops after the root byte or after a pointer. */
+	{
+		static const uint8_t sk[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					      1, 'a', 0, 1, 'b', 0xc0, 12, 0xc0, 14, 5, 'c' };
+		uint8_t *gs = t_guard_copy(sk, sizeof(sk));
+		off = 12;
+		T_CHECK_EQ(tr_dns_name_skip(gs, sizeof(sk), &off, NULL), 0);
+		T_CHECK_EQ(off, 15);
+		T_CHECK_EQ(tr_dns_name_skip(gs, sizeof(sk), &off, NULL), 0);
+		T_CHECK_EQ(off, 19);
+		T_CHECK_EQ(tr_dns_name_skip(gs, sizeof(sk), &off, NULL), 0);
+		T_CHECK_EQ(off, 21);
+		why = NULL;
+		T_CHECK_EQ(tr_dns_name_skip(gs, sizeof(sk), &off, &why), -EINVAL);
+		T_CHECK_STR(why, "dns: label runs past message");
+		off = 18;   /* byte 12 read as a label length: runs past the end */
+		why = NULL;
+		T_CHECK_EQ(tr_dns_name_skip(gs, sizeof(sk), &off, &why), -EINVAL);
+		T_CHECK_STR(why, "dns: label runs past message");
+		off = 13;   /* 'a' = 0x61: reserved label type */
+		why = NULL;
+		T_CHECK_EQ(tr_dns_name_skip(gs, sizeof(sk), &off, &why), -EINVAL);
+		T_CHECK_STR(why, "dns: reserved label type");
+		t_guard_free(gs, sizeof(sk));
+		static const uint8_t open_end[] = { 1, 'a' };
+		gs = t_guard_copy(open_end, sizeof(open_end));
+		off = 0;
+		why = NULL;
+		T_CHECK_EQ(tr_dns_name_skip(gs, sizeof(open_end), &off, &why), -EINVAL);
+		T_CHECK_STR(why, "dns: name runs past message");
+		t_guard_free(gs, sizeof(open_end));
+		static const uint8_t fw[] = { 0xc0, 5, 0xc0 };
+		gs = t_guard_copy(fw, sizeof(fw));
+		off = 0;
+		why = NULL;
+		T_CHECK_EQ(tr_dns_name_skip(gs, sizeof(fw), &off, &why), -EINVAL);
+		T_CHECK_STR(why, "dns: compression pointer does not point backwards");
+		off = 2;
+		why = NULL;
+		T_CHECK_EQ(tr_dns_name_skip(gs, sizeof(fw), &off, &why), -EINVAL);
+		T_CHECK_STR(why, "dns: compression pointer truncated");
+		t_guard_free(gs, sizeof(fw));
+	}
+
 	T_CHECK(tr_dns_name_eq("WWW.Example.COM", "www.example.com."));
+	T_CHECK(tr_dns_name_eq("", "."));
+	T_CHECK(tr_dns_name_eq("a.", "A"));
 	T_CHECK(tr_dns_name_eq(".", ""));
 	T_CHECK(!tr_dns_name_eq("www.example.com", "www.example.co"));
 	T_CHECK(!tr_dns_name_eq("a\\.", "a"));

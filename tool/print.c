@@ -3,8 +3,9 @@
  * tool/print.c: text and JSON renderings of one frame (see print.h).
  *
  * The frame is decoded with tr_decode() into a stack struct; what the
- * decoder does not keep (DNS records, the raw TCP option order, ICMPv6
- * targets) is read back from the frame bytes here, always within caplen.
+ * decoder does not keep is read back from the frame bytes here, always
+ * within caplen: DNS records (through the DNS codec's iterator), the raw TCP
+ * option order for text mode, ICMPv6 ND targets.
  * Every multi-byte read below is guarded by a bounds check of the
  * overflow-safe form `off > len || n > len - off` (STYLE.md rule 8).
  */
@@ -235,9 +236,9 @@ static void jip6(struct tr_pout *o, int *first, const char *key, const uint8_t *
 	tr_pout_putc(o, '"');
 }
 
-/* Raw label bytes for a text line: printable ASCII as is, anything else as
- * a backslash and three octal digits (as in zone files), so a hostile name
- * cannot inject control characters into a terminal. */
+/* Raw bytes (TXT strings) on a text line: printable ASCII as is, anything
+ * else as a backslash and three octal digits, so hostile data cannot inject
+ * control characters into a terminal. */
 static void put_text_bytes(struct tr_pout *o, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -6,9 +6,9 @@
  * test/filter/test_bpf_diff and fuzz/fuzz_bpf_diff.c against the installed
  * libpcap); this file does not include libpcap headers.
  *
- * Design: the validated program is decoded once into an array of ops
- * (one per instruction, same index) whose first word is the address of the
- * handler label inside bpf_exec(). Each handler ends with its own indirect
+ * Design: the validated program is decoded once into an array of 16-byte
+ * ops (one per instruction, same index) whose first word locates the
+ * handler label inside bpf_exec() (an offset from its first label). Each handler ends with its own indirect
  * jump to the next op's handler (direct threading), so the branch predictor
  * sees one indirect branch per handler rather than one shared switch.
  * Decoding also:
@@ -17,7 +17,7 @@
  *   - stores load *end* offsets (k + size) so the bounds check is a single
  *     compare, and turns loads whose end does not fit in 32 bits (always out
  *     of range) into "ret #0";
- *   - resolves jump targets to op pointers.
+ *   - resolves jump targets to op indices.
  * After validation the executor needs only packet bounds checks: a failed
  * check rejects the frame (returns 0), as in libpcap.
  */
@@ -286,7 +286,9 @@ __attribute__((noinline, hot))
 static uint32_t bpf_exec(const void *ctx, const uint8_t *pkt,
 			 uint32_t wirelen, uint32_t caplen)
 {
-	const struct tr_bpf_op *op = ctx;
+	const struct tr_bpf_op *const base = ctx;
+	const struct tr_bpf_op *op = base;
+	const char *const lbase = (const char *)&&l_ret_k;
 	static const void *const labels[K_COUNT] = {
 		[K_RET_K] = &&l_ret_k, [K_RET_A] = &&l_ret_a,
 		[K_LDW_ABS] = &&l_ldw_abs, [K_LDH_ABS] = &&l_ldh_abs, [K_LDB_ABS] = &&l_ldb_abs,
@@ -327,9 +329,9 @@ static uint32_t bpf_exec(const void *ctx, const uint8_t *pkt,
 		return 0;
 	}
 
-#define DISPATCH()  goto *op->h
-#define NEXT()      do { op++; goto *op->h; } while (0)
-#define BRANCH(c)   do { op = (c) ? op->jt : op->jf; goto *op->h; } while (0)
+#define DISPATCH()  goto *(const void *)(lbase + op->h)
+#define NEXT()      do { op++; DISPATCH(); } while (0)
+#define BRANCH(c)   do { op = base + ((c) ? op->jt : op->jf); DISPATCH(); } while (0)
 /* Absolute load: k = offset + size (fits in 32 bits, checked at decode). */
 #define LD_ABS(sz, load) do { \
 		if (op->k > caplen) \
@@ -367,7 +369,7 @@ l_ld_mem:	A = mem[op->k]; NEXT();
 l_ldx_mem:	X = mem[op->k]; NEXT();
 l_st:		mem[op->k] = A; NEXT();
 l_stx:		mem[op->k] = X; NEXT();
-l_ja:		op = op->jt; DISPATCH();
+l_ja:		op = base + op->jt; DISPATCH();
 l_jeq_k:	BRANCH(A == op->k);
 l_jgt_k:	BRANCH(A > op->k);
 l_jge_k:	BRANCH(A >= op->k);
@@ -545,7 +547,7 @@ static void bpf_decode(struct tr_bpf_op *ops, const struct tr_bpf_insn *insns, u
 
 		o->k = f->k;
 		o->k2 = 0;
-		o->jt = o->jf = NULL;
+		o->jt = o->jf = 0;
 		if (bpf_is_load(f->code)) {
 			unsigned sz = bpf_load_size(f->code);
 			if (f->k > UINT32_MAX - sz) {
@@ -561,18 +563,18 @@ static void bpf_decode(struct tr_bpf_op *ops, const struct tr_bpf_insn *insns, u
 						const struct tr_bpf_insn *g = &insns[i + 1];
 						kind = fk;
 						o->k2 = g->k;
-						o->jt = &ops[i + 2 + g->jt];
-						o->jf = &ops[i + 2 + g->jf];
+						o->jt = (uint16_t)(i + 2 + g->jt);
+						o->jf = (uint16_t)(i + 2 + g->jf);
 					}
 				}
 			}
 		} else if (f->code == (TR_BPF_JMP | TR_BPF_JA)) {
-			o->jt = o->jf = &ops[i + 1 + f->k];
+			o->jt = o->jf = (uint16_t)(i + 1 + f->k);
 		} else if (bpf_is_jump(f->code)) {
-			o->jt = &ops[i + 1 + f->jt];
-			o->jf = &ops[i + 1 + f->jf];
+			o->jt = (uint16_t)(i + 1 + f->jt);
+			o->jf = (uint16_t)(i + 1 + f->jf);
 		}
-		o->h = lab[kind];
+		o->h = (int32_t)((const char *)lab[kind] - (const char *)lab[K_RET_K]);
 	}
 }
 

@@ -4,8 +4,8 @@
  *
  * A program keeps its validated instructions and a pre-decoded copy for the
  * direct-threaded executor: ops[i] corresponds to insns[i], so jump targets
- * need no remapping. ops[i].h is the address of the executor's handler label
- * for that op. A "fused" op at i also performs insns[i + 1] (load + compare
+ * need no remapping. ops[i].h locates the executor's handler label for that
+ * op (an offset from its first label). A "fused" op at i also performs insns[i + 1] (load + compare
  * + branch in one dispatch); ops[i + 1] still exists unchanged for paths that
  * jump straight to it.
  *
@@ -19,13 +19,15 @@
 
 #include <tapring/filter.h>
 
+/* 16 bytes, so long programs stay small in the cache (4 ops per line). */
 struct tr_bpf_op {
-	const void *h;                  /* handler label (computed goto) */
+	int32_t h;                      /* handler label, as an offset from the executor's first label */
 	uint32_t k;                     /* operand (offset, constant, index) */
-	uint32_t k2;                    /* second operand: load end (ABS) or fused compare constant */
-	const struct tr_bpf_op *jt;     /* taken / ja target */
-	const struct tr_bpf_op *jf;     /* not-taken target */
+	uint32_t k2;                    /* second operand: fused compare constant */
+	uint16_t jt;                    /* taken / ja target op index (n <= 65535) */
+	uint16_t jf;                    /* not-taken target op index */
 };
+_Static_assert(sizeof(struct tr_bpf_op) == 16, "op is 16 bytes");
 
 /* Entry point shared by the JIT output and the interpreter: ctx is the op
  * array for the interpreter and ignored by JIT code. */

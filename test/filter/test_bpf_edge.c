@@ -127,6 +127,27 @@ int main(void)
 		tr_bpf_free(pj);
 		tr_bpf_free(pi);
 	}
+	/* The longest program: op indices use the full 16-bit range. */
+	{
+		static struct tr_bpf_insn big[TR_BPF_MAX_INSNS];
+		const unsigned n = TR_BPF_MAX_INSNS;
+		char err[200];
+		int rc;
+		for (unsigned i = 0; i < n - 3; i++)
+			big[i] = (struct tr_bpf_insn)I(LD | TR_BPF_IMM, 0, 0, i);
+		big[n - 3] = (struct tr_bpf_insn)I(JMP | TR_BPF_JEQ | TR_BPF_K, 0, 1, n - 4);
+		big[n - 2] = (struct tr_bpf_insn)RETA;
+		big[n - 1] = (struct tr_bpf_insn)I(TR_BPF_RET | TR_BPF_K, 0, 0, 1);
+		struct tr_bpf_prog *pj = tr_bpf_from_insns(big, n, n, err, sizeof(err), &rc);
+		setenv("TAPRING_BPF_JIT", "0", 1);
+		struct tr_bpf_prog *pi = tr_bpf_from_insns(big, n, n, err, sizeof(err), &rc);
+		unsetenv("TAPRING_BPF_JIT");
+		T_ASSERT(pj && pi);
+		T_CHECK_EQ(tr_bpf_run(pj, base, 64, 64), n - 4);
+		T_CHECK_EQ(tr_bpf_run(pi, base, 64, 64), n - 4);
+		tr_bpf_free(pj);
+		tr_bpf_free(pi);
+	}
 	printf("%lu runs compared\n", runs);
 	return t_done();
 }

@@ -105,8 +105,11 @@ static inline uint32_t small_sum(uint32_t sum, const uint8_t *p, size_t len)
 		t += v;
 		p += 2;
 	}
-	if (len & 1)
-		t += *p;
+	if (len & 1) {
+		uint16_t v = 0;
+		memcpy(&v, p, 1);   /* memory order [b, 0] on any endianness */
+		t += v;
+	}
 	acc += t;
 	acc += acc < t;
 	acc = (acc & 0xffffffffu) + (acc >> 32);

@@ -69,6 +69,8 @@ static uint32_t icmp4_echo(struct tr_stack *s, struct tr_buf *b, int idx, uint32
 	memcpy(iv->buf + TR_ICMP_OFF_CKSUM, &ck, 2);
 	(void)hl;
 	TR_CNT(s, ICMP4_ECHO);
+	if (tr_load_be16(ip + TR_IPV4_OFF_TOTLEN) > s->h->cfg.mtu)
+		return tr__ip4_reply_big(s, b);   /* a reassembled request */
 	return TR_STACK_ACT_TX;
 }
 
@@ -209,8 +211,11 @@ static void ip4_hdr(struct tr_stack *s, uint8_t *d, int sidx, const uint8_t src[
 	tr_ipv4_emit(&ir, d + L3, 20);
 }
 
-int tr__ip4_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], const uint8_t dst[4],
-		 uint8_t proto)
+/* Sends the L4 message at b->data (b->len bytes) with Ethernet + IPv4
+ * headers prepended in the headroom, fragmenting above the MTU. dmac NULL:
+ * resolve the neighbour; else send to dmac directly (replies). */
+static int ip4_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], const uint8_t dst[4],
+		   uint8_t proto, const uint8_t *dmac)
 {
 	int sidx = tr__host_ip4_index(s->h, src);
 	uint32_t l4len = b->len;
@@ -221,6 +226,11 @@ int tr__ip4_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], con
 		b->data -= L3 + 20;
 		b->len += L3 + 20;
 		ip4_hdr(s, b->data, sidx, src, dst, proto, id, 0, false, l4len);
+		if (dmac) {
+			memcpy(b->data, dmac, 6);
+			s->io.tx(s->io.ctx, b);
+			return 0;
+		}
 		return tr__ip4_output(s, b, dst);
 	}
 
@@ -239,7 +249,7 @@ int tr__ip4_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], con
 		if (!fr[k]) {
 			for (uint32_t j = 1; j < k; j++)
 				s->io.drop(s->io.ctx, fr[j], TR_STACK_C_TX_NOBUF);
-			s->io.drop(s->io.ctx, b, TR_STACK_C_TX_NOBUF);
+			tr__stack_drop_orig(s, b, TR_STACK_C_TX_NOBUF);
 			return -ENOBUFS;
 		}
 		uint32_t off = k * chunk;
@@ -251,12 +261,41 @@ int tr__ip4_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], con
 	b->data -= L3 + 20;
 	b->len = L3 + 20 + chunk;
 	ip4_hdr(s, b->data, sidx, src, dst, proto, id, 0, true, chunk);
-	int rc = tr__ip4_output(s, b, dst);
-	for (uint32_t k = 1; k < nfrag; k++) {
-		int r = tr__ip4_output(s, fr[k], dst);
+	int rc = 0;
+	for (uint32_t k = 0; k < nfrag; k++) {
+		struct tr_buf *x = k ? fr[k] : b;
+		if (dmac) {
+			memcpy(x->data, dmac, 6);
+			s->io.tx(s->io.ctx, x);
+			continue;
+		}
+		int r = tr__ip4_output(s, x, dst);
 		if (r && !rc)
 			rc = r;
 	}
 	s->cnt[TR_STACK_C_IP4_FRAGS_SENT] += nfrag;
 	return rc;
+}
+
+int tr__ip4_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], const uint8_t dst[4],
+		 uint8_t proto)
+{
+	return ip4_out(s, b, src, dst, proto, NULL);
+}
+
+uint32_t tr__ip4_reply_big(struct tr_stack *s, struct tr_buf *b)
+{
+	uint8_t *ip = b->data + L3;
+	uint32_t hl = tr__ipv4_ihl_bytes(ip), tl = tr_load_be16(ip + TR_IPV4_OFF_TOTLEN);
+	uint8_t src[4], dst[4], dmac[6];
+	memcpy(src, ip + TR_IPV4_OFF_SRC, 4);
+	memcpy(dst, ip + TR_IPV4_OFF_DST, 4);
+	memcpy(dmac, b->data, 6);
+	uint8_t proto = ip[TR_IPV4_OFF_PROTO];
+	/* Re-frame the L4 message (options are not repeated) and fragment it:
+	 * the received buffer itself leaves as the first fragment. */
+	b->data += L3 + hl;
+	b->len = tl - hl;
+	ip4_out(s, b, src, dst, proto, dmac);
+	return TR_STACK_ACT_STOLEN;
 }

@@ -266,6 +266,10 @@ int tr__ip6_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[16], co
 void tr__icmp4_port_unreach(struct tr_stack *s, struct tr_buf *b);
 void tr__icmp6_port_unreach(struct tr_stack *s, struct tr_buf *b);
 
+/* b holds a complete IPv4 reply frame larger than the MTU (answer to a
+ * reassembled request): send it as fragments to its Ethernet destination.
+ * b is consumed (the rx frame leaves through io->tx): returns STOLEN. */
+uint32_t tr__ip4_reply_big(struct tr_stack *s, struct tr_buf *b);
 const uint8_t *tr__ip6_pick_src(const struct tr_stack_host *h, const uint8_t *dst);
 int tr__host_ip4_index(const struct tr_stack_host *h, const uint8_t ip[4]);
 int tr__host_ip6_index(const struct tr_stack_host *h, const uint8_t ip[16]);

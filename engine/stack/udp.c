@@ -161,6 +161,10 @@ static uint32_t udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_
 		memcpy(udp + TR_UDP_OFF_CKSUM, &ck, 2);
 	}
 	b->len = l4 + TR_UDP_HDR_LEN + new_len;
+	if (m->family == 4 && b->len - L3 > h->cfg.mtu)
+		return tr__ip4_reply_big(s, b);   /* fragment the reply */
+	if (m->family == 6 && b->len - L3 > h->cfg.mtu)
+		return TR_STACK_ACT_DROP(TR_STACK_C_TX_TOO_BIG);
 	return TR_STACK_ACT_TX;
 }
 

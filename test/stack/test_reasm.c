@@ -109,6 +109,44 @@ int main(void)
 	T_CHECK_EQ(fk_cnt(&f, "ip4.reasm_too_big"), 4);   /* 4 fragments */
 	T_CHECK_EQ(tr_stack_held(f.s), 0);
 
+	/* a reassembled 1808-byte ping: the reply exceeds the MTU and leaves
+	 * as two fragments (the received buffer is the first) */
+	{
+		static uint8_t pl[1800], icmp[1808], whole[1808];
+		for (unsigned i = 0; i < sizeof(pl); i++)
+			pl[i] = (uint8_t)(i * 13);
+		uint32_t il = fk_icmp4_echo_l4(icmp, TR_ICMP_ECHO_REQUEST, 9, 9, pl, sizeof(pl));
+		unsigned before = f.tx_stolen;
+		fk_clear_tx(&f);
+		for (uint32_t off = 0; off < il; off += 904) {
+			uint32_t l = il - off < 904 ? il - off : 904;
+			n = fk_ip4(fr, FK_MAC, FK_PEER_MAC, FK_PEER_IP, FK_IP1, TR_IPPROTO_ICMP, icmp + off, l,
+				   0x999, (uint16_t)off, off + l < il);
+			uint32_t act = fk_input(&f, fr, n);
+			T_CHECK_EQ(act, TR_STACK_ACT_STOLEN);
+		}
+		T_CHECK_EQ(f.tx_stolen, before + 1);
+		T_ASSERT(f.ntx == 2);
+		uint32_t got = 0;
+		for (unsigned i = 0; i < 2; i++) {
+			const uint8_t *d = f.tx[i].d;
+			struct tr_ipv4_view v = { (uint8_t *)(uintptr_t)d + 14, f.tx[i].len - 14 };
+			T_ASSERT(tr_ipv4_check(&v) == 0);
+			T_CHECK(tr_ipv4_csum_ok(&v));
+			T_CHECK(tr_ipv4_total_len(&v) <= 1500);
+			T_CHECK(memcmp(d, FK_PEER_MAC, 6) == 0);
+			T_CHECK(memcmp(tr_ipv4_src(&v), FK_IP1, 4) == 0);
+			T_CHECK_EQ(tr_ipv4_mf(&v), i == 0);
+			memcpy(whole + tr_ipv4_frag_off(&v), tr_ipv4_payload(&v), tr_ipv4_payload_len(&v));
+			got += (uint32_t)tr_ipv4_payload_len(&v);
+		}
+		T_CHECK_EQ(got, il);
+		T_CHECK_EQ(whole[0], TR_ICMP_ECHO_REPLY);
+		T_CHECK_EQ(tr_cksum(whole, il), 0);
+		T_CHECK(memcmp(whole + 8, pl, sizeof(pl)) == 0);
+		fk_clear_tx(&f);
+	}
+
 	/* flood of first fragments with distinct ids: bounded slots/buffers */
 	make_dgram(1000);
 	for (int i = 0; i < 10000; i++) {

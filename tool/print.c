@@ -63,6 +63,11 @@ int tr_pout_flush(struct tr_pout *o)
 void tr_pout_put(struct tr_pout *o, const char *s, size_t n)
 {
 	o->total += n;
+	if (TR_LIKELY(n <= o->cap - o->len)) {   /* the common case: it fits */
+		memcpy(o->buf + o->len, s, n);
+		o->len += n;
+		return;
+	}
 	while (n) {
 		size_t room = o->cap - o->len;
 		if (room == 0) {
@@ -181,24 +186,31 @@ static void put_ip6(struct tr_pout *o, const uint8_t *a)
 	tr_pout_put(o, s, tr_addr_ipv6_fmt(a, s));
 }
 
-/* JSON helpers: `"key":` with a leading comma unless first. */
-static void jkey(struct tr_pout *o, int *first, const char *key)
+/* JSON helpers. Keys are literals, quoted and measured at compile time:
+ * K("eth") is the text `"eth":` and its length. jkey writes it with a
+ * leading comma unless it is the first key of its object. */
+struct jk {
+	const char *s;
+	size_t n;
+};
+#define JK_INIT(lit) { "\"" lit "\":", sizeof("\"" lit "\":") - 1 }
+#define K(lit) ((struct jk)JK_INIT(lit))
+
+static void jkey(struct tr_pout *o, int *first, struct jk key)
 {
 	if (!*first)
 		tr_pout_putc(o, ',');
 	*first = 0;
-	tr_pout_putc(o, '"');
-	tr_pout_puts(o, key);
-	tr_pout_put(o, "\":", 2);
+	tr_pout_put(o, key.s, key.n);
 }
 
-static void jnum(struct tr_pout *o, int *first, const char *key, uint64_t v)
+static void jnum(struct tr_pout *o, int *first, struct jk key, uint64_t v)
 {
 	jkey(o, first, key);
 	tr_pout_u64(o, v);
 }
 
-static void jbool(struct tr_pout *o, int *first, const char *key, int v)
+static void jbool(struct tr_pout *o, int *first, struct jk key, int v)
 {
 	jkey(o, first, key);
 	tr_pout_puts(o, v ? "true" : "false");
@@ -208,11 +220,11 @@ static void jbool(struct tr_pout *o, int *first, const char *key, int v)
  * fragment, or a capture that does not hold the whole datagram). */
 static void jcsum(struct tr_pout *o, int *first, int checked, int ok)
 {
-	jkey(o, first, "csum_ok");
+	jkey(o, first, K("csum_ok"));
 	tr_pout_puts(o, !checked ? "null" : ok ? "true" : "false");
 }
 
-static void jmac(struct tr_pout *o, int *first, const char *key, const uint8_t *m)
+static void jmac(struct tr_pout *o, int *first, struct jk key, const uint8_t *m)
 {
 	jkey(o, first, key);
 	tr_pout_putc(o, '"');
@@ -220,7 +232,7 @@ static void jmac(struct tr_pout *o, int *first, const char *key, const uint8_t *
 	tr_pout_putc(o, '"');
 }
 
-static void jip4(struct tr_pout *o, int *first, const char *key, const uint8_t *a)
+static void jip4(struct tr_pout *o, int *first, struct jk key, const uint8_t *a)
 {
 	jkey(o, first, key);
 	tr_pout_putc(o, '"');
@@ -228,7 +240,7 @@ static void jip4(struct tr_pout *o, int *first, const char *key, const uint8_t *
 	tr_pout_putc(o, '"');
 }
 
-static void jip6(struct tr_pout *o, int *first, const char *key, const uint8_t *a)
+static void jip6(struct tr_pout *o, int *first, struct jk key, const uint8_t *a)
 {
 	jkey(o, first, key);
 	tr_pout_putc(o, '"');
@@ -910,7 +922,8 @@ static void json_dns_data(struct tr_pout *o, const struct tr_dns_rr *rr)
 static const char *json_dns(struct tr_pout *o, int *first, const struct tr_print_frame *fr,
 			    const struct tr_decoded *d)
 {
-	static const char *const sect[4] = { "qd", "an", "ns", "ar" };
+	static const struct jk sect[4] = { JK_INIT("qd"), JK_INIT("an"), JK_INIT("ns"),
+					   JK_INIT("ar") };
 	const uint8_t *p;
 	size_t len;
 	const char *why = NULL;
@@ -920,13 +933,13 @@ static const char *json_dns(struct tr_pout *o, int *first, const struct tr_print
 	if (tr_dns_parse_header(&m, p, len, &why) < 0)
 		return why ? why : "dns: malformed header";
 	const struct tr_dns_header *h = &m.hdr;
-	jkey(o, first, "dns");
+	jkey(o, first, K("dns"));
 	int f = 1;
 	tr_pout_putc(o, '{');
-	jnum(o, &f, "id", h->id);
-	jbool(o, &f, "qr", tr_dns_qr(h));
-	jnum(o, &f, "opcode", tr_dns_opcode(h));
-	jnum(o, &f, "rcode", tr_dns_rcode(h));
+	jnum(o, &f, K("id"), h->id);
+	jbool(o, &f, K("qr"), tr_dns_qr(h));
+	jnum(o, &f, K("opcode"), tr_dns_opcode(h));
+	jnum(o, &f, K("rcode"), tr_dns_rcode(h));
 
 	struct tr_dns_question q;
 	int r, n = 0;
@@ -937,10 +950,10 @@ static const char *json_dns(struct tr_pout *o, int *first, const struct tr_print
 		if (n++)
 			tr_pout_putc(o, ',');
 		tr_pout_putc(o, '{');
-		jkey(o, &g, "name");
+		jkey(o, &g, K("name"));
 		tr_pout_json_str(o, q.name, strlen(q.name));
-		jnum(o, &g, "type", q.type);
-		jnum(o, &g, "class", q.qclass);
+		jnum(o, &g, K("type"), q.type);
+		jnum(o, &g, K("class"), q.qclass);
 		tr_pout_putc(o, '}');
 	}
 	tr_pout_putc(o, ']');
@@ -964,12 +977,12 @@ static const char *json_dns(struct tr_pout *o, int *first, const struct tr_print
 			if (n++)
 				tr_pout_putc(o, ',');
 			tr_pout_putc(o, '{');
-			jkey(o, &g, "name");
+			jkey(o, &g, K("name"));
 			tr_pout_json_str(o, rr.name, strlen(rr.name));
-			jnum(o, &g, "type", rr.type);
-			jnum(o, &g, "class", rr.rclass);
-			jnum(o, &g, "ttl", rr.ttl);
-			jkey(o, &g, "data");
+			jnum(o, &g, K("type"), rr.type);
+			jnum(o, &g, K("class"), rr.rclass);
+			jnum(o, &g, K("ttl"), rr.ttl);
+			jkey(o, &g, K("data"));
 			json_dns_data(o, &rr);
 			tr_pout_putc(o, '}');
 		}
@@ -988,9 +1001,9 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 	int f = 1;
 	const char *why = (d->layers & TR_DEC_ERROR) ? d->error : NULL;
 	tr_pout_putc(o, '{');
-	jnum(o, &f, "frame", fr->index);
+	jnum(o, &f, K("frame"), fr->index);
 	/* "ts": seconds with six decimals, written as a JSON number. */
-	jkey(o, &f, "ts");
+	jkey(o, &f, K("ts"));
 	if (fr->ts_sec < 0) {
 		tr_pout_putc(o, '-');
 		tr_pout_u64(o, (uint64_t)(-(fr->ts_sec + 1)) + 1);
@@ -1007,31 +1020,31 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 		}
 		tr_pout_put(o, us, 7);
 	}
-	jnum(o, &f, "len", fr->wirelen);
-	jnum(o, &f, "caplen", fr->caplen);
+	jnum(o, &f, K("len"), fr->wirelen);
+	jnum(o, &f, K("caplen"), fr->caplen);
 
 	if (!(d->layers & TR_DEC_ETH) && fr->caplen >= TR_ETH_HDR_LEN) {
 		/* The decoder dropped Ethernet because a VLAN tag is cut; the
 		 * untagged header itself is complete, so print it from the bytes. */
 		int g = 1;
-		jkey(o, &f, "eth");
+		jkey(o, &f, K("eth"));
 		tr_pout_putc(o, '{');
-		jmac(o, &g, "src", fr->data + TR_ETH_OFF_SRC);
-		jmac(o, &g, "dst", fr->data + TR_ETH_OFF_DST);
-		jnum(o, &g, "type", tr_load_be16(fr->data + TR_ETH_OFF_TYPE));
+		jmac(o, &g, K("src"), fr->data + TR_ETH_OFF_SRC);
+		jmac(o, &g, K("dst"), fr->data + TR_ETH_OFF_DST);
+		jnum(o, &g, K("type"), tr_load_be16(fr->data + TR_ETH_OFF_TYPE));
 		tr_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_ETH) {
 		const struct tr_eth_repr *e = &d->eth.r;
 		int g = 1;
-		jkey(o, &f, "eth");
+		jkey(o, &f, K("eth"));
 		tr_pout_putc(o, '{');
-		jmac(o, &g, "src", e->src);
-		jmac(o, &g, "dst", e->dst);
-		jnum(o, &g, "type", e->n_vlan ? e->vlan[0].tpid : e->ethertype);
+		jmac(o, &g, K("src"), e->src);
+		jmac(o, &g, K("dst"), e->dst);
+		jnum(o, &g, K("type"), e->n_vlan ? e->vlan[0].tpid : e->ethertype);
 		tr_pout_putc(o, '}');
 		if (e->n_vlan) {
-			jkey(o, &f, "vlan");
+			jkey(o, &f, K("vlan"));
 			tr_pout_putc(o, '[');
 			for (unsigned i = 0; i < e->n_vlan && i < TR_ETH_MAX_VLAN; i++) {
 				const struct tr_vlan_tag *t = &e->vlan[i];
@@ -1039,10 +1052,10 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 				if (i)
 					tr_pout_putc(o, ',');
 				tr_pout_putc(o, '{');
-				jnum(o, &h, "vid", t->vid);
-				jnum(o, &h, "pcp", t->pcp);
-				jnum(o, &h, "dei", t->dei);
-				jnum(o, &h, "type", t->inner_type);
+				jnum(o, &h, K("vid"), t->vid);
+				jnum(o, &h, K("pcp"), t->pcp);
+				jnum(o, &h, K("dei"), t->dei);
+				jnum(o, &h, K("type"), t->inner_type);
 				tr_pout_putc(o, '}');
 			}
 			tr_pout_putc(o, ']');
@@ -1051,43 +1064,43 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 	if (d->layers & TR_DEC_ARP) {
 		const struct tr_arp_repr *a = &d->arp.r;
 		int g = 1;
-		jkey(o, &f, "arp");
+		jkey(o, &f, K("arp"));
 		tr_pout_putc(o, '{');
-		jnum(o, &g, "op", a->op);
-		jmac(o, &g, "sha", a->sha);
-		jip4(o, &g, "spa", a->spa);
-		jmac(o, &g, "tha", a->tha);
-		jip4(o, &g, "tpa", a->tpa);
+		jnum(o, &g, K("op"), a->op);
+		jmac(o, &g, K("sha"), a->sha);
+		jip4(o, &g, K("spa"), a->spa);
+		jmac(o, &g, K("tha"), a->tha);
+		jip4(o, &g, K("tpa"), a->tpa);
 		tr_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_IPV4) {
 		const struct tr_ipv4_repr *r = &d->ipv4.r;
 		int g = 1;
-		jkey(o, &f, "ipv4");
+		jkey(o, &f, K("ipv4"));
 		tr_pout_putc(o, '{');
-		jip4(o, &g, "src", r->src);
-		jip4(o, &g, "dst", r->dst);
-		jnum(o, &g, "ttl", r->ttl);
-		jnum(o, &g, "proto", r->proto);
-		jnum(o, &g, "id", r->id);
-		jnum(o, &g, "len", r->total_len);
-		jbool(o, &g, "df", r->df);
-		jbool(o, &g, "mf", r->mf);
-		jnum(o, &g, "frag_off", r->frag_off);
-		jbool(o, &g, "csum_ok", r->csum_ok);
+		jip4(o, &g, K("src"), r->src);
+		jip4(o, &g, K("dst"), r->dst);
+		jnum(o, &g, K("ttl"), r->ttl);
+		jnum(o, &g, K("proto"), r->proto);
+		jnum(o, &g, K("id"), r->id);
+		jnum(o, &g, K("len"), r->total_len);
+		jbool(o, &g, K("df"), r->df);
+		jbool(o, &g, K("mf"), r->mf);
+		jnum(o, &g, K("frag_off"), r->frag_off);
+		jbool(o, &g, K("csum_ok"), r->csum_ok);
 		tr_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_IPV6) {
 		const struct tr_ipv6_repr *r = &d->ipv6.r;
 		int g = 1;
-		jkey(o, &f, "ipv6");
+		jkey(o, &f, K("ipv6"));
 		tr_pout_putc(o, '{');
-		jip6(o, &g, "src", r->src);
-		jip6(o, &g, "dst", r->dst);
-		jnum(o, &g, "hlim", r->hop_limit);
-		jnum(o, &g, "plen", r->payload_len);
-		jnum(o, &g, "next", r->upper);
-		jkey(o, &g, "ext");
+		jip6(o, &g, K("src"), r->src);
+		jip6(o, &g, K("dst"), r->dst);
+		jnum(o, &g, K("hlim"), r->hop_limit);
+		jnum(o, &g, K("plen"), r->payload_len);
+		jnum(o, &g, K("next"), r->upper);
+		jkey(o, &g, K("ext"));
 		tr_pout_putc(o, '[');
 		for (unsigned i = 0; i < r->n_ext && i < TR_IPV6_MAX_EXT; i++) {
 			if (i)
@@ -1099,41 +1112,41 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 	if (d->layers & TR_DEC_ICMP) {
 		const struct tr_icmpv4_repr *r = &d->icmp.r;
 		int g = 1;
-		jkey(o, &f, "icmp");
+		jkey(o, &f, K("icmp"));
 		tr_pout_putc(o, '{');
-		jnum(o, &g, "type", r->type);
-		jnum(o, &g, "code", r->code);
+		jnum(o, &g, K("type"), r->type);
+		jnum(o, &g, K("code"), r->code);
 		jcsum(o, &g, d->icmp.csum_checked, d->icmp.csum_ok);
 		if (r->type == TR_ICMP_ECHO_REQUEST || r->type == TR_ICMP_ECHO_REPLY) {
-			jnum(o, &g, "id", r->u.echo.id);
-			jnum(o, &g, "seq", r->u.echo.seq);
+			jnum(o, &g, K("id"), r->u.echo.id);
+			jnum(o, &g, K("seq"), r->u.echo.seq);
 		}
 		tr_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_ICMP6) {
 		int g = 1;
 		uint8_t t = d->icmp6.type;
-		jkey(o, &f, "icmp6");
+		jkey(o, &f, K("icmp6"));
 		tr_pout_putc(o, '{');
-		jnum(o, &g, "type", t);
-		jnum(o, &g, "code", d->icmp6.code);
+		jnum(o, &g, K("type"), t);
+		jnum(o, &g, K("code"), d->icmp6.code);
 		jcsum(o, &g, d->icmp6.csum_checked, d->icmp6.csum_ok);
 		if (t == TR_ICMP6_ECHO_REQUEST || t == TR_ICMP6_ECHO_REPLY) {
-			jnum(o, &g, "id", d->icmp6.rest >> 16);
-			jnum(o, &g, "seq", d->icmp6.rest & 0xffff);
+			jnum(o, &g, K("id"), d->icmp6.rest >> 16);
+			jnum(o, &g, K("seq"), d->icmp6.rest & 0xffff);
 		}
 		const uint8_t *tgt = icmp6_target(fr, d);
 		if (tgt)
-			jip6(o, &g, "target", tgt);
+			jip6(o, &g, K("target"), tgt);
 		tr_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_UDP) {
 		int g = 1;
-		jkey(o, &f, "udp");
+		jkey(o, &f, K("udp"));
 		tr_pout_putc(o, '{');
-		jnum(o, &g, "sport", d->udp.r.src_port);
-		jnum(o, &g, "dport", d->udp.r.dst_port);
-		jnum(o, &g, "len", d->udp.len);
+		jnum(o, &g, K("sport"), d->udp.r.src_port);
+		jnum(o, &g, K("dport"), d->udp.r.dst_port);
+		jnum(o, &g, K("len"), d->udp.len);
 		jcsum(o, &g, d->udp.csum_checked, d->udp.csum_ok);
 		tr_pout_putc(o, '}');
 	}
@@ -1141,23 +1154,23 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 		const struct tr_tcp_repr *r = &d->tcp.r;
 		const struct tr_tcp_opts *op = &r->opts;
 		int g = 1;
-		jkey(o, &f, "tcp");
+		jkey(o, &f, K("tcp"));
 		tr_pout_putc(o, '{');
-		jnum(o, &g, "sport", r->src_port);
-		jnum(o, &g, "dport", r->dst_port);
-		jnum(o, &g, "seq", r->seq);
-		jnum(o, &g, "ack", r->ack);
-		jnum(o, &g, "flags", r->flags);
-		jnum(o, &g, "win", r->window);
+		jnum(o, &g, K("sport"), r->src_port);
+		jnum(o, &g, K("dport"), r->dst_port);
+		jnum(o, &g, K("seq"), r->seq);
+		jnum(o, &g, K("ack"), r->ack);
+		jnum(o, &g, K("flags"), r->flags);
+		jnum(o, &g, K("win"), r->window);
 		jcsum(o, &g, d->tcp.csum_checked, d->tcp.csum_ok);
 		if (op->present & TR_TCP_HAS_MSS)
-			jnum(o, &g, "mss", op->mss);
+			jnum(o, &g, K("mss"), op->mss);
 		if (op->present & TR_TCP_HAS_WSCALE)
-			jnum(o, &g, "wscale", op->wscale);
+			jnum(o, &g, K("wscale"), op->wscale);
 		if (op->present & TR_TCP_HAS_SACK_PERM)
-			jbool(o, &g, "sack_ok", 1);
+			jbool(o, &g, K("sack_ok"), 1);
 		if (op->present & TR_TCP_HAS_TS) {
-			jkey(o, &g, "ts");
+			jkey(o, &g, K("ts"));
 			tr_pout_putc(o, '[');
 			tr_pout_u64(o, op->ts_val);
 			tr_pout_putc(o, ',');
@@ -1165,7 +1178,7 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 			tr_pout_putc(o, ']');
 		}
 		if (op->present & TR_TCP_HAS_SACK) {
-			jkey(o, &g, "sack");
+			jkey(o, &g, K("sack"));
 			tr_pout_putc(o, '[');
 			for (unsigned i = 0; i < op->sack_count && i < TR_TCP_SACK_MAX; i++) {
 				if (i)
@@ -1186,7 +1199,7 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 			why = dwhy;
 	}
 	if (why) {
-		jkey(o, &f, "error");
+		jkey(o, &f, K("error"));
 		tr_pout_json_str(o, why, strlen(why));
 	}
 	tr_pout_put(o, "}\n", 2);

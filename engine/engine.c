@@ -65,6 +65,9 @@ static void drain_ret(struct tr_engine *e, struct tr_worker *w)
 		return;
 	while ((n = tr_ring_dequeue_burst_spsc(w->ret, tmp, 64)) > 0)
 		tr_slab_free_burst_remote(e->slab, (struct tr_buf **)tmp, n);
+	/* MPMC dequeue: an application thread may still allocate. */
+	while (w->done && (n = tr_ring_dequeue_burst_mpmc(w->done, tmp, 64)) > 0)
+		tr_slab_free_burst_remote(e->slab, (struct tr_buf **)tmp, n);
 }
 
 /* Return every frame left on the application rings (control thread, after
@@ -102,6 +105,7 @@ static void engine_free(struct tr_engine *e)
 			tr_ring_destroy(w->to_app);
 			tr_ring_destroy(w->from_app);
 			tr_ring_destroy(w->ret);
+			tr_ring_destroy(w->done);
 			worker_free(w);
 		}
 	}
@@ -281,6 +285,9 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 			goto fail;
 		w->ret = tr_ring_create(e->cfg.app_ring_size, &r);
 		if (!w->ret)
+			goto fail;
+		w->done = tr_ring_create(e->cfg.app_ring_size, &r);
+		if (!w->done)
 			goto fail;
 		w->cache = tr_slab_cache_create(e->slab, 2 * b, &r);
 		if (!w->cache)
@@ -486,7 +493,19 @@ unsigned tr_engine_buf_alloc_burst(struct tr_engine *e, unsigned q, struct tr_bu
 {
 	if (q >= e->cfg.nqueues)
 		return 0;
-	unsigned k = tr_slab_alloc_burst(e->app_cache[q], bufs, n);
+	struct tr_worker *w = e->w[q];
+	/* Frames of ours the worker has sent come first (still cached). The
+	 * acquire inside the ring pairs with the worker's release in tx_done;
+	 * MPMC dequeue because the worker's shutdown and tr_engine_stop also
+	 * drain this ring. */
+	unsigned k = tr_ring_dequeue_burst_mpmc(w->done, (void **)bufs, n);
+	const uint32_t headroom = tr_slab_headroom(e->slab);
+	for (unsigned i = 0; i < k; i++) {
+		bufs[i]->data = tr_slab_buf_addr(e->slab, bufs[i]->id) + headroom;
+		bufs[i]->len = 0;
+	}
+	if (k < n)
+		k += tr_slab_alloc_burst(e->app_cache[q], bufs + k, n - k);
 	for (unsigned i = 0; i < k; i++) {
 		bufs[i]->queue = (uint16_t)q;
 		bufs[i]->flags = 0;

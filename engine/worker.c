@@ -101,6 +101,13 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 			tr__cnt_add(&w->cnt.tx_originated, 1);
 		else
 			tr__cnt_add(&w->cnt.tx_app, 1);
+		/* An application frame nobody else references goes back to the
+		 * application's allocator while its lines are still cached
+		 * (tr_engine_buf_alloc_burst takes these first). The release
+		 * inside the ring pairs with the app's acquire there. */
+		if (origin == TR__ORIG_APP && tr_buf_refcnt(b) == 1 &&
+		    tr_ring_enqueue_burst_spsc(w->done, (void *const *)&b, 1) == 1)
+			return;
 		tr_slab_free_local(w->cache, b);
 		return;
 	}
@@ -436,6 +443,10 @@ static void worker_shutdown(struct tr_worker *w)
 			drop_buf(w, w->retry[i].b, w->retry[i].origin, TR_ENGINE_DROP_SHUTDOWN);
 		w->nretry = 0;
 	}
+	/* Sent app frames the application did not take back. MPMC dequeue:
+	 * an application thread may be allocating concurrently. */
+	while ((n = tr_ring_dequeue_burst_mpmc(w->done, (void **)w->tmp, w->batch)) > 0)
+		tr_slab_free_burst_local(w->cache, w->tmp, n);
 	if (ops_outstanding(w)) {
 		fprintf(stderr, "tapring: queue %u: %u rx / %u tx ops not reaped at shutdown\n",
 			w->q, w->u.rx_posted, w->u.tx_inflight);

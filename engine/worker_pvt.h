@@ -83,6 +83,8 @@ struct tr_worker {
 	struct tr_ring *from_app;      /* app -> worker: frames to transmit (SPSC) */
 	struct tr_ring *ret;           /* any thread -> worker: freed buffers (refcnt 1)
 	                                * kept hot for rx refill; MPMC enqueue, SPSC dequeue */
+	struct tr_ring *done;          /* worker -> app: sent app frames (refcnt 1) kept hot
+	                                * for tr_engine_buf_alloc; SPSC enqueue, MPMC dequeue */
 	pthread_t thread;
 	bool thread_ok;
 	bool fatal;                    /* worker-local: leave the loop */

@@ -87,16 +87,24 @@ static void tr__slab_debug_on_free(struct tr_slab *s, struct tr_buf *b)
 	memset(tr_slab_buf_addr(s, b->id), TR_SLAB_POISON, s->buf_size);
 }
 
-/* Check b is free and its poison is intact (no write after free). Only the
- * first and last 64 bytes are checked, to keep debug builds usable. */
+/* Check b is free and its poison is intact (no write after free). Checked:
+ * the headroom and the first 512 bytes of the frame area (where stray
+ * writes land) and the last 64 bytes, to keep debug builds usable. */
 static void tr__slab_debug_on_alloc(struct tr_slab *s, struct tr_buf *b)
 {
 	const uint8_t *p = tr_slab_buf_addr(s, b->id);
-	uint32_t chk = s->buf_size < 64 ? s->buf_size : 64;
+	uint32_t head = s->headroom + 512, tail = 64;
+	if (head > s->buf_size)
+		head = s->buf_size;
+	if (tail > s->buf_size - head)
+		tail = s->buf_size - head;
 	if (b->tr__state != TR__BUF_FREE)
 		tr__slab_corrupt(b, "allocated while not free (pool corrupted)");
-	for (uint32_t i = 0; i < chk; i++)
-		if (p[i] != TR_SLAB_POISON || p[s->buf_size - 1 - i] != TR_SLAB_POISON)
+	for (uint32_t i = 0; i < head; i++)
+		if (p[i] != TR_SLAB_POISON)
+			tr__slab_corrupt(b, "poison overwritten: write after free");
+	for (uint32_t i = s->buf_size - tail; i < s->buf_size; i++)
+		if (p[i] != TR_SLAB_POISON)
 			tr__slab_corrupt(b, "poison overwritten: write after free");
 	b->tr__state = TR__BUF_USED;
 }

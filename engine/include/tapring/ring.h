@@ -21,12 +21,14 @@
  * The calls never block and never allocate. The MPMC calls may spin briefly
  * while an earlier thread on the same side publishes its tail (the same
  * "in-order tail update" rule as DPDK's rte_ring); a preempted thread can
- * therefore delay others on its side, so prefer _spsc where the topology
- * allows it.
+ * therefore delay others on its side (after ~256 pauses the waiter calls
+ * sched_yield() so the preempted thread can run), so prefer _spsc where the
+ * topology allows it.
  */
 #ifndef TAPRING_RING_H
 #define TAPRING_RING_H
 
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -214,6 +216,41 @@ static TR__ALWAYS_INLINE void tr__ring_pause(void)
 #endif
 }
 
+/* Spins in an MPMC tail wait before the waiter yields its CPU. */
+#define TR_RING_SPINS_BEFORE_YIELD 256
+
+/*
+ * internal: wait until *tail == expect (MP-A3 / MC-A3). The thread we wait
+ * for has claimed slots ahead of us; if it was preempted, pure spinning
+ * would burn our whole time slice while it cannot run (with more threads
+ * than cores, e.g. 2 cores and a remote-free thread, that costs a
+ * scheduler tick per handoff). So after TR_RING_SPINS_BEFORE_YIELD pauses
+ * (a few microseconds) we sched_yield(): a syscall, but only on this
+ * contended slow path, never per frame when uncontended.
+ *
+ * Acquire pairs with the earlier thread's release store of the same tail
+ * (MP-R2 / MC-R2); see the callers for why this must not be relaxed.
+ */
+__attribute__((noinline, cold))
+static void tr__ring_wait_tail_slow(TR__ATOMIC(uint32_t) *tail, uint32_t expect)
+{
+	unsigned spins = 0;
+	while (atomic_load_explicit(tail, memory_order_acquire) != expect) {
+		tr__ring_pause();
+		if (++spins == TR_RING_SPINS_BEFORE_YIELD) {
+			spins = 0;
+			sched_yield();
+		}
+	}
+}
+
+static TR__ALWAYS_INLINE void tr__ring_wait_tail(TR__ATOMIC(uint32_t) *tail, uint32_t expect)
+{
+	/* Acquire: as in the slow path. Uncontended, this is one load. */
+	if (TR__UNLIKELY(atomic_load_explicit(tail, memory_order_acquire) != expect))
+		tr__ring_wait_tail_slow(tail, expect);
+}
+
 /* ------------------------------------------------------------------------
  * Single producer / single consumer
  *
@@ -365,8 +402,7 @@ static TR__ALWAYS_INLINE unsigned tr__ring_enqueue_mp(struct tr_ring *r, void *c
 	 * slot writes happen-before our MP-R2 and a consumer that acquires our
 	 * tail sees them too (a plain store does not extend their release
 	 * sequence, hence acquire rather than relaxed here). */
-	while (atomic_load_explicit(&r->tr__prod.tail, memory_order_acquire) != head)
-		tr__ring_pause();
+	tr__ring_wait_tail(&r->tr__prod.tail, head);
 	/* MP-R2: release publishes our slot writes; pairs with MC-A1 / SC-A1. */
 	atomic_store_explicit(&r->tr__prod.tail, head + n, memory_order_release);
 	return n;
@@ -405,8 +441,7 @@ static TR__ALWAYS_INLINE unsigned tr__ring_dequeue_mc(struct tr_ring *r, void **
 	/* MC-A3: wait for earlier consumers to release their slots; acquire
 	 * pairs with their MC-R2 so that a producer acquiring our tail (MP-A2)
 	 * also happens-after their slot reads. */
-	while (atomic_load_explicit(&r->tr__cons.tail, memory_order_acquire) != head)
-		tr__ring_pause();
+	tr__ring_wait_tail(&r->tr__cons.tail, head);
 	/* MC-R2: release orders our slot reads before reuse; pairs with MP-A2 /
 	 * SP-A1. */
 	atomic_store_explicit(&r->tr__cons.tail, head + n, memory_order_release);

@@ -40,6 +40,8 @@ frames = [
   ('ipv4_frag_later', E()/IP(src='10.77.0.1', dst='10.77.0.2', flags=0, frag=185, proto=17)/Raw(b'z' * 40)),
   ('ipv4_udp_padded', E()/IP(src='10.77.0.1', dst='10.77.0.2')/UDP(sport=1, dport=2)/Raw(b'ab')/Padding(b'\x00' * 10)),
   ('ipv6_ns', E()/IPv6(src='fd77::1', dst='ff02::1:ff00:2', hlim=255)/ICMPv6ND_NS(tgt='fd77::2')/ICMPv6NDOptSrcLLAddr(lladdr=M1)),
+  ('icmp_port_unreach', E()/IP(src='10.77.0.2', dst='10.77.0.1')/ICMP(type=3, code=3)/
+      IP(src='10.77.0.1', dst='10.77.0.2', id=5)/UDP(sport=40000, dport=33434)/Raw(b'probe')),
   ('ipv4_tcp_data', E()/IP(src='10.77.0.2', dst='10.77.0.1', flags='DF')/
       TCP(sport=80, dport=40001, flags='PA', seq=77, ack=1001, options=[('NOP', None), ('NOP', None), ('Timestamp', (1, 2))])/Raw(b'GET / HTTP/1.0\r\n\r\n')),
 ]

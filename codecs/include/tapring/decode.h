@@ -21,6 +21,10 @@
  * not decoded. A first fragment (MF set, offset 0) decodes the L4 header
  * but cannot verify its checksum (csum_checked = false).
  *
+ * When a snaplen cut leaves an ICMP/ICMPv6 body incomplete (an error's
+ * embedded header, an ND target or options), only the fixed part of the
+ * repr is filled (type, code, u.rest, data/data_len); that is not an error.
+ *
  * Fields of layers whose bit is clear are unspecified (the struct is not
  * cleared, which keeps the per-frame cost low).
  */
@@ -105,7 +109,7 @@ struct tr_decoded {
 		uint8_t code;
 		uint32_t rest;            /* bytes 4..7 (echo: id << 16 | seq) */
 		uint16_t off;
-		uint32_t len;             /* ICMPv6 message length (IP payload) */
+		uint32_t len;             /* ICMPv6 bytes available (captured, cut at the IP length) */
 		bool csum_ok;
 		bool csum_checked;
 	} icmp6;

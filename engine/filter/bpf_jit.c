@@ -344,7 +344,10 @@ tr__bpf_fn tr__bpf_jit(const struct tr_bpf_insn *insns, unsigned n, void **mem, 
 		goto out;
 	jit_proven(insns, n, proven);
 
-	/* prologue: caplen -> r10d, wirelen -> r8d, pkt -> rdi, A = X = 0 */
+	/* prologue: endbr64 (a NOP unless indirect-branch tracking is on; the
+	 * code is reached by an indirect call), then caplen -> r10d,
+	 * wirelen -> r8d, pkt -> rdi, A = X = 0 */
+	E(0xf3, 0x0f, 0x1e, 0xfa);  /* endbr64 */
 	E(0x41, 0x89, 0xca);        /* mov %ecx, %r10d */
 	E(0x41, 0x89, 0xd0);        /* mov %edx, %r8d */
 	E(0x48, 0x89, 0xf7);        /* mov %rsi, %rdi */

@@ -543,8 +543,25 @@ void tr_engine_buf_free(struct tr_engine *e, struct tr_buf *b)
 
 void tr_engine_buf_free_burst(struct tr_engine *e, struct tr_buf **bufs, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		tr_engine_buf_free(e, bufs[i]);
+	unsigned i = 0;
+	while (i < n) {
+		unsigned q = bufs[i]->queue;
+		if (q >= e->cfg.nqueues || tr_buf_refcnt(bufs[i]) != 1) {
+			tr_slab_free_remote(e->slab, bufs[i++]);
+			continue;
+		}
+		/* A run of sole-owner buffers of one queue goes to that
+		 * worker's return ring in one ring operation (same rules and
+		 * pairing as tr_engine_buf_free). */
+		unsigned j = i + 1, k = 0;
+		while (j < n && bufs[j]->queue == q && tr_buf_refcnt(bufs[j]) == 1)
+			j++;
+		if (atomic_load_explicit(&e->w[q]->state, memory_order_acquire) == TR__W_RUNNING)
+			k = tr_ring_enqueue_burst_mpmc(e->w[q]->ret, (void *const *)(bufs + i), j - i);
+		if (k < j - i)
+			tr_slab_free_burst_remote(e->slab, bufs + i + k, j - i - k);
+		i = j;
+	}
 }
 
 /* ---- statistics --------------------------------------------------------- */

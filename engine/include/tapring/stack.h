@@ -149,7 +149,8 @@ struct tr_stack_config {
 	uint16_t mtu;                   /* IP MTU, default 1500 */
 	uint16_t udp_echo_port;         /* 0 = off */
 	uint16_t dns_port;              /* 0 = off (53 is the usual value) */
-	const char *hosts_path;         /* hosts file for the DNS responder (optional) */
+	const char *hosts_path;         /* hosts file for the DNS responder (optional); read
+	                                 * by tr_stack_host_create, the pointer is not kept */
 	const char *hosts_text;         /* or hosts text (used when hosts_path is NULL) */
 	/* Per-worker bounds and timers (0 = default). */
 	uint32_t neigh_entries;         /* neighbour cache entries per family, default 256 (power of two, >= 4) */
@@ -159,7 +160,7 @@ struct tr_stack_config {
 	uint64_t neigh_reachable_ns;    /* entry lifetime without refresh, default 300 s */
 	uint32_t reasm_slots;           /* concurrent datagrams, default 16 */
 	uint32_t reasm_frags;           /* fragment buffers held in total, default 64 */
-	uint64_t reasm_timeout_ns;      /* default 30 s (RFC 791 suggests 15 s lower bound) */
+	uint64_t reasm_timeout_ns;      /* default 30 s as in Linux (RFC 791 suggests 15 s initially) */
 	uint32_t icmp_rate;             /* ICMP errors per second per worker, default 100 */
 	uint32_t icmp_burst;            /* bucket depth, default 10 */
 };
@@ -171,7 +172,8 @@ struct tr_stack_host *tr_stack_host_create(const struct tr_stack_config *cfg, in
 void tr_stack_host_destroy(struct tr_stack_host *h);
 /* The configuration as normalised (defaults filled in). */
 const struct tr_stack_config *tr_stack_host_config(const struct tr_stack_host *h);
-/* IPv6 addresses in use (configured + link-local); returns the count. */
+/* IPv6 addresses in use (configured, then the link-local one); returns the
+ * count, *addrs points at that many consecutive 16-byte addresses. */
 unsigned tr_stack_host_ip6(const struct tr_stack_host *h, const uint8_t **addrs);
 
 /* ---- UDP sockets ------------------------------------------------------- */

@@ -147,5 +147,33 @@ int main(void)
 
 	T_CHECK(fk_accounting_ok(&f));
 	fk_fini(&f);
+
+	/* hosts_path: the same file read from disk; a missing file fails */
+	char path[] = "/tmp/tr_stack_hostsXXXXXX";
+	int fd = mkstemp(path);
+	T_ASSERT(fd >= 0);
+	T_ASSERT(write(fd, hosts, sizeof(hosts) - 1) == (ssize_t)(sizeof(hosts) - 1));
+	close(fd);
+	fk_default_config(&cfg);
+	cfg.hosts_path = path;
+	int err = 0;
+	struct tr_stack_host *h = tr_stack_host_create(&cfg, &err);
+	T_CHECK(h != NULL);
+	if (h) {
+		T_CHECK_EQ(tr_stack_hosts_lookup(h, "www.example.test", 16, 4, out, 8), 2);
+		T_CHECK_EQ(tr_stack_hosts_lookup(h, "v6only.test", 11, 6, out, 8), 1);
+		tr_stack_host_destroy(h);
+	}
+	unlink(path);
+	cfg.hosts_path = path;
+	T_CHECK(tr_stack_host_create(&cfg, &err) == NULL);
+	T_CHECK_EQ(err, -ENOENT);
+	/* bad configurations */
+	fk_default_config(&cfg);
+	cfg.mac[0] = 1;   /* multicast MAC */
+	T_CHECK(tr_stack_host_create(&cfg, &err) == NULL && err == -EINVAL);
+	fk_default_config(&cfg);
+	cfg.neigh_entries = 100;   /* not a power of two */
+	T_CHECK(tr_stack_host_create(&cfg, &err) == NULL && err == -EINVAL);
 	return t_done();
 }

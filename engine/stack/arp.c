@@ -56,11 +56,11 @@ uint32_t tr__arp_input(struct tr_stack *s, struct tr_buf *b)
 	return TR_STACK_ACT_TX;
 }
 
-static void arp_send(struct tr_stack *s, const uint8_t sha[6], const uint8_t spa[4], const uint8_t tpa[4])
+static bool arp_send(struct tr_stack *s, const uint8_t sha[6], const uint8_t spa[4], const uint8_t tpa[4])
 {
 	struct tr_buf *b = tr__stack_alloc(s);
 	if (!b)
-		return;
+		return false;
 	struct tr_eth_view ev = { b->data, TR_ETH_HDR_LEN };
 	tr_eth_set_dst(&ev, bcast);
 	tr_eth_set_src(&ev, sha);
@@ -72,6 +72,7 @@ static void arp_send(struct tr_stack *s, const uint8_t sha[6], const uint8_t spa
 	tr_arp_emit(&r, b->data + TR_ETH_HDR_LEN, TR_ARP_LEN);
 	b->len = TR_ETH_HDR_LEN + TR_ARP_LEN;
 	s->io.tx(s->io.ctx, b);
+	return true;
 }
 
 void tr__arp_request(struct tr_stack *s, const uint8_t ip[4])
@@ -79,8 +80,8 @@ void tr__arp_request(struct tr_stack *s, const uint8_t ip[4])
 	const struct tr_stack_host *h = s->h;
 	if (h->cfg.n_ip4 == 0)
 		return;
-	arp_send(s, h->ip4_mac[0], h->cfg.ip4[0], ip);
-	TR_CNT(s, ARP_REQ_SENT);
+	if (arp_send(s, h->ip4_mac[0], h->cfg.ip4[0], ip))
+		TR_CNT(s, ARP_REQ_SENT);
 }
 
 void tr__arp_gratuitous(struct tr_stack *s)
@@ -88,7 +89,7 @@ void tr__arp_gratuitous(struct tr_stack *s)
 	const struct tr_stack_host *h = s->h;
 	/* RFC 5227 section 3: an announcement is a request with spa == tpa. */
 	for (unsigned i = 0; i < h->cfg.n_ip4; i++) {
-		arp_send(s, h->ip4_mac[i], h->cfg.ip4[i], h->cfg.ip4[i]);
-		TR_CNT(s, ARP_GRATUITOUS);
+		if (arp_send(s, h->ip4_mac[i], h->cfg.ip4[i], h->cfg.ip4[i]))
+			TR_CNT(s, ARP_GRATUITOUS);
 	}
 }

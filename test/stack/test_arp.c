@@ -97,6 +97,14 @@ int main(void)
 	/* runt */
 	T_CHECK(FK_IS_DROP(fk_input_guard(&f, fr, 13), ETH_RUNT));
 
+	/* pool exhausted: no announcement, counted, nothing sent */
+	f.fail_alloc = true;
+	tr_stack_start(f.s, f.now);
+	T_CHECK_EQ(f.ntx, 0);
+	T_CHECK_EQ(fk_cnt(&f, "arp.gratuitous_sent"), 2);
+	T_CHECK_EQ(fk_cnt(&f, "tx.nobuf"), 2);
+	f.fail_alloc = false;
+
 	T_CHECK(fk_accounting_ok(&f));
 	fk_fini(&f);
 	return t_done();

@@ -245,10 +245,12 @@ static void run_pipeline(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
 				break;
 			case TR_ACT_STOLEN:
 				/* Unless the stage already sent or dropped it from
-				 * inside process() (verdict changed then). */
-				if (b->verdict == TR__VERDICT_RX)
+				 * inside process() (its verdict changed then, and
+				 * it never counted as held). */
+				if (b->verdict == TR__VERDICT_RX) {
 					b->verdict = TR__VERDICT_STOLEN;
-				tr__cnt_add(&w->cnt.held, 1);
+					tr__cnt_add(&w->cnt.held, 1);
+				}
 				break;
 			case 4:
 				if (TR_ACT_REASON(a) < e->nreasons) {
@@ -538,19 +540,17 @@ struct tr_buf *tr_worker_alloc(struct tr_worker *w)
 
 int tr_worker_tx(struct tr_worker *w, struct tr_buf *b)
 {
-	unsigned origin = TR__ORIG_STAGE;
-	if (b->verdict != TR__VERDICT_ORIG) {
-		/* An rx frame (stolen earlier, or being stolen right now in
-		 * process()): it leaves "held" and counts as forwarded. */
-		origin = TR__ORIG_FWD;
-		tr__cnt_add(&w->cnt.held, (uint64_t)-1);
-	}
+	/* An rx frame (stolen earlier, or being stolen right now inside
+	 * process()) counts as forwarded; a tr_worker_alloc frame as
+	 * originated. Only a frame already counted as held leaves "held". */
+	uint32_t v = b->verdict;
+	unsigned origin = v == TR__VERDICT_ORIG ? TR__ORIG_STAGE : TR__ORIG_FWD;
 	if (queue_tx(w, b, origin) < 0) {
-		if (origin == TR__ORIG_FWD)
-			tr__cnt_add(&w->cnt.held, 1);
-		b->verdict = origin == TR__ORIG_FWD ? TR__VERDICT_STOLEN : TR__VERDICT_ORIG;
+		b->verdict = v;
 		return -ENOSPC;
 	}
+	if (v == TR__VERDICT_STOLEN)
+		tr__cnt_add(&w->cnt.held, (uint64_t)-1);
 	return 0;
 }
 
@@ -561,7 +561,8 @@ void tr_worker_drop(struct tr_worker *w, struct tr_buf *b, int reason_id)
 				  ? (unsigned)reason_id : TR_ENGINE_DROP_BAD_ACTION;
 	if (b->verdict != TR__VERDICT_ORIG) {
 		origin = TR__ORIG_FWD;
-		tr__cnt_add(&w->cnt.held, (uint64_t)-1);
+		if (b->verdict == TR__VERDICT_STOLEN)
+			tr__cnt_add(&w->cnt.held, (uint64_t)-1);
 	}
 	drop_buf(w, b, origin, reason);
 }

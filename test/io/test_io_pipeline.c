@@ -7,7 +7,8 @@
  *
  * Frame seq s (4 bytes at offset 43) decides its fate in stage "cls":
  *   s%5==0 drop ("t_drop")   s%5==1 TR_ACT_TX      s%5==2 TR_ACT_DELIVER
- *   s%5==3 stolen, released from poll(): even s tx, odd s dropped ("t_stolen")
+ *   s%5==3 stolen; s%3==0 sent at once from inside process(), the others
+ *          released from poll(): even s tx, odd s dropped ("t_stolen")
  *   s%5==4 NEXT -> stage "pass" -> delivered after the last stage
  * and for s%10==0 the stage also originates one frame (tx_originated).
  * The application sends back delivered frames with even s (tx_app) and
@@ -54,7 +55,12 @@ static void cls_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, ui
 		case 1: acts[i] = TR_ACT_TX; break;
 		case 2: acts[i] = TR_ACT_DELIVER; break;
 		case 3:
-			if (c->nstolen[q] < MAXSTOLEN) {
+			if (s % 3 == 0) {
+				/* steal and send at once, from inside process() */
+				acts[i] = TR_ACT_STOLEN;
+				if (tr_worker_tx(w, bufs[i]) != 0)
+					tr_worker_drop(w, bufs[i], c->r_drop);
+			} else if (c->nstolen[q] < MAXSTOLEN) {
 				c->stolen[q][c->nstolen[q]++] = bufs[i];
 				acts[i] = TR_ACT_STOLEN;
 			} else {
@@ -152,6 +158,9 @@ static void run(enum tr_engine_rx_mode mode, bool sqpoll)
 	}
 	uint64_t got = io_wait_rx(e, NFRAMES, 5000);
 	T_CHECK_EQ(got, NFRAMES);
+	struct tr_engine_stats mid;
+	tr_engine_stats(e, &mid);
+	T_CHECK(mid.held <= NFRAMES);   /* a gauge read while running never wraps */
 
 	/* Application: send back even seq, free odd. */
 	unsigned expect_deliv = 0, expect_fwd = 0, expect_drop = 0, expect_stolen_drop = 0, expect_orig = 0,
@@ -160,7 +169,12 @@ static void run(enum tr_engine_rx_mode mode, bool sqpoll)
 		switch (s % 5) {
 		case 0: expect_drop++; break;
 		case 1: expect_fwd++; break;
-		case 3: if (s % 2 == 0) expect_fwd++; else expect_stolen_drop++; break;
+		case 3:
+			if (s % 3 == 0 || s % 2 == 0)
+				expect_fwd++;
+			else
+				expect_stolen_drop++;
+			break;
 		default: expect_deliv++; if (s % 2 == 0) expect_app++; break;
 		}
 		if (s % 10 == 0)

@@ -116,7 +116,8 @@ static inline uint32_t small_sum(uint32_t sum, const uint8_t *p, size_t len)
 	return (uint32_t)acc + (uint32_t)(acc >> 32);
 }
 
-static int dec_udp(struct tr_decoded *d, const uint8_t *frame, size_t off, size_t avail,
+__attribute__((always_inline))
+static inline int dec_udp(struct tr_decoded *d, const uint8_t *frame, size_t off, size_t avail,
 		   bool whole, const struct tr_l4_pseudo *ph)
 {
 	const uint8_t *b = frame + off;

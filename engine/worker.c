@@ -321,14 +321,15 @@ static unsigned resend_retries(struct tr_worker *w)
 {
 	unsigned n = w->nretry;
 	w->nretry = 0;
+	uint64_t enters = 0;
 	for (unsigned i = 0; i < n; i++) {
+		/* verdict keeps the retry count (tr_uring_tx leaves it alone) */
 		struct tr_buf *b = w->retry[i].b;
-		uint32_t tries = b->verdict;
-		uint64_t enters = 0;
 		if (tr_uring_tx(&w->u, b, w->retry[i].origin, &enters) < 0)
 			drop_buf(w, b, w->retry[i].origin, TR_ENGINE_DROP_TX_ERROR);
-		b->verdict = tries;
 	}
+	if (enters)
+		tr__cnt_add(&w->cnt.enters, enters);
 	return n;
 }
 

@@ -16,6 +16,7 @@
  * these definitions instead of the archive's copies. */
 #include "../engine/stack/stack.c"
 #include "../engine/stack/neigh.c"
+#include "../engine/stack/nshare.c"
 #include "../engine/stack/reasm.c"
 #include "../engine/stack/hosts.c"
 #include "../engine/stack/arp.c"

@@ -141,23 +141,18 @@ static struct tr_neigh *neigh_alloc(struct tr_stack *s, struct tr_neigh_table *t
 	return victim;
 }
 
-void tr__neigh_update(struct tr_stack *s, struct tr_neigh_table *t, const uint8_t *ip,
-		      const uint8_t mac[6], bool create)
+/* n becomes REACHABLE at mac (confirmed at `when`) and its pending frames
+ * leave, oldest first. */
+static void neigh_resolve(struct tr_stack *s, struct tr_neigh_table *t, struct tr_neigh *n,
+			  const uint8_t mac[6], uint64_t when)
 {
-	struct tr_neigh *n = tr__neigh_find(t, ip);
-	if (!n) {
-		if (!create)
-			return;
-		n = neigh_alloc(s, t, ip);
-	}
 	if (n->state == TR_NEIGH_INCOMPLETE) {
 		t->incomplete--;
 		s->cnt[TR_STACK_C_NEIGH_RESOLVED]++;
 	}
 	n->state = TR_NEIGH_REACHABLE;
 	memcpy(n->mac, mac, 6);
-	n->updated_ns = s->now;
-	/* Flush the frames that waited for this answer, oldest first. */
+	n->updated_ns = when;
 	while (n->qcount) {
 		struct tr_buf *b = n->q[n->qhead];
 		n->qhead = (uint16_t)((n->qhead + 1) % t->qlen);
@@ -167,6 +162,22 @@ void tr__neigh_update(struct tr_stack *s, struct tr_neigh_table *t, const uint8_
 		s->io.tx(s->io.ctx, b);
 	}
 	n->qhead = 0;
+}
+
+void tr__neigh_update(struct tr_stack *s, struct tr_neigh_table *t, const uint8_t *ip,
+		      const uint8_t mac[6], bool create)
+{
+	struct tr_neigh *n = tr__neigh_find(t, ip);
+	if (!n) {
+		if (!create)
+			return;
+		n = neigh_alloc(s, t, ip);
+	}
+	neigh_resolve(s, t, n, mac, s->now);
+	/* Learned from the network: tell the other workers (their requests
+	 * may be answered on this queue). Hints are never re-published, so a
+	 * hint cannot outlive the confirmation it came from. */
+	tr__nshare_publish(s->nshare, t->family, ip, mac, s->now);
 }
 
 static void neigh_probe(struct tr_stack *s, struct tr_neigh_table *t, struct tr_neigh *n)
@@ -185,6 +196,17 @@ int tr__neigh_output(struct tr_stack *s, struct tr_neigh_table *t, const uint8_t
 	struct tr_neigh *n = tr__neigh_find(t, ip);
 	if (n && n->state == TR_NEIGH_REACHABLE) {
 		memcpy(b->data, n->mac, 6);
+		s->io.tx(s->io.ctx, b);
+		return 0;
+	}
+	uint8_t hint[6];
+	uint64_t when;
+	if (!n && tr__nshare_lookup(s->nshare, t->family, ip, s->now,
+				    s->h->cfg.neigh_reachable_ns, hint, &when)) {
+		/* Another worker knows it: no need to ask the network. */
+		n = neigh_alloc(s, t, ip);
+		neigh_resolve(s, t, n, hint, when);
+		memcpy(b->data, hint, 6);
 		s->io.tx(s->io.ctx, b);
 		return 0;
 	}
@@ -218,6 +240,14 @@ void tr__neigh_poll(struct tr_stack *s, struct tr_neigh_table *t)
 	for (uint32_t i = 0; i < total; i++) {
 		struct tr_neigh *n = &t->e[i];
 		if (n->state == TR_NEIGH_INCOMPLETE) {
+			uint8_t hint[6];
+			uint64_t when;
+			if (tr__nshare_lookup(s->nshare, t->family, n->ip, s->now,
+					      c->neigh_reachable_ns, hint, &when)) {
+				/* Answered on another worker: flush the queue. */
+				neigh_resolve(s, t, n, hint, when);
+				continue;
+			}
 			if (s->now < n->next_probe_ns)
 				continue;
 			if (n->probes >= c->neigh_probes) {

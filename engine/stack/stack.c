@@ -173,12 +173,20 @@ struct tr_stack_host *tr_stack_host_create(const struct tr_stack_config *cfg, in
 		if (rc)
 			goto fail_h;
 	}
+	h->nshare = calloc(1, sizeof(*h->nshare));
+	if (!h->nshare || tr__nshare_init(h->nshare, TR_NSHARE_SLOTS) != 0) {
+		rc = -ENOMEM;
+		goto fail_h;
+	}
 	c->hosts_path = NULL;  /* not kept: the caller's storage */
 	c->hosts_text = NULL;
 	if (err)
 		*err = 0;
 	return h;
 fail_h:
+	if (h->nshare)
+		tr__nshare_fini(h->nshare);
+	free(h->nshare);
 	tr__hosts_free(&h->hosts);
 	free(h);
 fail:
@@ -192,6 +200,8 @@ void tr_stack_host_destroy(struct tr_stack_host *h)
 	if (!h)
 		return;
 	tr__stage_free_all(h);
+	tr__nshare_fini(h->nshare);
+	free(h->nshare);
 	tr__hosts_free(&h->hosts);
 	free(h);
 }
@@ -243,6 +253,7 @@ struct tr_stack *tr_stack_create(const struct tr_stack_host *h, const struct tr_
 	if (!s)
 		goto fail;
 	s->h = h;
+	s->nshare = h->nshare;
 	s->io = *io;
 	const struct tr_stack_config *c = &h->cfg;
 	rc = tr__neigh_init(&s->n4, c->neigh_entries, c->neigh_queue, 4);

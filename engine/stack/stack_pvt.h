@@ -53,6 +53,31 @@ struct tr_neigh_table {
 	uint8_t family;          /* 4 or 6 */
 };
 
+/* ---- neighbour hints shared by the workers (nshare.c) ------------------- */
+
+struct tr_nshare_slot {
+	TR__ATOMIC(uint32_t) seq;   /* seqlock: odd while a writer owns the slot */
+	TR__ATOMIC(uint64_t) k0, k1;  /* address + family */
+	TR__ATOMIC(uint64_t) mac;   /* 6 bytes, bit 63 = valid */
+	TR__ATOMIC(uint64_t) t;     /* learned at (ns) */
+};
+
+struct tr_nshare {
+	struct tr_nshare_slot *slot;
+	uint32_t mask;
+};
+
+#define TR_NSHARE_SLOTS 1024
+int tr__nshare_init(struct tr_nshare *t, uint32_t slots);
+void tr__nshare_fini(struct tr_nshare *t);
+/* Any worker, any time: record ip -> mac (lossy). */
+void tr__nshare_publish(struct tr_nshare *t, int family, const uint8_t *ip, const uint8_t mac[6],
+			uint64_t now);
+/* Any worker: a hint younger than max_age (mac and its learn time), or
+ * false. */
+bool tr__nshare_lookup(struct tr_nshare *t, int family, const uint8_t *ip, uint64_t now,
+		       uint64_t max_age, uint8_t mac[6], uint64_t *learned);
+
 /* ---- IPv4 reassembly (reasm.c) ------------------------------------------ */
 
 struct tr_reasm_frag {
@@ -160,6 +185,8 @@ struct tr_stack_host {
 	uint8_t port6[65536];
 	struct tr_hosts hosts;
 	struct tr_stage_ctx *stages;   /* stage adapters made from this host (stage.c) */
+	/* The one part written while workers run: lock-free, see nshare.c. */
+	struct tr_nshare *nshare;
 };
 
 /* stage.c: free the adapters of h (from tr_stack_host_destroy). */
@@ -167,6 +194,7 @@ void tr__stage_free_all(struct tr_stack_host *h);
 
 struct tr_stack {
 	const struct tr_stack_host *h;
+	struct tr_nshare *nshare;  /* h->nshare, writable */
 	struct tr_stack_io io;
 	uint64_t now;
 	uint64_t next_tick;

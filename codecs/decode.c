@@ -199,19 +199,6 @@ static int dec_icmp(struct tr_decoded *d, const uint8_t *frame, size_t off, size
 	struct tr_icmpv4_view v = tr_icmpv4_view_ro(frame + off, avail);
 	const char *why = NULL;
 	int rc = tr_icmpv4_parse(&v, &d->icmp.r, whole ? 0 : TR_L4_NO_CKSUM, &why);
-	if (rc == -EINVAL && !whole && avail >= TR_ICMP_HDR_LEN) {
-		/* A capture cut inside the body (e.g. the embedded header of an
-		 * error) is not a malformed message: keep the fixed part. */
-		const uint8_t *b = frame + off;
-		struct tr_icmpv4_repr *r = &d->icmp.r;
-		r->type = b[TR_ICMP_OFF_TYPE];
-		r->code = b[TR_ICMP_OFF_CODE];
-		r->u.rest = tr_load_be32(b + 4);
-		r->data = b + TR_ICMP_HDR_LEN;
-		r->data_len = avail - TR_ICMP_HDR_LEN;
-		r->orig_ip_hlen = 0;
-		rc = 0;
-	}
 	if (rc < 0 && rc != -EBADMSG)
 		return dec_fail_why(d, why, "icmp", rc);
 	d->icmp.off = (uint16_t)off;
@@ -231,18 +218,6 @@ static int dec_icmp6(struct tr_decoded *d, const uint8_t *frame, size_t off, siz
 	struct tr_icmpv6_view v = tr_icmpv6_view_ro(b, avail);
 	const char *why = NULL;
 	int rc = tr_icmpv6_parse(&v, ph, &d->icmp6.r, whole ? 0 : TR_L4_NO_CKSUM, &why);
-	if (rc == -EINVAL && !whole) {
-		/* Cut inside the body (ND target or options): keep the fixed
-		 * part, as for ICMPv4. */
-		struct tr_icmpv6_repr *r = &d->icmp6.r;
-		memset(&r->opts, 0, sizeof(r->opts));
-		r->type = b[TR_ICMP6_OFF_TYPE];
-		r->code = b[TR_ICMP6_OFF_CODE];
-		r->u.rest = tr_load_be32(b + 4);
-		r->data = b + TR_ICMP6_HDR_LEN;
-		r->data_len = avail - TR_ICMP6_HDR_LEN;
-		rc = 0;
-	}
 	if (rc < 0 && rc != -EBADMSG)
 		return dec_fail_why(d, why, "icmp6", rc);
 	d->icmp6.type = b[TR_ICMP6_OFF_TYPE];

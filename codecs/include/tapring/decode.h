@@ -21,9 +21,9 @@
  * not decoded. A first fragment (MF set, offset 0) decodes the L4 header
  * but cannot verify its checksum (csum_checked = false).
  *
- * When a snaplen cut leaves an ICMP/ICMPv6 body incomplete (an error's
- * embedded header, an ND target or options), only the fixed part of the
- * repr is filled (type, code, u.rest, data/data_len); that is not an error.
+ * A snaplen cut inside a part of an L4 message that its parser needs (an
+ * ICMP error's embedded header, an ND target or options, TCP options) is
+ * reported like any truncated layer: TR_DEC_ERROR, that layer absent.
  *
  * Fields of layers whose bit is clear are unspecified (the struct is not
  * cleared, which keeps the per-frame cost low).

@@ -3,7 +3,8 @@
  * Stack internals shared by the engine/stack .c files. Never installed.
  *
  * Threading: struct tr_stack_host is written only before workers start and
- * read-only afterwards (no atomics needed: thread creation orders it).
+ * read-only afterwards (no atomics needed: thread creation orders it), except
+ * h->nshare, the lock-free neighbour hint table (nshare.c).
  * struct tr_stack is owned by exactly one worker thread.
  */
 #ifndef TAPRING_STACK_PVT_H

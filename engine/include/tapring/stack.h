@@ -6,7 +6,9 @@
  * Two objects:
  *   struct tr_stack_host  the host identity (MAC, addresses, MTU, services,
  *                         bound UDP ports, hosts table). Built before start,
- *                         shared READ-ONLY by every worker afterwards.
+ *                         shared read-only by every worker afterwards (but
+ *                         for a lock-free table of neighbour hints that
+ *                         workers share, see docs/stack.md).
  *   struct tr_stack       one per worker: neighbour caches, reassembly
  *                         store, rate limiters, counters. Single-threaded,
  *                         no locks, no malloc after creation.

@@ -19,15 +19,15 @@ size_t tr_ring_memsize(uint32_t count)
 {
 	if (!tr__ring_count_ok(count))
 		return 0;
-	/* sizeof(struct tr_ring) is a multiple of the cache line; round the
-	 * slot array up to whole lines as well (aligned_alloc wants that). */
+	/* sizeof(struct tr_ring) is a multiple of TR_RING_ALIGN; round the
+	 * slot array up to the alignment as well (aligned_alloc wants that). */
 	size_t sz = sizeof(struct tr_ring) + (size_t)count * sizeof(void *);
-	return (sz + TR_CACHE_LINE - 1) & ~(size_t)(TR_CACHE_LINE - 1);
+	return (sz + TR_RING_ALIGN - 1) & ~(size_t)(TR_RING_ALIGN - 1);
 }
 
 int tr_ring_init(struct tr_ring *r, uint32_t count)
 {
-	if (!r || !tr__ring_count_ok(count) || ((uintptr_t)r & (TR_CACHE_LINE - 1)))
+	if (!r || !tr__ring_count_ok(count) || ((uintptr_t)r & (TR_RING_ALIGN - 1)))
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	r->tr__size = count;
@@ -52,7 +52,7 @@ struct tr_ring *tr_ring_create(uint32_t count, int *err)
 		e = -EINVAL;
 		goto out;
 	}
-	r = aligned_alloc(TR_CACHE_LINE, sz);
+	r = aligned_alloc(TR_RING_ALIGN, sz);
 	if (!r) {
 		e = -ENOMEM;
 		goto out;

@@ -55,7 +55,7 @@ static void test_create_errors(void)
 	T_ASSERT(r != NULL);
 	T_CHECK_EQ(err, 0);
 	T_CHECK_EQ(tr_ring_capacity(r), 1);
-	T_CHECK(((uintptr_t)r & 63) == 0);
+	T_CHECK(((uintptr_t)r & (TR_RING_ALIGN - 1)) == 0);
 	void *o = V(7), *out = NULL;
 	T_CHECK_EQ(tr_ring_enqueue_burst_spsc(r, &o, 1), 1);
 	T_CHECK_EQ(tr_ring_enqueue_burst_spsc(r, &o, 1), 0);
@@ -66,11 +66,11 @@ static void test_create_errors(void)
 
 	/* caller memory */
 	size_t sz = tr_ring_memsize(16);
-	struct tr_ring *m = aligned_alloc(64, sz);
+	struct tr_ring *m = aligned_alloc(TR_RING_ALIGN, sz);
 	T_ASSERT(m != NULL);
 	T_CHECK_EQ(tr_ring_init(m, 16), 0);
 	T_CHECK_EQ(tr_ring_capacity(m), 16);
-	T_CHECK_EQ(tr_ring_init((struct tr_ring *)((char *)m + 8), 16), -EINVAL);
+	T_CHECK_EQ(tr_ring_init((struct tr_ring *)((char *)m + 64), 16), -EINVAL);
 	T_CHECK_EQ(tr_ring_init(m, 17), -EINVAL);
 	free(m);
 }

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Timing helpers shared by the core benches: TSC cycles and ns, and a
+ * median over alternated A/B repetitions. */
+#ifndef TAPRING_BENCH_CORE_COMMON_H
+#define TAPRING_BENCH_CORE_COMMON_H
+
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+#include <x86intrin.h>
+
+static inline uint64_t bc_tsc(void)
+{
+	return __rdtsc();
+}
+
+static inline uint64_t bc_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Wait step for a full/empty ring in the 2-thread runs: pause, and yield
+ * after 1024 misses so that a descheduled peer on a loaded 2-core box can
+ * run (same for both implementations). */
+static inline void bc_idle(unsigned *spins)
+{
+	__builtin_ia32_pause();
+	if (++*spins >= 1024) {
+		*spins = 0;
+		sched_yield();
+	}
+}
+
+static int bc_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static inline double bc_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), bc_cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#endif

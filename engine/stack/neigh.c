@@ -173,11 +173,17 @@ void tr__neigh_update(struct tr_stack *s, struct tr_neigh_table *t, const uint8_
 			return;
 		n = neigh_alloc(s, t, ip);
 	}
+	bool changed = n->state != TR_NEIGH_REACHABLE || memcmp(n->mac, mac, 6) != 0;
 	neigh_resolve(s, t, n, mac, s->now);
 	/* Learned from the network: tell the other workers (their requests
 	 * may be answered on this queue). Hints are never re-published, so a
-	 * hint cannot outlive the confirmation it came from. */
-	tr__nshare_publish(s->nshare, t->family, ip, mac, s->now);
+	 * hint cannot outlive the confirmation it came from. A steady
+	 * neighbour is re-published only every 1/8 of the reachable time:
+	 * the shared cache line is not touched for every ARP frame. */
+	if (changed || s->now - n->published_ns >= s->h->cfg.neigh_reachable_ns / 8) {
+		n->published_ns = s->now;
+		tr__nshare_publish(s->nshare, t->family, ip, mac, s->now);
+	}
 }
 
 static void neigh_probe(struct tr_stack *s, struct tr_neigh_table *t, struct tr_neigh *n)

@@ -40,6 +40,7 @@ struct tr_neigh {
 	uint16_t qhead, qcount;  /* pending frames ring inside q */
 	uint64_t updated_ns;     /* creation or last confirmation */
 	uint64_t next_probe_ns;
+	uint64_t published_ns;   /* last hint published for other workers */
 	struct tr_buf **q;       /* qlen slots, carved from the table's array */
 };
 

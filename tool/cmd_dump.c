@@ -169,25 +169,6 @@ static void on_frame(void *arg, const struct tr_capture_pkt *p)
 	tr_print_frame(&d->out, d->fmt, &fr);
 }
 
-static char *read_file(const char *path, size_t max)
-{
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = malloc(max + 1);
-	if (!buf) {
-		fclose(f);
-		return NULL;
-	}
-	n = fread(buf, 1, max, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
 enum { OPT_JSON = 256, OPT_IMMEDIATE, OPT_TIMEOUT, OPT_FILTER_LIMIT, OPT_FILTER_BPF, OPT_HELP };
 
 int tr_cmd_dump(int argc, char **argv)
@@ -207,7 +188,7 @@ int tr_cmd_dump(int argc, char **argv)
 	unsigned filter_limit = 0;
 	bool list = false, have_timeout = false;
 	unsigned long v;
-	char filter[DUMP_MAX_FILTER], ebuf[512];
+	char filter[DUMP_MAX_FILTER];
 	struct tr_bpf_prog *prog = NULL;
 	int c, e, rc = 0;
 
@@ -289,32 +270,12 @@ int tr_cmd_dump(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (filter[0] && bpf_file) {
-		fprintf(stderr, "tapring dump: give a filter expression or --filter-bpf, not both\n");
-		return 2;
-	}
 
 	/* compile and validate the filter before touching the interface */
-	if (filter[0]) {
-		prog = tr_bpf_compile(filter, cc.snaplen ? (int)cc.snaplen : 262144, true, 0,
-				      filter_limit, ebuf, sizeof(ebuf), &e);
-		if (!prog) {
-			fprintf(stderr, "tapring dump: bad filter expression '%s': %s\n", filter, ebuf);
-			return 1;
-		}
-	} else if (bpf_file) {
-		char *text = read_file(bpf_file, 1 << 20);
-		if (!text) {
-			fprintf(stderr, "tapring dump: cannot read %s: %s\n", bpf_file, strerror(errno));
-			return 1;
-		}
-		prog = tr_bpf_load_ddd(text, filter_limit, ebuf, sizeof(ebuf), &e);
-		free(text);
-		if (!prog) {
-			fprintf(stderr, "tapring dump: invalid BPF program in %s: %s\n", bpf_file, ebuf);
-			return 1;
-		}
-	}
+	rc = tool_load_filter("dump", filter, bpf_file, cc.snaplen ? (int)cc.snaplen : 262144,
+			      filter_limit, &prog);
+	if (rc)
+		return rc;
 
 	d.cap = tr_capture_open(&cc, &e);
 	if (!d.cap) {

@@ -5,8 +5,10 @@
  *   tapring read -r FILE [-c COUNT] [--json] [FILTER EXPRESSION...]
  *
  * Frames come from libpcap (pcap_open_offline reads both formats); only
- * DLT_EN10MB is accepted. A trailing filter expression is compiled with
- * pcap_compile on the opened handle and applied with pcap_offline_filter.
+ * DLT_EN10MB is accepted. A trailing filter expression (or --filter-bpf
+ * FILE, raw cBPF in tcpdump -ddd format) is compiled with libpcap,
+ * validated, and run by our own executor (<tapring/filter.h>), whose
+ * verdicts equal libpcap's bpf_filter on every packet.
  * Each selected frame is decoded and printed by tool/print.c, one line per
  * frame. Malformed frames are data: their line carries the reason and the
  * exit status stays 0.
@@ -23,8 +25,11 @@
 
 #include <pcap/pcap.h>
 
+#include <tapring/filter.h>
+
 #include "cmds.h"
 #include "print.h"
+#include "up.h"
 
 #define TR_READ_MAX_FILTER 4096
 
@@ -37,6 +42,8 @@ static void read_usage(FILE *f)
 		"  -r FILE      capture file to read (pcap or pcapng)\n"
 		"  -c COUNT     stop after COUNT printed frames\n"
 		"  --json       one JSON object per frame instead of text\n"
+		"  --filter-bpf FILE  raw cBPF (tcpdump -ddd format) instead of an expression\n"
+		"  --filter-limit N   largest filter program accepted (default 8192 insns)\n"
 		"  -h, --help   this help\n"
 		"FILTER is a pcap filter expression (as in tcpdump), e.g. 'udp port 53'.\n");
 }
@@ -92,11 +99,15 @@ int tr_cmd_read(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "read", required_argument, NULL, 'r' },
+		{ "filter-bpf", required_argument, NULL, 'B' },
+		{ "filter-limit", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *file = NULL;
 	unsigned long long count = 0;   /* 0: no limit */
 	enum tr_print_fmt fmt = TR_PRINT_TEXT;
+	const char *bpf_file = NULL;
+	unsigned long limit = 0;
 	int c;
 
 	optind = 1;
@@ -115,6 +126,15 @@ int tr_cmd_read(int argc, char **argv)
 			break;
 		case 'j':
 			fmt = TR_PRINT_JSON;
+			break;
+		case 'B':
+			bpf_file = optarg;
+			break;
+		case 'L':
+			if (tool_parse_uint(optarg, TR_BPF_MAX_INSNS, &limit) != 0 || limit == 0) {
+				read_err("bad --filter-limit '%s' (want 1..%u)", optarg, TR_BPF_MAX_INSNS);
+				return 2;
+			}
 			break;
 		case 'h':
 			read_usage(stdout);
@@ -162,15 +182,11 @@ int tr_cmd_read(int argc, char **argv)
 		return 1;
 	}
 
-	struct bpf_program prog;
-	int have_prog = 0;
-	if (filter[0]) {
-		if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-			read_err("bad filter expression '%s': %s", filter, pcap_geterr(p));
-			pcap_close(p);
-			return 1;
-		}
-		have_prog = 1;
+	struct tr_bpf_prog *prog = NULL;
+	rc = tool_load_filter("read", filter, bpf_file, pcap_snapshot(p), (unsigned)limit, &prog);
+	if (rc) {
+		pcap_close(p);
+		return rc;
 	}
 
 	/* One large stdio buffer: printing costs one write per 256 KiB. */
@@ -183,7 +199,7 @@ int tr_cmd_read(int argc, char **argv)
 	int r;
 	while ((r = pcap_next_ex(p, &h, &data)) == 1) {
 		index++;
-		if (have_prog && !pcap_offline_filter(&prog, h, data))
+		if (prog && tr_bpf_run(prog, data, h->len, h->caplen) == 0)
 			continue;
 		struct tr_print_frame fr = {
 			.index = index,
@@ -210,8 +226,7 @@ int tr_cmd_read(int argc, char **argv)
 		read_err("write error: %s", strerror(errno));
 		rc = 1;
 	}
-	if (have_prog)
-		pcap_freecode(&prog);
+	tr_bpf_free(prog);
 	pcap_close(p);
 	return rc;
 }

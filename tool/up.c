@@ -404,7 +404,7 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 
 	/* 4. filters */
 	if (o->kernel_filter) {
-		u->kfilter = tr_bpf_compile(o->kernel_filter, 262144, true, 0, o->filter_limit,
+		u->kfilter = tr_bpf_compile(o->kernel_filter, 262144, true, TR_BPF_NETMASK_UNKNOWN, o->filter_limit,
 					    ebuf, sizeof(ebuf), &e);
 		if (!u->kfilter) {
 			SET_ERR("--kernel-filter: %s", ebuf);
@@ -418,7 +418,7 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 			}
 	}
 	if (o->filter) {
-		u->ufilter = tr_bpf_compile(o->filter, 262144, true, 0, o->filter_limit,
+		u->ufilter = tr_bpf_compile(o->filter, 262144, true, TR_BPF_NETMASK_UNKNOWN, o->filter_limit,
 					    ebuf, sizeof(ebuf), &e);
 		if (!u->ufilter) {
 			SET_ERR("--filter: %s", ebuf);

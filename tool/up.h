@@ -65,6 +65,14 @@ void up_destroy(struct up *u);
  * "rx", "tx", "delivered", "tx_forwarded", "tx_originated", "dropped". */
 uint64_t up_counter(struct up *u, const char *name);
 
+struct tr_bpf_prog;
+/* Compiles expr (a pcap filter expression) or loads ddd_file (tcpdump -ddd
+ * text), validated, at most limit instructions (0: default). *out is NULL
+ * when neither is given. Returns 0, or an exit status after printing one
+ * line "tapring CMD: ..." to stderr. */
+int tool_load_filter(const char *cmd, const char *expr, const char *ddd_file, int snaplen,
+		     unsigned limit, struct tr_bpf_prog **out);
+
 /* Text parsers shared by the subcommands. */
 int tool_parse_cidr(const char *s, struct up_cidr *out, bool need_prefix);
 int tool_parse_mac(const char *s, uint8_t mac[6]);

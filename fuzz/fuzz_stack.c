@@ -10,22 +10,6 @@
  */
 #include "stack/fake.h"
 
-/* The library is built without coverage instrumentation (only this target
- * gets -fsanitize=fuzzer), so the stack's sources are compiled into this
- * translation unit: libFuzzer then sees their edges, and the linker takes
- * these definitions instead of the archive's copies. */
-#include "../engine/stack/stack.c"
-#include "../engine/stack/neigh.c"
-#include "../engine/stack/nshare.c"
-#include "../engine/stack/reasm.c"
-#include "../engine/stack/hosts.c"
-#include "../engine/stack/arp.c"
-#include "../engine/stack/ip4.c"
-#include "../engine/stack/ip6.c"
-#include "../engine/stack/udp.c"
-#include "../engine/stack/dns.c"
-#include "../engine/stack/stage.c"
-
 static struct fake F;
 static bool ready;
 

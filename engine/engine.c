@@ -51,6 +51,11 @@ static void worker_free(struct tr_worker *w)
 	free(w->tmp);
 	free(w->acts);
 	free(w->retry);
+	free(w->m_orig);
+	free(w->m_acts);
+	free(w->m_idx);
+	free(w->m_dlidx);
+	free(w->m_tx);
 	free(w);
 }
 
@@ -621,4 +626,48 @@ int tr_engine_reason(const struct tr_engine *e, unsigned q, unsigned id, struct 
 		out->orig_count += tr__cnt_get(&e->w[i]->cnt.orig_drops[id]);
 	}
 	return 0;
+}
+
+/* ---- mirror hook -------------------------------------------------------- */
+
+int tr_engine_set_mirror(struct tr_engine *e, const struct tr_engine_mirror *m)
+{
+	if (!e || (m && (!m->rx || !m->tx)))
+		return -EINVAL;
+	if (e->started)
+		return -EBUSY;
+	if (!m) {
+		for (unsigned q = 0; q < e->cfg.nqueues; q++)
+			e->w[q]->m_on = false;
+		e->has_mirror = false;
+		return 0;
+	}
+	/* Per-worker batch arrays, sized once here so the hot path never
+	 * allocates. Batch indices fit in uint16_t (batch <= 1024). */
+	for (unsigned q = 0; q < e->cfg.nqueues; q++) {
+		struct tr_worker *w = e->w[q];
+		unsigned b = w->batch;
+		if (!w->m_orig) {
+			w->m_orig = calloc(b, sizeof(*w->m_orig));
+			w->m_acts = calloc(b, sizeof(*w->m_acts));
+			w->m_idx = calloc(b, sizeof(*w->m_idx));
+			w->m_dlidx = calloc(b, sizeof(*w->m_dlidx));
+			w->m_tx = calloc(TR__MIRROR_TX_CAP(b), sizeof(*w->m_tx));
+		}
+		if (!w->m_orig || !w->m_acts || !w->m_idx || !w->m_dlidx || !w->m_tx)
+			return -ENOMEM;   /* worker_free releases what was allocated */
+		w->m_ntx = 0;
+	}
+	for (unsigned q = 0; q < e->cfg.nqueues; q++)
+		e->w[q]->m_on = true;
+	e->mirror = *m;
+	e->has_mirror = true;
+	return 0;
+}
+
+const char *tr_engine_reason_name(const struct tr_engine *e, unsigned id)
+{
+	if (!e || id >= e->nreasons)
+		return NULL;
+	return e->reason_names[id];
 }

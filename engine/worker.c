@@ -75,6 +75,16 @@ static inline void drop_buf(struct tr_worker *w, struct tr_buf *b, unsigned orig
 	tr_slab_free_local(w->cache, b);
 }
 
+/* Hand the frames collected in m_tx (one extra reference each) to the
+ * mirror; the callback owns those references from here on. */
+static void mirror_tx_flush(struct tr_worker *w)
+{
+	if (w->m_ntx) {
+		w->e->mirror.tx(w->e->mirror.arg, w, w->m_tx, w->m_ntx);
+		w->m_ntx = 0;
+	}
+}
+
 /* Queue a write; on a full SQ (cannot happen with the sizing in
  * engine.c unless a stage floods tr_worker_tx) the frame is dropped. */
 static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origin)
@@ -84,6 +94,14 @@ static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origi
 	int r = tr_uring_tx(&w->u, b, origin, &enters);
 	if (enters)
 		tr__cnt_add(&w->cnt.enters, enters);
+	if (w->m_on && r >= 0) {
+		/* The reference is taken while this worker still holds its own
+		 * (the write's completion is reaped on a later iteration). */
+		tr_buf_ref(b);
+		w->m_tx[w->m_ntx++] = b;
+		if (w->m_ntx == TR__MIRROR_TX_CAP(w->batch))
+			mirror_tx_flush(w);
+	}
 	return r;
 }
 
@@ -206,23 +224,41 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 	return n;
 }
 
-static void deliver(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
+static unsigned deliver(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
 {
 	if (!n)
-		return;
+		return 0;
 	/* The ring's release on its producer tail publishes the frames'
 	 * contents to the consumer's acquire in tr_engine_rx_burst. */
 	unsigned k = tr_ring_enqueue_burst_spsc(w->to_app, (void *const *)bufs, n);
 	tr__cnt_add(&w->cnt.delivered, k);
 	for (unsigned i = k; i < n; i++)
 		drop_buf(w, bufs[i], TR__ORIG_FWD, TR_ENGINE_DROP_APP_RING_FULL);
+	return k;
 }
 
-static void run_pipeline(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
+/*
+ * With `mirror` (a compile-time constant at each call site, so the plain
+ * path carries no mirror code): every frame gets one extra reference up
+ * front, m_orig keeps the original pointers (a stage may replace bufs[i]
+ * through tr_worker_unshare), m_idx follows each surviving frame back to
+ * its m_orig slot and m_acts records its final action for mirror.rx.
+ */
+static inline __attribute__((always_inline)) void
+run_pipeline_(struct tr_worker *w, struct tr_buf **bufs, unsigned n, const bool mirror)
 {
 	struct tr_engine *e = w->e;
 	uint32_t *acts = w->acts;
 	unsigned ndl = 0;
+	const unsigned n_orig = n;
+	if (mirror) {
+		for (unsigned i = 0; i < n; i++) {
+			tr_buf_ref(bufs[i]);
+			w->m_orig[i] = bufs[i];
+			w->m_idx[i] = (uint16_t)i;
+			w->m_acts[i] = TR_ACT_DELIVER;
+		}
+	}
 	for (unsigned s = 0; s < e->nstages && n; s++) {
 		const struct tr_stage *st = &e->stages[s];
 		unsigned k = 0;
@@ -232,18 +268,30 @@ static void run_pipeline(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
 		for (unsigned i = 0; i < n; i++) {
 			struct tr_buf *b = bufs[i];
 			uint32_t a = acts[i];
+			uint32_t *fin = mirror ? &w->m_acts[w->m_idx[i]] : NULL;
 			switch (TR_ACT_KIND(a)) {
 			case TR_ACT_NEXT:
+				if (mirror)
+					w->m_idx[k] = w->m_idx[i];
 				bufs[k++] = b;
 				break;
 			case TR_ACT_TX:
-				if (queue_tx(w, b, TR__ORIG_FWD) < 0)
+				if (mirror)
+					*fin = TR_ACT_TX;
+				if (queue_tx(w, b, TR__ORIG_FWD) < 0) {
+					if (mirror)
+						*fin = TR_ACT_DROP(TR_ENGINE_DROP_TX_ERROR);
 					drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_TX_ERROR);
+				}
 				break;
 			case TR_ACT_DELIVER:
+				if (mirror)
+					w->m_dlidx[ndl] = w->m_idx[i];
 				w->dl[ndl++] = b;
 				break;
 			case TR_ACT_STOLEN:
+				if (mirror)
+					*fin = TR_ACT_STOLEN;
 				/* Unless the stage already sent or dropped it from
 				 * inside process() (its verdict changed then, and
 				 * it never counted as held). */
@@ -254,22 +302,46 @@ static void run_pipeline(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
 				break;
 			case 4:
 				if (TR_ACT_REASON(a) < e->nreasons) {
+					if (mirror)
+						*fin = a;
 					drop_buf(w, b, TR__ORIG_FWD, TR_ACT_REASON(a));
 					break;
 				}
 				/* unknown reason id */
+				if (mirror)
+					*fin = TR_ACT_DROP(TR_ENGINE_DROP_BAD_ACTION);
 				drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_BAD_ACTION);
 				break;
 			default:
+				if (mirror)
+					*fin = TR_ACT_DROP(TR_ENGINE_DROP_BAD_ACTION);
 				drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_BAD_ACTION);
 				break;
 			}
 		}
 		n = k;
 	}
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		if (mirror)
+			w->m_dlidx[ndl] = w->m_idx[i];
 		w->dl[ndl++] = bufs[i];
-	deliver(w, w->dl, ndl);
+	}
+	unsigned took = deliver(w, w->dl, ndl);
+	if (mirror) {
+		for (unsigned i = took; i < ndl; i++)
+			w->m_acts[w->m_dlidx[i]] = TR_ACT_DROP(TR_ENGINE_DROP_APP_RING_FULL);
+		e->mirror.rx(e->mirror.arg, w, w->m_orig, w->m_acts, n_orig);
+	}
+}
+
+static void run_pipeline(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
+{
+	run_pipeline_(w, bufs, n, false);
+}
+
+static void run_pipeline_mirror(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
+{
+	run_pipeline_(w, bufs, n, true);
 }
 
 static void refill_rx(struct tr_worker *w)
@@ -374,7 +446,10 @@ static void worker_loop(struct tr_worker *w)
 		unsigned moved = 0;
 		unsigned n = reap(w, w->rxb, w->batch);
 		if (n) {
-			run_pipeline(w, w->rxb, n);
+			if (w->m_on)   /* one predictable branch per batch */
+				run_pipeline_mirror(w, w->rxb, n);
+			else
+				run_pipeline(w, w->rxb, n);
 			moved += n;
 		}
 		for (unsigned s = 0; s < e->nstages; s++)
@@ -383,6 +458,8 @@ static void worker_loop(struct tr_worker *w)
 		if (w->nretry)
 			moved += resend_retries(w);
 		moved += app_tx(w);
+		if (w->m_on)
+			mirror_tx_flush(w);
 		refill_rx(w);
 		if (w->u.multishot && !w->u.ms_armed && w->u.rx_posted > 0) {
 			uint64_t enters = 0;
@@ -510,6 +587,8 @@ void *tr__worker_main(void *arg)
 	atomic_store_explicit(&w->state, TR__W_RUNNING, memory_order_release);
 	worker_loop(w);
 	worker_shutdown(w);
+	if (w->m_on)
+		mirror_tx_flush(w);   /* writes queued by stage fini() */
 	tr_uring_fini(&w->u);
 	/* Release pairs with the acquire in tr_engine_wait / tr_engine_error:
 	 * the error and counters written above are visible once "exited" is. */
@@ -566,6 +645,39 @@ void tr_worker_drop(struct tr_worker *w, struct tr_buf *b, int reason_id)
 			tr__cnt_add(&w->cnt.held, (uint64_t)-1);
 	}
 	drop_buf(w, b, origin, reason);
+}
+
+struct tr_buf *tr_worker_unshare(struct tr_worker *w, struct tr_buf **slot)
+{
+	struct tr_buf *b = *slot;
+	if (!tr_buf_shared(b))
+		return b;
+	struct tr_buf *c = tr_slab_alloc(w->cache);
+	if (!c) {
+		tr__cnt_add(&w->cnt.orig_drops[TR_ENGINE_DROP_POOL_EMPTY], 1);
+		tr__cnt_add(&w->cnt.orig_dropped, 1);
+		return NULL;
+	}
+	/* Same offset from the buffer start as the original (keeps the
+	 * headroom a stage may have used), unless it would not fit. */
+	uint8_t *cbase = tr_slab_buf_addr(w->slab, c->id);
+	size_t off = (size_t)(b->data - tr_slab_buf_addr(w->slab, b->id));
+	if (off > tr_slab_buf_size(w->slab) || b->len > tr_slab_buf_size(w->slab) - off)
+		off = tr_slab_headroom(w->slab);
+	c->data = cbase + off;
+	memcpy(c->data, b->data, b->len);
+	c->len = b->len;
+	c->queue = b->queue;
+	c->flags = b->flags;
+	c->verdict = b->verdict;   /* keeps TR__VERDICT_RX/STOLEN: same accounting */
+	c->user = b->user;
+	c->user2 = b->user2;
+	c->ts = b->ts;
+	c->next = b->next;
+	/* Our reference to the original goes; the other holder keeps it. */
+	tr_slab_free_local(w->cache, b);
+	*slot = c;
+	return c;
 }
 
 unsigned tr_worker_queue(const struct tr_worker *w)

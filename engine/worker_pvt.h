@@ -36,6 +36,10 @@ enum {
 #define TR__VERDICT_STOLEN 0x53544c4eu   /* rx frame a stage stole */
 #define TR__VERDICT_ORIG   0x4f524947u   /* stage-originated (tr_worker_alloc) */
 
+/* Capacity of tr_worker.m_tx: flushed to the mirror when full or at the
+ * end of each iteration. */
+#define TR__MIRROR_TX_CAP(batch) (2u * (batch))
+
 /* Longest a write is retried after -EAGAIN before it counts as tx_error. */
 #define TR__TX_MAX_RETRY 8u
 
@@ -97,6 +101,14 @@ struct tr_worker {
 	uint32_t *acts;                /* batch */
 	struct tr_retry *retry;        /* writes to resend after -EAGAIN */
 	unsigned nretry, retry_cap;
+	/* mirror (only allocated when a mirror is set, see tr_engine_set_mirror) */
+	struct tr_buf **m_orig;         /* batch: rx frames as received (one extra ref each) */
+	uint32_t *m_acts;               /* batch: final action of m_orig[i] */
+	uint16_t *m_idx;                /* batch: position in m_orig of bufs[i] during the stages */
+	uint16_t *m_dlidx;              /* batch: position in m_orig of dl[i] */
+	struct tr_buf **m_tx;           /* frames about to be written (one extra ref each) */
+	unsigned m_ntx;
+	bool m_on;                     /* a mirror is set (copy of e->has_mirror, hot line) */
 	/* shared */
 	_Atomic int state;             /* TR__W_*; written by the worker, read by control */
 	_Atomic bool stop;             /* written by control, read by the worker */
@@ -114,6 +126,8 @@ struct tr_engine {
 	unsigned nstages;
 	char reason_names[TR_ENGINE_MAX_REASONS][32];
 	unsigned nreasons;
+	struct tr_engine_mirror mirror;  /* set before start (tr_engine_set_mirror) */
+	bool has_mirror;
 	struct tr_worker **w;
 	struct tr_slab_cache **app_cache;   /* per queue, used by that queue's app thread */
 	bool started, stopped;

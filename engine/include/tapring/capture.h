@@ -112,6 +112,57 @@ int tr_pcap_writer_flush(struct tr_pcap_writer *w);
 int tr_pcap_writer_close(struct tr_pcap_writer *w);
 uint64_t tr_pcap_writer_count(const struct tr_pcap_writer *w);
 
+/* ---- engine mirror: zero-copy capture of the engine's own frames ------- */
+
+struct tr_engine;       /* <tapring/engine.h> */
+struct tr_bpf_prog;     /* <tapring/filter.h> */
+struct tr_mirror;
+
+struct tr_mirror_config {
+	const char *path;                 /* capture file ("-": standard output) */
+	enum tr_pcap_format format;       /* pcap (libpcap pcap_dump) or pcapng (ours) */
+	uint32_t snaplen;                 /* bytes kept per frame; 0 = 262144 */
+	const struct tr_bpf_prog *filter; /* optional; frames it rejects count as filtered.
+	                                   * Must outlive the mirror. */
+	unsigned ring_size;               /* records per queue ring, power of two (0: 4096) */
+	const char *ifname;               /* optional interface name for the file header */
+};
+
+struct tr_mirror_stats {
+	uint64_t written;       /* frames written to the file */
+	uint64_t dropped;       /* dump_dropped: the writer fell behind (ring full) */
+	uint64_t filtered;      /* rejected by the filter */
+	uint64_t write_errors;  /* frames the file writer failed on (not in written) */
+};
+
+/*
+ * Mirror the engine's rx and tx frames into a capture file without copying:
+ * registers the engine's mirror hook (tr_engine_set_mirror), so call it
+ * before tr_engine_start. Each worker runs the filter, then pushes a small
+ * record {buffer reference, direction, final action, timestamp} on its own
+ * SPSC ring; one writer thread ("tr-mirror") drains the rings, writes each
+ * frame (cut to snaplen) and releases the reference. A full ring drops the
+ * record at once (counted in dropped); the worker never waits. pcapng
+ * records carry the direction (in for rx, out for tx) and, for rx frames
+ * the engine dropped, the comment "drop: <reason name>".
+ * Replaces any mirror set before. Returns NULL and sets *err (-EINVAL,
+ * -EBUSY if the engine was started, -ENOMEM, or the file open error).
+ */
+struct tr_mirror *tr_mirror_create(struct tr_engine *e, const struct tr_mirror_config *cfg, int *err);
+
+/* Counters, from any thread: a snapshot while running (the final values
+ * come from tr_mirror_destroy's st). 0 or -EINVAL. */
+int tr_mirror_stats(const struct tr_mirror *m, struct tr_mirror_stats *st);
+
+/*
+ * Call after tr_engine_stop (the workers no longer produce records): drains
+ * every ring, closes the file (complete and readable), joins the writer and
+ * releases every buffer reference. *st (optional) gets the final counters.
+ * Returns 0 or the first write/close error (-errno). The engine keeps its
+ * mirror hook pointing at freed memory: do not restart it.
+ */
+int tr_mirror_destroy(struct tr_mirror *m, struct tr_mirror_stats *st);
+
 #ifdef __cplusplus
 }
 #endif

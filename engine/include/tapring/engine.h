@@ -30,6 +30,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <tapring/slab.h>   /* struct tr_buf, for tr_buf_shared */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -220,6 +222,41 @@ unsigned tr_engine_nreasons(const struct tr_engine *e);
  * 0 or -EINVAL. */
 int tr_engine_reason(const struct tr_engine *e, unsigned q, unsigned id, struct tr_engine_reason_stat *out);
 
+/* ---- mirror hook (capture) --------------------------------------------- */
+
+/*
+ * An observer of every frame the workers receive and transmit, for
+ * zero-copy capture (<tapring/capture.h> tr_mirror_create uses it).
+ * Both callbacks run on the worker thread of the queue, once per batch.
+ */
+struct tr_engine_mirror {
+	void *arg;
+	/* After the stages ran on an rx burst: the frames AS RECEIVED (the
+	 * original buffers, even if a stage replaced bufs[i] through
+	 * tr_worker_unshare) and each frame's final action: TR_ACT_TX,
+	 * TR_ACT_DELIVER, TR_ACT_STOLEN or TR_ACT_DROP(reason) (reason id for
+	 * tr_engine_reason_name; app ring overflow shows as app_ring_full). A
+	 * frame a stage stole and then sent or dropped from inside process()
+	 * shows as TR_ACT_STOLEN. Each frame comes with one extra reference
+	 * the callback now owns and must release (tr_slab_free_remote or
+	 * tr_engine_buf_free), at once or later from any thread. The callback
+	 * must not modify the frames. */
+	void (*rx)(void *arg, struct tr_worker *w, struct tr_buf *const *bufs, const uint32_t *acts, unsigned n);
+	/* Just before frames are written (forwarded, stage-originated and
+	 * application frames; EAGAIN resends are not reported again), one
+	 * extra reference each, owned by the callback as above. */
+	void (*tx)(void *arg, struct tr_worker *w, struct tr_buf *const *bufs, unsigned n);
+};
+
+/* Install the mirror (copied; arg is not), before tr_engine_start. NULL
+ * removes it. 0, -EBUSY after start, -EINVAL (e NULL or a callback
+ * missing). Without a mirror the workers pay one predictable branch per
+ * batch. */
+int tr_engine_set_mirror(struct tr_engine *e, const struct tr_engine_mirror *m);
+
+/* Name of drop reason id ("ip4.bad_csum"), NULL if out of range. */
+const char *tr_engine_reason_name(const struct tr_engine *e, unsigned id);
+
 /* ---- worker services for stages (call only from that worker's thread) -- */
 
 /* New frame from the worker's pool cache (data = base + headroom, len = 0),
@@ -234,6 +271,30 @@ int tr_worker_tx(struct tr_worker *w, struct tr_buf *b);
 
 /* Drop a stolen (or stage-allocated) frame with a counted reason. */
 void tr_worker_drop(struct tr_worker *w, struct tr_buf *b, int reason_id);
+
+/*
+ * Copy-on-write for stages that modify a frame in place. If *slot is shared
+ * (tr_buf_shared: a mirror or another holder also references it), copy its
+ * bytes and metadata into a fresh buffer from the worker cache, drop this
+ * worker's reference to the original (the other holder keeps it intact),
+ * store the copy in *slot and return it. An unshared frame is returned as
+ * is. NULL on pool exhaustion (counted as pool_empty in orig_drops; *slot is
+ * unchanged and still owned by the caller). The engine accepts that a stage
+ * replaced bufs[i] with the result: the copy is what gets transmitted,
+ * delivered or stolen, and the frame still counts as one rx frame.
+ */
+struct tr_buf *tr_worker_unshare(struct tr_worker *w, struct tr_buf **slot);
+
+/* True if another holder also references b (refcnt > 1, e.g. the mirror):
+ * its bytes are then read-only; copy first (tr_worker_unshare). */
+static inline bool tr_buf_shared(const struct tr_buf *b)
+{
+	/* Acquire pairs with the acq_rel fetch_sub in the other holder's free
+	 * (tr_slab_free_*): when this reads 1, that holder's last reads of
+	 * the data (e.g. the capture writer's) happen-before the caller's
+	 * writes to it. */
+	return atomic_load_explicit(&b->refcnt, memory_order_acquire) > 1;
+}
 
 unsigned tr_worker_queue(const struct tr_worker *w);
 uint64_t tr_worker_now_ns(const struct tr_worker *w);   /* CLOCK_MONOTONIC, cached per batch */

@@ -162,7 +162,7 @@ int main(void)
 	int have_rte = 0;
 #ifdef TR_BENCH_DPDK
 	char *eal_argv[] = { "bench_slab", "--no-huge", "--no-pci", "-m", "256", "--no-shconf",
-			     "--file-prefix=trcore", "-l", "0-1", "--log-level=0", NULL };
+			     "--file-prefix=trcore", "-l", "0-1", "--log-level=1", NULL };
 	if (rte_eal_init(10, eal_argv) < 0) {
 		fprintf(stderr, "bench_slab: rte_eal_init failed; no DPDK baseline\n");
 	} else {

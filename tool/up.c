@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <tapring/capture.h>
 #include <tapring/engine.h>
 #include <tapring/filter.h>
 #include <tapring/slab.h>
@@ -30,6 +31,9 @@ struct up {
 	struct tr_stack_host *host;
 	struct tr_bpf_prog *kfilter;
 	struct tr_bpf_prog *ufilter;
+	struct tr_bpf_prog *dfilter;     /* --dump-filter */
+	struct tr_mirror *mirror;        /* --dump-file, until up_stop */
+	struct tr_mirror_stats dump_final;
 	int filter_reason;
 	int unhandled_reason;
 	char ifname[TR_TAP_NAME_MAX];
@@ -106,6 +110,7 @@ enum {
 	OPT_TAP = 256, OPT_QUEUES, OPT_ADDR, OPT_MAC, OPT_HOST_ADDR, OPT_NETNS,
 	OPT_UDP_ECHO, OPT_DNS_HOSTS, OPT_DNS_PORT, OPT_STATS_FILE, OPT_DURATION,
 	OPT_KFILTER, OPT_FILTER, OPT_FILTER_LIMIT, OPT_RX_MODE, OPT_QUIET, OPT_HELP,
+	OPT_DUMP_FILE, OPT_DUMP_FILTER, OPT_SNAPLEN,
 };
 
 static const struct option up_longopts[] = {
@@ -126,6 +131,9 @@ static const struct option up_longopts[] = {
 	{ "rx-mode", required_argument, NULL, OPT_RX_MODE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "dump-file", required_argument, NULL, OPT_DUMP_FILE },
+	{ "dump-filter", required_argument, NULL, OPT_DUMP_FILTER },
+	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -134,7 +142,11 @@ static const char up_usage[] =
 	"                  [--host-addr CIDR]... [--netns NS] [--udp-echo PORT]\n"
 	"                  [--dns-hosts FILE] [--dns-port PORT] [--stats-file PATH]\n"
 	"                  [--duration SECONDS] [--kernel-filter EXPR] [--filter EXPR]\n"
-	"                  [--filter-limit N] [--rx-mode auto|multishot|read] [--quiet]\n";
+	"                  [--filter-limit N] [--rx-mode auto|multishot|read] [--quiet]\n"
+	"                  [--dump-file FILE [--dump-filter EXPR] [--snaplen N]]\n"
+	"  --dump-file FILE   mirror every rx/tx frame (zero-copy) into FILE: pcapng if it\n"
+	"                     ends in .pcapng (direction flags, drop reasons as comments),\n"
+	"                     else pcap\n";
 
 #define UP_ERR(...) do { fprintf(stderr, "%s: ", prog); fprintf(stderr, __VA_ARGS__); \
 	fputc('\n', stderr); return 2; } while (0)
@@ -228,6 +240,28 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 		case OPT_QUIET:
 			o->quiet = true;
 			break;
+		case OPT_DUMP_FILE:
+			if (!*optarg)
+				UP_ERR("--dump-file: empty path");
+			o->dump_file = optarg;
+			break;
+		case OPT_DUMP_FILTER: {
+			char eb[256] = "";
+			int fe = 0;
+			struct tr_bpf_prog *p = tr_bpf_compile(optarg, 262144, true, TR_BPF_NETMASK_UNKNOWN,
+							       0, eb, sizeof(eb), &fe);
+			if (!p)
+				UP_ERR("--dump-filter: bad filter expression '%s': %s", optarg,
+				       eb[0] ? eb : strerror(-fe));
+			tr_bpf_free(p);
+			o->dump_filter = optarg;
+			break;
+		}
+		case OPT_SNAPLEN:
+			if (tool_parse_uint(optarg, 262144, &v) || v == 0)
+				UP_ERR("--snaplen: expected 1..262144, got '%s'", optarg);
+			o->snaplen = (unsigned)v;
+			break;
 		case 'h':
 		case OPT_HELP:
 			fputs(up_usage, stdout);
@@ -246,6 +280,8 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 		UP_ERR("at least one --addr is required");
 	if (o->dns_hosts && !o->dns_port)
 		o->dns_port = 53;
+	if ((o->dump_filter || o->snaplen) && !o->dump_file)
+		UP_ERR("--dump-filter and --snaplen need --dump-file");
 	return 0;
 }
 
@@ -275,6 +311,19 @@ static void unhandled_process(void *arg, struct tr_worker *w, struct tr_buf **bu
 	(void)bufs;
 	for (unsigned i = 0; i < n; i++)
 		acts[i] = TR_ACT_DROP(u->unhandled_reason);
+}
+
+/* With --dump-file, the mirror holds a reference to every received frame
+ * until its writer has stored it: a shared frame must not be modified in
+ * place, so this stage (just before the stack, which answers in place)
+ * replaces each shared frame by a private copy (tr_worker_unshare). */
+static void dump_cow_process(void *arg, struct tr_worker *w, struct tr_buf **bufs,
+			     uint32_t *acts, unsigned n)
+{
+	(void)arg;
+	for (unsigned i = 0; i < n; i++)
+		if (tr_buf_shared(bufs[i]) && !tr_worker_unshare(w, &bufs[i]))
+			acts[i] = TR_ACT_DROP(TR_ENGINE_DROP_POOL_EMPTY);
 }
 
 /* ---- session ------------------------------------------------------------- */
@@ -455,6 +504,14 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 			goto fail;
 		}
 	}
+	if (o->dump_file) {
+		struct tr_stage st = { .name = "dump.cow", .arg = u, .process = dump_cow_process };
+
+		if ((e = tr_engine_add_stage(u->e, &st)) != 0) {
+			SET_ERR("cannot add the dump copy-on-write stage");
+			goto fail;
+		}
+	}
 	if ((e = tr_stack_stage_add(u->e, u->host)) != 0) {
 		SET_ERR("cannot add the stack stage: %s", strerror(-e));
 		goto fail;
@@ -465,6 +522,29 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		u->unhandled_reason = tr_engine_counter(u->e, "unhandled");
 		if (u->unhandled_reason < 0 || (e = tr_engine_add_stage(u->e, &st)) != 0) {
 			SET_ERR("cannot add the final stage");
+			goto fail;
+		}
+	}
+	if (o->dump_file) {
+		struct tr_mirror_config mc = { 0 };
+
+		if (o->dump_filter) {
+			u->dfilter = tr_bpf_compile(o->dump_filter, 262144, true, TR_BPF_NETMASK_UNKNOWN, 0,
+						    ebuf, sizeof(ebuf), &e);
+			if (!u->dfilter) {
+				SET_ERR("--dump-filter: %s", ebuf);
+				*status = 2;
+				goto fail;
+			}
+		}
+		mc.path = o->dump_file;
+		mc.format = tr_pcap_format_for(o->dump_file);
+		mc.snaplen = o->snaplen;
+		mc.filter = u->dfilter;
+		mc.ifname = u->ifname;
+		u->mirror = tr_mirror_create(u->e, &mc, &e);
+		if (!u->mirror) {
+			SET_ERR("--dump-file: cannot open %s: %s", o->dump_file, strerror(-e));
 			goto fail;
 		}
 	}
@@ -546,6 +626,15 @@ void up_stats_json(struct up *u, FILE *f)
 			(unsigned long long)(rs.count + rs.orig_count));
 		first = false;
 	}
+	if (u->o.dump_file) {
+		struct tr_mirror_stats ms = u->dump_final;
+
+		if (u->mirror)
+			tr_mirror_stats(u->mirror, &ms);
+		fprintf(f, "},\"dump\":{\"written\":%llu,\"dropped\":%llu,\"filtered\":%llu",
+			(unsigned long long)ms.written, (unsigned long long)ms.dropped,
+			(unsigned long long)ms.filtered);
+	}
 	fputs("},\"queues\":[", f);
 	for (unsigned q = 0; q < nq; q++) {
 		struct tr_engine_stats qs;
@@ -596,6 +685,15 @@ int up_stop(struct up *u)
 		rc = tr_engine_stop(u->e);
 		u->stopped = true;
 	}
+	/* After the engine stopped: the writer drains every record, the file
+	 * is closed complete, every buffer reference is released. */
+	if (u->mirror) {
+		int mr = tr_mirror_destroy(u->mirror, &u->dump_final);
+
+		u->mirror = NULL;
+		if (mr < 0)
+			fprintf(stderr, "tapring up: writing %s failed: %s\n", u->o.dump_file, strerror(-mr));
+	}
 	return rc;
 }
 
@@ -611,5 +709,6 @@ void up_destroy(struct up *u)
 	tr_stack_host_destroy(u->host);
 	tr_bpf_free(u->kfilter);
 	tr_bpf_free(u->ufilter);
+	tr_bpf_free(u->dfilter);
 	free(u);
 }

@@ -36,6 +36,9 @@ struct up_opts {
 	unsigned filter_limit;
 	const char *rx_mode;    /* auto | multishot | read */
 	bool quiet;
+	const char *dump_file;   /* --dump-file: mirror rx/tx into this capture file */
+	const char *dump_filter; /* --dump-filter: pcap expression (validated by up_parse) */
+	unsigned snaplen;        /* --snaplen: bytes kept per dumped frame (0: 262144) */
 };
 
 struct up;

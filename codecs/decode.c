@@ -140,10 +140,12 @@ static inline int dec_udp(struct tr_decoded *d, const uint8_t *frame, size_t off
 		d->udp.r.payload = b + TR_UDP_HDR_LEN;
 		d->udp.r.payload_len = ulen - TR_UDP_HDR_LEN;
 		if (tr_load_raw16(b + TR_UDP_OFF_CKSUM) == 0) {
-			if (TR_UNLIKELY(ph->family == 6))
-				return dec_fail(d, "udp: zero checksum over ipv6");
+			/* Absent over IPv4. Over IPv6 it is illegal (RFC 8200
+			 * §8.1): tr_udp_parse() rejects it (the stack relies on
+			 * that), but a decoder keeps the layer and reports a
+			 * bad checksum, as tshark does. */
 			d->udp.r.cksum_present = 0;
-			d->udp.csum_ok = true;
+			d->udp.csum_ok = ph->family != 6;
 		} else {
 			d->udp.r.cksum_present = 1;
 			uint32_t sum = pseudo_sum(ph, TR_IPPROTO_UDP, (uint32_t)ulen);
@@ -164,7 +166,8 @@ static inline int dec_udp(struct tr_decoded *d, const uint8_t *frame, size_t off
 		d->udp.r.payload_len = pl < avail - TR_UDP_HDR_LEN ? pl : avail - TR_UDP_HDR_LEN;
 		d->udp.r.cksum_present = tr_load_raw16(b + TR_UDP_OFF_CKSUM) != 0;
 		d->udp.csum_ok = false;
-		d->udp.csum_checked = false;
+		/* A zero checksum over IPv6 is wrong whatever the data. */
+		d->udp.csum_checked = !d->udp.r.cksum_present && ph->family == 6;
 	}
 	d->layers |= TR_DEC_UDP;
 	size_t poff = off + TR_UDP_HDR_LEN;
@@ -222,6 +225,22 @@ static int dec_icmp6(struct tr_decoded *d, const uint8_t *frame, size_t off, siz
 		return dec_fail_why(d, why, "icmp6", rc);
 	d->icmp6.type = b[TR_ICMP6_OFF_TYPE];
 	d->icmp6.code = b[TR_ICMP6_OFF_CODE];
+	/* The parse above checked the fixed ND part (target, redirect
+	 * destination) is captured. */
+	d->icmp6.target = NULL;
+	d->icmp6.redirect_dst = NULL;
+	switch (d->icmp6.type) {
+	case TR_ICMP6_NEIGH_SOLICIT:
+	case TR_ICMP6_NEIGH_ADVERT:
+		d->icmp6.target = b + TR_ICMP6_NS_OFF_TARGET;   /* = NA's offset */
+		break;
+	case TR_ICMP6_REDIRECT:
+		d->icmp6.target = b + TR_ICMP6_RD_OFF_TARGET;
+		d->icmp6.redirect_dst = b + TR_ICMP6_RD_OFF_DEST;
+		break;
+	default:
+		break;
+	}
 	d->icmp6.rest = tr_load_be32(b + 4);
 	d->icmp6.off = (uint16_t)off;
 	d->icmp6.len = (uint32_t)avail;
@@ -380,6 +399,55 @@ static int dec_ipv6(struct tr_decoded *d, const uint8_t *frame, size_t off)
 	return dec_l4(d, frame, r->upper, l4, avail, whole, &ph);
 }
 
+static void dec_eth_vlan_offs(struct tr_decoded *d)
+{
+	if (d->eth.r.n_vlan) {
+		d->layers |= TR_DEC_VLAN;
+		for (unsigned i = 0; i < d->eth.r.n_vlan; i++)
+			d->eth.vlan_off[i] = (uint16_t)(TR_ETH_OFF_TYPE + i * TR_VLAN_TAG_LEN);
+	}
+}
+
+/*
+ * tr_eth_parse() failed on a frame that holds the 14-byte header: a VLAN tag
+ * is cut or there are more than TR_ETH_MAX_VLAN of them (d->error says
+ * which). Ethernet stays decoded with the complete tags before the bad one
+ * (tshark shows those too); ethertype is then the TPID of the bad tag, so
+ * no later layer is decoded.
+ */
+__attribute__((cold))
+static int dec_eth_tags_bad(struct tr_decoded *d, const uint8_t *frame, size_t caplen)
+{
+	struct tr_eth_repr *r = &d->eth.r;
+	/* The codec leaves the repr unspecified on error, so walk the tags
+	 * again here, stopping before the bad one (the loop bounds are the
+	 * reasons tr_eth_parse() fails). */
+	uint16_t type = tr_load_be16(frame + TR_ETH_OFF_TYPE);
+	size_t off = TR_ETH_HDR_LEN;
+	unsigned n = 0;
+	memcpy(r->dst, frame + TR_ETH_OFF_DST, 6);
+	memcpy(r->src, frame + TR_ETH_OFF_SRC, 6);
+	while (tr_eth_is_vlan_tpid(type) && n < TR_ETH_MAX_VLAN &&
+	       tr_in_bounds(caplen, off, TR_VLAN_TAG_LEN)) {
+		uint16_t tci = tr_load_be16(frame + off + TR_VLAN_OFF_TCI);
+		struct tr_vlan_tag *t = &r->vlan[n++];
+		t->tpid = type;
+		t->vid = tci & TR_VLAN_VID_MASK;
+		t->pcp = (uint8_t)(tci >> TR_VLAN_PCP_SHIFT);
+		t->dei = (tci & TR_VLAN_DEI_MASK) != 0;
+		t->inner_type = type = tr_load_be16(frame + off + TR_VLAN_OFF_TYPE);
+		off += TR_VLAN_TAG_LEN;
+	}
+	r->ethertype = type;
+	r->n_vlan = (uint8_t)n;
+	r->hdr_len = (uint8_t)off;
+	d->eth.off = 0;
+	d->layers |= TR_DEC_ETH | TR_DEC_ERROR;
+	dec_eth_vlan_offs(d);
+	set_payload(d, off, caplen - off);
+	return -EINVAL;
+}
+
 int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_decoded *d)
 {
 	d->layers = 0;
@@ -410,17 +478,16 @@ int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_dec
 	} else {
 		struct tr_eth_view ev = tr_eth_view_of(frame, caplen);
 		if (tr_eth_parse(&ev, &d->eth.r, d->error, sizeof(d->error)) < 0) {
-			d->layers |= TR_DEC_ERROR;
-			return -EINVAL;
+			if (caplen < TR_ETH_HDR_LEN) {
+				d->layers |= TR_DEC_ERROR;
+				return -EINVAL;
+			}
+			return dec_eth_tags_bad(d, frame, caplen);
 		}
 	}
 	d->eth.off = 0;
 	d->layers |= TR_DEC_ETH;
-	if (d->eth.r.n_vlan) {
-		d->layers |= TR_DEC_VLAN;
-		for (unsigned i = 0; i < d->eth.r.n_vlan; i++)
-			d->eth.vlan_off[i] = (uint16_t)(TR_ETH_OFF_TYPE + i * TR_VLAN_TAG_LEN);
-	}
+	dec_eth_vlan_offs(d);
 	size_t off = d->eth.r.hdr_len;
 	set_payload(d, off, caplen - off);
 

@@ -4,8 +4,8 @@
  *
  * The frame is decoded with tr_decode() into a stack struct; what the
  * decoder does not keep is read back from the frame bytes here, always
- * within caplen: DNS records (through the DNS codec's iterator), the raw TCP
- * option order for text mode, ICMPv6 ND targets.
+ * within caplen: DNS records (through the DNS codec's iterator) and the raw
+ * TCP option order for text mode.
  * Every multi-byte read below is guarded by a bounds check of the
  * overflow-safe form `off > len || n > len - off` (STYLE.md rule 8).
  */
@@ -505,21 +505,9 @@ static void text_icmp(struct tr_pout *o, const struct tr_decoded *d)
 		tr_pout_puts(o, ", bad cksum");
 }
 
-/* ICMPv6 ND target (NS, NA, redirect) at offset 8, when captured. */
-static const uint8_t *icmp6_target(const struct tr_print_frame *fr, const struct tr_decoded *d)
+static void text_icmp6(struct tr_pout *o, const struct tr_decoded *d)
 {
-	uint8_t t = d->icmp6.type;
-	if (t != TR_ICMP6_NEIGH_SOLICIT && t != TR_ICMP6_NEIGH_ADVERT && t != TR_ICMP6_REDIRECT)
-		return NULL;
-	size_t off = (size_t)d->icmp6.off + 8;
-	if (off > fr->caplen || 16 > fr->caplen - off || d->icmp6.len < 24)
-		return NULL;
-	return fr->data + off;
-}
-
-static void text_icmp6(struct tr_pout *o, const struct tr_print_frame *fr, const struct tr_decoded *d)
-{
-	const uint8_t *tgt = icmp6_target(fr, d);
+	const uint8_t *tgt = d->icmp6.target;
 	tr_pout_puts(o, "ICMP6, ");
 	switch (d->icmp6.type) {
 	case TR_ICMP6_ECHO_REQUEST:
@@ -550,17 +538,15 @@ static void text_icmp6(struct tr_pout *o, const struct tr_print_frame *fr, const
 	case TR_ICMP6_ROUTER_ADVERT:
 		tr_pout_puts(o, "router advertisement");
 		break;
-	case TR_ICMP6_REDIRECT: {
-		size_t doff = (size_t)d->icmp6.off + 24;   /* redirect destination */
+	case TR_ICMP6_REDIRECT:
 		tr_pout_puts(o, "redirect");
-		if (tgt && d->icmp6.len >= 40 && !(doff > fr->caplen || 16 > fr->caplen - doff)) {
+		if (tgt && d->icmp6.redirect_dst) {
 			tr_pout_puts(o, ", ");
-			put_ip6(o, fr->data + d->icmp6.off + 24);
+			put_ip6(o, d->icmp6.redirect_dst);
 			tr_pout_puts(o, " to ");
 			put_ip6(o, tgt);
 		}
 		break;
-	}
 	case TR_ICMP6_DEST_UNREACH:
 		tr_pout_puts(o, "destination unreachable");
 		break;
@@ -856,7 +842,7 @@ static void print_text(struct tr_pout *o, const struct tr_print_frame *fr, const
 			tr_pout_u64(o, v4 ? d->ipv4.r.payload_len : 0);
 		} else if (d->layers & TR_DEC_ICMP6) {
 			text_addrs(o, d);
-			text_icmp6(o, fr, d);
+			text_icmp6(o, d);
 		} else {
 			text_addrs(o, d);
 			uint8_t proto = v4 ? d->ipv4.r.proto : d->ipv6.r.upper;
@@ -1023,17 +1009,6 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 	jnum(o, &f, K("len"), fr->wirelen);
 	jnum(o, &f, K("caplen"), fr->caplen);
 
-	if (!(d->layers & TR_DEC_ETH) && fr->caplen >= TR_ETH_HDR_LEN) {
-		/* The decoder dropped Ethernet because a VLAN tag is cut; the
-		 * untagged header itself is complete, so print it from the bytes. */
-		int g = 1;
-		jkey(o, &f, K("eth"));
-		tr_pout_putc(o, '{');
-		jmac(o, &g, K("src"), fr->data + TR_ETH_OFF_SRC);
-		jmac(o, &g, K("dst"), fr->data + TR_ETH_OFF_DST);
-		jnum(o, &g, K("type"), tr_load_be16(fr->data + TR_ETH_OFF_TYPE));
-		tr_pout_putc(o, '}');
-	}
 	if (d->layers & TR_DEC_ETH) {
 		const struct tr_eth_repr *e = &d->eth.r;
 		int g = 1;
@@ -1135,9 +1110,8 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 			jnum(o, &g, K("id"), d->icmp6.rest >> 16);
 			jnum(o, &g, K("seq"), d->icmp6.rest & 0xffff);
 		}
-		const uint8_t *tgt = icmp6_target(fr, d);
-		if (tgt)
-			jip6(o, &g, K("target"), tgt);
+		if (d->icmp6.target)
+			jip6(o, &g, K("target"), d->icmp6.target);
 		tr_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_UDP) {

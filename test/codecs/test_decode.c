@@ -426,6 +426,15 @@ static void udp_inline_matches_codec(void)
 				struct tr_udp_view v = tr_udp_view_ro(buf + uoff, avail);
 				struct tr_udp_repr r;
 				int ref = tr_udp_parse(&v, &ph, &r, 0, NULL);
+				bool v6_zero = v6 && avail >= 8 && tr_load_raw16(buf + uoff + 6) == 0;
+				if (v6_zero) {
+					/* The codec rejects it; the decoder keeps
+					 * the layer with a bad checksum. */
+					T_CHECK_EQ(ref, -EINVAL);
+					ref = tr_udp_parse(&v, &ph, &r, TR_L4_NO_CKSUM, NULL);
+					if (ref == 0)
+						ref = -EBADMSG;
+				}
 				if (ref == -EINVAL) {
 					T_CHECK_EQ(rc, -EINVAL);
 					T_CHECK(!(d.layers & TR_DEC_UDP));
@@ -491,6 +500,177 @@ static void ipv4_inline_matches_codec(void)
 	T_CHECK(compared > 100);
 }
 
+/* A zero UDP checksum over IPv6 is illegal: the codec rejects the
+ * datagram, the decoder keeps the UDP layer with csum_ok = false. */
+static void udp_zero_cksum_ipv6(void)
+{
+	const struct sample_frame *s = find("qinq_ipv6_udp");
+	uint8_t buf[256];
+	T_ASSERT(s->len <= sizeof(buf));
+	memcpy(buf, s->data, s->len);
+	T_ASSERT(dec(buf, s->len, s->len) == 0);
+	size_t uoff = d.udp.off;
+	uint16_t sp = d.udp.r.src_port, dp = d.udp.r.dst_port;
+	memset(buf + uoff + 6, 0, 2);
+
+	T_CHECK_EQ(dec(buf, s->len, s->len), 0);
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_VLAN | TR_DEC_IPV6 | TR_DEC_UDP);
+	T_CHECK(d.udp.csum_checked);
+	T_CHECK(!d.udp.csum_ok);
+	T_CHECK_EQ(d.udp.r.cksum_present, 0);
+	T_CHECK_EQ(d.udp.r.src_port, sp);
+	T_CHECK_EQ(d.udp.r.dst_port, dp);
+	T_CHECK_EQ(d.payload_off, uoff + 8);
+	T_CHECK_EQ(d.payload_len, 13);
+	T_CHECK_STR(d.error, "");
+
+	/* The codec itself still rejects it (the stack relies on that). */
+	struct tr_l4_pseudo ph = { 6, buf + d.ipv6.off + 8, buf + d.ipv6.off + 24 };
+	struct tr_udp_view v = tr_udp_view_ro(buf + uoff, s->len - uoff);
+	struct tr_udp_repr r;
+	const char *why = NULL;
+	T_CHECK_EQ(tr_udp_parse(&v, &ph, &r, 0, &why), -EINVAL);
+	T_CHECK(why && strcmp(why, "udp: zero checksum over ipv6") == 0);
+
+	/* Cut by a snaplen after the UDP header: known bad all the same. */
+	T_CHECK_EQ(dec(buf, uoff + 8, s->len), 0);
+	T_CHECK(d.layers & TR_DEC_UDP);
+	T_CHECK(d.udp.csum_checked && !d.udp.csum_ok);
+
+	/* Over IPv4 zero means absent (good), even when cut. */
+	const struct sample_frame *q = find("udp_dns_query");
+	memcpy(buf, q->data, q->len);
+	memset(buf + 40, 0, 2);
+	T_CHECK_EQ(dec(buf, 42, q->len), 0);
+	T_CHECK(d.layers & TR_DEC_UDP);
+	T_CHECK(!d.udp.csum_checked && !d.udp.csum_ok);
+}
+
+/* A cut VLAN tag keeps Ethernet (and the complete tags before it). */
+static void vlan_cut_keeps_eth(void)
+{
+	const struct sample_frame *s = find("qinq_ipv6_udp");
+	for (size_t k = 14; k < 22; k++) {
+		T_CHECK_EQ(dec(s->data, k, k), -EINVAL);
+		unsigned tags = k < 18 ? 0 : 1;
+		T_CHECK_EQ(d.layers, TR_DEC_ETH | (tags ? TR_DEC_VLAN : 0) | TR_DEC_ERROR);
+		T_CHECK(memcmp(d.eth.r.dst, s->data, 6) == 0);
+		T_CHECK(memcmp(d.eth.r.src, s->data + 6, 6) == 0);
+		T_CHECK_EQ(d.eth.r.n_vlan, tags);
+		T_CHECK_EQ(d.eth.r.hdr_len, 14 + 4 * tags);
+		T_CHECK_EQ(d.eth.r.ethertype, tags ? TR_ETHERTYPE_VLAN : TR_ETHERTYPE_QINQ);
+		if (tags) {
+			T_CHECK_EQ(d.eth.r.vlan[0].tpid, TR_ETHERTYPE_QINQ);
+			T_CHECK_EQ(d.eth.r.vlan[0].vid, 100);
+			T_CHECK_EQ(d.eth.r.vlan[0].inner_type, TR_ETHERTYPE_VLAN);
+			T_CHECK_EQ(d.eth.vlan_off[0], 12);
+		}
+		T_CHECK_EQ(d.payload_off, 14 + 4 * tags);
+		T_CHECK_EQ(d.payload_len, k - (14 + 4 * tags));
+		char want[64];
+		snprintf(want, sizeof(want), "eth: vlan tag %u truncated", tags + 1);
+		T_CHECK(strncmp(d.error, want, strlen(want)) == 0);
+		/* The same cut in a snaplen capture. */
+		T_CHECK_EQ(dec(s->data, k, s->len), -EINVAL);
+		T_CHECK_EQ(d.layers, TR_DEC_ETH | (tags ? TR_DEC_VLAN : 0) | TR_DEC_ERROR | TR_DEC_TRUNC);
+	}
+	/* Too many tags: the first TR_ETH_MAX_VLAN are kept. */
+	uint8_t buf[64] = { 0 };
+	for (int i = 0; i < 6; i++) {
+		tr_store_be16(buf + 12 + 4 * i, TR_ETHERTYPE_VLAN);
+		tr_store_be16(buf + 14 + 4 * i, (uint16_t)(10 + i));
+	}
+	T_CHECK_EQ(dec(buf, sizeof(buf), sizeof(buf)), -EINVAL);
+	T_CHECK_STR(d.error, "eth: more than 4 vlan tags");
+	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_VLAN | TR_DEC_ERROR);
+	T_CHECK_EQ(d.eth.r.n_vlan, TR_ETH_MAX_VLAN);
+	T_CHECK_EQ(d.eth.r.vlan[3].vid, 13);
+	T_CHECK_EQ(d.eth.vlan_off[3], 24);
+	T_CHECK_EQ(d.eth.r.hdr_len, 14 + 4 * TR_ETH_MAX_VLAN);
+	/* Shorter than the untagged header: nothing decoded. */
+	T_CHECK_EQ(dec(s->data, 13, 13), -EINVAL);
+	T_CHECK_EQ(d.layers, TR_DEC_ERROR);
+}
+
+/* Ethernet + IPv6 (fd77::1 -> fd77::2) + the ICMPv6 message r, emitted by
+ * the codec. Returns the frame length. */
+static size_t icmp6_frame(uint8_t *buf, size_t cap, const struct tr_icmpv6_repr *r)
+{
+	memset(buf, 0, 54);
+	buf[0] = 0x33;
+	buf[6] = 0x02;
+	tr_store_be16(buf + 12, TR_ETHERTYPE_IPV6);
+	uint8_t *ip = buf + 14;
+	ip[0] = 0x60;
+	ip[6] = TR_IPPROTO_ICMPV6;
+	ip[7] = 255;
+	ip[8] = 0xfd, ip[9] = 0x77, ip[23] = 1;
+	ip[24] = 0xfd, ip[25] = 0x77, ip[39] = 2;
+	size_t n = tr_icmpv6_emit_len(r);
+	T_ASSERT(54 + n <= cap);
+	tr_store_be16(ip + 4, (uint16_t)n);
+	struct tr_l4_pseudo ph = { 6, ip + 8, ip + 24 };
+	T_ASSERT(tr_icmpv6_emit(r, &ph, buf + 54, n) == 0);
+	return 54 + n;
+}
+
+/* The ND target (NS, NA, redirect) and redirect destination point at the
+ * addresses in the frame; other types have none. */
+static void icmp6_nd_target(void)
+{
+	uint8_t buf[256];
+	struct tr_icmpv6_repr r;
+	static const uint8_t tgt[16] = { 0xfe, 0x80, [15] = 0x77 };
+	static const uint8_t dst[16] = { 0xfd, 0x77, [14] = 1, [15] = 5 };
+	const uint8_t types[] = { TR_ICMP6_NEIGH_SOLICIT, TR_ICMP6_NEIGH_ADVERT, TR_ICMP6_REDIRECT,
+				  TR_ICMP6_ECHO_REQUEST, TR_ICMP6_ROUTER_SOLICIT };
+	for (size_t i = 0; i < sizeof(types); i++) {
+		memset(&r, 0, sizeof(r));
+		r.type = types[i];
+		if (r.type == TR_ICMP6_REDIRECT) {
+			memcpy(r.u.redirect.target, tgt, 16);
+			memcpy(r.u.redirect.dst, dst, 16);
+		} else if (r.type != TR_ICMP6_ECHO_REQUEST) {
+			memcpy(r.u.nd.target, tgt, 16);
+			if (r.type == TR_ICMP6_NEIGH_ADVERT)
+				r.u.nd.flags = TR_ICMP6_NA_F_SOLICITED;
+		}
+		size_t n = icmp6_frame(buf, sizeof(buf), &r);
+		uint8_t *g = t_guard_copy(buf, n);
+		T_CHECK_EQ(tr_decode(g, n, n, &d), 0);
+		T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV6 | TR_DEC_ICMP6);
+		T_CHECK_EQ(d.icmp6.type, r.type);
+		T_CHECK(d.icmp6.csum_ok);
+		bool nd = r.type == TR_ICMP6_NEIGH_SOLICIT || r.type == TR_ICMP6_NEIGH_ADVERT ||
+			  r.type == TR_ICMP6_REDIRECT;
+		T_CHECK_EQ(d.icmp6.target != NULL, nd);
+		if (nd) {
+			T_CHECK(d.icmp6.target == g + 54 + 8);
+			T_CHECK(memcmp(d.icmp6.target, tgt, 16) == 0);
+		}
+		T_CHECK_EQ(d.icmp6.redirect_dst != NULL, r.type == TR_ICMP6_REDIRECT);
+		if (d.icmp6.redirect_dst) {
+			T_CHECK(d.icmp6.redirect_dst == g + 54 + 24);
+			T_CHECK(memcmp(d.icmp6.redirect_dst, dst, 16) == 0);
+		}
+		t_guard_free(g, n);
+		/* A snaplen cut inside the target: ICMPv6 is not decoded, so
+		 * no consumer can see a half target. */
+		if (nd) {
+			g = t_guard_copy(buf, 54 + 20);
+			T_CHECK_EQ(tr_decode(g, 54 + 20, n, &d), -EINVAL);
+			T_CHECK(!(d.layers & TR_DEC_ICMP6));
+			t_guard_free(g, 54 + 20);
+		}
+	}
+	/* The sample NS frame. */
+	const struct sample_frame *s = find("ipv6_ns");
+	T_CHECK_EQ(dec(s->data, s->len, s->len), 0);
+	T_CHECK_EQ(d.icmp6.type, TR_ICMP6_NEIGH_SOLICIT);
+	T_CHECK(d.icmp6.target != NULL);
+	T_CHECK(d.icmp6.redirect_dst == NULL);
+}
+
 int main(void)
 {
 	sample_values();
@@ -499,5 +679,8 @@ int main(void)
 	classify();
 	udp_inline_matches_codec();
 	ipv4_inline_matches_codec();
+	udp_zero_cksum_ipv6();
+	vlan_cut_keeps_eth();
+	icmp6_nd_target();
 	return t_done();
 }

@@ -11,8 +11,14 @@
  *
  * Decoding stops at the first truncated or malformed layer; the layers
  * before it stay decoded, TR_DEC_ERROR is set and `error` holds a short
- * reason naming the layer ("ipv4: header length 12 < 20"). A wrong checksum
- * is not an error: the layer is present with csum_ok = false.
+ * reason naming the layer ("ipv4: header length 12 < 20"). A cut VLAN tag
+ * (or more than TR_ETH_MAX_VLAN tags) is such an error, but the 14-byte
+ * Ethernet header stays decoded (TR_DEC_ETH) with the complete tags before
+ * the bad one; eth.r.ethertype is then the bad tag's TPID. A wrong checksum
+ * is not an error: the layer is present with csum_ok = false. That includes
+ * a zero UDP checksum over IPv6 (illegal, RFC 8200 §8.1), which
+ * tr_udp_parse() rejects but the decoder reports as csum_checked = true,
+ * csum_ok = false, r.cksum_present = 0 (as tshark does).
  *
  * Checksums: the IPv4 header checksum is always verified. An L4 checksum is
  * verified only when the capture holds the whole datagram (caplen covers
@@ -110,6 +116,11 @@ struct tr_decoded {
 		uint32_t rest;            /* bytes 4..7 (echo: id << 16 | seq) */
 		uint16_t off;
 		uint32_t len;             /* ICMPv6 bytes available (captured, cut at the IP length) */
+		/* NS, NA and redirect: the 16-byte target address (in the
+		 * frame, like r.data); NULL for other types. */
+		const uint8_t *target;
+		/* Redirect: the 16-byte destination address; else NULL. */
+		const uint8_t *redirect_dst;
 		bool csum_ok;
 		bool csum_checked;
 	} icmp6;
@@ -118,7 +129,9 @@ struct tr_decoded {
 		struct tr_udp_repr r;
 		uint16_t off;
 		uint16_t len;             /* UDP length field */
-		bool csum_ok;             /* IPv4 zero checksum (absent): true */
+		/* IPv4 zero checksum (absent): true. IPv6 zero checksum
+		 * (illegal): false, with csum_checked true even when cut. */
+		bool csum_ok;
 		bool csum_checked;
 	} udp;
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <tapring/addr.h>
 #include <tapring/tap.h>
 
 #include "cmds.h"
@@ -67,14 +68,15 @@ static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigne
 	return 0;
 }
 
-static int hexval(char c)
+/* An IPv4 or IPv6 address in the codecs' text forms (<tapring/addr.h>):
+ * returns AF_INET (address in out[0..3], the rest zero) or AF_INET6, or -1. */
+static int parse_ip(const char *s, uint8_t out[16])
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
+	memset(out, 0, 16);
+	if (tr_addr_ipv4_parse(s, out) == 0)
+		return AF_INET;
+	if (tr_addr_ipv6_parse(s, out) == 0)
+		return AF_INET6;
 	return -1;
 }
 
@@ -82,40 +84,29 @@ static int hexval(char c)
  * must be a unicast, non-zero address. */
 static int parse_mac(const char *s, uint8_t mac[6])
 {
-	if (strlen(s) != 17)
+	static const uint8_t zero[6];
+	if (tr_addr_mac_parse(s, mac) != 0)
 		return -1;
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		if (i < 5 && s[i * 3 + 2] != ':' && s[i * 3 + 2] != '-')
-			return -1;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
 	if (mac[0] & 1)
 		return -1;                       /* multicast/broadcast */
-	static const uint8_t zero[6];
 	return memcmp(mac, zero, 6) ? 0 : -1;
 }
 
 /* "ADDR[/PREFIX]" for IPv4 or IPv6; no prefix means a host address. */
 static int parse_cidr(const char *s, struct tr_tap_addr *a)
 {
-	char buf[INET6_ADDRSTRLEN + 8];
+	char buf[TR_IPV6_STRLEN];
 	const char *slash = strchr(s, '/');
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
 	unsigned long plen;
 
-	if (alen == 0 || alen >= INET6_ADDRSTRLEN)
+	if (alen == 0 || alen >= sizeof(buf))
 		return -1;
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
 	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, buf, a->local) == 1)
-		a->family = AF_INET;
-	else if (inet_pton(AF_INET6, buf, a->local) == 1)
-		a->family = AF_INET6;
-	else
+	a->family = parse_ip(buf, a->local);
+	if (a->family < 0)
 		return -1;
 	unsigned long max = a->family == AF_INET ? 32 : 128;
 	if (!slash)
@@ -269,12 +260,13 @@ static int parse_create(int argc, char **argv, struct create_args *c)
 			c->naddrs++;
 		} else if ((v = opt_value(argc, argv, &i, "--peer", &bad))) {
 			uint8_t tmp[16];
-			if (inet_pton(AF_INET, v, tmp) == 1) {
+			int fam = parse_ip(v, tmp);
+			if (fam == AF_INET) {
 				if (c->have_peer4)
 					return tap_err("--peer: only one IPv4 peer");
 				memcpy(c->peer4, tmp, 16);
 				c->have_peer4 = 1;
-			} else if (inet_pton(AF_INET6, v, tmp) == 1) {
+			} else if (fam == AF_INET6) {
 				if (c->have_peer6)
 					return tap_err("--peer: only one IPv6 peer");
 				memcpy(c->peer6, tmp, 16);

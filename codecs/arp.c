@@ -1,42 +1,30 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* ARP for Ethernet/IPv4 (RFC 826): parse and emit. */
-#include <stdarg.h>
-#include <stdio.h>
-
 #include <tapring/arp.h>
 
-__attribute__((format(printf, 3, 4), cold))
-static void arp_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "err_pvt.h"
 
 int tr_arp_parse(const struct tr_arp_view *v, struct tr_arp_repr *r, char *err, size_t errlen)
 {
 	if (TR_UNLIKELY(tr_arp_check(v) != 0)) {
-		arp_err(err, errlen, "arp: length %zu < 28", v->len);
+		tr__codec_err(err, errlen, "arp: length %zu < 28", v->len);
 		return -EMSGSIZE;
 	}
 	const uint8_t *b = v->buf;
 	uint16_t htype = tr_load_be16(b + TR_ARP_OFF_HTYPE);
 	uint16_t ptype = tr_load_be16(b + TR_ARP_OFF_PTYPE);
 	if (TR_UNLIKELY(htype != TR_ARP_HTYPE_ETHER || ptype != 0x0800)) {
-		arp_err(err, errlen, "arp: hardware/protocol type %u/0x%04x unsupported", htype, ptype);
+		tr__codec_err(err, errlen, "arp: hardware/protocol type %u/0x%04x unsupported", htype, ptype);
 		return -EINVAL;
 	}
 	if (TR_UNLIKELY(b[TR_ARP_OFF_HLEN] != 6 || b[TR_ARP_OFF_PLEN] != 4)) {
-		arp_err(err, errlen, "arp: address lengths %u/%u != 6/4",
+		tr__codec_err(err, errlen, "arp: address lengths %u/%u != 6/4",
 			b[TR_ARP_OFF_HLEN], b[TR_ARP_OFF_PLEN]);
 		return -EINVAL;
 	}
 	uint16_t op = tr_load_be16(b + TR_ARP_OFF_OP);
 	if (TR_UNLIKELY(op != TR_ARP_OP_REQUEST && op != TR_ARP_OP_REPLY)) {
-		arp_err(err, errlen, "arp: opcode %u unsupported", op);
+		tr__codec_err(err, errlen, "arp: opcode %u unsupported", op);
 		return -EINVAL;
 	}
 	r->op = op;

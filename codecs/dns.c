@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#define FAIL(msg) do { if (why) *why = (msg); return -EINVAL; } while (0)
+#include "err_pvt.h"
 
 /* ---- names --------------------------------------------------------------- */
 
@@ -70,7 +70,7 @@ static int name_walk(const uint8_t *msg, size_t len, size_t *off, char *text,
 	}
 	for (;;) {
 		if (pos >= len)
-			FAIL("dns: name runs past message");
+			TR__FAIL("dns: name runs past message");
 		uint8_t c = msg[pos];
 		if (c == 0) {
 			if (!jumped)
@@ -79,14 +79,14 @@ static int name_walk(const uint8_t *msg, size_t len, size_t *off, char *text,
 		}
 		if ((c & TR_DNS_PTR_MASK) == TR_DNS_PTR_MASK) {
 			if (len - pos < 2)
-				FAIL("dns: compression pointer truncated");
+				TR__FAIL("dns: compression pointer truncated");
 			size_t target = tr_load_be16(msg + pos) & TR_DNS_PTR_OFF_MASK;
 			/* Strictly before the sequence holding the pointer: every
 			 * jump moves backwards, so no loop can form. */
 			if (target >= seg_start)
-				FAIL("dns: compression pointer does not point backwards");
+				TR__FAIL("dns: compression pointer does not point backwards");
 			if (++jumps > TR_DNS_MAX_JUMPS)
-				FAIL("dns: too many compression pointers");
+				TR__FAIL("dns: too many compression pointers");
 			if (!jumped) {
 				*off = pos + 2;
 				jumped = 1;
@@ -95,13 +95,13 @@ static int name_walk(const uint8_t *msg, size_t len, size_t *off, char *text,
 			continue;
 		}
 		if (c & TR_DNS_PTR_MASK)
-			FAIL("dns: reserved label type");
+			TR__FAIL("dns: reserved label type");
 		/* c <= 63 here (top bits are 00). */
 		if (len - pos - 1 < c)
-			FAIL("dns: label runs past message");
+			TR__FAIL("dns: label runs past message");
 		wire += 1u + c;
 		if (wire + 1 > TR_DNS_NAME_MAX)
-			FAIL("dns: name longer than 255 bytes");
+			TR__FAIL("dns: name longer than 255 bytes");
 		if (text) {
 			if (tl) {
 				if (cap - tl < 2)
@@ -141,7 +141,7 @@ int tr_dns_name_skip(const uint8_t *msg, size_t len, size_t *off, const char **w
 	size_t pos = *off, start = *off, wire = 0;
 	for (;;) {
 		if (pos >= len)
-			FAIL("dns: name runs past message");
+			TR__FAIL("dns: name runs past message");
 		uint8_t c = msg[pos];
 		if (c == 0) {
 			*off = pos + 1;
@@ -149,20 +149,20 @@ int tr_dns_name_skip(const uint8_t *msg, size_t len, size_t *off, const char **w
 		}
 		if ((c & TR_DNS_PTR_MASK) == TR_DNS_PTR_MASK) {
 			if (len - pos < 2)
-				FAIL("dns: compression pointer truncated");
+				TR__FAIL("dns: compression pointer truncated");
 			size_t target = tr_load_be16(msg + pos) & TR_DNS_PTR_OFF_MASK;
 			if (target >= start)
-				FAIL("dns: compression pointer does not point backwards");
+				TR__FAIL("dns: compression pointer does not point backwards");
 			*off = pos + 2;
 			return 0;
 		}
 		if (c & TR_DNS_PTR_MASK)
-			FAIL("dns: reserved label type");
+			TR__FAIL("dns: reserved label type");
 		if (len - pos - 1 < c)
-			FAIL("dns: label runs past message");
+			TR__FAIL("dns: label runs past message");
 		wire += 1u + c;
 		if (wire + 1 > TR_DNS_NAME_MAX)
-			FAIL("dns: name longer than 255 bytes");
+			TR__FAIL("dns: name longer than 255 bytes");
 		pos += 1u + c;
 	}
 }
@@ -187,13 +187,13 @@ int tr_dns_name_encode(const char *text, uint8_t *out, size_t cap, const char **
 		char ch = *p;
 		if (ch == '\0' || ch == '.') {
 			if (ll == 0)
-				FAIL("dns: empty label in name");
+				TR__FAIL("dns: empty label in name");
 			out[lab] = (uint8_t)ll;
 			if (ch == '\0' || p[1] == '\0')
 				break;
 			p++;
 			if (o >= TR_DNS_NAME_MAX - 1)
-				FAIL("dns: name longer than 255 bytes");
+				TR__FAIL("dns: name longer than 255 bytes");
 			if (o >= cap)
 				goto nospc;
 			lab = o;
@@ -205,13 +205,13 @@ int tr_dns_name_encode(const char *text, uint8_t *out, size_t cap, const char **
 		if (ch == '\\') {
 			if (p[1] >= '0' && p[1] <= '9') {
 				if (!(p[2] >= '0' && p[2] <= '9' && p[3] >= '0' && p[3] <= '9'))
-					FAIL("dns: bad \\DDD escape in name");
+					TR__FAIL("dns: bad \\DDD escape in name");
 				v = (unsigned)(p[1] - '0') * 100 + (unsigned)(p[2] - '0') * 10 + (unsigned)(p[3] - '0');
 				if (v > 255)
-					FAIL("dns: \\DDD escape > 255 in name");
+					TR__FAIL("dns: \\DDD escape > 255 in name");
 				p += 4;
 			} else if (p[1] == '\0') {
-				FAIL("dns: trailing backslash in name");
+				TR__FAIL("dns: trailing backslash in name");
 			} else {
 				v = (unsigned char)p[1];
 				p += 2;
@@ -221,10 +221,10 @@ int tr_dns_name_encode(const char *text, uint8_t *out, size_t cap, const char **
 			p++;
 		}
 		if (++ll > TR_DNS_LABEL_MAX)
-			FAIL("dns: label longer than 63 bytes");
+			TR__FAIL("dns: label longer than 63 bytes");
 		/* +1 keeps room for the root byte within 255. */
 		if (o + 1 >= TR_DNS_NAME_MAX)
-			FAIL("dns: name longer than 255 bytes");
+			TR__FAIL("dns: name longer than 255 bytes");
 		if (o >= cap)
 			goto nospc;
 		out[o++] = (uint8_t)v;
@@ -298,7 +298,7 @@ int tr_dns_parse_header(struct tr_dns_msg *m, const uint8_t *buf, size_t len,
 			const char **why)
 {
 	if (len < TR_DNS_HDR_LEN)
-		FAIL("dns: message shorter than 12-byte header");
+		TR__FAIL("dns: message shorter than 12-byte header");
 	m->buf = buf;
 	m->len = len;
 	m->hdr.id = tr_load_be16(buf + TR_DNS_OFF_ID);
@@ -325,7 +325,7 @@ static int next_question(struct tr_dns_msg *m, struct tr_dns_question *q, int wi
 	if (rc < 0)
 		return rc;
 	if (m->len - off < TR_DNS_QFIXED_LEN)
-		FAIL("dns: question truncated");
+		TR__FAIL("dns: question truncated");
 	q->type = tr_load_be16(m->buf + off);
 	q->qclass = tr_load_be16(m->buf + off + 2);
 	m->off = off + TR_DNS_QFIXED_LEN;
@@ -364,7 +364,7 @@ static int next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, int with_text, co
 		if (rc < 0)
 			return rc;
 		if (m->len - off < TR_DNS_QFIXED_LEN)
-			FAIL("dns: question truncated");
+			TR__FAIL("dns: question truncated");
 		m->off = off + TR_DNS_QFIXED_LEN;
 		m->left--;
 		msg_advance(m);
@@ -378,7 +378,7 @@ static int next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, int with_text, co
 	if (rc < 0)
 		return rc;
 	if (m->len - off < TR_DNS_RRFIXED_LEN)
-		FAIL("dns: record header truncated");
+		TR__FAIL("dns: record header truncated");
 	rr->type = tr_load_be16(b + off);
 	rr->rclass = tr_load_be16(b + off + 2);
 	rr->ttl = tr_load_be32(b + off + 4);
@@ -386,7 +386,7 @@ static int next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, int with_text, co
 	rr->section = m->section;
 	off += TR_DNS_RRFIXED_LEN;
 	if (rr->rdlen > m->len - off)
-		FAIL("dns: rdata runs past message");
+		TR__FAIL("dns: rdata runs past message");
 	rr->rdata = b + off;
 	size_t end = off + rr->rdlen;
 	size_t p = off;
@@ -394,13 +394,13 @@ static int next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, int with_text, co
 	switch (rr->type) {
 	case TR_DNS_T_A:
 		if (rr->rdlen != 4)
-			FAIL("dns: A rdata length != 4");
+			TR__FAIL("dns: A rdata length != 4");
 		memcpy(rr->u.a, rr->rdata, 4);
 		p = end;
 		break;
 	case TR_DNS_T_AAAA:
 		if (rr->rdlen != 16)
-			FAIL("dns: AAAA rdata length != 16");
+			TR__FAIL("dns: AAAA rdata length != 16");
 		memcpy(rr->u.aaaa, rr->rdata, 16);
 		p = end;
 		break;
@@ -412,7 +412,7 @@ static int next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, int with_text, co
 		break;
 	case TR_DNS_T_MX:
 		if (rr->rdlen < 3)
-			FAIL("dns: MX rdata truncated");
+			TR__FAIL("dns: MX rdata truncated");
 		rr->u.mx.pref = tr_load_be16(b + p);
 		p += 2;
 		if ((rc = rdata_name(m, end, &p, TXT(rr->u.mx.exchange), why)) < 0)
@@ -420,7 +420,7 @@ static int next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, int with_text, co
 		break;
 	case TR_DNS_T_SRV:
 		if (rr->rdlen < 7)
-			FAIL("dns: SRV rdata truncated");
+			TR__FAIL("dns: SRV rdata truncated");
 		rr->u.srv.priority = tr_load_be16(b + p);
 		rr->u.srv.weight = tr_load_be16(b + p + 2);
 		rr->u.srv.port = tr_load_be16(b + p + 4);
@@ -434,7 +434,7 @@ static int next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, int with_text, co
 		if ((rc = rdata_name(m, end, &p, TXT(rr->u.soa.rname), why)) < 0)
 			return rc;
 		if (end - p != 20)
-			FAIL("dns: SOA rdata length mismatch");
+			TR__FAIL("dns: SOA rdata length mismatch");
 		rr->u.soa.serial = tr_load_be32(b + p);
 		rr->u.soa.refresh = tr_load_be32(b + p + 4);
 		rr->u.soa.retry = tr_load_be32(b + p + 8);
@@ -450,7 +450,7 @@ static int next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, int with_text, co
 		while ((rc = tr_dns_txt_next(rr, &o, &s, &sl)) == 1)
 			cnt++;
 		if (rc < 0)
-			FAIL("dns: TXT string runs past rdata");
+			TR__FAIL("dns: TXT string runs past rdata");
 		rr->u.txt.count = cnt;
 		p = end;
 		break;
@@ -460,7 +460,7 @@ static int next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, int with_text, co
 		break;
 	}
 	if (p != end)
-		FAIL("dns: rdata length mismatch");
+		TR__FAIL("dns: rdata length mismatch");
 	m->off = end;
 	m->left--;
 	msg_advance(m);
@@ -730,7 +730,7 @@ int tr_dns_tcp_frame(const uint8_t *buf, size_t len, const uint8_t **msg,
 	}
 	size_t n = tr_load_be16(buf);
 	if (n < TR_DNS_HDR_LEN)
-		FAIL("dns-tcp: message length < 12");
+		TR__FAIL("dns-tcp: message length < 12");
 	if (n > len - 2) {
 		if (why)
 			*why = "dns-tcp: message incomplete";

@@ -1,25 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Ethernet II + 802.1Q/802.1ad tags: parse and emit. */
-#include <stdarg.h>
-#include <stdio.h>
-
 #include <tapring/ethernet.h>
 
-__attribute__((format(printf, 3, 4), cold))
-static void eth_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "err_pvt.h"
 
 int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, char *err, size_t errlen)
 {
 	if (TR_UNLIKELY(tr_eth_check(v) != 0)) {
-		eth_err(err, errlen, "eth: frame length %zu < 14", v->len);
+		tr__codec_err(err, errlen, "eth: frame length %zu < 14", v->len);
 		return -EMSGSIZE;
 	}
 	const uint8_t *b = v->buf;
@@ -31,11 +19,11 @@ int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, char *err, 
 
 	while (tr_eth_is_vlan_tpid(type)) {
 		if (TR_UNLIKELY(n == TR_ETH_MAX_VLAN)) {
-			eth_err(err, errlen, "eth: more than %d vlan tags", TR_ETH_MAX_VLAN);
+			tr__codec_err(err, errlen, "eth: more than %d vlan tags", TR_ETH_MAX_VLAN);
 			return -EINVAL;
 		}
 		if (TR_UNLIKELY(!tr_in_bounds(v->len, off, TR_VLAN_TAG_LEN))) {
-			eth_err(err, errlen, "eth: vlan tag %u truncated (%zu < %zu bytes)",
+			tr__codec_err(err, errlen, "eth: vlan tag %u truncated (%zu < %zu bytes)",
 				n + 1, v->len, off + TR_VLAN_TAG_LEN);
 			return -EMSGSIZE;
 		}

@@ -4,12 +4,12 @@
 
 #include <string.h>
 
-#define FAIL(msg) do { if (why) *why = (msg); return -EINVAL; } while (0)
+#include "err_pvt.h"
 
 int tr_icmpv4_check(const struct tr_icmpv4_view *v, const char **why)
 {
 	if (v->len < TR_ICMP_HDR_LEN)
-		FAIL("icmp: truncated header");
+		TR__FAIL("icmp: truncated header");
 	return 0;
 }
 
@@ -59,14 +59,14 @@ int tr_icmpv4_parse(const struct tr_icmpv4_view *v, struct tr_icmpv4_repr *r,
 	/* u.gateway for redirects is the raw rest (host order a.b.c.d). */
 	if (tr_icmpv4_is_error(r->type)) {
 		if (r->data_len < 20)
-			FAIL("icmp: embedded ip header truncated");
+			TR__FAIL("icmp: embedded ip header truncated");
 		if ((r->data[0] >> 4) != 4)
-			FAIL("icmp: embedded packet is not ipv4");
+			TR__FAIL("icmp: embedded packet is not ipv4");
 		size_t ihl = (size_t)(r->data[0] & 0x0f) * 4;
 		if (ihl < 20)
-			FAIL("icmp: embedded ip header length < 20");
+			TR__FAIL("icmp: embedded ip header length < 20");
 		if (ihl > r->data_len)
-			FAIL("icmp: embedded ip header truncated");
+			TR__FAIL("icmp: embedded ip header truncated");
 		r->orig_ip_hlen = (uint8_t)ihl;
 	}
 	if (!(flags & TR_L4_NO_CKSUM) && !tr_icmpv4_cksum_ok(v)) {

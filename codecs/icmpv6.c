@@ -4,12 +4,12 @@
 
 #include <string.h>
 
-#define FAIL(msg) do { if (why) *why = (msg); return -EINVAL; } while (0)
+#include "err_pvt.h"
 
 int tr_icmpv6_check(const struct tr_icmpv6_view *v, const char **why)
 {
 	if (v->len < TR_ICMP6_HDR_LEN)
-		FAIL("icmp6: truncated header");
+		TR__FAIL("icmp6: truncated header");
 	return 0;
 }
 
@@ -33,13 +33,13 @@ int tr_nd_opt_next(const uint8_t *buf, size_t len, size_t *off, struct tr_nd_opt
 	if (at >= len)
 		return 0;
 	if (len - at < 2)
-		FAIL("icmp6: nd option truncated");
+		TR__FAIL("icmp6: nd option truncated");
 	uint8_t len8 = buf[at + 1];
 	if (len8 == 0)
-		FAIL("icmp6: nd option length 0");
+		TR__FAIL("icmp6: nd option length 0");
 	size_t olen = (size_t)len8 * TR_ND_OPT_UNIT;
 	if (olen > len - at)
-		FAIL("icmp6: nd option runs past message");
+		TR__FAIL("icmp6: nd option runs past message");
 	o->type = buf[at];
 	o->len8 = len8;
 	o->data = buf + at;
@@ -60,7 +60,7 @@ int tr_nd_opts_parse(const uint8_t *buf, size_t len, struct tr_nd_opts *o,
 		case TR_ND_OPT_SLLA:
 		case TR_ND_OPT_TLLA:
 			if (opt.len != TR_ND_LLA_LEN)
-				FAIL("icmp6: link-layer address option length != 8");
+				TR__FAIL("icmp6: link-layer address option length != 8");
 			if (opt.type == TR_ND_OPT_SLLA) {
 				o->present |= TR_ND_HAS_SLLA;
 				memcpy(o->slla, opt.data + 2, 6);
@@ -71,13 +71,13 @@ int tr_nd_opts_parse(const uint8_t *buf, size_t len, struct tr_nd_opts *o,
 			break;
 		case TR_ND_OPT_MTU:
 			if (opt.len != TR_ND_MTU_LEN)
-				FAIL("icmp6: mtu option length != 8");
+				TR__FAIL("icmp6: mtu option length != 8");
 			o->present |= TR_ND_HAS_MTU;
 			o->mtu = tr_load_be32(opt.data + TR_ND_MTU_OFF_MTU);
 			break;
 		case TR_ND_OPT_PREFIX: {
 			if (opt.len != TR_ND_PREFIX_LEN)
-				FAIL("icmp6: prefix option length != 32");
+				TR__FAIL("icmp6: prefix option length != 32");
 			o->present |= TR_ND_HAS_PREFIX;
 			if (o->prefix_count >= TR_ND_PREFIX_MAX) {
 				if (o->prefix_dropped < UINT8_MAX)
@@ -87,7 +87,7 @@ int tr_nd_opts_parse(const uint8_t *buf, size_t len, struct tr_nd_opts *o,
 			struct tr_nd_prefix *p = &o->prefix[o->prefix_count++];
 			p->prefix_len = opt.data[TR_ND_PREFIX_OFF_PLEN];
 			if (p->prefix_len > 128)
-				FAIL("icmp6: prefix length > 128");
+				TR__FAIL("icmp6: prefix length > 128");
 			p->flags = opt.data[TR_ND_PREFIX_OFF_FLAGS];
 			p->valid_lifetime = tr_load_be32(opt.data + TR_ND_PREFIX_OFF_VALID);
 			p->preferred_lifetime = tr_load_be32(opt.data + TR_ND_PREFIX_OFF_PREF);
@@ -148,9 +148,9 @@ int tr_icmpv6_parse(const struct tr_icmpv6_view *v, const struct tr_l4_pseudo *p
 	size_t ooff = nd_opts_off(r->type);
 	if (ooff) {
 		if (r->code != 0)
-			FAIL("icmp6: nd message code != 0");
+			TR__FAIL("icmp6: nd message code != 0");
 		if (v->len < ooff)
-			FAIL("icmp6: nd message truncated");
+			TR__FAIL("icmp6: nd message truncated");
 		switch (r->type) {
 		case TR_ICMP6_ROUTER_ADVERT:
 			r->u.ra.hop_limit = b[TR_ICMP6_RA_OFF_HOPLIMIT];
@@ -164,7 +164,7 @@ int tr_icmpv6_parse(const struct tr_icmpv6_view *v, const struct tr_l4_pseudo *p
 			r->u.nd.flags = r->type == TR_ICMP6_NEIGH_ADVERT ? b[TR_ICMP6_NA_OFF_FLAGS] : 0;
 			memcpy(r->u.nd.target, b + TR_ICMP6_NS_OFF_TARGET, 16);
 			if (r->u.nd.target[0] == 0xff)
-				FAIL("icmp6: nd target is multicast");
+				TR__FAIL("icmp6: nd target is multicast");
 			break;
 		case TR_ICMP6_REDIRECT:
 			memcpy(r->u.redirect.target, b + TR_ICMP6_RD_OFF_TARGET, 16);
@@ -187,7 +187,7 @@ int tr_icmpv6_parse(const struct tr_icmpv6_view *v, const struct tr_l4_pseudo *p
 	if (flags & TR_L4_NO_CKSUM)
 		return 0;
 	if (!ph || ph->family != 6)
-		FAIL("icmp6: no ipv6 pseudo-header for checksum");
+		TR__FAIL("icmp6: no ipv6 pseudo-header for checksum");
 	uint32_t sum = tr_l4_pseudo_sum(ph, TR_IPPROTO_ICMPV6, (uint32_t)v->len);
 	sum = tr_cksum_add(sum, b, v->len);
 	if (tr_cksum_finish(sum) != 0) {

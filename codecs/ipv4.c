@@ -1,21 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* IPv4 (RFC 791): parse (options, fragments, checksum) and emit. */
-#include <stdarg.h>
-#include <stdio.h>
-
 #include <tapring/checksum.h>
 #include <tapring/ipv4.h>
 
-__attribute__((format(printf, 3, 4), cold))
-static void ip4_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "err_pvt.h"
 
 void tr_ipv4_fill_csum(struct tr_ipv4_view *v)
 {
@@ -57,12 +45,12 @@ static int ip4_walk_opts(const uint8_t *b, unsigned hl, char *err, size_t errlen
 			continue;
 		}
 		if (TR_UNLIKELY(hl - off < 2)) {
-			ip4_err(err, errlen, "ipv4: option %u at %u truncated", t, off);
+			tr__codec_err(err, errlen, "ipv4: option %u at %u truncated", t, off);
 			return -EINVAL;
 		}
 		unsigned olen = b[off + 1];
 		if (TR_UNLIKELY(olen < 2 || olen > hl - off)) {
-			ip4_err(err, errlen, "ipv4: option %u length %u invalid (%u bytes left)",
+			tr__codec_err(err, errlen, "ipv4: option %u length %u invalid (%u bytes left)",
 				t, olen, hl - off);
 			return -EINVAL;
 		}
@@ -78,36 +66,36 @@ int tr_ipv4_parse(const struct tr_ipv4_view *v, struct tr_ipv4_repr *r, unsigned
 	size_t len = v->len;
 
 	if (TR_UNLIKELY(len < TR_IPV4_MIN_HDR_LEN)) {
-		ip4_err(err, errlen, "ipv4: length %zu < 20", len);
+		tr__codec_err(err, errlen, "ipv4: length %zu < 20", len);
 		return -EMSGSIZE;
 	}
 	unsigned ver = b[0] >> 4;
 	if (TR_UNLIKELY(ver != 4)) {
-		ip4_err(err, errlen, "ipv4: version %u != 4", ver);
+		tr__codec_err(err, errlen, "ipv4: version %u != 4", ver);
 		return -EINVAL;
 	}
 	unsigned hl = tr__ipv4_ihl_bytes(b);
 	if (TR_UNLIKELY(hl < TR_IPV4_MIN_HDR_LEN)) {
-		ip4_err(err, errlen, "ipv4: header length %u < 20", hl);
+		tr__codec_err(err, errlen, "ipv4: header length %u < 20", hl);
 		return -EINVAL;
 	}
 	if (TR_UNLIKELY(hl > len)) {
-		ip4_err(err, errlen, "ipv4: header length %u > %zu bytes available", hl, len);
+		tr__codec_err(err, errlen, "ipv4: header length %u > %zu bytes available", hl, len);
 		return -EMSGSIZE;
 	}
 	unsigned tl = tr_load_be16(b + TR_IPV4_OFF_TOTLEN);
 	if (TR_UNLIKELY(tl < hl)) {
-		ip4_err(err, errlen, "ipv4: total length %u < header length %u", tl, hl);
+		tr__codec_err(err, errlen, "ipv4: total length %u < header length %u", tl, hl);
 		return -EINVAL;
 	}
 	if (TR_UNLIKELY(tl > len) && !(flags & TR_IPV4_PARSE_TRUNC_OK)) {
-		ip4_err(err, errlen, "ipv4: total length %u > %zu bytes available", tl, len);
+		tr__codec_err(err, errlen, "ipv4: total length %u > %zu bytes available", tl, len);
 		return -EMSGSIZE;
 	}
 	uint16_t frag = tr_load_be16(b + TR_IPV4_OFF_FRAG);
 	uint32_t foff = (uint32_t)(frag & TR_IPV4_FRAG_MASK) * 8u;
 	if (TR_UNLIKELY(foff + (tl - hl) > 65535u)) {
-		ip4_err(err, errlen, "ipv4: fragment end %u > 65535", foff + (tl - hl));
+		tr__codec_err(err, errlen, "ipv4: fragment end %u > 65535", foff + (tl - hl));
 		return -EINVAL;
 	}
 	if (hl > TR_IPV4_MIN_HDR_LEN) {
@@ -137,7 +125,7 @@ int tr_ipv4_parse(const struct tr_ipv4_view *v, struct tr_ipv4_repr *r, unsigned
 	}
 	r->csum_ok = ip4_hdr_sum_ok(b, hl);
 	if (TR_UNLIKELY(!r->csum_ok)) {
-		ip4_err(err, errlen, "ipv4: bad header checksum 0x%04x",
+		tr__codec_err(err, errlen, "ipv4: bad header checksum 0x%04x",
 			tr_load_be16(b + TR_IPV4_OFF_CSUM));
 		return -EBADMSG;
 	}

@@ -1,20 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* IPv6 (RFC 8200): parse with the extension header chain, and emit. */
-#include <stdarg.h>
-#include <stdio.h>
-
 #include <tapring/ipv6.h>
 
-__attribute__((format(printf, 3, 4), cold))
-static void ip6_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "err_pvt.h"
 
 int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned flags,
 		  char *err, size_t errlen)
@@ -23,19 +11,19 @@ int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned
 	size_t len = v->len;
 
 	if (TR_UNLIKELY(len < TR_IPV6_HDR_LEN)) {
-		ip6_err(err, errlen, "ipv6: length %zu < 40", len);
+		tr__codec_err(err, errlen, "ipv6: length %zu < 40", len);
 		return -EMSGSIZE;
 	}
 	uint32_t vtf = tr_load_be32(b + TR_IPV6_OFF_VTF);
 	if (TR_UNLIKELY((vtf >> 28) != 6)) {
-		ip6_err(err, errlen, "ipv6: version %u != 6", (unsigned)(vtf >> 28));
+		tr__codec_err(err, errlen, "ipv6: version %u != 6", (unsigned)(vtf >> 28));
 		return -EINVAL;
 	}
 	size_t plen = tr_load_be16(b + TR_IPV6_OFF_PLEN);
 	size_t end = TR_IPV6_HDR_LEN + plen;   /* the datagram ends here */
 	if (TR_UNLIKELY(end > len)) {
 		if (!(flags & TR_IPV6_PARSE_TRUNC_OK)) {
-			ip6_err(err, errlen, "ipv6: payload length %zu > %zu bytes available",
+			tr__codec_err(err, errlen, "ipv6: payload length %zu > %zu bytes available",
 				plen, len - TR_IPV6_HDR_LEN);
 			return -EMSGSIZE;
 		}
@@ -53,7 +41,7 @@ int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned
 		switch (next) {
 		case TR_IPPROTO_HOPOPTS:
 			if (TR_UNLIKELY(n != 0)) {
-				ip6_err(err, errlen, "ipv6: hop-by-hop header not first (position %u)", n + 1);
+				tr__codec_err(err, errlen, "ipv6: hop-by-hop header not first (position %u)", n + 1);
 				return -EINVAL;
 			}
 			/* fallthrough */
@@ -86,7 +74,7 @@ int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned
 			goto done;
 		}
 		if (TR_UNLIKELY(n == TR_IPV6_MAX_EXT)) {
-			ip6_err(err, errlen, "ipv6: more than %d extension headers", TR_IPV6_MAX_EXT);
+			tr__codec_err(err, errlen, "ipv6: more than %d extension headers", TR_IPV6_MAX_EXT);
 			return -ELOOP;
 		}
 		if (TR_UNLIKELY(!tr_in_bounds(end, off, elen)))
@@ -120,7 +108,7 @@ done:
 	return 0;
 
 truncated:
-	ip6_err(err, errlen, "ipv6: extension header %u at offset %zu truncated", next, off);
+	tr__codec_err(err, errlen, "ipv6: extension header %u at offset %zu truncated", next, off);
 	return -EMSGSIZE;
 }
 

@@ -4,22 +4,22 @@
 
 #include <string.h>
 
-#define FAIL(msg) do { if (why) *why = (msg); return -EINVAL; } while (0)
+#include "err_pvt.h"
 
 int tr_tcp_check(const struct tr_tcp_view *v, const char **why)
 {
 	if (v->len < TR_TCP_HDR_LEN)
-		FAIL("tcp: truncated header");
+		TR__FAIL("tcp: truncated header");
 	size_t hl = tr_tcp_hdr_len(v);
 	if (hl < TR_TCP_HDR_LEN) {
 		static const char *const bad_doff[5] = {
 			"tcp: data offset 0 < 5", "tcp: data offset 1 < 5", "tcp: data offset 2 < 5",
 			"tcp: data offset 3 < 5", "tcp: data offset 4 < 5",
 		};
-		FAIL(bad_doff[hl / 4]);
+		TR__FAIL(bad_doff[hl / 4]);
 	}
 	if (hl > v->len)
-		FAIL("tcp: header length exceeds segment");
+		TR__FAIL("tcp: header length exceeds segment");
 	return 0;
 }
 
@@ -45,35 +45,35 @@ int tr_tcp_opts_parse(const uint8_t *opt, size_t len, struct tr_tcp_opts *o,
 			continue;
 		}
 		if (len - off < 2)
-			FAIL("tcp: option length byte missing");
+			TR__FAIL("tcp: option length byte missing");
 		size_t olen = opt[off + 1];
 		if (olen < 2)
-			FAIL("tcp: option length < 2");
+			TR__FAIL("tcp: option length < 2");
 		if (olen > len - off)
-			FAIL("tcp: option runs past header");
+			TR__FAIL("tcp: option runs past header");
 		const uint8_t *p = opt + off;
 		switch (kind) {
 		case TR_TCP_OPT_MSS:
 			if (olen != TR_TCP_OPTLEN_MSS)
-				FAIL("tcp: mss option length != 4");
+				TR__FAIL("tcp: mss option length != 4");
 			o->present |= TR_TCP_HAS_MSS;
 			o->mss = tr_load_be16(p + 2);
 			break;
 		case TR_TCP_OPT_WSCALE:
 			if (olen != TR_TCP_OPTLEN_WSCALE)
-				FAIL("tcp: wscale option length != 3");
+				TR__FAIL("tcp: wscale option length != 3");
 			o->present |= TR_TCP_HAS_WSCALE;
 			o->wscale = p[2];
 			break;
 		case TR_TCP_OPT_SACK_PERM:
 			if (olen != TR_TCP_OPTLEN_SACK_PERM)
-				FAIL("tcp: sack-permitted option length != 2");
+				TR__FAIL("tcp: sack-permitted option length != 2");
 			o->present |= TR_TCP_HAS_SACK_PERM;
 			break;
 		case TR_TCP_OPT_SACK: {
 			size_t n = (olen - 2) / 8;
 			if ((olen - 2) % 8 != 0 || n < 1 || n > TR_TCP_SACK_MAX)
-				FAIL("tcp: sack option length not 2+8n (n 1..4)");
+				TR__FAIL("tcp: sack option length not 2+8n (n 1..4)");
 			o->present |= TR_TCP_HAS_SACK;
 			o->sack_count = (uint8_t)n;
 			for (size_t i = 0; i < n; i++) {
@@ -84,7 +84,7 @@ int tr_tcp_opts_parse(const uint8_t *opt, size_t len, struct tr_tcp_opts *o,
 		}
 		case TR_TCP_OPT_TS:
 			if (olen != TR_TCP_OPTLEN_TS)
-				FAIL("tcp: timestamp option length != 10");
+				TR__FAIL("tcp: timestamp option length != 10");
 			o->present |= TR_TCP_HAS_TS;
 			o->ts_val = tr_load_be32(p + 2);
 			o->ts_ecr = tr_load_be32(p + 6);
@@ -229,7 +229,7 @@ int tr_tcp_parse(const struct tr_tcp_view *v, const struct tr_l4_pseudo *ph,
 	if (flags & TR_L4_NO_CKSUM)
 		return 0;
 	if (!ph || (ph->family != 4 && ph->family != 6))
-		FAIL("tcp: no pseudo-header for checksum");
+		TR__FAIL("tcp: no pseudo-header for checksum");
 	uint32_t sum = tr_l4_pseudo_sum(ph, TR_IPPROTO_TCP, (uint32_t)v->len);
 	sum = tr_cksum_add(sum, v->buf, v->len);
 	if (tr_cksum_finish(sum) != 0) {

@@ -129,31 +129,26 @@ static int valid_ifname(const char *s)
 	return 1;
 }
 
-static int parse_uid(const char *s, int64_t *out)
+/* A numeric id, else a user (group = 0) or group name from the system
+ * databases. */
+static int parse_id(const char *s, int group, int64_t *out)
 {
 	unsigned long v;
 	if (parse_uint(s, 0, UINT32_MAX - 1, &v) == 0) {
 		*out = (int64_t)v;
 		return 0;
 	}
-	struct passwd *pw = getpwnam(s);
-	if (!pw)
-		return -1;
-	*out = pw->pw_uid;
-	return 0;
-}
-
-static int parse_gid(const char *s, int64_t *out)
-{
-	unsigned long v;
-	if (parse_uint(s, 0, UINT32_MAX - 1, &v) == 0) {
-		*out = (int64_t)v;
-		return 0;
+	if (group) {
+		struct group *gr = getgrnam(s);
+		if (!gr)
+			return -1;
+		*out = gr->gr_gid;
+	} else {
+		struct passwd *pw = getpwnam(s);
+		if (!pw)
+			return -1;
+		*out = pw->pw_uid;
 	}
-	struct group *gr = getgrnam(s);
-	if (!gr)
-		return -1;
-	*out = gr->gr_gid;
 	return 0;
 }
 
@@ -239,10 +234,10 @@ static int parse_create(int argc, char **argv, struct create_args *c)
 			if (n > 1)
 				c->cfg.flags |= TR_TAP_MULTI_QUEUE;
 		} else if ((v = opt_value(argc, argv, &i, "--owner", &bad))) {
-			if (parse_uid(v, &c->cfg.owner))
+			if (parse_id(v, 0, &c->cfg.owner))
 				return tap_err("--owner: unknown user '%s'", v);
 		} else if ((v = opt_value(argc, argv, &i, "--group", &bad))) {
-			if (parse_gid(v, &c->cfg.group))
+			if (parse_id(v, 1, &c->cfg.group))
 				return tap_err("--group: unknown group '%s'", v);
 		} else if ((v = opt_value(argc, argv, &i, "--mtu", &bad))) {
 			if (parse_uint(v, 68, 65535, &n))

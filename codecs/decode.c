@@ -411,40 +411,17 @@ static void dec_eth_vlan_offs(struct tr_decoded *d)
 /*
  * tr_eth_parse() failed on a frame that holds the 14-byte header: a VLAN tag
  * is cut or there are more than TR_ETH_MAX_VLAN of them (d->error says
- * which). Ethernet stays decoded with the complete tags before the bad one
- * (tshark shows those too); ethertype is then the TPID of the bad tag, so
- * no later layer is decoded.
+ * which). The codec still filled the header and the complete tags before
+ * the bad one (tshark shows those too), with the bad tag's TPID as
+ * ethertype, so no later layer is decoded.
  */
 __attribute__((cold))
-static int dec_eth_tags_bad(struct tr_decoded *d, const uint8_t *frame, size_t caplen)
+static int dec_eth_tags_bad(struct tr_decoded *d, size_t caplen)
 {
-	struct tr_eth_repr *r = &d->eth.r;
-	/* The codec leaves the repr unspecified on error, so walk the tags
-	 * again here, stopping before the bad one (the loop bounds are the
-	 * reasons tr_eth_parse() fails). */
-	uint16_t type = tr_load_be16(frame + TR_ETH_OFF_TYPE);
-	size_t off = TR_ETH_HDR_LEN;
-	unsigned n = 0;
-	memcpy(r->dst, frame + TR_ETH_OFF_DST, 6);
-	memcpy(r->src, frame + TR_ETH_OFF_SRC, 6);
-	while (tr_eth_is_vlan_tpid(type) && n < TR_ETH_MAX_VLAN &&
-	       tr_in_bounds(caplen, off, TR_VLAN_TAG_LEN)) {
-		uint16_t tci = tr_load_be16(frame + off + TR_VLAN_OFF_TCI);
-		struct tr_vlan_tag *t = &r->vlan[n++];
-		t->tpid = type;
-		t->vid = tci & TR_VLAN_VID_MASK;
-		t->pcp = (uint8_t)(tci >> TR_VLAN_PCP_SHIFT);
-		t->dei = (tci & TR_VLAN_DEI_MASK) != 0;
-		t->inner_type = type = tr_load_be16(frame + off + TR_VLAN_OFF_TYPE);
-		off += TR_VLAN_TAG_LEN;
-	}
-	r->ethertype = type;
-	r->n_vlan = (uint8_t)n;
-	r->hdr_len = (uint8_t)off;
 	d->eth.off = 0;
 	d->layers |= TR_DEC_ETH | TR_DEC_ERROR;
 	dec_eth_vlan_offs(d);
-	set_payload(d, off, caplen - off);
+	set_payload(d, d->eth.r.hdr_len, caplen - d->eth.r.hdr_len);
 	return -EINVAL;
 }
 
@@ -482,7 +459,7 @@ int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_dec
 				d->layers |= TR_DEC_ERROR;
 				return -EINVAL;
 			}
-			return dec_eth_tags_bad(d, frame, caplen);
+			return dec_eth_tags_bad(d, caplen);
 		}
 	}
 	d->eth.off = 0;

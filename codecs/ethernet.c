@@ -17,15 +17,18 @@ int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, char *err, 
 	size_t off = TR_ETH_HDR_LEN;   /* just past the current type field */
 	unsigned n = 0;
 
+	int rc = 0;
 	while (tr_eth_is_vlan_tpid(type)) {
 		if (TR_UNLIKELY(n == TR_ETH_MAX_VLAN)) {
 			tr__codec_err(err, errlen, "eth: more than %d vlan tags", TR_ETH_MAX_VLAN);
-			return -EINVAL;
+			rc = -EINVAL;
+			break;
 		}
 		if (TR_UNLIKELY(!tr_in_bounds(v->len, off, TR_VLAN_TAG_LEN))) {
 			tr__codec_err(err, errlen, "eth: vlan tag %u truncated (%zu < %zu bytes)",
 				n + 1, v->len, off + TR_VLAN_TAG_LEN);
-			return -EMSGSIZE;
+			rc = -EMSGSIZE;
+			break;
 		}
 		uint16_t tci = tr_load_be16(b + off + TR_VLAN_OFF_TCI);
 		uint16_t inner = tr_load_be16(b + off + TR_VLAN_OFF_TYPE);
@@ -38,10 +41,12 @@ int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, char *err, 
 		type = inner;
 		off += TR_VLAN_TAG_LEN;
 	}
+	/* Also on a bad tag: the header and the complete tags before it, with
+	 * the bad tag's TPID as ethertype (a decoder still shows them). */
 	r->ethertype = type;
 	r->n_vlan = (uint8_t)n;
 	r->hdr_len = (uint8_t)off;
-	return 0;
+	return rc;
 }
 
 size_t tr_eth_emit_len(const struct tr_eth_repr *r)

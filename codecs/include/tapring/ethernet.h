@@ -81,7 +81,10 @@ struct tr_eth_repr {
 
 /* Parse the header and walk the tags. The payload starts at r->hdr_len.
  * Errors: -EMSGSIZE (header or a tag truncated), -EINVAL (more than
- * TR_ETH_MAX_VLAN tags). err may be NULL. */
+ * TR_ETH_MAX_VLAN tags). err may be NULL. When the 14-byte header fits but
+ * a tag is bad (cut, or one too many), r still holds the addresses and the
+ * complete tags before the bad one (n_vlan, hdr_len), and ethertype is the
+ * bad tag's TPID; with a short header r is unspecified. */
 int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, char *err, size_t errlen);
 
 /* 14 + 4 * n_vlan. */

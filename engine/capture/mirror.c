@@ -120,8 +120,11 @@ static void push(struct tr_mirror *m, struct tr_worker *w, struct tr_buf *const 
 		for (unsigned i = put; i < k; i++)
 			mq->rel[nrel++] = mq->rec[MIRROR_SLOTS * i];
 	}
+	/* On the worker: buffers whose last reference this is go to the
+	 * worker's own return ring, which its rx refill takes first (hot in
+	 * the cache); the others just lose one reference. */
 	if (nrel)
-		tr_slab_free_burst_remote(m->slab, mq->rel, nrel);
+		tr_engine_buf_free_burst(m->e, mq->rel, nrel);
 }
 
 static void hook_rx(void *arg, struct tr_worker *w, struct tr_buf *const *bufs,

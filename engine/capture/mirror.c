@@ -241,6 +241,13 @@ struct tr_mirror *tr_mirror_create(struct tr_engine *e, const struct tr_mirror_c
 	unsigned rs = cfg && cfg->ring_size ? cfg->ring_size : MIRROR_DEFAULT_RING;
 	if (!e || !cfg || !cfg->path || (rs & (rs - 1)) || rs > (1u << 24))
 		goto fail;
+	if (!cfg->ring_size) {
+		/* Records pin pool buffers: by default let a lagging writer hold
+		 * at most a quarter of the pool, so rx never starves for it. */
+		unsigned cap = tr_slab_nbufs(tr_engine_slab(e)) / (4u * tr_engine_nqueues(e));
+		while (rs > 1 && rs > cap)
+			rs >>= 1;
+	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		r = -ENOMEM;

@@ -124,7 +124,8 @@ struct tr_mirror_config {
 	uint32_t snaplen;                 /* bytes kept per frame; 0 = 262144 */
 	const struct tr_bpf_prog *filter; /* optional; frames it rejects count as filtered.
 	                                   * Must outlive the mirror. */
-	unsigned ring_size;               /* records per queue ring, power of two (0: 4096) */
+	unsigned ring_size;               /* records per queue ring, power of two (0: 4096, at most
+	                                   * nbufs / (4 * nqueues): each record pins a buffer) */
 	const char *ifname;               /* optional interface name for the file header */
 };
 

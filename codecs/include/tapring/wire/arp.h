@@ -33,8 +33,6 @@ struct tr_arp_hdr {
 	uint8_t tha[6];
 	uint8_t tpa[4];
 } __attribute__((packed));
-#ifndef __cplusplus
-_Static_assert(sizeof(struct tr_arp_hdr) == TR_ARP_LEN, "Ethernet/IPv4 ARP is 28 bytes");
-#endif
+TR__STATIC_ASSERT(sizeof(struct tr_arp_hdr) == TR_ARP_LEN, "Ethernet/IPv4 ARP is 28 bytes");
 
 #endif /* TAPRING_WIRE_ARP_H */

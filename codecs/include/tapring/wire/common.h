@@ -23,6 +23,14 @@ typedef uint16_t tr_be16;
 typedef uint32_t tr_be32;
 typedef uint64_t tr_be64;
 
+/* internal: pins a wire struct's size; _Static_assert in C, static_assert
+ * in C++ (the benches include these headers). */
+#ifdef __cplusplus
+#define TR__STATIC_ASSERT static_assert
+#else
+#define TR__STATIC_ASSERT _Static_assert
+#endif
+
 #define TR_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define TR_UNLIKELY(x) __builtin_expect(!!(x), 0)
 

@@ -33,16 +33,12 @@ struct tr_eth_hdr {
 	uint8_t src[TR_ETH_ADDR_LEN];
 	tr_be16 type;
 } __attribute__((packed));
-#ifndef __cplusplus
-_Static_assert(sizeof(struct tr_eth_hdr) == TR_ETH_HDR_LEN, "eth header is 14 bytes");
-#endif
+TR__STATIC_ASSERT(sizeof(struct tr_eth_hdr) == TR_ETH_HDR_LEN, "eth header is 14 bytes");
 
 struct tr_vlan_hdr {
 	tr_be16 tci;
 	tr_be16 type;
 } __attribute__((packed));
-#ifndef __cplusplus
-_Static_assert(sizeof(struct tr_vlan_hdr) == TR_VLAN_TAG_LEN, "vlan tag is 4 bytes");
-#endif
+TR__STATIC_ASSERT(sizeof(struct tr_vlan_hdr) == TR_VLAN_TAG_LEN, "vlan tag is 4 bytes");
 
 #endif /* TAPRING_WIRE_ETH_H */

@@ -7,15 +7,6 @@
 
 #include <tapring/wire/common.h>
 
-/* internal: _Static_assert in C, static_assert in C++ (benches include us). */
-#ifndef TR__STATIC_ASSERT
-#ifdef __cplusplus
-#define TR__STATIC_ASSERT static_assert
-#else
-#define TR__STATIC_ASSERT _Static_assert
-#endif
-#endif
-
 /* Fixed 8-byte header: type, code, checksum, then 4 type-specific bytes. */
 struct tr_icmp_hdr {
 	uint8_t type;

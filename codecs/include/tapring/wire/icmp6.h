@@ -8,15 +8,6 @@
 
 #include <tapring/wire/common.h>
 
-/* internal: _Static_assert in C, static_assert in C++ (benches include us). */
-#ifndef TR__STATIC_ASSERT
-#ifdef __cplusplus
-#define TR__STATIC_ASSERT static_assert
-#else
-#define TR__STATIC_ASSERT _Static_assert
-#endif
-#endif
-
 struct tr_icmp6_hdr {
 	uint8_t type;
 	uint8_t code;

@@ -53,8 +53,6 @@ struct tr_ipv4_hdr {
 	uint8_t src[4];
 	uint8_t dst[4];
 } __attribute__((packed));
-#ifndef __cplusplus
-_Static_assert(sizeof(struct tr_ipv4_hdr) == TR_IPV4_MIN_HDR_LEN, "IPv4 header is 20 bytes");
-#endif
+TR__STATIC_ASSERT(sizeof(struct tr_ipv4_hdr) == TR_IPV4_MIN_HDR_LEN, "IPv4 header is 20 bytes");
 
 #endif /* TAPRING_WIRE_IPV4_H */

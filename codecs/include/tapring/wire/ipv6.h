@@ -38,9 +38,7 @@ struct tr_ipv6_hdr {
 	uint8_t src[16];
 	uint8_t dst[16];
 } __attribute__((packed));
-#ifndef __cplusplus
-_Static_assert(sizeof(struct tr_ipv6_hdr) == TR_IPV6_HDR_LEN, "IPv6 header is 40 bytes");
-#endif
+TR__STATIC_ASSERT(sizeof(struct tr_ipv6_hdr) == TR_IPV6_HDR_LEN, "IPv6 header is 40 bytes");
 
 struct tr_ipv6_frag_hdr {
 	uint8_t next;
@@ -48,8 +46,6 @@ struct tr_ipv6_frag_hdr {
 	tr_be16 offm;
 	tr_be32 id;
 } __attribute__((packed));
-#ifndef __cplusplus
-_Static_assert(sizeof(struct tr_ipv6_frag_hdr) == TR_IPV6_FRAG_LEN, "IPv6 fragment header is 8 bytes");
-#endif
+TR__STATIC_ASSERT(sizeof(struct tr_ipv6_frag_hdr) == TR_IPV6_FRAG_LEN, "IPv6 fragment header is 8 bytes");
 
 #endif /* TAPRING_WIRE_IPV6_H */

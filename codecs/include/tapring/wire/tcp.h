@@ -5,15 +5,6 @@
 
 #include <tapring/wire/common.h>
 
-/* internal: _Static_assert in C, static_assert in C++ (benches include us). */
-#ifndef TR__STATIC_ASSERT
-#ifdef __cplusplus
-#define TR__STATIC_ASSERT static_assert
-#else
-#define TR__STATIC_ASSERT _Static_assert
-#endif
-#endif
-
 struct tr_tcp_hdr {
 	tr_be16 src_port;
 	tr_be16 dst_port;

@@ -53,6 +53,7 @@ static void worker_free(struct tr_worker *w)
 	free(w->retry);
 	free(w->m_orig);
 	free(w->m_acts);
+	free(w->m_keep);
 	free(w->m_idx);
 	free(w->m_dlidx);
 	free(w->m_tx);
@@ -649,12 +650,13 @@ int tr_engine_set_mirror(struct tr_engine *e, const struct tr_engine_mirror *m)
 		unsigned b = w->batch;
 		if (!w->m_orig) {
 			w->m_orig = calloc(b, sizeof(*w->m_orig));
-			w->m_acts = calloc(b, sizeof(*w->m_acts));
+			w->m_acts = calloc(b + 1, sizeof(*w->m_acts));
+			w->m_keep = calloc(b, sizeof(*w->m_keep));
 			w->m_idx = calloc(b, sizeof(*w->m_idx));
 			w->m_dlidx = calloc(b, sizeof(*w->m_dlidx));
 			w->m_tx = calloc(TR__MIRROR_TX_CAP(b), sizeof(*w->m_tx));
 		}
-		if (!w->m_orig || !w->m_acts || !w->m_idx || !w->m_dlidx || !w->m_tx)
+		if (!w->m_orig || !w->m_acts || !w->m_keep || !w->m_idx || !w->m_dlidx || !w->m_tx)
 			return -ENOMEM;   /* worker_free releases what was allocated */
 		w->m_ntx = 0;
 	}

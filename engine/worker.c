@@ -250,13 +250,22 @@ run_pipeline_(struct tr_worker *w, struct tr_buf **bufs, unsigned n, const bool 
 	struct tr_engine *e = w->e;
 	uint32_t *acts = w->acts;
 	unsigned ndl = 0;
-	const unsigned n_orig = n;
+	unsigned n_orig = 0;
 	if (mirror) {
+		/* Frames the mirror's filter rejects get no reference; their
+		 * m_idx points at the spare slot m_acts[batch]. */
+		memset(w->m_keep, 1, n);
+		if (e->mirror.filter)
+			e->mirror.filter(e->mirror.arg, w, bufs, w->m_keep, n);
 		for (unsigned i = 0; i < n; i++) {
+			if (!w->m_keep[i]) {
+				w->m_idx[i] = (uint16_t)w->batch;
+				continue;
+			}
 			tr_buf_ref(bufs[i]);
-			w->m_orig[i] = bufs[i];
-			w->m_idx[i] = (uint16_t)i;
-			w->m_acts[i] = TR_ACT_DELIVER;
+			w->m_orig[n_orig] = bufs[i];
+			w->m_idx[i] = (uint16_t)n_orig;
+			w->m_acts[n_orig++] = TR_ACT_DELIVER;
 		}
 	}
 	for (unsigned s = 0; s < e->nstages && n; s++) {
@@ -330,7 +339,8 @@ run_pipeline_(struct tr_worker *w, struct tr_buf **bufs, unsigned n, const bool 
 	if (mirror) {
 		for (unsigned i = took; i < ndl; i++)
 			w->m_acts[w->m_dlidx[i]] = TR_ACT_DROP(TR_ENGINE_DROP_APP_RING_FULL);
-		e->mirror.rx(e->mirror.arg, w, w->m_orig, w->m_acts, n_orig);
+		if (n_orig)
+			e->mirror.rx(e->mirror.arg, w, w->m_orig, w->m_acts, n_orig);
 	}
 }
 

@@ -103,7 +103,9 @@ struct tr_worker {
 	unsigned nretry, retry_cap;
 	/* mirror (only allocated when a mirror is set, see tr_engine_set_mirror) */
 	struct tr_buf **m_orig;         /* batch: rx frames as received (one extra ref each) */
-	uint32_t *m_acts;               /* batch: final action of m_orig[i] */
+	uint32_t *m_acts;               /* batch + 1: final action of m_orig[i]; slot [batch]
+	                                 * absorbs the actions of frames the filter rejected */
+	uint8_t *m_keep;                /* batch: mirror.filter verdicts */
 	uint16_t *m_idx;                /* batch: position in m_orig of bufs[i] during the stages */
 	uint16_t *m_dlidx;              /* batch: position in m_orig of dl[i] */
 	struct tr_buf **m_tx;           /* frames about to be written (one extra ref each) */

@@ -3,7 +3,9 @@
  * engine/capture/mirror.c: zero-copy capture of the engine's own frames.
  *
  * Hot path (worker thread, per batch, inside the engine's mirror hook):
- * run the filter, then push one 3-slot record per frame on the queue's SPSC
+ * rx frames the filter rejects are dropped before the engine references
+ * them (the hook's filter callback); tx frames are filtered in the tx hook.
+ * Then push one 3-slot record per frame on the queue's SPSC
  * ring: {struct tr_buf * (one reference, owned by the record), meta
  * (direction | final action << 8), timestamp}. Records always go in and
  * come out whole: the worker enqueues 3*k slots in one bulk operation after
@@ -92,7 +94,10 @@ static void push(struct tr_mirror *m, struct tr_worker *w, struct tr_buf *const 
 	unsigned k = 0, nrel = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct tr_buf *b = bufs[i];
-		if (m->filter && tr_bpf_run(m->filter, b->data, b->len, b->len) == 0) {
+		/* rx frames were filtered before the engine referenced them
+		 * (hook_filter); tx frames are filtered here. */
+		if (dir == TR_PCAP_DIR_OUT && m->filter &&
+		    tr_bpf_run(m->filter, b->data, b->len, b->len) == 0) {
 			cnt_add(&mq->filtered, 1);
 			mq->rel[nrel++] = b;
 			continue;
@@ -125,6 +130,24 @@ static void push(struct tr_mirror *m, struct tr_worker *w, struct tr_buf *const 
 	 * the cache); the others just lose one reference. */
 	if (nrel)
 		tr_engine_buf_free_burst(m->e, mq->rel, nrel);
+}
+
+/* rx burst, before the engine takes any reference: rejected frames cost
+ * only the filter run. */
+static void hook_filter(void *arg, struct tr_worker *w, struct tr_buf *const *bufs,
+			uint8_t *keep, unsigned n)
+{
+	struct tr_mirror *m = arg;
+	struct mirror_q *mq = &m->q[tr_worker_queue(w)];
+	unsigned rej = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (tr_bpf_run(m->filter, bufs[i]->data, bufs[i]->len, bufs[i]->len) == 0) {
+			keep[i] = 0;
+			rej++;
+		}
+	}
+	if (rej)
+		cnt_add(&mq->filtered, rej);
 }
 
 static void hook_rx(void *arg, struct tr_worker *w, struct tr_buf *const *bufs,
@@ -272,7 +295,8 @@ struct tr_mirror *tr_mirror_create(struct tr_engine *e, const struct tr_mirror_c
 		if (!m->q[q].ring)
 			goto fail;
 	}
-	struct tr_engine_mirror hook = { .arg = m, .rx = hook_rx, .tx = hook_tx };
+	struct tr_engine_mirror hook = { .arg = m, .rx = hook_rx, .tx = hook_tx,
+					 .filter = m->filter ? hook_filter : NULL };
 	r = tr_engine_set_mirror(e, &hook);
 	if (r < 0)
 		goto fail;

@@ -306,6 +306,29 @@ static void test_pcap_snaplen_filter(const char *dir)
 	T_CHECK_EQ(bad, 0);
 }
 
+/* A filter that rejects every rx frame: the engine never references them
+ * (mirror filter hook) and the rx callback is never called. */
+static void test_rx_filtered(const char *dir)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/replies.pcapng", dir);
+	struct run_cfg rc = { .fmt = TR_PCAP_FORMAT_PCAPNG, .filter = "ether dst 02:77:00:00:00:02" };
+	struct run_out o;
+	run(path, &rc, &o);
+	check_pool(&o);
+	T_CHECK_EQ(o.ms.written, NFRAMES / 4);
+	T_CHECK_EQ(o.ms.filtered, NFRAMES);
+	T_CHECK_EQ(o.ms.dropped, 0);
+	static uint8_t rx[NFRAMES], tx[NFRAMES];
+	int n = read_back(path, 60, rx, tx);
+	T_CHECK_EQ(n, (int)(NFRAMES / 4));
+	unsigned bad = 0;
+	for (unsigned s = 0; s < NFRAMES; s++)
+		if (rx[s] != 0 || tx[s] != (s % 4 == 0))
+			bad++;
+	T_CHECK_EQ(bad, 0);
+}
+
 static void test_slow_writer(const char *dir)
 {
 	char path[256];
@@ -362,6 +385,7 @@ int main(void)
 	test_errors();
 	test_pcapng(dir);
 	test_pcap_snaplen_filter(dir);
+	test_rx_filtered(dir);
 	test_slow_writer(dir);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -139,7 +139,8 @@ struct tr_mirror_stats {
 /*
  * Mirror the engine's rx and tx frames into a capture file without copying:
  * registers the engine's mirror hook (tr_engine_set_mirror), so call it
- * before tr_engine_start. Each worker runs the filter, then pushes a small
+ * before tr_engine_start. Each worker runs the filter (on rx before the
+ * engine takes a reference, so a reject costs only the filter), then pushes a small
  * record {buffer reference, direction, final action, timestamp} on its own
  * SPSC ring; one writer thread ("tr-mirror") drains the rings, writes each
  * frame (cut to snaplen) and releases the reference. A full ring drops the

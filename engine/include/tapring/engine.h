@@ -246,6 +246,11 @@ struct tr_engine_mirror {
 	 * application frames; EAGAIN resends are not reported again), one
 	 * extra reference each, owned by the callback as above. */
 	void (*tx)(void *arg, struct tr_worker *w, struct tr_buf *const *bufs, unsigned n);
+	/* Optional: called with each rx burst before the stages and before
+	 * any reference is taken (every keep[i] is 1 on entry). Frames left
+	 * at keep[i] == 0 get no extra reference and are not passed to rx():
+	 * a cheap reject for a capture filter. Must not modify the frames. */
+	void (*filter)(void *arg, struct tr_worker *w, struct tr_buf *const *bufs, uint8_t *keep, unsigned n);
 };
 
 /* Install the mirror (copied; arg is not), before tr_engine_start. NULL

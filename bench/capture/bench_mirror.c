@@ -3,8 +3,8 @@
  * Cost of the engine mirror (tr_mirror) on the receive path, in one run:
  *   off     no mirror (baseline)
  *   pcapng  mirror into a pcapng file in /dev/shm (every rx frame written)
- *   reject  mirror with a filter that rejects every frame (hook + filter +
- *           reference only, no writer work)
+ *   reject  mirror with a filter that rejects every frame (the filter
+ *           runs before the engine takes a reference: no writer work)
  * The engine reads 60-byte frames from a SOCK_SEQPACKET socketpair (no root)
  * and a stage drops them all (no tx syscalls); a generator thread feeds the
  * other end with sendmmsg. Modes alternate (A B C A B C ...) because the

@@ -8,7 +8,10 @@
  * 1. tr_pout_json_str escapes quotes, backslashes, control bytes and every
  *    byte >= 0x7f; the buffer sink truncates with snprintf semantics; the
  *    FILE sink writes output longer than its scratch area intact.
- * 2. Every golden frame, every truncation of it, and a deterministic set of
+ * 2. Decoder edge cases as printed: UDP over IPv6 with checksum 0 (kept,
+ *    bad checksum), a cut VLAN tag (Ethernet and complete tags kept), the
+ *    ND target and redirect destination from the decoder.
+ * 3. Every golden frame, every truncation of it, and a deterministic set of
  *    byte mutations are printed in both formats from a buffer that ends at a
  *    PROT_NONE page (an over-read faults). Each JSON line must be
  *    structurally valid (balanced, strings closed, no raw control bytes) and
@@ -238,8 +241,78 @@ static void test_jumbo(void)
 	T_CHECK_EQ(json_bad + text_bad, before);
 }
 
+/* One frame printed as JSON and as text (guard page after the bytes). */
+static void print_pair(const uint8_t *f, size_t n, char *json, char *text, size_t cap)
+{
+	uint8_t *g = t_guard_copy(f, n);
+	struct tr_print_frame fr = { 1, 0, 0, g, (uint32_t)n, (uint32_t)n };
+	T_ASSERT(tr_print_frame_buf(json, cap, TR_PRINT_JSON, &fr) < cap);
+	T_ASSERT(tr_print_frame_buf(text, cap, TR_PRINT_TEXT, &fr) < cap);
+	t_guard_free(g, n);
+}
+
+/* What the printers show for the decoder's edge cases: an IPv6 UDP
+ * datagram with checksum 0, a cut VLAN tag, and ND targets. */
+static void test_decoder_cases(void)
+{
+	static char json[4096], text[4096];
+	uint8_t f[128];
+	memset(f, 0, sizeof(f));
+	memcpy(f, "\x02\x77\x00\x00\x00\x02\x02\x77\x00\x00\x00\x01", 12);
+	/* Ethernet / IPv6 fd77::1 > fd77::2 / UDP 1000 > 2000, 5 bytes, checksum 0 */
+	f[12] = 0x86; f[13] = 0xdd;
+	uint8_t *ip = f + 14;
+	ip[0] = 0x60; ip[5] = 13; ip[6] = 17; ip[7] = 64;
+	ip[8] = 0xfd; ip[9] = 0x77; ip[23] = 1;
+	ip[24] = 0xfd; ip[25] = 0x77; ip[39] = 2;
+	uint8_t *u = ip + 40;
+	u[0] = 1000 >> 8; u[1] = 1000 & 0xff; u[2] = 2000 >> 8; u[3] = 2000 & 0xff; u[5] = 13;
+	memcpy(u + 8, "hello", 5);
+	print_pair(f, 14 + 40 + 13, json, text, sizeof(json));
+	T_CHECK(strstr(json, "\"udp\":{\"sport\":1000,\"dport\":2000,\"len\":13,\"csum_ok\":false}") != NULL);
+	T_CHECK(strstr(json, "\"error\"") == NULL);
+	T_CHECK(strstr(text, "IP6 fd77::1.1000 > fd77::2.2000: UDP, length 5, bad udp cksum") != NULL);
+
+	/* The same frame with a QinQ stack cut inside its second tag. */
+	uint8_t v[20];
+	memcpy(v, f, 12);
+	v[12] = 0x88; v[13] = 0xa8; v[14] = 0x00; v[15] = 200;
+	v[16] = 0x81; v[17] = 0x00; v[18] = 0x00; v[19] = 100;
+	print_pair(v, sizeof(v), json, text, sizeof(json));
+	T_CHECK(strstr(json, "\"eth\":{\"src\":\"02:77:00:00:00:01\",\"dst\":\"02:77:00:00:00:02\",\"type\":34984}") != NULL);
+	T_CHECK(strstr(json, "\"vlan\":[{\"vid\":200,\"pcp\":0,\"dei\":0,\"type\":33024}]") != NULL);
+	T_CHECK(strstr(json, "\"error\":\"eth: vlan tag 2 truncated") != NULL);
+	T_CHECK(strstr(text, " vlan 200, ethertype 0x8100, length 20 [malformed: eth: vlan tag 2 truncated") != NULL);
+
+	/* Neighbor solicitation for fe80::77:2 (checksum left wrong: the
+	 * target is printed all the same). */
+	ip[5] = 24; ip[6] = 58; ip[7] = 255;
+	uint8_t *icmp = ip + 40;
+	memset(icmp, 0, 24);
+	icmp[0] = 135;
+	icmp[8] = 0xfe; icmp[9] = 0x80; icmp[21] = 0x77; icmp[23] = 2;
+	print_pair(f, 14 + 40 + 24, json, text, sizeof(json));
+	T_CHECK(strstr(json, "\"target\":\"fe80::77:2\"") != NULL);
+	T_CHECK(strstr(text, "neighbor solicitation, who has fe80::77:2, length 24, bad cksum") != NULL);
+	/* Redirect: target fe80::77:2, destination fd77::5. */
+	ip[5] = 40;
+	icmp[0] = 137;
+	memset(icmp + 24, 0, 16);
+	icmp[24] = 0xfd; icmp[25] = 0x77; icmp[39] = 5;
+	print_pair(f, 14 + 40 + 40, json, text, sizeof(json));
+	T_CHECK(strstr(json, "\"target\":\"fe80::77:2\"") != NULL);
+	T_CHECK(strstr(text, "redirect, fd77::5 to fe80::77:2, length 40") != NULL);
+	/* An echo request has no target. */
+	ip[5] = 8;
+	icmp[0] = 128;
+	print_pair(f, 14 + 40 + 8, json, text, sizeof(json));
+	T_CHECK(strstr(json, "\"icmp6\":{\"type\":128") != NULL);
+	T_CHECK(strstr(json, "target") == NULL);
+}
+
 int main(int argc, char **argv)
 {
+	test_decoder_cases();
 	test_jumbo();
 	test_escape();
 	test_buf_sink();

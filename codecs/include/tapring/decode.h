@@ -22,7 +22,8 @@
  *
  * Checksums: the IPv4 header checksum is always verified. An L4 checksum is
  * verified only when the capture holds the whole datagram (caplen covers
- * the IP length); otherwise csum_checked = false and csum_ok is false too.
+ * the IP length); otherwise csum_checked = false and csum_ok is false too
+ * (except a zero UDP checksum over IPv6, which is known bad either way).
  * Non-first IP fragments carry no L4 header: TR_DEC_FRAG is set and L4 is
  * not decoded. A first fragment (MF set, offset 0) decodes the L4 header
  * but cannot verify its checksum (csum_checked = false).

@@ -313,19 +313,6 @@ static void unhandled_process(void *arg, struct tr_worker *w, struct tr_buf **bu
 		acts[i] = TR_ACT_DROP(u->unhandled_reason);
 }
 
-/* With --dump-file, the mirror holds a reference to every received frame
- * until its writer has stored it: a shared frame must not be modified in
- * place, so this stage (just before the stack, which answers in place)
- * replaces each shared frame by a private copy (tr_worker_unshare). */
-static void dump_cow_process(void *arg, struct tr_worker *w, struct tr_buf **bufs,
-			     uint32_t *acts, unsigned n)
-{
-	(void)arg;
-	for (unsigned i = 0; i < n; i++)
-		if (tr_buf_shared(bufs[i]) && !tr_worker_unshare(w, &bufs[i]))
-			acts[i] = TR_ACT_DROP(TR_ENGINE_DROP_POOL_EMPTY);
-}
-
 /* ---- session ------------------------------------------------------------- */
 
 #define SET_ERR(...) do { snprintf(err, errlen, __VA_ARGS__); } while (0)
@@ -501,14 +488,6 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		u->filter_reason = tr_engine_counter(u->e, "filter.rejected");
 		if (u->filter_reason < 0 || (e = tr_engine_add_stage(u->e, &st)) != 0) {
 			SET_ERR("cannot add the prescreen stage");
-			goto fail;
-		}
-	}
-	if (o->dump_file) {
-		struct tr_stage st = { .name = "dump.cow", .arg = u, .process = dump_cow_process };
-
-		if ((e = tr_engine_add_stage(u->e, &st)) != 0) {
-			SET_ERR("cannot add the dump copy-on-write stage");
 			goto fail;
 		}
 	}

@@ -80,6 +80,13 @@ static void stage_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, 
 	struct stack_worker *sw = &st->q[tr_worker_queue(w)];
 	uint64_t now = tr_worker_now_ns(w);
 	for (unsigned i = 0; i < n; i++) {
+		/* A frame a mirror (capture) still references is read-only, and
+		 * the stack answers in place: give it a private copy first. No
+		 * copy happens unless a capture holds the frame. */
+		if (tr_buf_shared(bufs[i]) && !tr_worker_unshare(w, &bufs[i])) {
+			acts[i] = TR_ACT_DROP(TR_ENGINE_DROP_POOL_EMPTY);
+			continue;
+		}
 		uint32_t a = tr_stack_input(sw->s, bufs[i], now);
 		if (TR_STACK_ACT_KIND(a) == 4u) {
 			unsigned r = TR_STACK_ACT_REASON(a);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <tapring/capture.h>
+#include <tapring/addr.h>
 #include <tapring/engine.h>
 #include <tapring/filter.h>
 #include <tapring/slab.h>
@@ -70,10 +71,10 @@ int tool_parse_cidr(const char *s, struct up_cidr *out, bool need_prefix)
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
 	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+	if (tr_addr_ipv4_parse(buf, out->addr) == 0) {
 		out->family = 4;
 		out->prefix = 32;
-	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+	} else if (tr_addr_ipv6_parse(buf, out->addr) == 0) {
 		out->family = 6;
 		out->prefix = 128;
 	} else {
@@ -91,14 +92,8 @@ int tool_parse_cidr(const char *s, struct up_cidr *out, bool need_prefix)
 
 int tool_parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char tail;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != 6 || strlen(s) != 17)
+	if (tr_addr_mac_parse(s, mac) != 0)
 		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
 	if (mac[0] & 1)
 		return -EINVAL; /* multicast/broadcast cannot be a host MAC */
 	return 0;

@@ -8,14 +8,19 @@
  * to 02:77:00:00:00:01 / 10.77.0.1: not the device's MAC, so the kernel
  * drops them early (PACKET_OTHERHOST) and never routes them.
  *
- * TX: baseline writes one prebuilt frame per write(); the engine path
- *     allocates pool buffers, copies the template in (as an application
- *     would) and hands bursts to tr_engine_tx_burst; timed until the
- *     worker has written them all (stats.tx).
+ * TX: baseline writes one prebuilt frame per write(). Two engine paths:
+ *     "app": an application thread allocates pool buffers, copies the
+ *     template in and hands bursts to tr_engine_tx_burst (cross-core
+ *     hand-off); "stage": a stage on the worker originates the frames
+ *     (tr_worker_alloc, template copied in, tr_worker_tx), run to
+ *     completion on one core. Timed until the worker has written them all
+ *     (stats.tx).
  * RX: the TAP queue is pre-filled from the namespace side (AF_PACKET
  *     sendmmsg), then drained: baseline read() until EAGAIN; the engine is
  *     started on the full queue and timed (start included) until it has
- *     received them all, the main thread consuming the app ring.
+ *     received them all: "app" = the main thread consumes the app ring;
+ *     "stage" = a last stage consumes every frame on the worker (counted
+ *     as the drop reason "bench.consumed").
  *
  * Needs root (exit 77 otherwise). Bounded: fixed frame counts, and every
  * wait gives up after a few seconds.
@@ -24,6 +29,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include <tapring/engine.h>
 #include <tapring/slab.h>
@@ -159,7 +165,85 @@ static struct res tx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 	return r;
 }
 
+/* A source stage: poll() originates frames on the worker until n are queued. */
+struct tx_src {
+	const uint8_t *tmpl;
+	unsigned len;
+	unsigned left;
+};
+
+static void noop_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts,
+			 unsigned n)
+{
+	(void)arg; (void)w; (void)bufs; (void)acts; (void)n;
+}
+
+static void src_poll(void *arg, struct tr_worker *w, uint64_t now_ns)
+{
+	struct tx_src *s = arg;
+
+	(void)now_ns;
+	while (s->left) {
+		struct tr_buf *b = tr_worker_alloc(w);
+		if (!b)
+			return;
+		memcpy(b->data, s->tmpl, s->len);
+		b->len = s->len;
+		if (tr_worker_tx(w, b) != 0) {
+			tr_worker_drop(w, b, TR_ENGINE_DROP_POOL_EMPTY);
+			return;
+		}
+		s->left--;
+	}
+}
+
+static struct res tx_engine_stage(int fd, unsigned len, unsigned n)
+{
+	uint8_t f[2048];
+	io_frame(f, len, 1, 0);
+	struct tr_engine_config cfg = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = -1 };
+	if (getenv("TR_BENCH_CPU"))
+		cfg.cpu_base = atoi(getenv("TR_BENCH_CPU"));
+	struct tx_src src = { f, len, n };
+	struct tr_stage st = { .name = "bench.src", .arg = &src, .process = noop_process,
+			       .poll = src_poll };
+	int err;
+	struct tr_engine *e = tr_engine_create(&cfg, &err);
+	if (!e || tr_engine_add_stage(e, &st) != 0) {
+		fprintf(stderr, "engine: %s\n", strerror(-err));
+		exit(1);
+	}
+	struct tr_engine_stats es;
+	double t0 = now_s(), c0 = self_cpu_s();
+	if (tr_engine_start(e) != 0)
+		exit(1);
+	pid_t wt = worker_tid();
+	do {
+		struct timespec ts = { 0, 200000 };
+		nanosleep(&ts, NULL);
+		tr_engine_stats(e, &es);
+	} while (es.tx + es.orig_dropped < n && now_s() - t0 < 10);
+	double dt = now_s() - t0;
+	double cpu = self_cpu_s() - c0 + thread_cpu_s(wt);
+	tr_engine_stop(e);
+	tr_engine_stats(e, &es);
+	tr_engine_destroy(e);
+	struct res r = { es.tx / dt, cpu * 1e9 / (double)es.tx };
+	return r;
+}
+
 /* ---- RX ----------------------------------------------------------------- */
+
+static int g_consumed = -1;
+
+/* Last stage of the "stage" RX path: every frame is consumed on the worker. */
+static void sink_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts,
+			 unsigned n)
+{
+	(void)arg; (void)w; (void)bufs;
+	for (unsigned i = 0; i < n; i++)
+		acts[i] = TR_ACT_DROP(g_consumed);
+}
 
 static unsigned drain_plain(int fd, double *secs, double *cpu)
 {
@@ -193,7 +277,8 @@ static struct res rx_plain(int fd, unsigned len, unsigned n)
 	return r;
 }
 
-static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode mode, uint64_t *rearm)
+static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode mode, uint64_t *rearm,
+			    bool sink)
 {
 	double secs, cpu;
 	drain_plain(fd, &secs, &cpu);
@@ -210,6 +295,12 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 	if (!e) {
 		fprintf(stderr, "engine: %s\n", strerror(-err));
 		exit(1);
+	}
+	if (sink) {
+		struct tr_stage sst = { .name = "bench.sink", .process = sink_process };
+		g_consumed = tr_engine_counter(e, "bench.consumed");
+		if (g_consumed < 0 || tr_engine_add_stage(e, &sst) != 0)
+			exit(1);
 	}
 	long in = prefill(len, n);
 	struct tr_engine_stats st;
@@ -262,6 +353,8 @@ int main(int argc, char **argv)
 
 	static const unsigned lens[] = { 64, 1514 };
 	printf("tap_io: TAP frames, engine (io_uring, batch 64) vs plain read()/write() per frame\n");
+	printf("  engine paths: stage = frames made/consumed by a stage on the worker (run to completion);\n"
+	       "  app = through the SPSC rings to/from an application thread; ms = multishot read, rd = plain reads\n");
 	printf("  pps = wall-clock frames/s; cpu_ns = CPU ns per frame over every thread involved\n");
 	printf("%-4s %-5s %-9s %10s %9s %10s %9s %7s %7s\n", "dir", "bytes", "engine", "plain_pps",
 	       "plain_cpu", "eng_pps", "eng_cpu", "pps_x", "cpu_x");
@@ -271,16 +364,20 @@ int main(int argc, char **argv)
 		for (size_t li = 0; li < 2; li++) {
 			unsigned len = lens[li];
 			unsigned n = dir == 0 ? (len < 512 ? 400000 : 200000) : (len < 512 ? 60000 : 20000);
-			static const enum tr_engine_rx_mode modes[] = { TR_ENGINE_RX_MULTISHOT, TR_ENGINE_RX_READ };
-			static const char *const mname[] = { "multishot", "read" };
-			for (int m = 0; m < (dir ? 2 : 1); m++) {
+			static const enum tr_engine_rx_mode modes[] = { TR_ENGINE_RX_MULTISHOT, TR_ENGINE_RX_MULTISHOT,
+									TR_ENGINE_RX_READ, TR_ENGINE_RX_READ };
+			static const char *const mname[] = { "ms/stage", "ms/app", "rd/stage", "rd/app" };
+			static const char *const tname[] = { "wr/stage", "wr/app" };
+			for (int m = 0; m < (dir ? 4 : 2); m++) {
 				struct res bs = { 0, 0 }, es = { 0, 0 };
-				const char *name = dir ? mname[m] : "write";
+				const char *name = dir ? mname[m] : tname[m];
+				bool stage = (m % 2) == 0;
 				for (int r = 0; r < rounds; r++) {
 					uint64_t rearm = 0;
 					struct res p = dir ? rx_plain(fd, len, n) : tx_plain(fd, len, n);
-					struct res q = dir ? rx_engine(fd, len, n, modes[m], &rearm)
-							   : tx_engine(fd, len, n, TR_ENGINE_RX_AUTO);
+					struct res q = dir ? rx_engine(fd, len, n, modes[m], &rearm, stage)
+						     : stage ? tx_engine_stage(fd, len, n)
+							     : tx_engine(fd, len, n, TR_ENGINE_RX_AUTO);
 					printf("%-4s %-5u %-9s %10.0f %9.0f %10.0f %9.0f %6.2fx %6.2fx\n",
 					       dir ? "rx" : "tx", len, name, p.pps, p.cpu_ns, q.pps, q.cpu_ns,
 					       q.pps / p.pps, p.cpu_ns / q.cpu_ns);

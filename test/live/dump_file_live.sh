@@ -11,46 +11,15 @@
 # stays in 10.77.3.0/24 inside the namespace; loops are bounded.
 set -u
 tapring=$1
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (CAP_NET_ADMIN)"; exit 77; }
-[ -c /dev/net/tun ] || { echo "SKIP: /dev/net/tun missing"; exit 77; }
-for t in ping tshark; do
-	command -v $t >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
-done
-PY=/usr/bin/python3
-
-id=$$
-ns=trdf$id; tap=trd$((id % 100000))
-d=$(mktemp -d)
-fail=0; checks=0; uppid=
-cleanup() {
-	[ -n "$uppid" ] && kill -KILL "$uppid" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
-	ip link del "$tap" 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$d"
-}
-trap cleanup EXIT INT TERM
-check() {
-	checks=$((checks + 1))
-	if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi
-}
-inns() { timeout 30 ip netns exec "$ns" "$@"; }
+. "$(dirname "$0")/lib.sh"
+live_init df ping tshark
 dump_stat() { # dump_stat KEY -> the stats JSON's dump.KEY
 	$PY -c "import json,sys; print(json.load(open('$d/stats.json'))['dump'][sys.argv[1]])" "$1"
 }
 
-ip netns add "$ns" || { echo "SKIP: cannot create a namespace"; exit 77; }
-ip -n "$ns" link set lo up
-
 start_up() { # start_up EXTRA_ARGS...
-	rm -f "$d/stats.json"
-	"$tapring" up --tap "$tap" --addr 10.77.3.1/24 --host-addr 10.77.3.2/24 --netns "$ns" \
-		--mac 02:74:72:00:03:01 --stats-file "$d/stats.json" --duration 60 --quiet \
-		"$@" 2>"$d/up.err" &
-	uppid=$!
-	for _ in $(seq 100); do [ -s "$d/stats.json" ] && break; sleep 0.1; done
-}
-stop_up() {
-	kill -TERM "$uppid"; wait "$uppid"; uprc=$?; uppid=
+	up_bg --addr 10.77.3.1/24 --host-addr 10.77.3.2/24 --mac 02:74:72:00:03:01 \
+		--duration 60 "$@"
 }
 inject_bad_csum() {
 	inns $PY - "$tap" <<'P'
@@ -122,5 +91,4 @@ check "bad --dump-filter: exit 2 with one message" sh -c "[ $rc -eq 2 ] && [ \$(
 "$tapring" up --tap x --addr 10.77.3.1 --dump-file "$d/x.pcapng" --snaplen 0 2>/dev/null; rc=$?
 check "--snaplen 0: exit 2" test "$rc" -eq 2
 
-echo "$((checks - fail)) of $checks checks passed"
-[ "$fail" -eq 0 ]
+live_done

@@ -9,35 +9,8 @@
 # namespace. Every loop is bounded in count and time.
 set -u
 tapring=$1
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (CAP_NET_ADMIN)"; exit 77; }
-[ -c /dev/net/tun ] || { echo "SKIP: /dev/net/tun missing"; exit 77; }
-for t in ping arping ndisc6 dig nc; do
-	command -v $t >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
-done
-PY=/usr/bin/python3
-
-id=$$
-ns=trup$id; tap=tru$((id % 100000))
-d=$(mktemp -d)
-fail=0; checks=0; uppid=
-cleanup() {
-	[ -n "$uppid" ] && kill -KILL "$uppid" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null
-	ip link del "$tap" 2>/dev/null
-	rm -rf "$d"
-}
-trap cleanup EXIT INT TERM
-check() {
-	checks=$((checks + 1))
-	if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi
-}
-inns() { timeout 30 ip netns exec "$ns" "$@"; }
-stat_of() { # stat_of KEY -> number from the stats JSON (top level or drops)
-	$PY -c "import json,sys; s=json.load(open('$d/stats.json')); k=sys.argv[1]; print(s.get(k, s['drops'].get(k, 0)))" "$1"
-}
-
-ip netns add "$ns" || { echo "SKIP: cannot create a namespace"; exit 77; }
-ip -n "$ns" link set lo up
+. "$(dirname "$0")/lib.sh"
+live_init up ping arping ndisc6 dig nc
 cat >"$d/hosts" <<'H'
 # test zone
 10.77.2.10   www.test.tapring www
@@ -46,19 +19,12 @@ fd77:2::10   www.test.tapring
 H
 
 start_up() { # start_up EXTRA_ARGS...
-	"$tapring" up --tap "$tap" --addr 10.77.2.1/24 --addr fd77:2::1/64 \
-		--host-addr 10.77.2.2/24 --host-addr fd77:2::2/64 --netns "$ns" \
-		--udp-echo 7 --dns-hosts "$d/hosts" --stats-file "$d/stats.json" \
-		--duration 120 --quiet "$@" 2>"$d/up.err" &
-	uppid=$!
-	for _ in $(seq 100); do [ -s "$d/stats.json" ] && break; sleep 0.1; done
+	up_bg --addr 10.77.2.1/24 --addr fd77:2::1/64 --host-addr 10.77.2.2/24 \
+		--host-addr fd77:2::2/64 --udp-echo 7 --dns-hosts "$d/hosts" --duration 120 "$@"
 	# IPv6 addresses are tentative until DAD finishes
 	for _ in $(seq 40); do
 		ip -n "$ns" -6 addr show tentative | grep -q fd77:2::2 || break; sleep 0.1
 	done
-}
-stop_up() {
-	kill -TERM "$uppid"; wait "$uppid"; uprc=$?; uppid=
 }
 
 start_up
@@ -189,5 +155,4 @@ if command -v setpriv >/dev/null; then
 	check "no CAP_NET_ADMIN: exit 1 with a message" sh -c "[ $rc -eq 1 ] && grep -q CAP_NET_ADMIN '$d/e5'"
 fi
 
-echo "$((checks - fail)) of $checks checks passed"
-[ "$fail" -eq 0 ]
+live_done

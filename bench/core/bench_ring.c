@@ -32,7 +32,8 @@
 #define OPS_2T (1u << 20)     /* elements per 2-thread measurement */
 
 enum impl { IMPL_TR, IMPL_RTE };
-enum mode { MODE_SPSC, MODE_MPMC };
+/* MODE_SPSC_BULK: the all-or-nothing _bulk_spsc calls (1-thread cases only). */
+enum mode { MODE_SPSC, MODE_MPMC, MODE_SPSC_BULK };
 
 static struct tr_ring *tring;
 #ifdef TR_BENCH_DPDK
@@ -42,11 +43,15 @@ static struct rte_ring *rring;
 static inline unsigned enq(enum impl im, enum mode md, void *const *o, unsigned n)
 {
 #ifdef TR_BENCH_DPDK
+	if (im == IMPL_RTE && md == MODE_SPSC_BULK)
+		return rte_ring_sp_enqueue_bulk(rring, o, n, NULL);
 	if (im == IMPL_RTE)
 		return md == MODE_SPSC ? rte_ring_sp_enqueue_burst(rring, o, n, NULL)
 				       : rte_ring_mp_enqueue_burst(rring, o, n, NULL);
 #endif
 	(void)im;
+	if (md == MODE_SPSC_BULK)
+		return tr_ring_enqueue_bulk_spsc(tring, o, n);
 	return md == MODE_SPSC ? tr_ring_enqueue_burst_spsc(tring, o, n)
 			       : tr_ring_enqueue_burst_mpmc(tring, o, n);
 }
@@ -54,11 +59,15 @@ static inline unsigned enq(enum impl im, enum mode md, void *const *o, unsigned 
 static inline unsigned deq(enum impl im, enum mode md, void **o, unsigned n)
 {
 #ifdef TR_BENCH_DPDK
+	if (im == IMPL_RTE && md == MODE_SPSC_BULK)
+		return rte_ring_sc_dequeue_bulk(rring, o, n, NULL);
 	if (im == IMPL_RTE)
 		return md == MODE_SPSC ? rte_ring_sc_dequeue_burst(rring, o, n, NULL)
 				       : rte_ring_mc_dequeue_burst(rring, o, n, NULL);
 #endif
 	(void)im;
+	if (md == MODE_SPSC_BULK)
+		return tr_ring_dequeue_bulk_spsc(tring, o, n);
 	return md == MODE_SPSC ? tr_ring_dequeue_burst_spsc(tring, o, n)
 			       : tr_ring_dequeue_burst_mpmc(tring, o, n);
 }
@@ -93,6 +102,7 @@ DEF_1T(tr_sp_32, IMPL_TR, MODE_SPSC, 32)
 DEF_1T(tr_mp_1, IMPL_TR, MODE_MPMC, 1)
 DEF_1T(tr_mp_8, IMPL_TR, MODE_MPMC, 8)
 DEF_1T(tr_mp_32, IMPL_TR, MODE_MPMC, 32)
+DEF_1T(tr_spb_1, IMPL_TR, MODE_SPSC_BULK, 1)
 #ifdef TR_BENCH_DPDK
 DEF_1T(rte_sp_1, IMPL_RTE, MODE_SPSC, 1)
 DEF_1T(rte_sp_8, IMPL_RTE, MODE_SPSC, 8)
@@ -100,6 +110,7 @@ DEF_1T(rte_sp_32, IMPL_RTE, MODE_SPSC, 32)
 DEF_1T(rte_mp_1, IMPL_RTE, MODE_MPMC, 1)
 DEF_1T(rte_mp_8, IMPL_RTE, MODE_MPMC, 8)
 DEF_1T(rte_mp_32, IMPL_RTE, MODE_MPMC, 32)
+DEF_1T(rte_spb_1, IMPL_RTE, MODE_SPSC_BULK, 1)
 #endif
 
 /* ---- two threads ------------------------------------------------------ */
@@ -232,6 +243,7 @@ int main(int argc, char **argv)
 	} cases[] = {
 #ifdef TR_BENCH_DPDK
 		{ "1t spsc burst 1", tr_sp_1, rte_sp_1 },
+		{ "1t spsc bulk 1", tr_spb_1, rte_spb_1 },
 		{ "1t spsc burst 8", tr_sp_8, rte_sp_8 },
 		{ "1t spsc burst 32", tr_sp_32, rte_sp_32 },
 		{ "1t mpmc burst 1", tr_mp_1, rte_mp_1 },
@@ -239,6 +251,7 @@ int main(int argc, char **argv)
 		{ "1t mpmc burst 32", tr_mp_32, rte_mp_32 },
 #else
 		{ "1t spsc burst 1", tr_sp_1, NULL },
+		{ "1t spsc bulk 1", tr_spb_1, NULL },
 		{ "1t spsc burst 8", tr_sp_8, NULL },
 		{ "1t spsc burst 32", tr_sp_32, NULL },
 		{ "1t mpmc burst 1", tr_mp_1, NULL },

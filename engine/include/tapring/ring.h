@@ -205,6 +205,13 @@ static TR__ALWAYS_INLINE void tr__ring_put(struct tr_ring *r, uint32_t idx, void
 {
 	size_t i = idx & r->tr__mask;
 	void **s = r->tr__slots;
+	/* One element never wraps (i <= mask): skip the split check and the
+	 * copy loop. Only when n is a compile-time 1 (burst/bulk of one), so
+	 * runtime and larger bursts keep exactly the code they had. */
+	if (__builtin_constant_p(n) && n == 1) {
+		s[i] = objs[0];
+		return;
+	}
 	if (TR__LIKELY(i + n <= r->tr__size)) {
 		tr__ring_copy(s + i, objs, n);
 	} else {
@@ -219,6 +226,10 @@ static TR__ALWAYS_INLINE void tr__ring_get(const struct tr_ring *r, uint32_t idx
 {
 	size_t i = idx & r->tr__mask;
 	void *const *s = r->tr__slots;
+	if (__builtin_constant_p(n) && n == 1) {   /* see tr__ring_put() */
+		objs[0] = s[i];
+		return;
+	}
 	if (TR__LIKELY(i + n <= r->tr__size)) {
 		tr__ring_copy(objs, s + i, n);
 	} else {

@@ -40,7 +40,7 @@ static struct tr_ring *tring;
 static struct rte_ring *rring;
 #endif
 
-static inline unsigned enq(enum impl im, enum mode md, void *const *o, unsigned n)
+static inline __attribute__((always_inline)) unsigned enq(enum impl im, enum mode md, void *const *o, unsigned n)
 {
 #ifdef TR_BENCH_DPDK
 	if (im == IMPL_RTE && md == MODE_SPSC_BULK)
@@ -56,7 +56,7 @@ static inline unsigned enq(enum impl im, enum mode md, void *const *o, unsigned 
 			       : tr_ring_enqueue_burst_mpmc(tring, o, n);
 }
 
-static inline unsigned deq(enum impl im, enum mode md, void **o, unsigned n)
+static inline __attribute__((always_inline)) unsigned deq(enum impl im, enum mode md, void **o, unsigned n)
 {
 #ifdef TR_BENCH_DPDK
 	if (im == IMPL_RTE && md == MODE_SPSC_BULK)

@@ -38,8 +38,7 @@ int tr_ring_init(struct tr_ring *r, uint32_t count)
 	atomic_store_explicit(&r->tr__prod.tail, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->tr__cons.head, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->tr__cons.tail, 0, memory_order_relaxed);
-	/* the producer caches cons.tail + size (its limit), see tr__ring_side */
-	r->tr__prod.tr__other = count;
+	r->tr__prod.tr__other = 0;
 	r->tr__cons.tr__other = 0;
 	return 0;
 }
@@ -111,7 +110,7 @@ int tr__ring_set_index(struct tr_ring *r, uint32_t start)
 	atomic_store_explicit(&r->tr__prod.tail, start, memory_order_relaxed);
 	atomic_store_explicit(&r->tr__cons.head, start, memory_order_relaxed);
 	atomic_store_explicit(&r->tr__cons.tail, start, memory_order_relaxed);
-	r->tr__prod.tr__other = start + r->tr__size;
+	r->tr__prod.tr__other = start;
 	r->tr__cons.tr__other = start;
 	return 0;
 }

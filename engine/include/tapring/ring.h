@@ -70,14 +70,11 @@ extern "C" {
  * and symmetrically on the consumer side
  *   head  the next index a consumer will claim
  *   tail  every slot below it has been read and may be overwritten
- * tr__other is a private, plain copy derived from the OTHER side's tail,
- * used only by the _spsc calls on this side (a single thread), so a single
- * producer reads the consumer's cache line only when its cached view says
- * "full" (and the consumer likewise). On the consumer side it is prod.tail;
- * on the producer side it is cons.tail + size, the producer's limit, so
- * that free = limit - head is one subtraction. The copy is never newer
- * than the real tail, so a stale copy only under-estimates room or
- * entries; it can never over-fill or over-read.
+ * tr__other is a private, plain copy of the OTHER side's tail, used only by
+ * the _spsc calls on this side (a single thread), so a single producer reads
+ * the consumer's cache line only when its cached view says "full" (and the
+ * consumer likewise). The cached value is always <= the real tail, so a
+ * stale copy only under-estimates room; it can never over-fill.
  */
 struct tr__ring_side {
 	TR__ATOMIC(uint32_t) head;
@@ -304,18 +301,17 @@ static TR__ALWAYS_INLINE unsigned tr__ring_enqueue_sp(struct tr_ring *r, void *c
 	/* Relaxed: only this (single) producer ever writes prod.head/tail, so
 	 * it reads back its own last store. */
 	uint32_t head = atomic_load_explicit(&r->tr__prod.head, memory_order_relaxed);
-	/* tr__other is a plain cached cons.tail + size, private to this
-	 * producer; cons.tail only grows, so free_n only under-estimates. */
-	uint32_t free_n = r->tr__prod.tr__other - head;
+	/* tr__other is a plain cached copy of cons.tail, private to this
+	 * producer; it is <= the real cons.tail, so free_n only under-estimates. */
+	uint32_t free_n = r->tr__size - (head - r->tr__prod.tr__other);
 	/* free_n > size: the copy is from before an _mpmc phase on this side
 	 * (calls may switch flavour while quiescent); refresh it as well. */
 	if (free_n < n || TR__UNLIKELY(free_n > r->tr__size)) {
 		/* SP-A1: acquire pairs with the consumer's release of cons.tail
 		 * (SC-R1 / MC-R2): the consumer has finished reading every slot
 		 * below the value we see, so we may overwrite them. */
-		r->tr__prod.tr__other = atomic_load_explicit(&r->tr__cons.tail, memory_order_acquire) +
-					r->tr__size;
-		free_n = r->tr__prod.tr__other - head;
+		r->tr__prod.tr__other = atomic_load_explicit(&r->tr__cons.tail, memory_order_acquire);
+		free_n = r->tr__size - (head - r->tr__prod.tr__other);
 		if (free_n < n) {
 			if (bulk || free_n == 0)
 				return 0;

@@ -187,9 +187,12 @@ static inline unsigned tr_ring_free_count(const struct tr_ring *r)
 
 /* internal: copy n pointers; unrolled by 4 (slots and caller arrays never
  * overlap, hence restrict, which lets the compiler use vector moves). */
-static TR__ALWAYS_INLINE void tr__ring_copy(void **TR__RESTRICT d, void *const *TR__RESTRICT src, size_t n)
+static TR__ALWAYS_INLINE void tr__ring_copy(void **TR__RESTRICT d, void *const *TR__RESTRICT src, uint32_t n)
 {
-	size_t k = 0;
+	/* 32-bit counts (a ring holds at most 2^31 slots): with size_t, gcc's
+	 * loop analysis can assume 2^61 iterations and warn about pointer
+	 * overflow (-Waggressive-loop-optimizations) at some inlined call sites. */
+	uint32_t k = 0;
 	for (; k + 4 <= n; k += 4) {
 		d[k] = src[k];
 		d[k + 1] = src[k + 1];
@@ -212,10 +215,10 @@ static TR__ALWAYS_INLINE void tr__ring_put(struct tr_ring *r, uint32_t idx, void
 		s[i] = objs[0];
 		return;
 	}
-	if (TR__LIKELY(i + n <= r->tr__size)) {
+	if (TR__LIKELY(n <= r->tr__size - i)) {   /* i <= mask: no underflow */
 		tr__ring_copy(s + i, objs, n);
 	} else {
-		size_t first = r->tr__size - i;
+		uint32_t first = (uint32_t)(r->tr__size - i);
 		tr__ring_copy(s + i, objs, first);
 		tr__ring_copy(s, objs + first, n - first);
 	}
@@ -230,10 +233,10 @@ static TR__ALWAYS_INLINE void tr__ring_get(const struct tr_ring *r, uint32_t idx
 		objs[0] = s[i];
 		return;
 	}
-	if (TR__LIKELY(i + n <= r->tr__size)) {
+	if (TR__LIKELY(n <= r->tr__size - i)) {   /* i <= mask: no underflow */
 		tr__ring_copy(objs, s + i, n);
 	} else {
-		size_t first = r->tr__size - i;
+		uint32_t first = (uint32_t)(r->tr__size - i);
 		tr__ring_copy(objs, s + i, first);
 		tr__ring_copy(objs + first, s, n - first);
 	}

@@ -7,9 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -317,29 +315,15 @@ static const char *tap_err(int e)
 	return tr_tap_strerror(e);
 }
 
-/* Runs fn in the TAP's namespace (if it was moved) on the calling thread,
- * then switches back. */
+/* The TAP's tx_dropped (frames the kernel filter rejected, among others).
+ * The handle's link query runs in the device's namespace, moved or not. */
 static int64_t kernel_dropped(struct up *u)
 {
-	int nsfd = u->o.netns ? tr_tap_netns_fd(u->tap) : -1;
-	int self = -1;
-	int64_t v;
+	struct tr_tap_link_info li;
 
-	if (nsfd >= 0) {
-		self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (self < 0 || setns(nsfd, CLONE_NEWNET) != 0) {
-			if (self >= 0)
-				close(self);
-			return -1;
-		}
-	}
-	v = tr_tap_kernel_dropped(u->ifname);
-	if (self >= 0) {
-		if (setns(self, CLONE_NEWNET) != 0)
-			v = -1;
-		close(self);
-	}
-	return v;
+	if (tr_tap_get_link(u->tap, &li) != 0)
+		return -1;
+	return (int64_t)li.stats.tx_dropped;
 }
 
 static void random_mac(uint8_t mac[6])

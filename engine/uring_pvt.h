@@ -91,6 +91,15 @@ static inline struct io_uring_sqe *tr_uring_sqe(struct tr_uring *u, uint64_t *en
 		io_uring_submit(&u->ring);
 		u->sq_pending = 0;
 		sqe = io_uring_get_sqe(&u->ring);
+		/* With SQPOLL the kernel thread consumes SQEs on its own time, so
+		 * the ring can still be full right after a submit (seen when
+		 * that thread is descheduled on a busy machine): wait for room
+		 * (IORING_ENTER_SQ_WAIT) rather than fail the frame. */
+		if (!sqe && (u->setup_flags & IORING_SETUP_SQPOLL)) {
+			(*enters)++;
+			if (io_uring_sqring_wait(&u->ring) >= 0)
+				sqe = io_uring_get_sqe(&u->ring);
+		}
 	}
 	if (sqe)
 		u->sq_pending++;

@@ -130,10 +130,18 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 		return;
 	}
 	if (res == -EAGAIN || res == -ENOBUFS || res == -EINTR) {
-		/* Retried on the next iteration, at most TR__TX_MAX_RETRY times. */
+		/* Retried on later iterations until both bounds of
+		 * TR__TX_MAX_RETRY / TR__TX_RETRY_NS are used up. b->ts (the rx
+		 * time) is free once a frame is being written: it holds the time
+		 * of the first failure. */
 		tr__cnt_add(&w->cnt.tx_eagain, 1);
-		if (b->verdict < TR__TX_MAX_RETRY && w->nretry < w->retry_cap) {
-			b->verdict++;
+		if (b->verdict == 0)
+			b->ts = w->now_ns;
+		bool give_up = b->verdict >= TR__TX_MAX_RETRY &&
+			       w->now_ns - b->ts >= TR__TX_RETRY_NS;
+		if (!give_up && w->nretry < w->retry_cap) {
+			if (b->verdict < TR__TX_MAX_RETRY)
+				b->verdict++;
 			w->retry[w->nretry].b = b;
 			w->retry[w->nretry].origin = (uint8_t)origin;
 			w->nretry++;

@@ -40,8 +40,12 @@ enum {
  * end of each iteration. */
 #define TR__MIRROR_TX_CAP(batch) (2u * (batch))
 
-/* Longest a write is retried after -EAGAIN before it counts as tx_error. */
+/* A write that fails with -EAGAIN is retried on later iterations; it counts
+ * as tx_error only after TR__TX_MAX_RETRY attempts AND TR__TX_RETRY_NS since
+ * the first failure (a count alone is microseconds on a fast loop, too short
+ * for a peer that was merely descheduled). */
 #define TR__TX_MAX_RETRY 8u
+#define TR__TX_RETRY_NS  20000000ull   /* 20 ms */
 
 /*
  * Per-worker counters. Single writer: only the worker thread updates them,

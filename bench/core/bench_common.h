@@ -5,6 +5,7 @@
 #define TAPRING_BENCH_CORE_COMMON_H
 
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -44,6 +45,32 @@ static inline double bc_median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), bc_cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One A/B benchmark case: a = tapring, b = its baseline (NULL: none). */
+struct bc_case {
+	const char *name;
+	double (*a)(void);
+	double (*b)(void);
+};
+
+#define BC_MAX_REPS 64
+
+/* Runs c->a and c->b alternately reps times (b only when with_b) and
+ * returns their medians (*mb = 0 without b). */
+static inline void bc_ab_medians(const struct bc_case *c, int reps, bool with_b,
+				 double *ma, double *mb)
+{
+	double va[BC_MAX_REPS], vb[BC_MAX_REPS];
+
+	if (reps > BC_MAX_REPS)
+		reps = BC_MAX_REPS;
+	for (int r = 0; r < reps; r++) {
+		va[r] = c->a();
+		vb[r] = with_b && c->b ? c->b() : 0;
+	}
+	*ma = bc_median(va, reps);
+	*mb = bc_median(vb, reps);
 }
 
 #endif

@@ -236,11 +236,7 @@ int main(int argc, char **argv)
 	double ghz = (double)(bc_tsc() - c0) / (double)(bc_ns() - n0);
 	printf("bench_ring: TSC %.2f GHz, ring %u slots, median of %d alternated runs\n", ghz, RING_SIZE, REPS);
 
-	struct {
-		const char *name;
-		double (*a)(void);
-		double (*b)(void);
-	} cases[] = {
+	const struct bc_case cases[] = {
 #ifdef TR_BENCH_DPDK
 		{ "1t spsc burst 1", tr_sp_1, rte_sp_1 },
 		{ "1t spsc bulk 1", tr_spb_1, rte_spb_1 },
@@ -260,12 +256,9 @@ int main(int argc, char **argv)
 #endif
 	};
 	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		double va[REPS], vb[REPS];
-		for (int r = 0; r < REPS; r++) {
-			va[r] = cases[c].a();
-			vb[r] = cases[c].b ? cases[c].b() : 0;
-		}
-		report(cases[c].name, bc_median(va, REPS), bc_median(vb, REPS), have_rte);
+		double a, b;
+		bc_ab_medians(&cases[c], REPS, true, &a, &b);
+		report(cases[c].name, a, b, have_rte);
 	}
 	const unsigned bursts[] = { 1, 8, 32 };
 	int only_1t = argc > 1 && strcmp(argv[1], "1t") == 0;

@@ -178,11 +178,7 @@ int main(void)
 #endif
 	printf("bench_slab: %u buffers x %u B, cache %u, median of %d alternated runs, cycles per buffer (get+put)\n",
 	       NBUFS, BUF_SIZE, CACHE, REPS);
-	struct {
-		const char *name;
-		double (*a)(void);
-		double (*b)(void);
-	} cases[] = {
+	const struct bc_case cases[] = {
 #ifdef TR_BENCH_DPDK
 		{ "single", tr_single, rte_single },
 		{ "burst 32", tr_burst, rte_burst },
@@ -196,12 +192,8 @@ int main(void)
 #endif
 	};
 	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		double va[REPS], vb[REPS];
-		for (int r = 0; r < REPS; r++) {
-			va[r] = cases[c].a();
-			vb[r] = have_rte ? cases[c].b() : 0;
-		}
-		double a = bc_median(va, REPS), b = bc_median(vb, REPS);
+		double a, b;
+		bc_ab_medians(&cases[c], REPS, have_rte, &a, &b);
 		if (have_rte)
 			printf("%-26s tapring %7.2f cyc/buf   %s %7.2f cyc/buf   ratio %.2f\n",
 			       cases[c].name, a, strstr(cases[c].name, "mbuf") ? "rte_pktmbuf" : "rte_mempool", b, a / b);

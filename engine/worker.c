@@ -105,6 +105,19 @@ static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origi
 	return r;
 }
 
+/* Sent application frames go back to the application's allocator, one
+ * ring operation per burst: a per-frame enqueue moved the ring's producer
+ * line to the application's core once per frame. The release inside the
+ * ring pairs with the app's acquire in tr_engine_buf_alloc_burst. What the
+ * ring cannot take goes to the worker's cache. */
+static void done_flush(struct tr_worker *w)
+{
+	unsigned k = tr_ring_enqueue_burst_spsc(w->done, (void *const *)w->dn, w->ndn);
+	if (k < w->ndn)
+		tr_slab_free_burst_local(w->cache, w->dn + k, w->ndn - k);
+	w->ndn = 0;
+}
+
 static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 {
 	struct tr_buf *b = tr_slab_buf(w->slab, tr__ud_bid(ud));
@@ -121,11 +134,14 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 			tr__cnt_add(&w->cnt.tx_app, 1);
 		/* An application frame nobody else references goes back to the
 		 * application's allocator while its lines are still cached
-		 * (tr_engine_buf_alloc_burst takes these first). The release
-		 * inside the ring pairs with the app's acquire there. */
-		if (origin == TR__ORIG_APP && tr_buf_refcnt(b) == 1 &&
-		    tr_ring_enqueue_burst_spsc(w->done, (void *const *)&b, 1) == 1)
+		 * (tr_engine_buf_alloc_burst takes these first), in bursts: see
+		 * done_flush. */
+		if (origin == TR__ORIG_APP && tr_buf_refcnt(b) == 1) {
+			w->dn[w->ndn++] = b;
+			if (w->ndn == TR__DONE_BATCH)
+				done_flush(w);
 			return;
+		}
 		tr_slab_free_local(w->cache, b);
 		return;
 	}
@@ -229,6 +245,8 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 			break;
 	}
 	io_uring_cq_advance(&w->u.ring, seen);
+	if (w->ndn)
+		done_flush(w);
 	return n;
 }
 

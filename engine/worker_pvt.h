@@ -75,6 +75,8 @@ static inline uint64_t tr__cnt_get(const _Atomic uint64_t *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+#define TR__DONE_BATCH 64
+
 struct tr_retry {
 	struct tr_buf *b;
 	uint8_t origin;
@@ -103,6 +105,10 @@ struct tr_worker {
 	struct tr_buf **dl;            /* batch: frames to deliver */
 	struct tr_buf **tmp;           /* batch: scratch for alloc / app dequeue */
 	uint32_t *acts;                /* batch */
+	struct tr_buf *dn[TR__DONE_BATCH];  /* sent app frames on their way to `done`,
+	                                     * enqueued once per reap (one release per
+	                                     * burst, not per frame) */
+	unsigned ndn;
 	struct tr_retry *retry;        /* writes to resend after -EAGAIN */
 	unsigned nretry, retry_cap;
 	/* mirror (only allocated when a mirror is set, see tr_engine_set_mirror) */

@@ -44,6 +44,7 @@
 #include <tapring/tap.h>
 
 #include "helpers.h"
+#include "xcore.h"
 
 #define BURST 64
 #define WINDOW 512
@@ -533,6 +534,7 @@ int main(int argc, char **argv)
 	static const char *names[NCASE] = { "kernel (veth, netns)", "tapring 1q same core",
 					    "tapring 1q other core", "tapring 2q" };
 	struct result res[NCASE][ROUNDS];
+	double xrt[NCASE][ROUNDS] = { { 0 } };
 	double rate[NCASE] = { 0 }, cpu[NCASE] = { 0 };
 	uint64_t sent[NCASE] = { 0 }, got[NCASE] = { 0 };
 	for (int i = 0; i < ROUNDS; i++) {
@@ -544,6 +546,11 @@ int main(int argc, char **argv)
 				t_sh("ip -n %s link del $(ip -n %s -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1 | head -1) 2>/dev/null", nb1, nb1);
 			} else {
 				worker_cpu = c == T1X ? 1 : 0;
+				if (c == T1X || c == T2) {
+					double rt = xcore_round_trip_ns(0, 1);
+					printf("    core 0 <-> core 1 cache-line round trip: %.0f ns\n", rt);
+					xrt[c][i] = rt;
+				}
 				rc = run_tapring(na, c == T2 ? 2 : 1, count, secs, r);
 			}
 			if (rc)
@@ -555,11 +562,15 @@ int main(int argc, char **argv)
 			got[c] += r->replies;
 		}
 	}
-	printf("\n%-22s %12s %8s %14s %8s %8s\n", "case (mean of rounds)", "replies/s", "ratio",
-	       "cpu ns/reply", "cpu_x", "loss");
-	for (int c = 0; c < NCASE; c++)
-		printf("%-22s %12.0f %7.2fx %14.0f %7.2fx %7.3f%%\n", names[c], rate[c], rate[c] / rate[K],
+	printf("\n%-22s %12s %8s %14s %8s %8s  %s\n", "case (mean of rounds)", "replies/s", "ratio",
+	       "cpu ns/reply", "cpu_x", "loss", "core0<->1 round trip per round");
+	for (int c = 0; c < NCASE; c++) {
+		printf("%-22s %12.0f %7.2fx %14.0f %7.2fx %7.3f%%", names[c], rate[c], rate[c] / rate[K],
 		       cpu[c], cpu[K] / cpu[c],
 		       sent[c] ? 100.0 * (double)(sent[c] - got[c]) / (double)sent[c] : 0.0);
+		for (int i = 0; i < ROUNDS && (c == T1X || c == T2); i++)
+			printf("  %.0f ns", xrt[c][i]);
+		printf("\n");
+	}
 	return 0;
 }

@@ -363,6 +363,50 @@ static struct res rx_plain(int fd, unsigned len, unsigned n)
 	return r;
 }
 
+/* Reference ceiling (diagnostic, TR_BENCH_RAW=1): a bare io_uring loop,
+ * no engine: up to 64 reads per submit into 64 fixed 2 KiB buffers, as
+ * many as frames were injected (a read on an empty TAP would wait: io_uring
+ * polls it even with O_NONBLOCK set), each wait bounded by 100 ms. */
+static struct res rx_raw(int fd, unsigned len, unsigned n)
+{
+	static uint8_t f[64][2048];
+	struct io_uring ring;
+	struct io_uring_params ip = { .flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN };
+	struct res r = { 0, 0 };
+	double secs, cpu;
+	drain_plain(fd, &secs, &cpu);
+	if (io_uring_queue_init_params(256, &ring, &ip) < 0 || io_uring_register_files(&ring, &fd, 1) < 0)
+		return r;
+	long in = prefill(len, n);
+	unsigned got = 0;
+	double t0 = now_s(), c0 = self_cpu_s();
+	while (in > 0 && got < (unsigned long)in && now_s() - t0 < 5) {
+		unsigned k = (unsigned long)in - got > 64 ? 64 : (unsigned)((unsigned long)in - got);
+		for (unsigned i = 0; i < k; i++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+			io_uring_prep_read(sqe, 0, f[i], sizeof(f[i]), 0);
+			sqe->flags |= IOSQE_FIXED_FILE;
+		}
+		struct io_uring_cqe *cqe = NULL;
+		struct __kernel_timespec ts = { 0, 100000000 };
+		if (io_uring_submit_and_wait_timeout(&ring, &cqe, k, &ts, NULL) < 0)
+			break;
+		unsigned head, seen = 0;
+		io_uring_for_each_cqe(&ring, head, cqe) {
+			seen++;
+			if (cqe->res > 0)
+				got++;
+		}
+		io_uring_cq_advance(&ring, seen);
+	}
+	r.pps = got / (now_s() - t0);
+	r.cpu_ns = (self_cpu_s() - c0) * 1e9 / (got ? got : 1);
+	io_uring_queue_exit(&ring);   /* cancels reads still waiting */
+	if (in <= 0 || got + 16 < (unsigned long)in)
+		fprintf(stderr, "  (raw: injected %ld, read %u)\n", in, got);
+	return r;
+}
+
 static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_mode mode, uint64_t *rearm,
 			    bool sink)
 {
@@ -454,8 +498,15 @@ int main(int argc, char **argv)
 			unsigned len = i % 2 ? 1514 : 64;
 			struct res p = tx_plain(fd, len, 200000);
 			struct res q = tx_raw(fd, len, 400000, (unsigned)(i / 2 ? 64 : 1));
-			printf("raw  %-5u bufs=%-2d plain %8.0f pps %5.0f ns  raw %8.0f pps %5.0f ns  %5.2fx\n",
+			printf("raw  tx %-5u bufs=%-2d plain %8.0f pps %5.0f ns  bare io_uring %8.0f pps %5.0f ns  %5.2fx\n",
 			       len, i / 2 ? 64 : 1, p.pps, p.cpu_ns, q.pps, q.cpu_ns, q.pps / p.pps);
+		}
+		for (int i = 0; i < 4; i++) {
+			unsigned len = i % 2 ? 1514 : 64;
+			struct res p = rx_plain(fd, len, 60000);
+			struct res q = rx_raw(fd, len, 60000);
+			printf("raw  rx %-5u         plain %8.0f pps %5.0f ns  bare io_uring %8.0f pps %5.0f ns  %5.2fx\n",
+			       len, p.pps, p.cpu_ns, q.pps, q.cpu_ns, q.pps / p.pps);
 		}
 	}
 	static const unsigned lens[] = { 64, 1514 };

@@ -86,10 +86,11 @@ struct tr_engine_config {
 	unsigned nbufs;            /* pool buffers, power of two (0: 8192) */
 	unsigned buf_size;         /* bytes per buffer incl. headroom (0: 2048) */
 	unsigned headroom;         /* bytes before each frame (0: 128) */
-	unsigned batch;            /* frames per rx/tx burst (0: 64, max 1024) */
+	unsigned batch;            /* frames per rx/tx burst (0: 256 if nbufs/nqueues >= 4096,
+	                            * else 64; max 1024) */
 	unsigned app_ring_size;    /* worker<->app ring slots per queue, power of two (0: 1024) */
 	unsigned rx_bufs;          /* buffers posted for rx per queue, power of two (0: multishot 512,
-	                            * plain reads 2*batch; capped at nbufs/(2*nqueues)) */
+	                            * plain reads 2*batch up to 128; capped at nbufs/(2*nqueues)) */
 	int cpu_base;              /* worker q pinned to (cpu_base + q) % ncpu; -1: no pinning */
 	bool force_fallback;       /* force plain reads even if multishot works (same as rx_mode = TR_ENGINE_RX_READ) */
 	bool sqpoll;               /* IORING_SETUP_SQPOLL (usually slower on few cores) */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fault_pvt.h"
 #include "worker_pvt.h"
 
 static inline uint64_t mono_ns(void)
@@ -118,10 +119,33 @@ static void done_flush(struct tr_worker *w)
 	w->ndn = 0;
 }
 
+/* Test-only (engine/fault_pvt.h): take one injected fault, if any is left.
+ * Relaxed throughout: the counters publish nothing else, and the worker is
+ * their only decrementer (the CAS only guards against a concurrent add). */
+static int tx_fault(struct tr_worker *w, int res)
+{
+	uint32_t n = atomic_load_explicit(&w->fault_eagain, memory_order_relaxed);
+	while (n && !atomic_compare_exchange_weak_explicit(&w->fault_eagain, &n, n - 1,
+							   memory_order_relaxed, memory_order_relaxed))
+		;
+	if (n)
+		return -EAGAIN;
+	n = atomic_load_explicit(&w->fault_short, memory_order_relaxed);
+	while (n && !atomic_compare_exchange_weak_explicit(&w->fault_short, &n, n - 1,
+							   memory_order_relaxed, memory_order_relaxed))
+		;
+	if (n)
+		return res - 1;
+	return res;
+}
+
 static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 {
 	struct tr_buf *b = tr_slab_buf(w->slab, tr__ud_bid(ud));
 	unsigned origin = tr__ud_origin(ud);
+	/* Relaxed: a test switch (see tx_fault); one predictable branch. */
+	if (__builtin_expect(atomic_load_explicit(&w->fault_on, memory_order_relaxed), 0) && res > 0)
+		res = tx_fault(w, res);
 	w->u.tx_inflight--;
 	if (res >= 0 && (uint32_t)res == b->len) {
 		tr__cnt_add(&w->cnt.tx, 1);
@@ -636,6 +660,20 @@ fail:
 	/* Release pairs with the acquire in tr_engine_start. */
 	atomic_store_explicit(&w->state, TR__W_FAILED, memory_order_release);
 	return NULL;
+}
+
+/* ---- fault injection (tests) --------------------------------------------- */
+
+int tr__engine_inject_tx_faults(struct tr_engine *e, unsigned q, uint32_t eagain, uint32_t short_writes)
+{
+	if (!e || q >= e->cfg.nqueues)
+		return -EINVAL;
+	struct tr_worker *w = e->w[q];
+	/* Relaxed: counters and switch publish nothing else (see tx_fault). */
+	atomic_fetch_add_explicit(&w->fault_eagain, eagain, memory_order_relaxed);
+	atomic_fetch_add_explicit(&w->fault_short, short_writes, memory_order_relaxed);
+	atomic_store_explicit(&w->fault_on, true, memory_order_relaxed);
+	return 0;
 }
 
 /* ---- services for stages ------------------------------------------------ */

@@ -121,6 +121,10 @@ struct tr_worker {
 	struct tr_buf **m_tx;           /* frames about to be written (one extra ref each) */
 	unsigned m_ntx;
 	bool m_on;                     /* a mirror is set (copy of e->has_mirror, hot line) */
+	/* Test-only fault injection (engine/fault_pvt.h): the next completions
+	 * of successful writes are turned into -EAGAIN or short writes. */
+	_Atomic bool fault_on;
+	_Atomic uint32_t fault_eagain, fault_short;
 	/* shared */
 	_Atomic int state;             /* TR__W_*; written by the worker, read by control */
 	_Atomic bool stop;             /* written by control, read by the worker */

@@ -420,6 +420,10 @@ static void refill_rx(struct tr_worker *w)
 		 * pairs with the release of the freeing thread's enqueue in
 		 * tr_engine_buf_free: its last writes to the buffer are done. */
 		unsigned got = tr_ring_dequeue_burst_spsc(w->ret, (void **)w->tmp, want);
+		/* Freed by another thread: fetch their metadata lines together
+		 * (see app_tx). */
+		for (unsigned i = 0; i < got; i++)
+			__builtin_prefetch(w->tmp[i], 1);
 		if (got < want)
 			got += tr_slab_alloc_burst(w->cache, w->tmp + got, want - got);
 		for (unsigned i = 0; i < got; i++) {
@@ -443,6 +447,16 @@ static unsigned app_tx(struct tr_worker *w)
 	/* Acquire inside the ring pairs with the app's release in
 	 * tr_engine_tx_burst: the frame bytes it wrote are visible. */
 	unsigned n = tr_ring_dequeue_burst_spsc(w->from_app, (void **)w->tmp, w->batch);
+	/* The application wrote these frames on its own core: start every
+	 * cross-core line transfer at once, metadata first (queue_tx reads
+	 * data/len/id), then the frames' first lines (the kernel's copy in the
+	 * coming io_uring_enter reads them), instead of one miss after
+	 * another. TX through the app ring at 64 B: 4.0-4.3x -> 5.1-5.3x the
+	 * plain loop, 6 alternated runs (docs/perf/io.md). */
+	for (unsigned i = 0; i < n; i++)
+		__builtin_prefetch(w->tmp[i]);
+	for (unsigned i = 0; i < n; i++)
+		__builtin_prefetch(w->tmp[i]->data);
 	for (unsigned i = 0; i < n; i++)
 		if (queue_tx(w, w->tmp[i], TR__ORIG_APP) < 0)
 			drop_buf(w, w->tmp[i], TR__ORIG_APP, TR_ENGINE_DROP_TX_ERROR);

@@ -119,22 +119,24 @@ static void done_flush(struct tr_worker *w)
 	w->ndn = 0;
 }
 
-/* Test-only (engine/fault_pvt.h): take one injected fault, if any is left.
- * Relaxed throughout: the counters publish nothing else, and the worker is
- * their only decrementer (the CAS only guards against a concurrent add). */
+/* Test-only (engine/fault_pvt.h): take one from an injected-fault count.
+ * Relaxed: the counters publish nothing else, and the worker is their only
+ * decrementer (the CAS only guards against a concurrent add). */
+static bool take_fault(_Atomic uint32_t *c)
+{
+	uint32_t n = atomic_load_explicit(c, memory_order_relaxed);
+	while (n && !atomic_compare_exchange_weak_explicit(c, &n, n - 1, memory_order_relaxed,
+							   memory_order_relaxed))
+		;
+	return n != 0;
+}
+
+/* -EAGAIN ones first, then short writes; else the real result. */
 static int tx_fault(struct tr_worker *w, int res)
 {
-	uint32_t n = atomic_load_explicit(&w->fault_eagain, memory_order_relaxed);
-	while (n && !atomic_compare_exchange_weak_explicit(&w->fault_eagain, &n, n - 1,
-							   memory_order_relaxed, memory_order_relaxed))
-		;
-	if (n)
+	if (take_fault(&w->fault_eagain))
 		return -EAGAIN;
-	n = atomic_load_explicit(&w->fault_short, memory_order_relaxed);
-	while (n && !atomic_compare_exchange_weak_explicit(&w->fault_short, &n, n - 1,
-							   memory_order_relaxed, memory_order_relaxed))
-		;
-	if (n)
+	if (take_fault(&w->fault_short))
 		return res - 1;
 	return res;
 }

@@ -8,19 +8,21 @@
  * to 02:77:00:00:00:01 / 10.77.0.1: not the device's MAC, so the kernel
  * drops them early (PACKET_OTHERHOST) and never routes them.
  *
- * TX: baseline writes one prebuilt frame per write(). Two engine paths:
- *     "app": an application thread allocates pool buffers, copies the
- *     template in and hands bursts to tr_engine_tx_burst (cross-core
- *     hand-off); "stage": a stage on the worker originates the frames
- *     (tr_worker_alloc, template copied in, tr_worker_tx), run to
- *     completion on one core. Timed until the worker has written them all
- *     (stats.tx).
+ * TX: baseline writes one prebuilt frame per write(). Two engine paths,
+ *     each writing the 64 header bytes of the template into every buffer
+ *     (hdr_bytes; TR_BENCH_FULLCOPY=1: whole frames): "app": an
+ *     application thread allocates pool buffers and hands bursts to
+ *     tr_engine_tx_burst (cross-core hand-off); "stage": a stage's poll()
+ *     on the worker originates one burst per loop iteration
+ *     (tr_worker_alloc, tr_worker_tx), run to completion on one core.
+ *     Timed until the worker has written them all (stats.tx).
  * RX: the TAP queue is pre-filled from the namespace side (AF_PACKET
  *     sendmmsg), then drained: baseline read() until EAGAIN; the engine is
- *     started on the full queue and timed (start included) until it has
- *     received them all: "app" = the main thread consumes the app ring;
- *     "stage" = a last stage consumes every frame on the worker (counted
- *     as the drop reason "bench.consumed").
+ *     started on the full queue, and its rate is taken over the receive
+ *     window, first batch to last (struct rx_window): "app" = the main
+ *     thread consumes the app ring; "stage" = a last stage consumes every
+ *     frame on the worker (counted as the drop reason "bench.consumed").
+ * TR_BENCH_RAW=1 first prints bare io_uring loops (no engine) as ceilings.
  *
  * Needs root (exit 77 otherwise). Bounded: fixed frame counts, and every
  * wait gives up after a few seconds.
@@ -179,15 +181,41 @@ static struct res tx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 	return r;
 }
 
-/* Reference ceiling (diagnostic, TR_BENCH_RAW=1): a bare io_uring loop,
- * no engine, one prebuilt buffer written `batch` times per submit. */
+/* Reference ceilings (diagnostic, TR_BENCH_RAW=1): bare io_uring loops, no
+ * engine, the same ring flags and a registered file. */
+static int raw_ring_init(struct io_uring *ring, int fd)
+{
+	struct io_uring_params ip = { .flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN };
+	if (io_uring_queue_init_params(256, ring, &ip) < 0)
+		return -1;
+	if (io_uring_register_files(ring, &fd, 1) < 0) {
+		io_uring_queue_exit(ring);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reap every ready CQE; the count of those with res >= min_res. */
+static unsigned raw_reap(struct io_uring *ring, int min_res)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0, ok = 0;
+	io_uring_for_each_cqe(ring, head, cqe) {
+		seen++;
+		if (cqe->res >= min_res)
+			ok++;
+	}
+	io_uring_cq_advance(ring, seen);
+	return ok;
+}
+
+/* 64 writes per submit of prebuilt frames (nb = 1: all the same buffer). */
 static struct res tx_raw(int fd, unsigned len, unsigned n, unsigned nb)
 {
 	static uint8_t f[64][2048];
 	struct io_uring ring;
-	struct io_uring_params ip = { .flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN };
 	struct res r = { 0, 0 };
-	if (io_uring_queue_init_params(256, &ring, &ip) < 0 || io_uring_register_files(&ring, &fd, 1) < 0)
+	if (raw_ring_init(&ring, fd) < 0)
 		return r;
 	for (unsigned i = 0; i < 64; i++)
 		io_frame(f[i], len, 1, 0);
@@ -201,25 +229,18 @@ static struct res tx_raw(int fd, unsigned len, unsigned n, unsigned nb)
 		}
 		sub += 64;
 		io_uring_submit_and_get_events(&ring);
-		struct io_uring_cqe *cqe;
-		unsigned head, seen = 0;
-		io_uring_for_each_cqe(&ring, head, cqe) {
-			seen++;
-			if (cqe->res == (int)len)
-				done++;
-		}
-		io_uring_cq_advance(&ring, seen);
+		done += raw_reap(&ring, (int)len);
 		if (sub > done + 4096)
 			break;
 	}
 	r.pps = done / (now_s() - t0);
-	r.cpu_ns = (self_cpu_s() - c0) * 1e9 / done;
+	r.cpu_ns = (self_cpu_s() - c0) * 1e9 / (done ? done : 1);
 	io_uring_queue_exit(&ring);
 	return r;
 }
 
 /* A source stage: poll() originates frames on the worker until n are queued. */
-static unsigned g_src_burst = 64;   /* the engine's default batch */
+static unsigned g_src_burst = 64;   /* as the bare loop's writes per submit */
 struct tx_src {
 	const uint8_t *tmpl;
 	unsigned len;
@@ -363,19 +384,17 @@ static struct res rx_plain(int fd, unsigned len, unsigned n)
 	return r;
 }
 
-/* Reference ceiling (diagnostic, TR_BENCH_RAW=1): a bare io_uring loop,
- * no engine: up to 64 reads per submit into 64 fixed 2 KiB buffers, as
- * many as frames were injected (a read on an empty TAP would wait: io_uring
- * polls it even with O_NONBLOCK set), each wait bounded by 100 ms. */
+/* Up to 64 reads per submit into 64 fixed 2 KiB buffers, as many as frames
+ * were injected (a read on an empty TAP would wait: io_uring polls it even
+ * with O_NONBLOCK set), each wait bounded by 100 ms. */
 static struct res rx_raw(int fd, unsigned len, unsigned n)
 {
 	static uint8_t f[64][2048];
 	struct io_uring ring;
-	struct io_uring_params ip = { .flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN };
 	struct res r = { 0, 0 };
 	double secs, cpu;
 	drain_plain(fd, &secs, &cpu);
-	if (io_uring_queue_init_params(256, &ring, &ip) < 0 || io_uring_register_files(&ring, &fd, 1) < 0)
+	if (raw_ring_init(&ring, fd) < 0)
 		return r;
 	long in = prefill(len, n);
 	unsigned got = 0;
@@ -391,13 +410,7 @@ static struct res rx_raw(int fd, unsigned len, unsigned n)
 		struct __kernel_timespec ts = { 0, 100000000 };
 		if (io_uring_submit_and_wait_timeout(&ring, &cqe, k, &ts, NULL) < 0)
 			break;
-		unsigned head, seen = 0;
-		io_uring_for_each_cqe(&ring, head, cqe) {
-			seen++;
-			if (cqe->res > 0)
-				got++;
-		}
-		io_uring_cq_advance(&ring, seen);
+		got += raw_reap(&ring, 1);
 	}
 	r.pps = got / (now_s() - t0);
 	r.cpu_ns = (self_cpu_s() - c0) * 1e9 / (got ? got : 1);
@@ -466,11 +479,10 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 	double span = (double)(wd->last - wd->first) * 1e-9;
 	double rate = span > 0 ? (double)(st.rx - wd->n_first) / span : st.rx / dt;
 	if (getenv("TR_BENCH_VERBOSE"))
-		fprintf(stderr, "  window %.3f ms (%u frames in the first batch), start included %.3f ms\n",
-			span * 1e3, wd->n_first, dt * 1e3);
-	if (getenv("TR_BENCH_VERBOSE"))
-		fprintf(stderr, "  rx %llu enters %llu batches %llu dt %.3f\n", (unsigned long long)st.rx,
-			(unsigned long long)st.enters, (unsigned long long)st.batches, dt);
+		fprintf(stderr, "  window %.3f ms (%u frames in the first batch), start included %.3f ms\n"
+			"  rx %llu enters %llu batches %llu dt %.3f\n", span * 1e3, wd->n_first, dt * 1e3,
+			(unsigned long long)st.rx, (unsigned long long)st.enters,
+			(unsigned long long)st.batches, dt);
 	if (st.rx < (uint64_t)in)
 		fprintf(stderr, "  (engine: injected %ld, received %llu)\n", in, (unsigned long long)st.rx);
 	io_drain_app(e);
@@ -510,7 +522,7 @@ int main(int argc, char **argv)
 		}
 	}
 	static const unsigned lens[] = { 64, 1514 };
-	printf("tap_io: TAP frames, engine (io_uring, batch 64) vs plain read()/write() per frame\n");
+	printf("tap_io: TAP frames, engine (io_uring, default config) vs plain read()/write() per frame\n");
 	printf("  engine paths: stage = frames made/consumed by a stage on the worker (run to completion);\n"
 	       "  app = through the SPSC rings to/from an application thread; ms = multishot read, rd = plain reads\n");
 	printf("  pps = wall-clock frames/s; cpu_ns = CPU ns per frame over every thread involved\n");

@@ -21,6 +21,7 @@
 #include <tapring/filter.h>
 
 #include "io/io_test.h"
+#include "machine.h"
 
 struct gen {
 	int fd;
@@ -114,6 +115,7 @@ static double run(int mode, unsigned frames, struct tr_mirror_stats *ms)
 
 int main(int argc, char **argv)
 {
+	bench_machine_print(stdout);
 	unsigned frames = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 200000;
 	unsigned rounds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 3;
 	static const char *names[] = { "off", "pcapng", "reject" };

@@ -21,6 +21,7 @@
 #include <tapring/ring.h>
 
 #include "bench_common.h"
+#include "machine.h"
 
 #ifdef TR_BENCH_DPDK
 #include <rte_ring.h>
@@ -216,6 +217,7 @@ static void report(const char *what, double a, double b, int have_b)
 
 int main(int argc, char **argv)
 {
+	bench_machine_print(stdout);
 	int err;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	tring = tr_ring_create(RING_SIZE, &err);

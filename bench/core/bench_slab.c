@@ -19,6 +19,7 @@
 #include <tapring/slab.h>
 
 #include "bench_common.h"
+#include "machine.h"
 
 #ifdef TR_BENCH_DPDK
 #include <rte_eal.h>
@@ -150,6 +151,7 @@ static __attribute__((noinline)) double rte_churn(void)
 
 int main(void)
 {
+	bench_machine_print(stdout);
 	int err;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	struct tr_slab_config cfg = { .nbufs = NBUFS, .buf_size = BUF_SIZE, .headroom = 128, .max_caches = 2 };

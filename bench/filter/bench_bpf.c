@@ -18,6 +18,7 @@
 #include <tapring/filter.h>
 
 #include "filter/pkts.h"
+#include "machine.h"
 
 #define NPKT 64
 #define REPS 2000
@@ -65,6 +66,7 @@ static double time_ours(const struct tr_bpf_prog *p)
 
 int main(int argc, char **argv)
 {
+	bench_machine_print(stdout);
 	int rounds = argc > 1 ? atoi(argv[1]) : 15;
 	static char big[4096];
 	struct { const char *name; const char *expr; int opt; } cases[] = {

@@ -39,6 +39,7 @@
 #include <tapring/slab.h>
 
 #include "io/io_test.h"
+#include "machine.h"
 
 static char g_ns[16], g_dev[16];
 
@@ -493,6 +494,7 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 
 int main(int argc, char **argv)
 {
+	bench_machine_print(stdout);
 	int rounds = argc > 1 ? atoi(argv[1]) : 2;
 	const char *only = getenv("TR_BENCH_ONLY");   /* "tx" or "rx" */
 	if (rounds < 1 || rounds > 10)

@@ -45,6 +45,7 @@
 
 #include "helpers.h"
 #include "xcore.h"
+#include "machine.h"
 
 #define BURST 64
 #define WINDOW 512
@@ -496,6 +497,7 @@ static int run_kernel(const char *nb1, const char *nb2, uint64_t count, double s
 
 int main(int argc, char **argv)
 {
+	bench_machine_print(stdout);
 	uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 10) : 300000;
 	double secs = argc > 2 ? atof(argv[2]) : 10;
 	char na[16], nb1[16], nb2[16];

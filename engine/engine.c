@@ -442,12 +442,12 @@ int tr_engine_wait(struct tr_engine *e, int timeout_ms)
 int tr_engine_error(const struct tr_engine *e, unsigned *queue)
 {
 	struct tr_engine *me = (struct tr_engine *)e;
-	/* Acquire pairs with the acq_rel CAS in tr__engine_report_error. */
-	int err = atomic_load_explicit(&me->first_error, memory_order_acquire);
+	/* Acquire pairs with the release CAS in tr__engine_report_error: the
+	 * error and its queue arrive together in one word. */
+	uint64_t word = atomic_load_explicit(&me->first_error, memory_order_acquire);
+	int err = (int)(uint32_t)word;
 	if (queue)
-		/* Relaxed: written before the worker's release of its exit
-		 * state; exact once the engine is stopped (after join). */
-		*queue = atomic_load_explicit(&me->first_error_q, memory_order_relaxed);
+		*queue = (unsigned)(word >> 32);
 	return err;
 }
 

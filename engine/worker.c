@@ -33,17 +33,16 @@ static inline uint64_t mono_ns(void)
 
 void tr__engine_report_error(struct tr_engine *e, unsigned q, int err)
 {
-	int expected = 0;
-	/* Relaxed store of the queue first, then a release CAS on the error:
-	 * a reader that acquires a non-zero first_error (tr_engine_error) also
-	 * sees the queue of the winner. Losers' queue stores may overwrite it,
-	 * so the queue is written only by the CAS winner below. */
-	if (atomic_compare_exchange_strong_explicit(&e->first_error, &expected, err,
-						    memory_order_acq_rel, memory_order_relaxed))
-		/* Relaxed: ordered before readers by the release of the
-		 * worker's state store (TR__W_EXITED) they acquire, see
-		 * tr_engine_error. */
-		atomic_store_explicit(&e->first_error_q, q, memory_order_relaxed);
+	uint64_t expected = 0;
+	uint64_t word = (uint64_t)q << 32 | (uint32_t)err;
+	/* One CAS publishes the error and its queue together (err != 0, so
+	 * word != 0): only the first reporter wins, and a reader that sees the
+	 * word sees both halves of the same report. Release pairs with the
+	 * acquire load in tr_engine_error, so whatever the worker did before
+	 * failing is visible to a reader that saw the error; relaxed on failure
+	 * (a loser publishes nothing). */
+	(void)atomic_compare_exchange_strong_explicit(&e->first_error, &expected, word,
+						      memory_order_release, memory_order_relaxed);
 }
 
 static void set_fatal(struct tr_worker *w, int err)

@@ -147,8 +147,10 @@ struct tr_engine {
 	struct tr_worker **w;
 	struct tr_slab_cache **app_cache;   /* per queue, used by that queue's app thread */
 	bool started, stopped;
-	_Atomic int first_error;            /* first worker error (CAS from 0) */
-	_Atomic unsigned first_error_q;
+	/* First worker error and its queue in one word, so a reader can never
+	 * pair an error with another queue: (uint64_t)q << 32 | (uint32_t)err,
+	 * 0 while no error. Set once by CAS from 0 (tr__engine_report_error). */
+	_Atomic uint64_t first_error;
 };
 
 /* worker.c */

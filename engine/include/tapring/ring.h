@@ -295,7 +295,8 @@ static TR__ALWAYS_INLINE void tr__ring_wait_tail(TR__ATOMIC(uint32_t) *tail, uin
  *   SC-A1  consumer's acquire load of prod.tail
  *   SC-R1  consumer's release store of cons.tail (frees the slots)
  *   MP-*, MC-*  the MPMC equivalents, further down
- * SP-R1 pairs with SC-A1 / MC-A1; SC-R1 pairs with SP-A1 / MP-A1.
+ * SP-R1 pairs with SC-A1 / MC-A1; SC-R1 pairs with SP-A1 / MP-A2 (MP-A1
+ * is a head load that synchronises with nothing).
  * ------------------------------------------------------------------------ */
 
 /* internal: single-producer enqueue; bulk (all or nothing) is a constant. */
@@ -355,7 +356,7 @@ static TR__ALWAYS_INLINE unsigned tr__ring_dequeue_sc(struct tr_ring *r, void **
 	/* Relaxed: cons.head is read only by consumers; see the producer. */
 	atomic_store_explicit(&r->tr__cons.head, head + n, memory_order_relaxed);
 	/* SC-R1: release orders our slot reads above before the producer may
-	 * reuse the slots; pairs with SP-A1 / MP-A1. */
+	 * reuse the slots; pairs with SP-A1 / MP-A2. */
 	atomic_store_explicit(&r->tr__cons.tail, head + n, memory_order_release);
 	return n;
 }
@@ -384,11 +385,13 @@ static inline unsigned tr_ring_dequeue_bulk_spsc(struct tr_ring *r, void **objs,
  * Multi producer / multi consumer (DPDK-style two-phase: claim by CAS on
  * head, copy, then publish tail in claim order).
  *
- *   MP-A1  producer's load of prod.head (CAS expected value)
+ *   MP-A1  producer's load of prod.head (CAS expected value; orders
+ *          MP-A2 after it, synchronises with nothing)
  *   MP-A2  producer's acquire load of cons.tail
  *   MP-C1  producer's CAS on prod.head (claims [old, old+n))
  *   MP-A3  producer's acquire wait for prod.tail == old
  *   MP-R2  producer's release store prod.tail = old + n
+ *   MC-A0  consumer's load of cons.head (the MP-A1 of the consumer side)
  *   MC-A1  consumer's acquire load of prod.tail
  *   MC-C1  consumer's CAS on cons.head
  *   MC-A3  consumer's acquire wait for cons.tail == old
@@ -446,7 +449,8 @@ static TR__ALWAYS_INLINE unsigned tr__ring_enqueue_mp(struct tr_ring *r, void *c
 static TR__ALWAYS_INLINE unsigned tr__ring_dequeue_mc(struct tr_ring *r, void **objs, unsigned n, int bulk)
 {
 	uint32_t head, ptail, avail;
-	/* Acquire: same load-order reason as MP-A1 (keeps MC-A1 after it). */
+	/* MC-A0: acquire for the same load-order reason as MP-A1 (keeps MC-A1
+	 * after it); synchronises with nothing, MC-C1 validates the value. */
 	head = atomic_load_explicit(&r->tr__cons.head, memory_order_acquire);
 	for (;;) {
 		/* MC-A1: acquire pairs with the producers' release of prod.tail
@@ -454,7 +458,8 @@ static TR__ALWAYS_INLINE unsigned tr__ring_dequeue_mc(struct tr_ring *r, void **
 		ptail = atomic_load_explicit(&r->tr__prod.tail, memory_order_acquire);
 		avail = ptail - head;
 		if (TR__UNLIKELY(avail > r->tr__size)) {
-			/* Stale head (other consumers moved past it); retry. */
+			/* Stale head (other consumers moved past it); retry.
+			 * Acquire: as MC-A0. */
 			tr__ring_pause();
 			head = atomic_load_explicit(&r->tr__cons.head, memory_order_acquire);
 			continue;

@@ -48,9 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	struct tr_bpf_prog *pj = tr_bpf_from_insns(insns, n, 0, err, sizeof(err), &rc);
-	setenv("TAPRING_BPF_JIT", "0", 1);
 	struct tr_bpf_prog *pi = tr_bpf_from_insns(insns, n, 0, err, sizeof(err), &rc);
-	unsetenv("TAPRING_BPF_JIT");
+	if (pi)
+		tr_bpf_set_jit(pi, false);   /* the interpreter */
 	if (!pj || !pi)
 		abort();   /* validated programs always build */
 

@@ -11,6 +11,7 @@
  * Every verdict is also cross-checked against libpcap before timing.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <pcap/pcap.h>
@@ -106,6 +107,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "tr_bpf_compile %s: %s\n", cases[c].name, err);
 			return 1;
 		}
+		/* TR_BENCH_INTERP=1: time the interpreter instead of the JIT. */
+		const char *interp = getenv("TR_BENCH_INTERP");
+		if (interp && strcmp(interp, "1") == 0)
+			tr_bpf_set_jit(p, false);
 		unsigned pass = 0;
 		for (int i = 0; i < NPKT; i++) {
 			uint32_t a = bpf_filter(bp.bf_insns, frames[i].data, frames[i].len, frames[i].len);

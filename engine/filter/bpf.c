@@ -601,15 +601,12 @@ struct tr_bpf_prog *tr__bpf_build(const struct tr_bpf_insn *insns, unsigned n, i
 	bpf_decode(p->ops, p->insns, n);
 	p->head.run = bpf_exec;
 	p->head.ctx = p->ops;
-	/* TAPRING_BPF_JIT=0 in the environment keeps the interpreter (tests use
-	 * it to check both executors). */
-	const char *env = getenv("TAPRING_BPF_JIT");
-	if (!env || strcmp(env, "0") != 0) {
-		tr__bpf_fn fn = tr__bpf_jit(p->insns, n, &p->jit_mem, &p->jit_len);
-		if (fn) {
-			p->head.run = fn;
-			p->head.ctx = NULL;
-		}
+	/* The JIT, where it compiles, is the default executor; the
+	 * interpreter stays built (tr_bpf_set_jit switches between them). */
+	p->jit_fn = tr__bpf_jit(p->insns, n, &p->jit_mem, &p->jit_len);
+	if (p->jit_fn) {
+		p->head.run = p->jit_fn;
+		p->head.ctx = NULL;
 	}
 	*err = 0;
 	return p;
@@ -640,7 +637,23 @@ struct tr_bpf_prog *tr_bpf_from_insns(const struct tr_bpf_insn *insns, unsigned 
 
 bool tr_bpf_jited(const struct tr_bpf_prog *p)
 {
-	return p && p->jit_mem != NULL;
+	return p && p->jit_fn != NULL && p->head.run == p->jit_fn;
+}
+
+int tr_bpf_set_jit(struct tr_bpf_prog *p, bool on)
+{
+	if (!p)
+		return -EINVAL;
+	if (!on) {
+		p->head.run = bpf_exec;
+		p->head.ctx = p->ops;
+		return 0;
+	}
+	if (!p->jit_fn)
+		return -ENOTSUP;
+	p->head.run = p->jit_fn;
+	p->head.ctx = NULL;
+	return 0;
 }
 
 unsigned tr_bpf_run_burst(const struct tr_bpf_prog *p, const uint8_t *const *pkts,

@@ -41,6 +41,7 @@ struct tr_bpf_prog {
 	struct tr_bpf_op *ops;          /* n decoded ops (interpreter; always built) */
 	void *jit_mem;                  /* JIT mapping (read+exec) or NULL */
 	size_t jit_len;
+	tr__bpf_fn jit_fn;              /* JIT entry point, or NULL */
 };
 
 /* Internal: build a program from already-validated instructions. */

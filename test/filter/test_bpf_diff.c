@@ -124,9 +124,9 @@ int main(void)
 				continue;
 			}
 			/* the interpreter and (where available) the JIT */
-			setenv("TAPRING_BPF_JIT", "0", 1);
 			struct tr_bpf_prog *pi = tr_bpf_compile(exprs[e], 262144, opt, 0, 0, err, sizeof(err), &rc);
-			unsetenv("TAPRING_BPF_JIT");
+			if (pi)
+				tr_bpf_set_jit(pi, false);   /* the interpreter */
 			struct tr_bpf_prog *p = tr_bpf_compile(exprs[e], 262144, opt, 0, 0, err, sizeof(err), &rc);
 			T_CHECK(pi != NULL && !tr_bpf_jited(pi));
 			if (!p || !pi) {

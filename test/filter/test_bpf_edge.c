@@ -98,9 +98,9 @@ int main(void)
 		int rc;
 		const struct prog *pr = &progs[c];
 		struct tr_bpf_prog *pj = tr_bpf_from_insns(pr->in, pr->n, 0, err, sizeof(err), &rc);
-		setenv("TAPRING_BPF_JIT", "0", 1);
 		struct tr_bpf_prog *pi = tr_bpf_from_insns(pr->in, pr->n, 0, err, sizeof(err), &rc);
-		unsetenv("TAPRING_BPF_JIT");
+		if (pi)
+			tr_bpf_set_jit(pi, false);   /* the interpreter */
 		if (!pj || !pi) {
 			fprintf(stderr, "\"%s\" rejected: %s\n", pr->name, err);
 			T_CHECK(0);
@@ -139,9 +139,9 @@ int main(void)
 		big[n - 2] = (struct tr_bpf_insn)RETA;
 		big[n - 1] = (struct tr_bpf_insn)I(TR_BPF_RET | TR_BPF_K, 0, 0, 1);
 		struct tr_bpf_prog *pj = tr_bpf_from_insns(big, n, n, err, sizeof(err), &rc);
-		setenv("TAPRING_BPF_JIT", "0", 1);
 		struct tr_bpf_prog *pi = tr_bpf_from_insns(big, n, n, err, sizeof(err), &rc);
-		unsetenv("TAPRING_BPF_JIT");
+		if (pi)
+			tr_bpf_set_jit(pi, false);   /* the interpreter */
 		T_ASSERT(pj && pi);
 		T_CHECK_EQ(tr_bpf_run(pj, base, 64, 64), n - 4);
 		T_CHECK_EQ(tr_bpf_run(pi, base, 64, 64), n - 4);

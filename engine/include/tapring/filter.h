@@ -152,8 +152,14 @@ unsigned tr_bpf_run_burst(const struct tr_bpf_prog *p, const uint8_t *const *pkt
 
 /* True if p runs as x86-64 machine code (JIT), false if it runs in the
  * direct-threaded interpreter (other architectures, JIT failure, or
- * TAPRING_BPF_JIT=0 in the environment when p was built). Same verdicts. */
+ * tr_bpf_set_jit(p, false)). Same verdicts. */
 bool tr_bpf_jited(const struct tr_bpf_prog *p);
+
+/* Choose p's executor: on = the JIT (the default wherever it compiled),
+ * off = the interpreter (always built; tests and fuzzers compare the
+ * two). Not while another thread runs p. 0, -EINVAL (p NULL), or -ENOTSUP
+ * (on, but p has no JIT code on this architecture). */
+int tr_bpf_set_jit(struct tr_bpf_prog *p, bool on);
 
 /* The validated instructions (owned by p; valid until tr_bpf_free). */
 const struct tr_bpf_insn *tr_bpf_insns(const struct tr_bpf_prog *p, unsigned *n);

@@ -8,7 +8,8 @@
  *  or: <build>/test/stack/bench_stack */
 #include <time.h>
 
-#include "fake.h"
+#include "stack/fake.h"
+#include "machine.h"
 
 #define ITERS 200000
 
@@ -152,6 +153,7 @@ static void report(const char *name, const uint8_t *req, uint32_t len,
 
 int main(void)
 {
+	bench_machine_print(stdout);
 	struct tr_stack_config cfg;
 	uint8_t fr[2048], l4[256], pl[56];
 	memset(pl, 0x5a, sizeof(pl));

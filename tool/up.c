@@ -30,10 +30,10 @@ struct up {
 	struct tr_stack_host *host;
 	struct tr_bpf_prog *kfilter;
 	struct tr_bpf_prog *ufilter;
+	struct tr_stage *prescreen;      /* tr_bpf_stage(ufilter) */
 	struct tr_bpf_prog *dfilter;     /* --dump-filter */
 	struct tr_mirror *mirror;        /* --dump-file, until up_stop */
 	struct tr_mirror_stats dump_final;
-	int filter_reason;
 	int unhandled_reason;
 	char ifname[TR_TAP_NAME_MAX];
 	uint64_t last_rx, last_tx;
@@ -280,19 +280,6 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 
 /* ---- stages owned by the tool ------------------------------------------- */
 
-/* User-space prescreen: frames the cBPF program rejects never reach the
- * stack; each is counted as "filter.rejected". */
-static void prescreen_process(void *arg, struct tr_worker *w, struct tr_buf **bufs,
-			      uint32_t *acts, unsigned n)
-{
-	struct up *u = arg;
-
-	(void)w;
-	for (unsigned i = 0; i < n; i++)
-		if (tr_bpf_run(u->ufilter, bufs[i]->data, bufs[i]->len, bufs[i]->len) == 0)
-			acts[i] = TR_ACT_DROP(u->filter_reason);
-}
-
 /* Last stage: `up` has no application behind the stack, so whatever the
  * stack passed on is counted and dropped here, never silently. */
 static void unhandled_process(void *arg, struct tr_worker *w, struct tr_buf **bufs,
@@ -462,11 +449,11 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		goto fail;
 	}
 	if (u->ufilter) {
-		struct tr_stage st = { .name = "prescreen", .arg = u, .process = prescreen_process };
-
-		u->filter_reason = tr_engine_counter(u->e, "filter.rejected");
-		if (u->filter_reason < 0 || (e = tr_engine_add_stage(u->e, &st)) != 0) {
-			SET_ERR("cannot add the prescreen stage");
+		/* The library's prescreen stage: frames the program rejects
+		 * never reach the stack and count as "filter.rejected". */
+		u->prescreen = tr_bpf_stage(u->e, u->ufilter, "filter.rejected", &e);
+		if (!u->prescreen || (e = tr_engine_add_stage(u->e, u->prescreen)) != 0) {
+			SET_ERR("cannot add the prescreen stage: %s", strerror(-e));
 			goto fail;
 		}
 	}
@@ -666,6 +653,7 @@ void up_destroy(struct up *u)
 		tr_tap_destroy(u->tap, TR_TAP_DESTROY_DELETE);
 	tr_stack_host_destroy(u->host);
 	tr_bpf_free(u->kfilter);
+	tr_bpf_stage_free(u->prescreen);   /* after the engine is gone */
 	tr_bpf_free(u->ufilter);
 	tr_bpf_free(u->dfilter);
 	free(u);

@@ -23,19 +23,6 @@ static const char *const builtin_reasons[TR_ENGINE_DROP_BUILTIN_COUNT] = {
 	[TR_ENGINE_DROP_RX_ERROR] = "rx_error",
 };
 
-static bool is_pow2(unsigned v)
-{
-	return v && !(v & (v - 1));
-}
-
-static unsigned pow2_floor(unsigned v)
-{
-	unsigned p = 1;
-	while (p <= v / 2)
-		p <<= 1;
-	return p;
-}
-
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
@@ -150,9 +137,9 @@ static int fill_defaults(struct tr_engine_config *c)
 	if (!c->idle_us)
 		c->idle_us = 1000;
 	/* io_uring buffer ids are 16 bits: the pool may not exceed 65536. */
-	if (!is_pow2(c->nbufs) || c->nbufs > 65536 || !is_pow2(c->app_ring_size) ||
+	if (!tr__is_pow2(c->nbufs) || c->nbufs > 65536 || !tr__is_pow2(c->app_ring_size) ||
 	    c->batch > 1024 || c->headroom >= c->buf_size || c->buf_size - c->headroom < 64 ||
-	    (c->rx_bufs && !is_pow2(c->rx_bufs)))
+	    (c->rx_bufs && !tr__is_pow2(c->rx_bufs)))
 		return -EINVAL;
 	for (unsigned q = 0; q < c->nqueues; q++)
 		if (c->fds[q] < 0)
@@ -212,13 +199,13 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 	 * 4096 measured slower per frame at 1514 B (cold buffers); it is still
 	 * deep enough that the multishot read rarely runs dry (-ENOBUFS, then
 	 * re-armed). Plain reads want fewer: each is a separate request. */
-	unsigned share = pow2_floor(e->cfg.nbufs / (2 * nq));
+	unsigned share = tr__pow2_floor(e->cfg.nbufs / (2 * nq));
 	if (e->cfg.rx_bufs)
 		e->rx_depth = e->cfg.rx_bufs;
 	else if (e->rx_mode == TR_ENGINE_RX_MULTISHOT)
 		e->rx_depth = 512;
 	else   /* every posted read is its own poll entry, woken by each frame */
-		e->rx_depth = pow2_floor(2 * (e->cfg.batch < 64 ? e->cfg.batch : 64));
+		e->rx_depth = tr__pow2_floor(2 * (e->cfg.batch < 64 ? e->cfg.batch : 64));
 	if (e->rx_depth > share)
 		e->rx_depth = share;
 	if (e->rx_depth > 32768 || e->rx_depth < 1) {

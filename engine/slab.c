@@ -24,6 +24,8 @@
 
 #include <tapring/slab.h>
 
+#include "util_pvt.h"
+
 #define TR__HUGE_2M (2u << 20)
 #ifndef MADV_POPULATE_WRITE
 #define TR_MADV_POPULATE_WRITE 23   /* Linux 5.14; glibc 2.36 headers may lack it */
@@ -128,11 +130,6 @@ static inline void tr__slab_debug_on_alloc(struct tr_slab *s, struct tr_buf *b)
 #endif
 
 /* ---- create / destroy ------------------------------------------------- */
-
-static int tr__is_pow2(uint32_t v)
-{
-	return v && !(v & (v - 1));
-}
 
 /*
  * Anonymous region of *len bytes (rounded up to 2 MiB), 2 MiB aligned,
@@ -346,14 +343,6 @@ struct tr_slab *tr_slab_cache_slab(const struct tr_slab_cache *c)
 	return c->s;
 }
 
-/* Owner-only counter bump: relaxed load + store, no RMW needed (one writer;
- * readers only want a statistic). */
-static inline void tr__own_add64(TR__ATOMIC(uint64_t) *ctr, uint64_t v)
-{
-	atomic_store_explicit(ctr, atomic_load_explicit(ctr, memory_order_relaxed) + v,
-			      memory_order_relaxed);
-}
-
 static inline void tr__cache_publish(struct tr_slab_cache *c)
 {
 	/* Relaxed: a statistic for tr_slab_available(); see pub_count. */
@@ -443,8 +432,8 @@ unsigned tr_slab_alloc_burst(struct tr_slab_cache *c, struct tr_buf **bufs, unsi
 			break;
 	}
 	if (done < n)
-		tr__own_add64(&c->alloc_fail, n - done);
-	tr__own_add64(&c->allocs, done);
+		tr__cnt_add(&c->alloc_fail, n - done);
+	tr__cnt_add(&c->allocs, done);
 	tr__cache_publish(c);
 	return done;
 }
@@ -456,7 +445,7 @@ struct tr_buf *tr_slab_alloc(struct tr_slab_cache *c)
 		/* common case: pop the hottest buffer off our own stack */
 		b = c->objs[--c->count];
 		tr__buf_init(c->s, b);
-		tr__own_add64(&c->allocs, 1);
+		tr__cnt_add(&c->allocs, 1);
 		tr__cache_publish(c);
 		return b;
 	}

@@ -21,6 +21,7 @@
 #include <tapring/slab.h>
 
 #include "uring_pvt.h"
+#include "util_pvt.h"
 
 /* Worker states (tr_worker.state). */
 enum {
@@ -62,18 +63,6 @@ struct tr__wcnt {
 	_Atomic uint64_t orig_drops[TR_ENGINE_MAX_REASONS];  /* originated/app frames, by reason */
 };
 
-static inline void tr__cnt_add(_Atomic uint64_t *c, uint64_t v)
-{
-	/* Relaxed: single writer (this worker); see struct tr__wcnt. */
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
-			      memory_order_relaxed);
-}
-
-static inline uint64_t tr__cnt_get(const _Atomic uint64_t *c)
-{
-	/* Relaxed: statistics snapshot; see struct tr__wcnt. */
-	return atomic_load_explicit(c, memory_order_relaxed);
-}
 
 #define TR__DONE_BATCH 64
 

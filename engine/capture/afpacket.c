@@ -29,6 +29,8 @@
 
 #include <tapring/capture.h>
 
+#include "../util_pvt.h"
+
 struct tr_capture {
 	int fd;
 	int evfd;                   /* breakloop wake-up */
@@ -68,15 +70,6 @@ static uint64_t read_sys_counter(const char *ifname, const char *name)
 		v = strtoull(buf, NULL, 10);
 	}
 	return v;
-}
-
-static uint32_t pow2_floor(uint32_t v)
-{
-	uint32_t p = 1;
-
-	while (p <= v / 2)
-		p <<= 1;
-	return p;
 }
 
 struct tr_capture *tr_capture_open(const struct tr_capture_config *cfg, int *err)
@@ -129,7 +122,7 @@ struct tr_capture *tr_capture_open(const struct tr_capture_config *cfg, int *err
 	 * 1 ms retire timeout. Otherwise 256 KiB blocks amortise the poll(). */
 	c->block_size = cfg->immediate ? 4 * pg : 256 * 1024;
 	if (c->block_size > buf_bytes)
-		c->block_size = pow2_floor(buf_bytes);
+		c->block_size = tr__pow2_floor(buf_bytes);
 	if (c->block_size < pg)
 		c->block_size = pg;
 	c->block_nr = buf_bytes / c->block_size;

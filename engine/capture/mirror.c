@@ -32,6 +32,8 @@
 #include <tapring/ring.h>
 #include <tapring/slab.h>
 
+#include "../util_pvt.h"
+
 #define MIRROR_DEFAULT_RING 4096u
 #define MIRROR_SLOTS 3u              /* ring slots per record */
 #define MIRROR_WBATCH 64u            /* records per writer dequeue */
@@ -65,18 +67,6 @@ struct tr_mirror {
 	struct mirror_q *q;
 };
 
-static inline void cnt_add(_Atomic uint64_t *c, uint64_t v)
-{
-	/* Relaxed: single writer, see struct mirror_q. */
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
-			      memory_order_relaxed);
-}
-
-static inline uint64_t cnt_get(const _Atomic uint64_t *c)
-{
-	/* Relaxed: statistics snapshot, see struct mirror_q. */
-	return atomic_load_explicit(c, memory_order_relaxed);
-}
 
 static int64_t clock_ns(clockid_t id)
 {
@@ -98,7 +88,7 @@ static void push(struct tr_mirror *m, struct tr_worker *w, struct tr_buf *const 
 		 * (hook_filter); tx frames are filtered here. */
 		if (dir == TR_PCAP_DIR_OUT && m->filter &&
 		    tr_bpf_run(m->filter, b->data, b->len, b->len) == 0) {
-			cnt_add(&mq->filtered, 1);
+			tr__cnt_add(&mq->filtered, 1);
 			mq->rel[nrel++] = b;
 			continue;
 		}
@@ -121,7 +111,7 @@ static void push(struct tr_mirror *m, struct tr_worker *w, struct tr_buf *const 
 			put = 0;   /* cannot happen (see above); never leak */
 	}
 	if (put < k) {
-		cnt_add(&mq->dropped, k - put);
+		tr__cnt_add(&mq->dropped, k - put);
 		for (unsigned i = put; i < k; i++)
 			mq->rel[nrel++] = mq->rec[MIRROR_SLOTS * i];
 	}
@@ -147,7 +137,7 @@ static void hook_filter(void *arg, struct tr_worker *w, struct tr_buf *const *bu
 		}
 	}
 	if (rej)
-		cnt_add(&mq->filtered, rej);
+		tr__cnt_add(&mq->filtered, rej);
 }
 
 static void hook_rx(void *arg, struct tr_worker *w, struct tr_buf *const *bufs,
@@ -186,11 +176,11 @@ static struct tr_buf *write_rec(struct tr_mirror *m, struct mirror_q *mq, void *
 	int r = tr_pcap_writer_write(m->pw, b->data, b->len, b->len,
 				     (uint64_t)((int64_t)ts + m->mono_to_real), (int)dir, cm);
 	if (r < 0) {
-		cnt_add(&mq->write_errors, 1);
+		tr__cnt_add(&mq->write_errors, 1);
 		if (!m->err)
 			m->err = r;
 	} else {
-		cnt_add(&mq->written, 1);
+		tr__cnt_add(&mq->written, 1);
 	}
 	return b;
 }
@@ -328,10 +318,10 @@ int tr_mirror_stats(const struct tr_mirror *m, struct tr_mirror_stats *st)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	for (unsigned q = 0; q < m->nq; q++) {
-		st->written += cnt_get(&m->q[q].written);
-		st->dropped += cnt_get(&m->q[q].dropped);
-		st->filtered += cnt_get(&m->q[q].filtered);
-		st->write_errors += cnt_get(&m->q[q].write_errors);
+		st->written += tr__cnt_get(&m->q[q].written);
+		st->dropped += tr__cnt_get(&m->q[q].dropped);
+		st->filtered += tr__cnt_get(&m->q[q].filtered);
+		st->write_errors += tr__cnt_get(&m->q[q].write_errors);
 	}
 	return 0;
 }

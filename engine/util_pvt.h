@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * engine/util_pvt.h (internal, never installed): the few helpers that the
+ * engine core and the stage modules (capture, stack, filter) would
+ * otherwise each write again: power-of-two arithmetic and the
+ * single-writer statistics counter.
+ */
+#ifndef TAPRING_UTIL_PVT_H
+#define TAPRING_UTIL_PVT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+static inline bool tr__is_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* Largest power of two <= v (1 for v <= 1). */
+static inline uint32_t tr__pow2_floor(uint32_t v)
+{
+	uint32_t p = 1;
+	while (p <= v / 2)
+		p <<= 1;
+	return p;
+}
+
+/*
+ * A statistics counter with exactly one writing thread and any number of
+ * readers. The writer bumps it with a relaxed load + store (no locked RMW
+ * needed: nobody else writes it); readers take relaxed snapshots. Nothing
+ * is published through these counters, so no ordering is needed: each
+ * caller's struct says which thread is the one writer.
+ */
+static inline void tr__cnt_add(_Atomic uint64_t *c, uint64_t v)
+{
+	/* Relaxed: single writer (see above); readers want a statistic. */
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
+			      memory_order_relaxed);
+}
+
+static inline uint64_t tr__cnt_get(const _Atomic uint64_t *c)
+{
+	/* Relaxed: a statistics snapshot; pairs with no store (see above). */
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+#endif /* TAPRING_UTIL_PVT_H */

@@ -152,7 +152,9 @@ static int fill_defaults(struct tr_engine_config *c)
 struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 {
 	struct tr_engine *e;
-	int r;
+	int r, dummy;
+	if (!err)
+		err = &dummy;   /* optional, as for tr_slab_create and tr_ring_create */
 	if (!cfg) {
 		*err = -EINVAL;
 		return NULL;

@@ -113,7 +113,7 @@ int tr_bpf_validate(const struct tr_bpf_insn *insns, unsigned n, char *errbuf, s
 	if (n > TR_BPF_MAX_INSNS) {
 		tr__bpf_err(errbuf, errlen, "program too long: %u instructions (max %u)",
 			    n, TR_BPF_MAX_INSNS);
-		return -EINVAL;
+		return -E2BIG;   /* as tr_bpf_from_insns over its max_insns */
 	}
 	for (unsigned i = 0; i < n; i++) {
 		const struct tr_bpf_insn *f = &insns[i];

@@ -114,7 +114,7 @@ int main(void)
 	for (unsigned i = 0; i <= TR_BPF_MAX_INSNS; i++)
 		big[i] = (struct tr_bpf_insn)RET_K(0);
 	rc = tr_bpf_validate(big, TR_BPF_MAX_INSNS + 1, err, sizeof(err));
-	T_CHECK_EQ(rc, -EINVAL);
+	T_CHECK_EQ(rc, -E2BIG);
 	T_CHECK(strstr(err, "program too long: 65536 instructions (max 65535)") != NULL);
 	T_CHECK_EQ(tr_bpf_validate(big, TR_BPF_MAX_INSNS, err, sizeof(err)), 0);
 	struct tr_bpf_prog *p = tr_bpf_from_insns(big, 101, 100, err, sizeof(err), &rc);

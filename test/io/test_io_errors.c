@@ -60,9 +60,38 @@ static void run(enum tr_engine_rx_mode mode)
 	close(sp[0]);
 }
 
+/* The queue reported with the first error is the failing worker's, also
+ * when that is not queue 0; a bad config with err == NULL is just NULL. */
+static void second_queue_error(void)
+{
+	int a[2], b[2], err;
+	T_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a) == 0);
+	T_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, b) == 0);
+	int fds[2] = { a[0], b[0] };
+	struct tr_engine_config c = { .fds = fds, .nqueues = 2, .nbufs = 1024, .cpu_base = -1 };
+	struct tr_engine *e = tr_engine_create(&c, &err);
+	T_ASSERT(e != NULL);
+	T_CHECK_EQ(tr_engine_start(e), 0);
+	close(b[1]);                                   /* queue 1's "device" goes away */
+	for (int i = 0; i < 300 && tr_engine_error(e, NULL) == 0; i++)
+		usleep(10000);
+	unsigned q = 9;
+	T_CHECK_EQ(tr_engine_error(e, &q), -EPIPE);
+	T_CHECK_EQ(q, 1);
+	T_CHECK(tr_engine_running(e, 0));
+	tr_engine_destroy(e);
+	close(a[1]);
+	close(a[0]);
+	close(b[0]);
+
+	struct tr_engine_config bad = { .fds = fds, .nqueues = 1, .nbufs = 1000 };
+	T_CHECK(tr_engine_create(&bad, NULL) == NULL);
+}
+
 int main(void)
 {
 	run(TR_ENGINE_RX_MULTISHOT);
 	run(TR_ENGINE_RX_READ);
+	second_queue_error();
 	return t_done();
 }

@@ -141,8 +141,9 @@ enum {
 /* ---- engine lifecycle --------------------------------------------------- */
 
 /* Create an engine (pool, rings, per-queue io_uring instances). Returns NULL
- * and sets *err (-EINVAL bad config, -ENOMEM, -ENOTSUP if rx_mode asks for
- * multishot the kernel lacks, other -errno from io_uring_queue_init). */
+ * and sets *err when err is not NULL (-EINVAL bad config, -ENOMEM, -ENOTSUP
+ * if rx_mode asks for multishot the kernel lacks, other -errno from
+ * io_uring_queue_init). */
 struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err);
 
 /* Append a stage (copied; arg is not). Before tr_engine_start. 0 or -errno

@@ -130,8 +130,9 @@ struct tr_bpf_prog *tr_bpf_from_insns(const struct tr_bpf_insn *insns, unsigned 
  * inside the program; scratch indices < 16; no division or modulo by a
  * constant 0; no constant shift >= 32; no scratch load before a store on
  * some path; the last instruction is a return (with forward-only jumps this
- * means every path ends in a return). Returns 0 or -EINVAL with a message
- * naming the instruction in errbuf (may be NULL).
+ * means every path ends in a return). Returns 0, -E2BIG (n over
+ * TR_BPF_MAX_INSNS, as the constructors over their max_insns) or -EINVAL,
+ * with a message naming the instruction in errbuf (may be NULL).
  */
 int tr_bpf_validate(const struct tr_bpf_insn *insns, unsigned n, char *errbuf, size_t errlen);
 

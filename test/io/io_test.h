@@ -45,14 +45,19 @@ static inline void io_sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Wait (bounded) until the engine's rx count reaches want. */
+/* Wait (bounded) until the engine has received want frames and each of
+ * them has reached its final counter (delivered, forwarded, dropped or held). */
 static inline uint64_t io_wait_rx(struct tr_engine *e, uint64_t want, unsigned timeout_ms)
 {
 	struct tr_engine_stats st;
 	uint64_t end = io_now_ms() + timeout_ms;
 	for (;;) {
 		tr_engine_stats(e, &st);
-		if (st.rx >= want || io_now_ms() > end)
+		/* Received, and every received frame already in its final
+		 * counter (rx is counted before the stages run, so a check of
+		 * delivered right after rx reached want could still race). */
+		bool settled = st.delivered + st.tx_forwarded + st.dropped + st.held >= st.rx;
+		if ((st.rx >= want && settled) || io_now_ms() > end)
 			return st.rx;
 		io_sleep_ms(2);
 	}

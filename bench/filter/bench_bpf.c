@@ -26,29 +26,16 @@
 
 static struct fp_pkt frames[NPKT];
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static volatile uint32_t sink;
 
 static double time_pcap(const struct bpf_insn *ins)
 {
 	uint32_t acc = 0;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_machine_now_ns();
 	for (int r = 0; r < REPS; r++)
 		for (int i = 0; i < NPKT; i++)
 			acc += bpf_filter(ins, frames[i].data, frames[i].len, frames[i].len);
-	uint64_t t1 = now_ns();
+	uint64_t t1 = bench_machine_now_ns();
 	sink += acc;
 	return (double)(t1 - t0) / ((double)REPS * NPKT);
 }
@@ -56,11 +43,11 @@ static double time_pcap(const struct bpf_insn *ins)
 static double time_ours(const struct tr_bpf_prog *p)
 {
 	uint32_t acc = 0;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_machine_now_ns();
 	for (int r = 0; r < REPS; r++)
 		for (int i = 0; i < NPKT; i++)
 			acc += tr_bpf_run(p, frames[i].data, frames[i].len, frames[i].len);
-	uint64_t t1 = now_ns();
+	uint64_t t1 = bench_machine_now_ns();
 	sink += acc;
 	return (double)(t1 - t0) / ((double)REPS * NPKT);
 }
@@ -135,8 +122,8 @@ int main(int argc, char **argv)
 				tb[r] = time_ours(p);
 			}
 		}
-		qsort(ta, (size_t)rounds, sizeof(double), cmp_d);
-		qsort(tb, (size_t)rounds, sizeof(double), cmp_d);
+		qsort(ta, (size_t)rounds, sizeof(double), bench_machine_cmp);
+		qsort(tb, (size_t)rounds, sizeof(double), bench_machine_cmp);
 		double a = ta[rounds / 2], b = tb[rounds / 2];
 		printf("%-20s %6u %10.2f %10.2f %7.2fx %4u/%d\n", cases[c].name, bp.bf_len, a, b, a / b,
 		       pass, NPKT);

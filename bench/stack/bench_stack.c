@@ -13,19 +13,6 @@
 
 #define ITERS 200000
 
-static uint64_t ns_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static struct fake F;
 static struct tr_buf *RX;
 static uint8_t OUT[2048];
@@ -33,19 +20,19 @@ static volatile uint32_t sink;
 
 static double run_stack(const uint8_t *req, uint32_t len)
 {
-	uint64_t t0 = ns_now();
+	uint64_t t0 = bench_machine_now_ns();
 	for (int i = 0; i < ITERS; i++) {
 		memcpy(RX->data, req, len);
 		RX->len = len;
 		sink += tr_stack_input(F.s, RX, F.now);
 	}
-	return (double)(ns_now() - t0) / ITERS;
+	return (double)(bench_machine_now_ns() - t0) / ITERS;
 }
 
 /* Copy path for an ICMPv4 echo: parse (checks + checksums), emit a reply. */
 static double run_copy_ping4(const uint8_t *req, uint32_t len)
 {
-	uint64_t t0 = ns_now();
+	uint64_t t0 = bench_machine_now_ns();
 	for (int i = 0; i < ITERS; i++) {
 		memcpy(RX->data, req, len);
 		RX->len = len;
@@ -68,13 +55,13 @@ static double run_copy_ping4(const uint8_t *req, uint32_t len)
 		tr_icmpv4_emit(&cr, OUT + 34, ir.payload_len);
 		sink += OUT[34];
 	}
-	return (double)(ns_now() - t0) / ITERS;
+	return (double)(bench_machine_now_ns() - t0) / ITERS;
 }
 
 /* Copy path for an ICMPv6 echo. */
 static double run_copy_ping6(const uint8_t *req, uint32_t len)
 {
-	uint64_t t0 = ns_now();
+	uint64_t t0 = bench_machine_now_ns();
 	for (int i = 0; i < ITERS; i++) {
 		memcpy(RX->data, req, len);
 		RX->len = len;
@@ -99,13 +86,13 @@ static double run_copy_ping6(const uint8_t *req, uint32_t len)
 		tr_icmpv6_emit(&cr, &rph, OUT + 54, ir.payload_len);
 		sink += OUT[54];
 	}
-	return (double)(ns_now() - t0) / ITERS;
+	return (double)(bench_machine_now_ns() - t0) / ITERS;
 }
 
 /* Copy path for UDP echo. */
 static double run_copy_udp(const uint8_t *req, uint32_t len)
 {
-	uint64_t t0 = ns_now();
+	uint64_t t0 = bench_machine_now_ns();
 	for (int i = 0; i < ITERS; i++) {
 		memcpy(RX->data, req, len);
 		RX->len = len;
@@ -131,7 +118,7 @@ static double run_copy_udp(const uint8_t *req, uint32_t len)
 		tr_udp_emit(&rep, &rph, OUT + 34, sizeof(OUT) - 34);
 		sink += OUT[34];
 	}
-	return (double)(ns_now() - t0) / ITERS;
+	return (double)(bench_machine_now_ns() - t0) / ITERS;
 }
 
 static void report(const char *name, const uint8_t *req, uint32_t len,
@@ -142,8 +129,8 @@ static void report(const char *name, const uint8_t *req, uint32_t len,
 		a[r] = run_stack(req, len);
 		b[r] = base ? base(req, len) : 0;
 	}
-	qsort(a, 7, sizeof(double), cmp_d);
-	qsort(b, 7, sizeof(double), cmp_d);
+	qsort(a, 7, sizeof(double), bench_machine_cmp);
+	qsort(b, 7, sizeof(double), bench_machine_cmp);
 	if (base)
 		printf("%-22s stack in place %7.1f ns/frame   %-26s %7.1f ns/frame   ratio %.2f\n",
 		       name, a[3], base_name, b[3], a[3] / b[3]);

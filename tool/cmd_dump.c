@@ -29,6 +29,7 @@
 
 #include "cmds.h"
 #include "print.h"
+#include "privs.h"
 #include "up.h"
 
 #define DUMP_MAX_FILTER 8192
@@ -59,7 +60,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: tapring dump -i IFACE [-c COUNT] [-s SNAPLEN] [-w FILE] [--json] [-p]\n"
 	      "                    [-B KiB] [--immediate|--timeout MS] [--filter-limit N]\n"
-	      "                    [--filter-bpf FILE] [FILTER EXPRESSION...]\n"
+	      "                    [--filter-bpf FILE] [--user USER[:GROUP]] [FILTER EXPRESSION...]\n"
 	      "       tapring dump -D\n"
 	      "  -i IFACE        interface to capture on\n"
 	      "  -c COUNT        stop after COUNT frames\n"
@@ -72,6 +73,8 @@ static void usage(FILE *f)
 	      "  --timeout MS    block timeout (default 100)\n"
 	      "  --filter-limit N  largest filter program accepted (default 8192 insns)\n"
 	      "  --filter-bpf FILE raw cBPF in tcpdump -ddd format instead of an expression\n"
+	      "  --user USER[:GROUP] once the socket and FILE are open, drop root for good\n"
+	      "                  (USER's ids and groups, no capabilities, no_new_privs)\n"
 	      "  -D              list interfaces with their addresses and flags\n", f);
 }
 
@@ -169,7 +172,7 @@ static void on_frame(void *arg, const struct tr_capture_pkt *p)
 	tr_print_frame(&d->out, d->fmt, &fr);
 }
 
-enum { OPT_JSON = 256, OPT_IMMEDIATE, OPT_TIMEOUT, OPT_FILTER_LIMIT, OPT_FILTER_BPF, OPT_HELP };
+enum { OPT_JSON = 256, OPT_IMMEDIATE, OPT_TIMEOUT, OPT_FILTER_LIMIT, OPT_FILTER_BPF, OPT_HELP, OPT_USER };
 
 int tr_cmd_dump(int argc, char **argv)
 {
@@ -180,6 +183,7 @@ int tr_cmd_dump(int argc, char **argv)
 		{ "filter-limit", required_argument, NULL, OPT_FILTER_LIMIT },
 		{ "filter-bpf", required_argument, NULL, OPT_FILTER_BPF },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "user", required_argument, NULL, OPT_USER },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tr_capture_config cc = { .promisc = true };
@@ -190,6 +194,9 @@ int tr_cmd_dump(int argc, char **argv)
 	unsigned long v;
 	char filter[DUMP_MAX_FILTER];
 	struct tr_bpf_prog *prog = NULL;
+	struct tool_privs pv;
+	const char *user = NULL;
+	char perr[512];
 	int c, e, rc = 0;
 
 	memset(&d, 0, sizeof(d));
@@ -241,6 +248,13 @@ int tr_cmd_dump(int argc, char **argv)
 			filter_limit = (unsigned)v;
 			break;
 		case OPT_FILTER_BPF: bpf_file = optarg; break;
+		case OPT_USER:
+			if (tool_privs_parse(optarg, &pv, perr, sizeof(perr))) {
+				fprintf(stderr, "tapring dump: %s\n", perr);
+				return 2;
+			}
+			user = optarg;
+			break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
 		case ':':
@@ -295,6 +309,12 @@ int tr_cmd_dump(int argc, char **argv)
 		if (n > TR_BPF_KERNEL_MAX_INSNS || tr_capture_set_filter(d.cap, ins, n) != 0)
 			d.uprog = prog; /* too long for the kernel: run it here */
 	}
+	if (wfile && user && strcmp(wfile, "-") &&
+	    tool_privs_precreate(&pv, wfile, perr, sizeof(perr)) != 0) {
+		fprintf(stderr, "tapring dump: -w: %s\n", perr);
+		rc = 1;
+		goto out;
+	}
 	if (wfile) {
 		d.w = tr_pcap_writer_open(wfile, tr_pcap_format_for(wfile),
 					  cc.snaplen ? cc.snaplen : 262144, cc.ifname, &e);
@@ -308,6 +328,12 @@ int tr_cmd_dump(int argc, char **argv)
 	}
 	if ((e = tr_capture_activate(d.cap)) != 0) {
 		fprintf(stderr, "tapring dump: %s: %s\n", cc.ifname, strerror(-e));
+		rc = 1;
+		goto out;
+	}
+	/* the socket, its ring, its filter and the file are open: drop */
+	if (user && tool_privs_drop(&pv, perr, sizeof(perr)) != 0) {
+		fprintf(stderr, "tapring dump: %s\n", perr);
 		rc = 1;
 		goto out;
 	}

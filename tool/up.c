@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,9 @@
 #include <tapring/stack.h>
 #include <tapring/tap.h>
 
+#include "privs.h"
 #include "up.h"
+#include "uptap.h"
 
 struct up {
 	struct up_opts o;
@@ -36,6 +39,7 @@ struct up {
 	struct tr_mirror_stats dump_final;
 	int unhandled_reason;
 	char ifname[TR_TAP_NAME_MAX];
+	bool attached;                   /* an existing persistent TAP: kept at exit */
 	uint64_t last_rx, last_tx;
 	bool stopped;
 };
@@ -103,7 +107,7 @@ enum {
 	OPT_TAP = 256, OPT_QUEUES, OPT_ADDR, OPT_MAC, OPT_HOST_ADDR, OPT_NETNS,
 	OPT_UDP_ECHO, OPT_DNS_HOSTS, OPT_DNS_PORT, OPT_STATS_FILE, OPT_DURATION,
 	OPT_KFILTER, OPT_FILTER, OPT_FILTER_LIMIT, OPT_RX_MODE, OPT_QUIET, OPT_HELP,
-	OPT_DUMP_FILE, OPT_DUMP_FILTER, OPT_SNAPLEN,
+	OPT_DUMP_FILE, OPT_DUMP_FILTER, OPT_SNAPLEN, OPT_USER,
 };
 
 static const struct option up_longopts[] = {
@@ -127,6 +131,7 @@ static const struct option up_longopts[] = {
 	{ "dump-file", required_argument, NULL, OPT_DUMP_FILE },
 	{ "dump-filter", required_argument, NULL, OPT_DUMP_FILTER },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -137,9 +142,14 @@ static const char up_usage[] =
 	"                  [--duration SECONDS] [--kernel-filter EXPR] [--filter EXPR]\n"
 	"                  [--filter-limit N] [--rx-mode auto|multishot|read] [--quiet]\n"
 	"                  [--dump-file FILE [--dump-filter EXPR] [--snaplen N]]\n"
+	"                  [--user USER[:GROUP]]\n"
 	"  --dump-file FILE   mirror every rx/tx frame (zero-copy) into FILE: pcapng if it\n"
 	"                     ends in .pcapng (direction flags, drop reasons as comments),\n"
-	"                     else pcap\n";
+	"                     else pcap\n"
+	"  --user USER[:GROUP] after opening everything, drop root for good: USER's ids\n"
+	"                     and groups, no capabilities, no_new_privs (every thread)\n"
+	"  An existing persistent TAP NAME is attached to and kept (a user-owned one\n"
+	"  needs no capability); otherwise NAME is created and removed at exit.\n";
 
 #define UP_ERR(...) do { fprintf(stderr, "%s: ", prog); fprintf(stderr, __VA_ARGS__); \
 	fputc('\n', stderr); return 2; } while (0)
@@ -255,6 +265,15 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 				UP_ERR("--snaplen: expected 1..262144, got '%s'", optarg);
 			o->snaplen = (unsigned)v;
 			break;
+		case OPT_USER: {
+			struct tool_privs pv;
+			char eb[256];
+
+			if (tool_privs_parse(optarg, &pv, eb, sizeof(eb)))
+				UP_ERR("%s", eb);
+			o->user = optarg;
+			break;
+		}
 		case 'h':
 		case OPT_HELP:
 			fputs(up_usage, stdout);
@@ -328,6 +347,27 @@ static void random_mac(uint8_t mac[6])
 	mac[5] = (uint8_t)x;
 }
 
+/* --user: the files the session rewrites later are created now and given
+ * to the user (the capture file is opened by the mirror after the drop;
+ * the stats file is rewritten by tmp+rename), then root is dropped. */
+static int up_drop(struct up *u, char *err, size_t errlen)
+{
+	struct tool_privs pv;
+	int e;
+
+	if ((e = tool_privs_parse(u->o.user, &pv, err, errlen)) != 0)
+		return e;
+	if (u->o.dump_file && strcmp(u->o.dump_file, "-") &&
+	    (e = tool_privs_precreate(&pv, u->o.dump_file, err, errlen)) != 0)
+		return e;
+	if (u->o.stats_file && (e = tool_privs_precreate(&pv, u->o.stats_file, err, errlen)) != 0)
+		return e;
+	if (u->o.netns && !u->o.quiet)
+		fprintf(stderr, "tapring up: note: with --user and --netns, kernel_dropped stays 0: reading "
+			"the TAP's counters in %s needs CAP_SYS_ADMIN (setns)\n", u->o.netns);
+	return tool_privs_drop(&pv, err, errlen);
+}
+
 struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *status)
 {
 	struct tr_tap_config tc = TR_TAP_CONFIG_INIT;
@@ -350,7 +390,19 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 	tc.name = o->tap;
 	tc.flags = TR_TAP_EXCL | (o->queues > 1 ? TR_TAP_MULTI_QUEUE : 0);
 	tc.queues = o->queues;
-	u->tap = tr_tap_create(&tc, &e);
+	{
+		struct tr_tap_link_info li;
+		int plan = up_tap_plan(o, &tc, &li, err, errlen);
+
+		if (plan < 0)
+			goto fail;
+		u->attached = plan == 1;
+		u->tap = tr_tap_create(&tc, &e);
+		if (!u->tap && u->attached) {
+			up_tap_attach_error(&li, e, err, errlen);
+			goto fail;
+		}
+	}
 	if (!u->tap) {
 		if (e == -EPERM || e == -EACCES)
 			SET_ERR("creating TAP %s needs CAP_NET_ADMIN (run as root)", o->tap);
@@ -362,12 +414,16 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 	}
 	snprintf(u->ifname, sizeof(u->ifname), "%s", tr_tap_name(u->tap));
 
-	/* 2. its kernel side: namespace, addresses, up */
-	if (o->netns && (e = tr_tap_move_netns(u->tap, o->netns)) != 0) {
+	/* 2. its kernel side: namespace, addresses, up (an attached TAP: only
+	 * what it lacks) */
+	if (u->attached) {
+		if (up_tap_attach_side(u->tap, o, err, errlen) != 0)
+			goto fail;
+	} else if (o->netns && (e = tr_tap_move_netns(u->tap, o->netns)) != 0) {
 		SET_ERR("cannot move %s into netns %s: %s", u->ifname, o->netns, tap_err(e));
 		goto fail;
 	}
-	for (unsigned i = 0; i < o->nhost_addr; i++) {
+	for (unsigned i = 0; !u->attached && i < o->nhost_addr; i++) {
 		struct tr_tap_addr a = { 0 };
 
 		a.family = o->host_addr[i].family == 4 ? AF_INET : AF_INET6;
@@ -378,7 +434,7 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 			goto fail;
 		}
 	}
-	if ((e = tr_tap_set_up(u->tap, true)) != 0) {
+	if (!u->attached && (e = tr_tap_set_up(u->tap, true)) != 0) {
 		SET_ERR("cannot bring %s up: %s", u->ifname, tap_err(e));
 		goto fail;
 	}
@@ -470,6 +526,10 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 			goto fail;
 		}
 	}
+	/* 6. --user: everything privileged is open; drop before the first
+	 * thread (the mirror's writer, the workers) exists */
+	if (o->user && (e = up_drop(u, err, errlen)) != 0)
+		goto fail;
 	if (o->dump_file) {
 		struct tr_mirror_config mc = { 0 };
 
@@ -592,6 +652,35 @@ void up_stats_json(struct up *u, FILE *f)
 	fputs("]}\n", f);
 }
 
+/* After --user, in a directory the user cannot write: rewrite the file
+ * (created for the user before the drop) in place, in one write. A reader
+ * racing with it can see a short file; tmp+rename is used whenever the
+ * directory allows it. */
+static int up_rewrite_in_place(struct up *u, const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int fd, e = 0;
+
+	if (!m)
+		return -ENOMEM;
+	up_stats_json(u, m);
+	if (fclose(m) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		e = -errno;
+	else if (pwrite(fd, buf, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0)
+		e = -EIO;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return e;
+}
+
 int up_write_stats_file(struct up *u, const char *path)
 {
 	char tmp[4096];
@@ -600,6 +689,8 @@ int up_write_stats_file(struct up *u, const char *path)
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	f = fopen(tmp, "we");
+	if (!f && (errno == EACCES || errno == EPERM))
+		return up_rewrite_in_place(u, path);
 	if (!f)
 		return -errno;
 	up_stats_json(u, f);
@@ -650,7 +741,7 @@ void up_destroy(struct up *u)
 	if (u->e)
 		tr_engine_destroy(u->e);
 	if (u->tap)
-		tr_tap_destroy(u->tap, TR_TAP_DESTROY_DELETE);
+		tr_tap_destroy(u->tap, u->attached ? TR_TAP_DESTROY_KEEP : TR_TAP_DESTROY_DELETE);
 	tr_stack_host_destroy(u->host);
 	tr_bpf_free(u->kfilter);
 	tr_bpf_stage_free(u->prescreen);   /* after the engine is gone */

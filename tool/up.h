@@ -39,6 +39,7 @@ struct up_opts {
 	const char *dump_file;   /* --dump-file: mirror rx/tx into this capture file */
 	const char *dump_filter; /* --dump-filter: pcap expression (validated by up_parse) */
 	unsigned snaplen;        /* --snaplen: bytes kept per dumped frame (0: 262144) */
+	const char *user;        /* --user USER[:GROUP]: drop root before the threads start */
 };
 
 struct up;

@@ -161,7 +161,10 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 
 	memset(o, 0, sizeof(*o));
 	o->queues = 1;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a half-read option cluster of an
+	 * earlier call (its pointer into that call's argv), so up_parse can be
+	 * called more than once in a process (fuzz_cli does) */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", up_longopts, NULL)) != -1) {
 		switch (c) {

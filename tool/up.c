@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -688,14 +689,25 @@ int up_write_stats_file(struct up *u, const char *path)
 {
 	char tmp[4096];
 	FILE *f;
+	int fd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+	/* mkstemp: a fresh random name opened with O_EXCL, so a symlink planted
+	 * next to the stats file (a world-writable directory, tapring running
+	 * as root) is never followed; the old "PATH.tmp.PID" was predictable
+	 * and opened with O_CREAT|O_TRUNC, which followed it. */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f && (errno == EACCES || errno == EPERM))
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
 		return up_rewrite_in_place(u, path);
-	if (!f)
+	if (fd < 0)
 		return -errno;
+	if (fchmod(fd, 0644) != 0 || !(f = fdopen(fd, "w"))) {
+		int e = -errno;
+		close(fd);
+		unlink(tmp);
+		return e;
+	}
 	up_stats_json(u, f);
 	if (fclose(f) != 0) {
 		unlink(tmp);

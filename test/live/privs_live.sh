@@ -81,6 +81,17 @@ w=$($PY -c "import json; print(json.load(open('$d/stats.json'))['dump']['written
 check "capture file finished after the drop: tshark reads $n frames = dump.written $w" \
 	sh -c "[ '$n' -gt 100 ] && [ '$n' -eq '$w' ]"
 
+# 1b. a local user plants a symlink where the old code put its temporary
+# stats file (PATH.tmp.PID, predictable: bash's exec keeps the PID) in a
+# world-writable sticky directory; tapring up, as root, must not follow it
+sd=$(mktemp -d); chmod 1777 "$sd"; echo victim >"$d/victim"
+bash -c 'ln -s "$1" "$2/stats.json.tmp.$$"; exec "${@:3}"' _ "$d/victim" "$sd" \
+	"$tapring" up --tap "$tap" --addr 10.77.11.1/24 --stats-file "$sd/stats.json" --duration 1.5 \
+	--quiet 2>"$d/sym.err"; rc=$?
+check "a planted symlink is not followed: victim intact, stats written" \
+	sh -c "[ $rc -eq 0 ] && [ \"\$(cat '$d/victim')\" = victim ] && $PY -c 'import json; json.load(open(\"$sd/stats.json\"))'"
+rm -rf "$sd"
+
 # 2. unknown user / group
 "$tapring" up --tap "$tap" --addr 10.77.11.1/24 --user nosuchuser$$ 2>"$d/e1"; rc=$?
 check "--user unknown: exit 2, one line naming it" \

@@ -134,10 +134,17 @@ check "2 queues both receive traffic ($q)" sh -c "set -- $q; [ \$# -eq 2 ] && [ 
 
 stop_up
 
-# a TAP name in use is an error (a persistent TAP holds the name)
+# an existing persistent TAP is attached to (QEMU style) and kept at exit;
+# while one up serves it, a second one finds the name in use
 ip tuntap add dev "$tap" mode tap
+"$tapring" up --tap "$tap" --addr 10.77.2.1/24 --duration 3 --quiet 2>"$d/attach.err" &
+apid=$!
+sleep 1
 "$tapring" up --tap "$tap" --addr 10.77.2.1/24 --duration 1 --quiet 2>"$d/inuse.err"; rc=$?
 check "TAP name in use: exit 1 with a message" sh -c "[ $rc -eq 1 ] && grep -q 'in use' '$d/inuse.err'"
+wait "$apid"; rc=$?
+check "a persistent TAP is attached to: exit 0" test "$rc" -eq 0
+check "the attached TAP is kept at exit" ip link show "$tap"
 ip link del "$tap"
 
 # bad arguments: one message, non-zero exit

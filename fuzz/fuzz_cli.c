@@ -17,8 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <fcntl.h>
 
 #include <tapring/addr.h>
 #include <tapring/engine.h>
@@ -34,14 +32,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* up_parse reports every rejection on stderr: keep the log readable */
-	int fd = open("/dev/null", O_WRONLY);
+	/* up_parse reports every rejection on stderr: send the target's own
+	 * messages to /dev/null. libFuzzer keeps the FILE it saved at start,
+	 * so its reports still reach the real stderr. */
+	FILE *null = fopen("/dev/null", "w");
 
-	if (fd >= 0) {
-		dup2(fd, STDERR_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		close(fd);
-	}
+	if (null)
+		stderr = null;
+	if (getenv("FUZZ_CLI_VERBOSE"))
+		stderr = stdout;
 	return 0;
 }
 

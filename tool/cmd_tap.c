@@ -58,7 +58,8 @@ static void tap_usage(FILE *f)
 static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
 {
 	char *end;
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* digits only (strtoul would skip white space, then take a sign) */
+	if (!s || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	unsigned long v = strtoul(s, &end, 10);

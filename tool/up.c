@@ -52,7 +52,9 @@ int tool_parse_uint(const char *s, unsigned long max, unsigned long *out)
 	char *end;
 	unsigned long v;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* digits only: strtoul would also skip leading white space and then
+	 * take a sign (" 2", " +2" and " -0" were accepted; found by fuzz_cli) */
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);

@@ -150,6 +150,8 @@ ip link del "$tap"
 # bad arguments: one message, non-zero exit
 "$tapring" up --tap x --queues 0 --addr 10.77.2.1 2>"$d/e1"; rc=$?
 check "--queues 0: exit 2" sh -c "[ $rc -eq 2 ] && [ \$(wc -l <'$d/e1') -eq 1 ]"
+"$tapring" up --tap x --queues " +2" --addr 10.77.2.1 2>"$d/e1b"; rc=$?
+check "--queues ' +2' (white space, sign; fuzz_cli regression): exit 2" test "$rc" -eq 2
 "$tapring" up --tap x 2>"$d/e2"; rc=$?
 check "missing --addr: exit 2" test "$rc" -eq 2
 "$tapring" up --tap x --addr 10.77.2.300 2>"$d/e3"; rc=$?

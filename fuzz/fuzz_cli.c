@@ -32,15 +32,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* up_parse reports every rejection on stderr: send the target's own
-	 * messages to /dev/null. libFuzzer keeps the FILE it saved at start,
-	 * so its reports still reach the real stderr. */
+	/* up_parse reports every rejection on stderr, and --help prints the
+	 * usage on stdout: send the target's own output to /dev/null.
+	 * libFuzzer keeps the FILE it saved at start, so its reports still
+	 * reach the real stderr. FUZZ_CLI_VERBOSE=1 keeps everything. */
 	FILE *null = fopen("/dev/null", "w");
 
-	if (null)
-		stderr = null;
-	if (getenv("FUZZ_CLI_VERBOSE"))
-		stderr = stdout;
+	if (!null)
+		return 0;
+	if (getenv("FUZZ_CLI_VERBOSE")) {
+		fclose(null);
+		return 0;
+	}
+	stderr = null;
+	stdout = null;
 	return 0;
 }
 

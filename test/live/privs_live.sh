@@ -4,7 +4,7 @@
 #  1. tapring up --user U with --netns, --stats-file in a root-only 0755
 #     directory and --dump-file: every thread of the running process has
 #     uid U, empty CapEff/CapPrm/CapInh/CapAmb and NoNewPrivs 1; the engine
-#     answers a flood ping; SIGTERM under a ping flood gives exit 0, final
+#     answers a ping; SIGTERM under a ping flood and a UDP blast: exit 0, final
 #     stats with the accounting equation and a capture file tshark reads.
 #  2. --user with an unknown user or group: exit 2, one clear line.
 #  3. tapring dump --user U -w FILE: the same per-thread checks; the file
@@ -65,12 +65,24 @@ check "up: every thread uid $uid, no capabilities, NoNewPrivs 1" every_thread_dr
 check "stats file belongs to the user" test "$(stat -c %u "$d/stats.json")" = "$uid"
 out=$(inns ping -n -c 3 -i 0.2 -W 2 10.77.11.1 2>&1)
 check "after the drop: ping answered" grep -q " 0% packet loss" <<<"$out"
-# SIGTERM while a flood runs
+# SIGTERM under full load: a ping flood plus a UDP blast (to a closed port:
+# ICMP errors, rate-limited) for at most 6 s, both still running at the stop
 inns ping -n -f -w 6 10.77.11.1 >/dev/null 2>&1 &
 fpid=$!
-sleep 1.5
+inns $PY - <<'P' &
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.time() + 6
+while time.time() < end:
+    try:
+        s.sendto(b"x" * 200, ("10.77.11.1", 9))
+    except OSError:
+        pass
+P
+bpid=$!
+sleep 2
 stop_up
-wait "$fpid" 2>/dev/null
+wait "$fpid" "$bpid" 2>/dev/null
 check "SIGTERM after the drop: exit 0" test "$uprc" -eq 0
 eq=$($PY - "$d/stats.json" <<'P'
 import json, sys

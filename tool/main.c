@@ -16,6 +16,7 @@ static const struct tr_subcmd subcmds[] = {
 	{ "tap", tr_cmd_tap, "create, destroy or list TUN/TAP devices" },
 	{ "up", tr_cmd_up, "run the stack (ARP, ICMP, ND, UDP echo, DNS) on a TAP" },
 	{ "dump", tr_cmd_dump, "capture from an interface (tcpdump-like; -w FILE)" },
+	{ "block", tr_cmd_block, "change a running engine's kernel blocklist (add|del|list --tap NAME)" },
 	{ "demo", tr_cmd_demo, "the live demo: stack in a namespace, real clients" },
 };
 

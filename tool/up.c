@@ -24,6 +24,7 @@
 #include <tapring/tap.h>
 
 #include "privs.h"
+#include "ebpfopt.h"
 #include "up.h"
 #include "uptap.h"
 
@@ -38,6 +39,7 @@ struct up {
 	struct tr_bpf_prog *dfilter;     /* --dump-filter */
 	struct tr_mirror *mirror;        /* --dump-file, until up_stop */
 	struct tr_mirror_stats dump_final;
+	struct tool_ebpf kb;             /* steering + blocklist programs */
 	int unhandled_reason;
 	char ifname[TR_TAP_NAME_MAX];
 	bool attached;                   /* an existing persistent TAP: kept at exit */
@@ -110,7 +112,7 @@ enum {
 	OPT_TAP = 256, OPT_QUEUES, OPT_ADDR, OPT_MAC, OPT_HOST_ADDR, OPT_NETNS,
 	OPT_UDP_ECHO, OPT_DNS_HOSTS, OPT_DNS_PORT, OPT_STATS_FILE, OPT_DURATION,
 	OPT_KFILTER, OPT_FILTER, OPT_FILTER_LIMIT, OPT_RX_MODE, OPT_QUIET, OPT_HELP,
-	OPT_DUMP_FILE, OPT_DUMP_FILTER, OPT_SNAPLEN, OPT_USER,
+	OPT_DUMP_FILE, OPT_DUMP_FILTER, OPT_SNAPLEN, OPT_USER, OPT_STEERING, OPT_BLOCK,
 };
 
 static const struct option up_longopts[] = {
@@ -135,6 +137,8 @@ static const struct option up_longopts[] = {
 	{ "dump-filter", required_argument, NULL, OPT_DUMP_FILTER },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "steering", required_argument, NULL, OPT_STEERING },
+	{ "block", required_argument, NULL, OPT_BLOCK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -146,6 +150,13 @@ static const char up_usage[] =
 	"                  [--filter-limit N] [--rx-mode auto|multishot|read] [--quiet]\n"
 	"                  [--dump-file FILE [--dump-filter EXPR] [--snaplen N]]\n"
 	"                  [--user USER[:GROUP]]\n"
+	"                  [--steering symmetric|kernel] [--block RULE]...\n"
+	"  --steering MODE    symmetric (default with --queues > 1): an eBPF flow hash\n"
+	"                     keeps both directions of a flow on one queue; kernel:\n"
+	"                     the TUN driver's own choice\n"
+	"  --block RULE       drop in the kernel frames from a source CIDR\n"
+	"                     (10.77.0.128/25, fd77::/64) or to udp/PORT, tcp/PORT;\n"
+	"                     change while running with `tapring block`\n"
 	"  --dump-file FILE   mirror every rx/tx frame (zero-copy) into FILE: pcapng if it\n"
 	"                     ends in .pcapng (direction flags, drop reasons as comments),\n"
 	"                     else pcap\n"
@@ -280,6 +291,11 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 			o->user = optarg;
 			break;
 		}
+		case OPT_STEERING:
+		case OPT_BLOCK:
+			if (tool_ebpf_opt(&o->ebpf, c == OPT_STEERING ? "steering" : "block", optarg, prog))
+				return 2;
+			break;
 		case 'h':
 		case OPT_HELP:
 			fputs(up_usage, stdout);
@@ -491,6 +507,11 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		}
 	}
 
+	/* 4b. kernel eBPF: queue steering and the blocklist, before any read */
+	if ((e = tool_ebpf_start(&u->kb, &o->ebpf, u->ifname, tr_tap_fd(u->tap, 0), o->queues,
+				 o->quiet, err, errlen)) != 0)
+		goto fail;
+
 	/* 5. the engine: prescreen -> stack -> unhandled */
 	memset(&ec, 0, sizeof(ec));
 	for (unsigned q = 0; q < o->queues; q++)
@@ -646,7 +667,9 @@ void up_stats_json(struct up *u, FILE *f)
 			(unsigned long long)ms.written, (unsigned long long)ms.dropped,
 			(unsigned long long)ms.filtered);
 	}
-	fputs("},\"queues\":[", f);
+	fputc('}', f);
+	tool_ebpf_json(&u->kb, f);
+	fputs(",\"queues\":[", f);
 	for (unsigned q = 0; q < nq; q++) {
 		struct tr_engine_stats qs;
 
@@ -757,6 +780,7 @@ void up_destroy(struct up *u)
 	up_stop(u);
 	if (u->e)
 		tr_engine_destroy(u->e);
+	tool_ebpf_stop(&u->kb);   /* detach, unpin: while the TAP fd is open */
 	if (u->tap)
 		tr_tap_destroy(u->tap, u->attached ? TR_TAP_DESTROY_KEEP : TR_TAP_DESTROY_DELETE);
 	tr_stack_host_destroy(u->host);

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ebpfopt.h"
+
 #define UP_MAX_ADDRS 16
 
 struct up_cidr {
@@ -40,6 +42,7 @@ struct up_opts {
 	const char *dump_filter; /* --dump-filter: pcap expression (validated by up_parse) */
 	unsigned snaplen;        /* --snaplen: bytes kept per dumped frame (0: 262144) */
 	const char *user;        /* --user USER[:GROUP]: drop root before the threads start */
+	struct tool_ebpf_opts ebpf; /* --steering, --block */
 };
 
 struct up;

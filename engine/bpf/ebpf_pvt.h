@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* engine/bpf/ebpf_pvt.h: shared helpers of the eBPF module (not installed). */
+#ifndef TAPRING_EBPF_PVT_H
+#define TAPRING_EBPF_PVT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct bpf_program;
+
+/* snprintf into msg when msg is non-NULL. */
+void tr__ebpf_msg(char *msg, size_t msglen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Load state around a skeleton's open + load: libbpf's own printing is
+ * captured (not written to stderr), and the program's verifier log goes to
+ * a buffer so a rejection can be reported. */
+struct tr__ebpf_load {
+	char *log;           /* verifier log (malloc'd, 64 KiB) */
+	void *old_print;
+};
+int tr__ebpf_load_begin(struct tr__ebpf_load *l, struct bpf_program *prog);
+void tr__ebpf_load_end(struct tr__ebpf_load *l);
+/* One message for a failed open/load of feature ("steering"...): names the
+ * capability for -EPERM, quotes the verifier's last lines otherwise. */
+void tr__ebpf_load_error(const struct tr__ebpf_load *l, const char *feature, int err,
+			 char *msg, size_t msglen);
+
+/* TUNSETSTEERINGEBPF / TUNSETFILTEREBPF with prog_fd (-1 detaches). 0 or
+ * -errno; honours the TAPRING_TEST_NO_TUN_EBPF test switch. On failure msg
+ * names the ioctl and what the errno means. */
+int tr__ebpf_tun_set(int tap_fd, unsigned long req, const char *ioctl_name, int prog_fd,
+		     char *msg, size_t msglen);
+
+#endif /* TAPRING_EBPF_PVT_H */

@@ -16,7 +16,17 @@
  * so the rate is the responder's and loss is real loss, not overrun. Each
  * run is bounded: COUNT requests or SECONDS, whichever comes first.
  *
+ * Queues: with 2 queues the flows' placement decides the balance. The 8
+ * flow sources are picked at start so that the steering hash (the user-space
+ * build of the eBPF program, tr_steer_queue) puts 4 on each queue. The
+ * "2q symmetric" case attaches that program (TUNSETSTEERINGEBPF); "2q
+ * kernel" leaves the TUN driver's own flow hash (automq), which places the
+ * same 8 flows by a different hash. TR_ECHO_SEQ_FLOWS=1 uses the old
+ * sources 10.77.x.2-9 instead (the kernel put 2 of them on one queue and 6
+ * on the other: the 50k/150k split, docs/perf/bpf.md).
+ *
  *   bench_echo [COUNT] [SECONDS]     (root; exits 77 otherwise)
+ *   TR_ECHO_ONLY=kernel|tap1|tap2|tap2k   one case only
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +49,7 @@
 #include <unistd.h>
 
 #include <tapring/checksum.h>
+#include <tapring/ebpf.h>
 #include <tapring/engine.h>
 #include <tapring/stack.h>
 #include <tapring/tap.h>
@@ -81,6 +92,7 @@ static const uint8_t *gen_mac(void)
 }
 
 static int worker_cpu;
+static uint8_t flow_octet[NFLOWS];   /* last source-address byte of each flow */
 
 static int enter_netns(const char *ns)
 {
@@ -140,6 +152,30 @@ static void build_request(uint8_t *f, const uint8_t dmac[6], const uint8_t smac[
 	for (int i = 8; i < 64; i++)
 		icmp[i] = (uint8_t)i;
 	tr_cksum_store(icmp + 2, tr_cksum(icmp, 64));
+}
+
+/* The flows' sources: 4 per queue under the steering hash, unless
+ * TR_ECHO_SEQ_FLOWS=1 (then .2-.9 whatever the hash says). */
+static void pick_flows(void)
+{
+	static const uint8_t mac[6] = { 0x02, 0x74, 0x72, 0x00, 0x08, 0x01 };
+	unsigned per[2] = { 0, 0 }, n = 0;
+	uint8_t f[FRAME_LEN];
+	bool seq = getenv("TR_ECHO_SEQ_FLOWS") && atoi(getenv("TR_ECHO_SEQ_FLOWS"));
+
+	for (unsigned oct = 2; oct < 250 && n < NFLOWS; oct++) {
+		build_request(f, mac, dummy_mac, (uint8_t[]){ 10, 77, 8, (uint8_t)oct },
+			      (uint8_t[]){ 10, 77, 8, 1 }, 1, 0);
+		unsigned q = tr_steer_queue(f, FRAME_LEN, 2);
+		if (!seq && per[q] >= NFLOWS / 2)
+			continue;
+		per[q]++;
+		flow_octet[n++] = (uint8_t)oct;
+	}
+	printf("flows: sources 10.77.x.{");
+	for (unsigned i = 0; i < n; i++)
+		printf("%s%u", i ? "," : "", flow_octet[i]);
+	printf("}: %u on queue 0, %u on queue 1 under the steering hash\n", per[0], per[1]);
 }
 
 struct result {
@@ -262,7 +298,7 @@ static int generate(const char *ifname, const uint8_t dmac[6], const uint8_t sma
 				/* NFLOWS source addresses, round robin: the TAP
 				 * spreads flows over its queues by address hash. */
 				uint8_t s4[4] = { sip[0], sip[1], sip[2],
-						  (uint8_t)(sip[3] + (r->sent + i) % NFLOWS) };
+						  flow_octet[(r->sent + i) % NFLOWS] };
 				build_request(tx[i], dmac, smac, s4, dip, id,
 					      (uint16_t)(r->sent + i));
 			}
@@ -352,9 +388,10 @@ struct tside {
 	struct tr_tap *t;
 	struct tr_engine *e;
 	struct tr_stack_host *h;
+	struct tr_steer *steer;
 };
 
-static int tapring_start(struct tside *s, unsigned queues)
+static int tapring_start(struct tside *s, unsigned queues, bool steer)
 {
 	struct tr_tap_config tc = TR_TAP_CONFIG_INIT;
 	struct tr_stack_config sc;
@@ -382,6 +419,14 @@ static int tapring_start(struct tside *s, unsigned queues)
 	memset(&ec, 0, sizeof(ec));
 	for (unsigned q = 0; q < queues; q++)
 		fds[q] = tr_tap_fd(s->t, q);
+	if (steer) {
+		char msg[512];
+		s->steer = tr_steer_attach(fds[0], msg, sizeof(msg), &err);
+		if (!s->steer) {
+			fprintf(stderr, "bench_echo: %s\n", msg);
+			return err;
+		}
+	}
 	ec.fds = fds;
 	ec.nqueues = queues;
 	/* The generator runs on core 0. Worker q goes to (worker_cpu + q) % 2:
@@ -429,12 +474,14 @@ static void tapring_stop(struct tside *s)
 		}
 		tr_engine_destroy(s->e);
 	}
-	if (s->t)
+	if (s->t) {
+		tr_steer_detach(s->steer, tr_tap_fd(s->t, 0));
 		tr_tap_destroy(s->t, TR_TAP_DESTROY_DELETE);
+	}
 	tr_stack_host_destroy(s->h);
 }
 
-static int run_tapring(const char *ns, unsigned queues, uint64_t count, double secs,
+static int run_tapring(const char *ns, unsigned queues, bool steer, uint64_t count, double secs,
 		       struct result *r)
 {
 	struct tside s;
@@ -442,7 +489,7 @@ static int run_tapring(const char *ns, unsigned queues, uint64_t count, double s
 
 	memset(&s, 0, sizeof(s));
 	snprintf(s.ns, sizeof(s.ns), "%s", ns);
-	rc = tapring_start(&s, queues);
+	rc = tapring_start(&s, queues, steer);
 	if (rc) {
 		fprintf(stderr, "bench_echo: tapring setup failed: %s\n", strerror(-rc));
 		tapring_stop(&s);
@@ -485,7 +532,7 @@ static int run_kernel(const char *nb1, const char *nb2, uint64_t count, double s
 	setns(self, CLONE_NEWNET);
 	for (int f = 0; f < NFLOWS; f++)
 		t_sh("ip -n %s neigh replace 10.77.9.%d lladdr %02x:%02x:%02x:%02x:%02x:%02x dev %s nud permanent",
-		     nb1, 2 + f, bmac[0], bmac[1], bmac[2], bmac[3], bmac[4], bmac[5], va);
+		     nb1, flow_octet[f], bmac[0], bmac[1], bmac[2], bmac[3], bmac[4], bmac[5], va);
 	enter_netns(nb2);
 	usleep(200 * 1000);
 	rc = generate(vb, amac, bmac, (uint8_t[]){ 10, 77, 9, 2 }, (uint8_t[]){ 10, 77, 9, 1 },
@@ -513,6 +560,7 @@ int main(int argc, char **argv)
 	CPU_SET(0, &cs);
 	sched_setaffinity(0, sizeof(cs), &cs);
 
+	pick_flows();
 	printf("ICMP echo flood, %llu requests per run (<= %.0f s), window %d, burst %d, 98-byte frames\n",
 	       (unsigned long long)count, secs, WINDOW, BURST);
 	/* TR_ECHO_ONLY=kernel|tap1|tap2: one side only (for profiling);
@@ -524,17 +572,18 @@ int main(int argc, char **argv)
 		worker_cpu = getenv("TR_BENCH_CPU") ? atoi(getenv("TR_BENCH_CPU")) : 0;
 		if (!strcmp(only, "kernel"))
 			rc = run_kernel(nb1, nb2, count, secs, &r1);
-		else if (!strcmp(only, "tap1") || !strcmp(only, "tap2"))
-			rc = run_tapring(na, (unsigned)(only[3] - '0'), count, secs, &r1);
+		else if (!strcmp(only, "tap1") || !strcmp(only, "tap2") || !strcmp(only, "tap2k"))
+			rc = run_tapring(na, (unsigned)(only[3] - '0'), !strcmp(only, "tap2"), count, secs, &r1);
 		if (rc)
 			return 1;
 		report(only, &r1);
 		return 0;
 	}
 	/* alternate A B C D A B C D: the machine is noisy */
-	enum { K, T1, T1X, T2, NCASE };
+	enum { K, T1, T1X, T2, T2K, NCASE };
 	static const char *names[NCASE] = { "kernel (veth, netns)", "tapring 1q same core",
-					    "tapring 1q other core", "tapring 2q" };
+					    "tapring 1q other core", "tapring 2q symmetric",
+					    "tapring 2q kernel" };
 	struct result res[NCASE][ROUNDS];
 	double xrt[NCASE][ROUNDS] = { { 0 } };
 	double rate[NCASE] = { 0 }, cpu[NCASE] = { 0 };
@@ -548,12 +597,12 @@ int main(int argc, char **argv)
 				t_sh("ip -n %s link del $(ip -n %s -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1 | head -1) 2>/dev/null", nb1, nb1);
 			} else {
 				worker_cpu = c == T1X ? 1 : 0;
-				if (c == T1X || c == T2) {
+				if (c == T1X || c == T2 || c == T2K) {
 					double rt = xcore_round_trip_ns(0, 1);
 					printf("    core 0 <-> core 1 cache-line round trip: %.0f ns\n", rt);
 					xrt[c][i] = rt;
 				}
-				rc = run_tapring(na, c == T2 ? 2 : 1, count, secs, r);
+				rc = run_tapring(na, c == T2 || c == T2K ? 2 : 1, c == T2, count, secs, r);
 			}
 			if (rc)
 				return 1;
@@ -570,7 +619,7 @@ int main(int argc, char **argv)
 		printf("%-22s %12.0f %7.2fx %14.0f %7.2fx %7.3f%%", names[c], rate[c], rate[c] / rate[K],
 		       cpu[c], cpu[K] / cpu[c],
 		       sent[c] ? 100.0 * (double)(sent[c] - got[c]) / (double)sent[c] : 0.0);
-		for (int i = 0; i < ROUNDS && (c == T1X || c == T2); i++)
+		for (int i = 0; i < ROUNDS && (c == T1X || c == T2 || c == T2K); i++)
 			printf("  %.0f ns", xrt[c][i]);
 		printf("\n");
 	}

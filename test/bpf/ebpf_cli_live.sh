@@ -9,6 +9,7 @@
 #     the stack, "kernel_blocked" counts them by kind, `tapring block
 #     list/del` work on the running engine, the pins go at exit;
 #   - bad rules and values: one message, exit 2, no TAP left;
+#   - with --kernel-filter too, the cBPF program runs first;
 #   - TAPRING_TEST_NO_TUN_EBPF=1 (the kernel feature forced off): a fatal
 #     error naming the ioctl when the user asked for the feature, a warning
 #     and a working engine when not.
@@ -113,6 +114,24 @@ check "pins removed at exit" test ! -e "$pins"
 "$tapring" block list --tap "$tap" 2>"$d/err"; rc=$?
 check "block on a tap with no engine: exit 1" test "$rc" -eq 1
 check "block on a tap with no engine: message" grep -q "no running tapring engine" "$d/err"
+
+# ---- order: the cBPF --kernel-filter runs before the blocklist ------------------
+up_bg --addr 10.77.4.1/24 --host-addr 10.77.4.2/24 --kernel-filter 'not udp port 9' \
+	--block udp/9 --block udp/10 --duration 60
+inns $PY - <<'P'
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20):
+    s.sendto(b"x", ("10.77.4.1", 9))
+    s.sendto(b"y", ("10.77.4.1", 10))
+    time.sleep(0.001)
+P
+sleep 1.3
+u=$(q "s['kernel_blocked']['udp']"); kd=$(stat_of kernel_dropped)
+check "port 9 went to the cBPF filter first: kernel_blocked.udp counts only port 10 ($u)" test "$u" -eq 20
+check "both count in kernel_dropped ($kd)" test "$kd" -ge 40
+stop_up
+check "clean exit" test "$uprc" -eq 0
 
 # ---- the kernel feature forced off ---------------------------------------------
 TAPRING_TEST_NO_TUN_EBPF=1 "$tapring" up --tap "$tap" --addr 10.77.4.1/24 --block udp/9 \

@@ -20,5 +20,6 @@
 #include <tapring/capture.h>    /* AF_PACKET capture, pcap/pcapng writers */
 #include <tapring/filter.h>     /* cBPF prescreen */
 #include <tapring/stack.h>      /* ARP/ICMP/UDP stack stages */
+#include <tapring/ebpf.h>       /* eBPF queue steering and kernel blocklist on a TAP */
 
 #endif /* TAPRING_TAPRING_H */

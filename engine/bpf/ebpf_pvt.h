@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-struct bpf_program;
+#include <bpf/libbpf.h>
 
 /* snprintf into msg when msg is non-NULL. */
 void tr__ebpf_msg(char *msg, size_t msglen, const char *fmt, ...)
@@ -17,7 +17,7 @@ void tr__ebpf_msg(char *msg, size_t msglen, const char *fmt, ...)
  * a buffer so a rejection can be reported. */
 struct tr__ebpf_load {
 	char *log;           /* verifier log (malloc'd, 64 KiB) */
-	void *old_print;
+	libbpf_print_fn_t old_print;
 };
 int tr__ebpf_load_begin(struct tr__ebpf_load *l, struct bpf_program *prog);
 void tr__ebpf_load_end(struct tr__ebpf_load *l);

@@ -44,7 +44,7 @@ int tr__ebpf_load_begin(struct tr__ebpf_load *l, struct bpf_program *prog)
 	l->log = calloc(1, LOG_SIZE);
 	if (!l->log)
 		return -ENOMEM;
-	l->old_print = (void *)libbpf_set_print(quiet_print);
+	l->old_print = libbpf_set_print(quiet_print);
 	/* log level 0: libbpf asks for no log on the first attempt and retries
 	 * with level 1 into this buffer only if the load fails */
 	return bpf_program__set_log_buf(prog, l->log, LOG_SIZE);
@@ -52,7 +52,7 @@ int tr__ebpf_load_begin(struct tr__ebpf_load *l, struct bpf_program *prog)
 
 void tr__ebpf_load_end(struct tr__ebpf_load *l)
 {
-	libbpf_set_print((libbpf_print_fn_t)l->old_print);
+	libbpf_set_print(l->old_print);
 	free(l->log);
 	l->log = NULL;
 }
@@ -61,7 +61,7 @@ void tr__ebpf_load_end(struct tr__ebpf_load *l)
 static void last_lines(const char *log, unsigned n, char *out, size_t outlen)
 {
 	size_t len = strlen(log);
-	const char *start = log + len;
+	const char *start;
 	unsigned found = 0;
 
 	out[0] = '\0';

@@ -2,6 +2,7 @@
 /* Steering and blocklist options of a tool session (see ebpfopt.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <tapring/ebpf.h>
@@ -44,6 +45,12 @@ int tool_ebpf_start(struct tool_ebpf *k, const struct tool_ebpf_opts *o, const c
 
 	memset(k, 0, sizeof(*k));
 	k->fd = tap_fd;
+	/* the test switch (docs/bpf.md): the kernel feature forced off */
+	{
+		const char *sw = getenv("TAPRING_TEST_NO_TUN_EBPF");
+
+		tr_ebpf_test_no_tun_ioctls(sw && *sw && strcmp(sw, "0") != 0);
+	}
 	if (o->steering == TOOL_STEER_SYMMETRIC ||
 	    (o->steering == TOOL_STEER_DEFAULT && queues > 1)) {
 		k->steer = tr_steer_attach(tap_fd, msg, sizeof(msg), &e);

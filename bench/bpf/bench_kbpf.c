@@ -19,6 +19,7 @@
  * the steering program, and the filter); the rest of the process CPU is
  * the engine's. Cases alternate A B C D E, ROUNDS times; ratios are
  * against automq (kernel side) and engine-drop (total) of the same run.
+ * First line: the machine stamp (bench/machine.h).
  *
  *   bench_kbpf [FRAMES] [SECONDS]     (root; exits 77 otherwise)
  */
@@ -35,7 +36,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +44,7 @@
 #include <tapring/tap.h>
 
 #include "helpers.h"
+#include "machine.h"
 
 #define BURST 64
 #define WINDOW 1024
@@ -63,29 +64,6 @@ static double cpu_s(int who)
 	getrusage(who, &ru);
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static void stamp(void)
-{
-	char line[256], model[300] = "?";
-	struct utsname u;
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "model name", 10)) {
-			char *c = strchr(line, ':');
-			snprintf(model, sizeof(model), "%s", c ? c + 2 : line);
-			model[strcspn(model, "\n")] = '\0';
-			break;
-		}
-	if (f)
-		fclose(f);
-	uname(&u);
-	double t0 = now_s();
-	for (int i = 0; i < 200000; i++)
-		(void)getppid();
-	double sc = (now_s() - t0) / 200000 * 1e9;
-	printf("machine: %s, %ld CPUs; kernel %s; syscall (getppid) %.0f ns\n", model,
-	       sysconf(_SC_NPROCESSORS_ONLN), u.release, sc);
 }
 
 enum { AUTOMQ, STEER, FILTER, EDROP, BLOCKED, NCASE };
@@ -277,7 +255,7 @@ int main(int argc, char **argv)
 
 	t_require_net_admin();
 	t_netns_add(ns);
-	stamp();
+	bench_machine_print(stdout);
 	printf("kernel-side eBPF cost: %llu 64-byte frames per case (<= %.0f s), %d rounds\n",
 	       (unsigned long long)frames, secs, ROUNDS);
 	/* the generator (and this thread) on core 0, the engine's workers from core 1 */

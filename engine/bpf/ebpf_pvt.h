@@ -27,7 +27,7 @@ void tr__ebpf_load_error(const struct tr__ebpf_load *l, const char *feature, int
 			 char *msg, size_t msglen);
 
 /* TUNSETSTEERINGEBPF / TUNSETFILTEREBPF with prog_fd (-1 detaches). 0 or
- * -errno; honours the TAPRING_TEST_NO_TUN_EBPF test switch. On failure msg
+ * -errno; honours tr_ebpf_test_no_tun_ioctls(). On failure msg
  * names the ioctl and what the errno means. */
 int tr__ebpf_tun_set(int tap_fd, unsigned long req, const char *ioctl_name, int prog_fd,
 		     char *msg, size_t msglen);

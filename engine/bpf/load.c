@@ -8,6 +8,7 @@
  * restored. Control path only.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 
 #include <bpf/libbpf.h>
 #include <linux/if_tun.h>
+
+#include <tapring/ebpf.h>
 
 #include "ebpf_pvt.h"
 
@@ -110,15 +113,23 @@ void tr__ebpf_load_error(const struct tr__ebpf_load *l, const char *feature, int
 		tr__ebpf_msg(msg, msglen, "%s: cannot load the eBPF program: %s", feature, strerror(-err));
 }
 
+/* Control path only, set and read by the thread that attaches (see
+ * tr_ebpf_test_no_tun_ioctls): no concurrent access to order. */
+static bool no_tun_ioctls;
+
+void tr_ebpf_test_no_tun_ioctls(bool on)
+{
+	no_tun_ioctls = on;
+}
+
 int tr__ebpf_tun_set(int tap_fd, unsigned long req, const char *ioctl_name, int prog_fd,
 		     char *msg, size_t msglen)
 {
-	const char *sw = getenv("TAPRING_TEST_NO_TUN_EBPF");
 	int e;
 
 	if (tap_fd < 0)
 		return -EBADF;
-	if (sw && sw[0] && strcmp(sw, "0") != 0) {
+	if (no_tun_ioctls) {
 		e = EINVAL;   /* what a kernel without the ioctl answers */
 	} else if (ioctl(tap_fd, req, &prog_fd) == 0) {
 		return 0;

@@ -286,7 +286,7 @@ int main(int argc, char **argv)
 	T_CHECK_EQ(cli(args), 1);
 
 	/* 5. the kernel features forced off */
-	setenv("TAPRING_TEST_NO_TUN_EBPF", "1", 1);
+	tr_ebpf_test_no_tun_ioctls(true);
 	b = tr_block_attach(fds[0], dev, msg, sizeof(msg), &err);
 	T_CHECK(b == NULL && err == -EINVAL);
 	printf("forced off: %s\n", msg);
@@ -296,6 +296,6 @@ int main(int argc, char **argv)
 	T_CHECK(s == NULL && err == -EINVAL);
 	printf("forced off: %s\n", msg);
 	T_CHECK(strstr(msg, "TUNSETSTEERINGEBPF") != NULL);
-	unsetenv("TAPRING_TEST_NO_TUN_EBPF");
+	tr_ebpf_test_no_tun_ioctls(false);
 	return t_done();
 }

@@ -11,6 +11,8 @@
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
 
+#include <tapring/ebpf.h>
+
 #include "helpers.h"
 #include "ebpf_pvt.h"
 
@@ -34,10 +36,10 @@ int main(void)
 	T_CHECK(strstr(msg, "0: (b7)") == NULL);
 
 	/* the ioctl messages, with the feature forced off */
-	setenv("TAPRING_TEST_NO_TUN_EBPF", "1", 1);
+	tr_ebpf_test_no_tun_ioctls(true);
 	T_CHECK_EQ(tr__ebpf_tun_set(0, TUNSETSTEERINGEBPF, "TUNSETSTEERINGEBPF", -1, msg, sizeof(msg)), -EINVAL);
 	T_CHECK(strstr(msg, "does not support TUNSETSTEERINGEBPF") != NULL);
-	unsetenv("TAPRING_TEST_NO_TUN_EBPF");
+	tr_ebpf_test_no_tun_ioctls(false);
 	T_CHECK_EQ(tr__ebpf_tun_set(-1, TUNSETFILTEREBPF, "TUNSETFILTEREBPF", -1, msg, sizeof(msg)), -EBADF);
 
 	/* a real rejection */

@@ -22,9 +22,10 @@
  * readable sentence there, naming the feature (and for a verifier
  * rejection, the verifier's last lines).
  *
- * Test switch: with TAPRING_TEST_NO_TUN_EBPF=1 in the environment the two
- * attach functions behave as on a kernel without the ioctls (-EINVAL from
- * the ioctl), so the error paths can be tested on any kernel.
+ * Test switch: after tr_ebpf_test_no_tun_ioctls(true) the two attach
+ * functions behave as on a kernel without the ioctls (-EINVAL), so the
+ * error paths can be tested on any kernel. (`tapring` sets it when
+ * TAPRING_TEST_NO_TUN_EBPF=1 is in its environment.)
  *
  * Control path only, one thread at a time per object; nothing here runs
  * per frame in user space.
@@ -32,12 +33,18 @@
 #ifndef TAPRING_EBPF_H
 #define TAPRING_EBPF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* For tests: while on, TUNSETSTEERINGEBPF and TUNSETFILTEREBPF (attach and
+ * detach) fail with -EINVAL as on a kernel without them. Process-wide; set
+ * it from the thread that attaches, before attaching. */
+void tr_ebpf_test_no_tun_ioctls(bool on);
 
 /* ---- symmetric flow steering ------------------------------------------- */
 

@@ -105,6 +105,16 @@ void tool_ebpf_json(const struct tool_ebpf *k, FILE *f)
 	fputc('}', f);
 }
 
+int tool_ebpf_give(struct tool_ebpf *k, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	int e = k->block ? tr_block_pins_chown(k->block, uid, gid) : 0;
+
+	if (e)
+		snprintf(err, errlen, "--user: cannot hand the blocklist pins to uid %u: %s",
+			 (unsigned)uid, strerror(-e));
+	return e;
+}
+
 void tool_ebpf_stop(struct tool_ebpf *k)
 {
 	tr_steer_detach(k->steer, k->fd);

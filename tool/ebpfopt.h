@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <tapring/ebpf.h>
 
@@ -53,6 +54,10 @@ int tool_ebpf_start(struct tool_ebpf *k, const struct tool_ebpf_opts *o, const c
 /* ,"steering":"symmetric|kernel","kernel_blocked":{"total":N,"src4":..,...}
  * (a leading comma; zeros when no blocklist is attached). */
 void tool_ebpf_json(const struct tool_ebpf *k, FILE *f);
+
+/* Before dropping root (--user): the pins go to uid/gid, so the session
+ * can still remove them at exit. 0 or -errno (message in err). */
+int tool_ebpf_give(struct tool_ebpf *k, uid_t uid, gid_t gid, char *err, size_t errlen);
 
 /* Detaches both programs and removes the pins. Safe to call twice. */
 void tool_ebpf_stop(struct tool_ebpf *k);

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,9 @@ struct tr_block {
 	struct tr_block_bpf *skel;   /* attached: the loaded object; opened: NULL */
 	int fd[M_N];                 /* map fds (owned only when opened) */
 	char pin_dir[PATH_MAX];      /* non-empty while pinned by us */
+	int pin_dirfd;               /* pin_dir, opened while pinning: unlinkat works
+	                              * after a drop of root, without search
+	                              * permission on /sys/fs/bpf */
 };
 
 /* ---- rules --------------------------------------------------------------- */
@@ -192,15 +196,13 @@ static int check_ifname(const char *ifname, char *msg, size_t msglen)
 
 static void unpin_all(struct tr_block *b)
 {
-	char path[PATH_MAX + 32];
-
 	if (!b->pin_dir[0])
 		return;
-	for (int m = 0; m < M_N; m++) {
-		snprintf(path, sizeof(path), "%s/%s", b->pin_dir, map_names[m]);
-		(void)unlink(path);
-	}
-	(void)rmdir(b->pin_dir);
+	for (int m = 0; m < M_N; m++)
+		(void)unlinkat(b->pin_dirfd, map_names[m], 0);
+	(void)rmdir(b->pin_dir);   /* fails after a drop of root: stays, empty */
+	close(b->pin_dirfd);
+	b->pin_dirfd = -1;
 	b->pin_dir[0] = '\0';
 }
 
@@ -223,6 +225,13 @@ static int pin_all(struct tr_block *b, const char *ifname, char *msg, size_t msg
 		b->pin_dir[0] = '\0';
 		return e;
 	}
+	b->pin_dirfd = open(b->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (b->pin_dirfd < 0) {
+		e = -errno;
+		tr__ebpf_msg(msg, msglen, "blocklist: cannot open %s: %s", b->pin_dir, strerror(-e));
+		b->pin_dir[0] = '\0';
+		return e;
+	}
 	for (int m = 0; m < M_N; m++) {
 		snprintf(path, sizeof(path), "%s/%s", b->pin_dir, map_names[m]);
 		/* The TAP was created exclusively, so pins of this name belong to
@@ -235,6 +244,20 @@ static int pin_all(struct tr_block *b, const char *ifname, char *msg, size_t msg
 			return e;
 		}
 	}
+	return 0;
+}
+
+int tr_block_pins_chown(struct tr_block *b, uid_t uid, gid_t gid)
+{
+	if (!b)
+		return -EINVAL;
+	if (!b->pin_dir[0])
+		return 0;
+	for (int m = 0; m < M_N; m++)
+		if (fchownat(b->pin_dirfd, map_names[m], uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+			return -errno;
+	if (fchown(b->pin_dirfd, uid, gid) != 0)
+		return -errno;
 	return 0;
 }
 

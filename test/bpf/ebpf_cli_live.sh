@@ -115,6 +115,17 @@ check "pins removed at exit" test ! -e "$pins"
 check "block on a tap with no engine: exit 1" test "$rc" -eq 1
 check "block on a tap with no engine: message" grep -q "no running tapring engine" "$d/err"
 
+# ---- --user: the pins are handed over before root is dropped, and removed -------
+if id nobody >/dev/null 2>&1; then
+	up_bg --addr 10.77.4.1/24 --host-addr 10.77.4.2/24 --block udp/9 --user nobody --duration 60
+	"$tapring" block list --tap "$tap" >"$d/list"; rc=$?
+	check "--user: block list works (exit $rc)" test "$rc" -eq 0 -a "$(grep -c . "$d/list")" -eq 2
+	stop_up
+	check "--user: clean exit" test "$uprc" -eq 0
+	check "--user: no pin left" test -z "$(ls -A "$pins" 2>/dev/null)"
+	rmdir "$pins" 2>/dev/null
+fi
+
 # ---- order: the cBPF --kernel-filter runs before the blocklist ------------------
 up_bg --addr 10.77.4.1/24 --host-addr 10.77.4.2/24 --kernel-filter 'not udp port 9' \
 	--block udp/9 --block udp/10 --duration 60

@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -121,6 +122,12 @@ int tr_block_del(struct tr_block *b, const struct tr_block_rule *r);
 int tr_block_list(struct tr_block *b, struct tr_block_rule *out, unsigned max);
 /* Frames dropped so far, per kind (summed over CPUs). 0 or -errno. */
 int tr_block_stats(struct tr_block *b, uint64_t counts[TR_BLOCK_NKINDS]);
+
+/* Hands the pins (directory and maps) of an attached blocklist to uid/gid,
+ * for a process about to drop root: it can then still remove them at
+ * close (the emptied directory stays: its parent belongs to root), and
+ * that user can open them. 0 (also when nothing is pinned) or -errno. */
+int tr_block_pins_chown(struct tr_block *b, uid_t uid, gid_t gid);
 
 /* For an attached blocklist: detaches the program (tap_fd may be -1 when
  * the device is gone), removes the pins and the pin directory. For an

@@ -425,9 +425,36 @@ static int dec_eth_tags_bad(struct tr_decoded *d, size_t caplen)
 	return -EINVAL;
 }
 
-int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_decoded *d)
+/* The network layer at off, named by an Ethernet type. */
+static inline int dec_net(struct tr_decoded *d, const uint8_t *frame, size_t off, uint16_t type)
+{
+	size_t caplen = d->caplen;
+	switch (type) {
+	case TR_ETHERTYPE_IPV4:
+		return dec_ipv4(d, frame, off);
+	case TR_ETHERTYPE_IPV6:
+		return dec_ipv6(d, frame, off);
+	case TR_ETHERTYPE_ARP: {
+		struct tr_arp_view av = tr_arp_view_of(frame + off, caplen - off);
+		if (tr_arp_parse(&av, &d->arp.r, d->error, sizeof(d->error)) < 0) {
+			d->layers |= TR_DEC_ERROR;
+			return -EINVAL;
+		}
+		d->arp.off = (uint16_t)off;
+		d->layers |= TR_DEC_ARP;
+		set_payload(d, off + TR_ARP_LEN, caplen - off - TR_ARP_LEN);
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* Common start of both entry points; returns the (clamped) caplen. */
+static inline size_t dec_begin(struct tr_decoded *d, uint32_t dlt, size_t caplen, size_t wirelen)
 {
 	d->layers = 0;
+	d->dlt = dlt;
 	d->error[0] = '\0';
 	if (wirelen < caplen)
 		wirelen = caplen;
@@ -442,6 +469,12 @@ int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_dec
 	if (caplen < wirelen)
 		d->layers |= TR_DEC_TRUNC;
 	set_payload(d, 0, caplen);
+	return caplen;
+}
+
+int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_decoded *d)
+{
+	caplen = dec_begin(d, TR_DLT_EN10MB, caplen, wirelen);
 
 	uint16_t type;
 	if (TR_LIKELY(caplen >= TR_ETH_HDR_LEN) &&
@@ -467,26 +500,23 @@ int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_dec
 	dec_eth_vlan_offs(d);
 	size_t off = d->eth.r.hdr_len;
 	set_payload(d, off, caplen - off);
+	return dec_net(d, frame, off, d->eth.r.ethertype);
+}
 
-	switch (d->eth.r.ethertype) {
-	case TR_ETHERTYPE_IPV4:
-		return dec_ipv4(d, frame, off);
-	case TR_ETHERTYPE_IPV6:
-		return dec_ipv6(d, frame, off);
-	case TR_ETHERTYPE_ARP: {
-		struct tr_arp_view av = tr_arp_view_of(frame + off, caplen - off);
-		if (tr_arp_parse(&av, &d->arp.r, d->error, sizeof(d->error)) < 0) {
-			d->layers |= TR_DEC_ERROR;
-			return -EINVAL;
-		}
-		d->arp.off = (uint16_t)off;
-		d->layers |= TR_DEC_ARP;
-		set_payload(d, off + TR_ARP_LEN, caplen - off - TR_ARP_LEN);
-		return 0;
+int tr_decode_link(uint32_t dlt, const uint8_t *frame, size_t caplen, size_t wirelen,
+		   struct tr_decoded *d)
+{
+	if (TR_LIKELY(dlt == TR_DLT_EN10MB))
+		return tr_decode(frame, caplen, wirelen, d);
+	caplen = dec_begin(d, dlt, caplen, wirelen);
+	if (tr_link_parse(dlt, frame, caplen, &d->link.r, d->error, sizeof(d->error)) < 0) {
+		d->layers |= TR_DEC_ERROR;
+		return -EINVAL;
 	}
-	default:
-		return 0;
-	}
+	d->layers |= TR_DEC_LINK;
+	size_t off = d->link.r.hdr_len;
+	set_payload(d, off, caplen - off);
+	return dec_net(d, frame, off, d->link.r.proto);
 }
 
 /* ---- classify ------------------------------------------------------------ */

@@ -44,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			.data = pkt,
 			.caplen = h->caplen,
 			.wirelen = h->len,
+			.dlt = (uint32_t)pcap_datalink(p),
 		};
 		size_t n = tr_print_frame_buf(line, sizeof(line), TR_PRINT_JSON, &fr);
 		if (n < sizeof(line) && memchr(line, '\n', n) != line + n - 1)

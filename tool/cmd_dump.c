@@ -39,6 +39,7 @@ struct dump {
 	struct tr_pcap_writer *w;
 	const struct tr_bpf_prog *uprog;   /* user-space filter (kernel one too long) */
 	enum tr_print_fmt fmt;
+	uint32_t dlt;                      /* the capture's link type */
 	struct tr_pout out;
 	uint64_t count, limit;
 	uint64_t filtered_out;
@@ -168,6 +169,7 @@ static void on_frame(void *arg, const struct tr_capture_pkt *p)
 		.data = p->data,
 		.caplen = p->caplen,
 		.wirelen = p->len,
+		.dlt = d->dlt,
 	};
 	tr_print_frame(&d->out, d->fmt, &fr);
 }
@@ -200,6 +202,7 @@ int tr_cmd_dump(int argc, char **argv)
 	int c, e, rc = 0;
 
 	memset(&d, 0, sizeof(d));
+	d.dlt = 1;   /* DLT_EN10MB until the capture says otherwise */
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:i:c:s:w:pB:Dh", lo, NULL)) != -1) {

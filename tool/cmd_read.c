@@ -4,10 +4,15 @@
  *
  *   tapring read -r FILE [-c COUNT] [--json] [FILTER EXPRESSION...]
  *
- * Frames come from libpcap (pcap_open_offline reads both formats); only
- * DLT_EN10MB is accepted. A trailing filter expression (or --filter-bpf
- * FILE, raw cBPF in tcpdump -ddd format) is compiled with libpcap,
- * validated, and run by our own executor (<tapring/filter.h>), whose
+ * Frames come from libpcap (pcap_open_offline reads both formats) in any
+ * link type: tr_decode_link() starts from the file's (Ethernet, Linux
+ * cooked v1/v2, BSD loopback, raw IP); frames of a link type it does not
+ * know are printed as raw bytes with an error, and the file is still read.
+ * A trailing filter expression is compiled by libpcap on the file's own
+ * handle, as tcpdump does (so it is for the file's link type, and a NULL
+ * file written in the other byte order gets its family constants swapped);
+ * --filter-bpf FILE takes raw cBPF in tcpdump -ddd format. Either is
+ * validated and run by our own executor (<tapring/filter.h>), whose
  * verdicts equal libpcap's bpf_filter on every packet.
  * Each selected frame is decoded and printed by tool/print.c, one line per
  * frame. Malformed frames are data: their line carries the reason and the
@@ -38,7 +43,8 @@ static void read_usage(FILE *f)
 	fprintf(f,
 		"usage: tapring read -r FILE [-c COUNT] [--json] [FILTER EXPRESSION...]\n"
 		"\n"
-		"Decode a pcap or pcapng file of Ethernet frames, one line per frame.\n"
+		"Decode a pcap or pcapng file, one line per frame (Ethernet, Linux cooked\n"
+		"SLL/SLL2, BSD loopback NULL/LOOP and raw IP; other link types as raw bytes).\n"
 		"  -r FILE      capture file to read (pcap or pcapng)\n"
 		"  -c COUNT     stop after COUNT printed frames\n"
 		"  --json       one JSON object per frame instead of text\n"
@@ -70,6 +76,28 @@ static int parse_count(const char *s, unsigned long long *out)
 	if (errno || *end || v == 0)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+/* Compile expr on the file's own handle (its link type, snaplen and byte
+ * order, as tcpdump does), then validate it into our executor. */
+static int read_compile(pcap_t *p, const char *expr, unsigned limit, struct tr_bpf_prog **out)
+{
+	struct bpf_program bp;
+	char ebuf[256];
+	int e;
+	if (pcap_compile(p, &bp, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		read_err("bad filter expression '%s': %s", expr, pcap_geterr(p));
+		return 1;
+	}
+	_Static_assert(sizeof(struct bpf_insn) == sizeof(struct tr_bpf_insn), "bpf_insn layout");
+	*out = tr_bpf_from_insns((const struct tr_bpf_insn *)(const void *)bp.bf_insns, bp.bf_len,
+				 limit, ebuf, sizeof(ebuf), &e);
+	pcap_freecode(&bp);
+	if (!*out) {
+		read_err("bad filter expression '%s': %s", expr, ebuf);
+		return 1;
+	}
 	return 0;
 }
 
@@ -174,16 +202,12 @@ int tr_cmd_read(int argc, char **argv)
 	}
 	int rc = 0;
 	int dlt = pcap_datalink(p);
-	if (dlt != DLT_EN10MB) {
-		const char *name = pcap_datalink_val_to_name(dlt);
-		read_err("%s: unsupported link type %s (%d): only Ethernet (EN10MB) is decoded",
-			 file, name ? name : "unknown", dlt);
-		pcap_close(p);
-		return 1;
-	}
 
 	struct tr_bpf_prog *prog = NULL;
-	rc = tool_load_filter("read", filter, bpf_file, pcap_snapshot(p), (unsigned)limit, &prog);
+	if (filter[0] && !bpf_file)
+		rc = read_compile(p, filter, (unsigned)limit, &prog);
+	else
+		rc = tool_load_filter("read", filter, bpf_file, pcap_snapshot(p), (unsigned)limit, &prog);
 	if (rc) {
 		pcap_close(p);
 		return rc;
@@ -208,6 +232,7 @@ int tr_cmd_read(int argc, char **argv)
 			.data = data,
 			.caplen = h->caplen,
 			.wirelen = h->len,
+			.dlt = (uint32_t)dlt,
 		};
 		if (tr_print_frame_file(stdout, fmt, &fr) != 0) {
 			read_err("write error: %s", strerror(errno));

@@ -12,6 +12,8 @@
 #include "print.h"
 
 #include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -787,11 +789,183 @@ static void text_addrs(struct tr_pout *o, const struct tr_decoded *d)
 	tr_pout_puts(o, ": ");
 }
 
+/* ---- link layers (text and JSON) ------------------------------------------ */
+
+static const char *sll_pkttype_name(uint16_t t)
+{
+	static const char *const n[] = { "In", "B", "M", "P", "Out" };
+	return t < sizeof(n) / sizeof(n[0]) ? n[t] : NULL;
+}
+
+static void put_padded(struct tr_pout *o, const char *s, size_t width)
+{
+	size_t n = strlen(s);
+	tr_pout_put(o, s, n);
+	for (; n < width; n++)
+		tr_pout_putc(o, ' ');
+}
+
+/* What tcpdump prints before the network layer without -e: nothing,
+ * except for SLL2, where it names the interface (as the reading host
+ * knows that index, "?" otherwise) and the direction. */
+static void text_link_prefix(struct tr_pout *o, const struct tr_decoded *d)
+{
+	if (!(d->layers & TR_DEC_LINK) || d->link.r.dlt != TR_DLT_LINUX_SLL2)
+		return;
+	char name[IF_NAMESIZE];
+	if (!if_indextoname(d->link.r.ifindex, name))
+		strcpy(name, "?");
+	put_padded(o, name, 5);
+	tr_pout_putc(o, ' ');
+	const char *pt = sll_pkttype_name(d->link.r.pkttype);
+	if (pt) {
+		put_padded(o, pt, 3);
+	} else {
+		tr_pout_puts(o, "Unknown (");
+		tr_pout_u64(o, d->link.r.pkttype);
+		tr_pout_putc(o, ')');
+	}
+	tr_pout_putc(o, ' ');
+}
+
+static void put_link_addr(struct tr_pout *o, const struct tr_link_repr *r)
+{
+	size_t n = r->halen < TR_SLL_ADDR_LEN ? r->halen : TR_SLL_ADDR_LEN;
+	for (size_t i = 0; i < n; i++) {
+		char h[3] = { hexdig[r->addr[i] >> 4], hexdig[r->addr[i] & 15], ':' };
+		tr_pout_put(o, h, i + 1 < n ? 3 : 2);
+	}
+}
+
+/* A frame whose network layer was not decoded: tcpdump's -e header for
+ * the link type (it prints that when it cannot go further), then the
+ * length; raw bytes in hex for a link type we do not decode. */
+static void text_link_rest(struct tr_pout *o, const struct tr_print_frame *fr,
+			   const struct tr_decoded *d)
+{
+	if (d->layers & TR_DEC_ETH) {
+		uint16_t t = d->eth.r.ethertype;
+		if (t == 0x0800 || t == 0x86dd || t == 0x0806)
+			tr_pout_puts(o, t == 0x0800 ? "IP" : t == 0x86dd ? "IP6" : "ARP");
+		else {
+			tr_pout_puts(o, "ethertype ");
+			put_hex16(o, t);
+		}
+		tr_pout_puts(o, ", length ");
+		tr_pout_u64(o, fr->wirelen);
+		return;
+	}
+	if (d->layers & TR_DEC_LINK) {
+		const struct tr_link_repr *r = &d->link.r;
+		if (r->dlt == TR_DLT_LINUX_SLL || r->dlt == TR_DLT_LINUX_SLL2) {
+			if (r->dlt == TR_DLT_LINUX_SLL) {
+				const char *pt = sll_pkttype_name(r->pkttype);
+				if (pt)
+					tr_pout_puts(o, pt);
+				tr_pout_putc(o, ' ');
+			}
+			put_link_addr(o, r);
+			tr_pout_puts(o, " proto ");
+			put_hex16(o, r->dlt == TR_DLT_LINUX_SLL ? tr_load_be16(fr->data + TR_SLL_OFF_PROTO)
+								 : tr_load_be16(fr->data + TR_SLL2_OFF_PROTO));
+		} else if (r->dlt == TR_DLT_NULL || r->dlt == TR_DLT_LOOP) {
+			tr_pout_puts(o, "AF ");
+			tr_pout_u64(o, r->family);
+		} else {
+			tr_pout_puts(o, "raw");
+		}
+		tr_pout_puts(o, ", length ");
+		tr_pout_u64(o, fr->wirelen);
+		return;
+	}
+	if (!tr_link_supported(d->dlt)) {
+		tr_pout_puts(o, "link-type ");
+		tr_pout_u64(o, d->dlt);
+		tr_pout_puts(o, ", length ");
+		tr_pout_u64(o, fr->wirelen);
+		tr_pout_puts(o, ": ");
+		put_hex(o, fr->data, fr->caplen);
+		return;
+	}
+	tr_pout_puts(o, "frame, length ");
+	tr_pout_u64(o, fr->wirelen);
+}
+
+/* "link" (every frame), then Ethernet's "eth" and "vlan" or the cooked
+ * header's "sll" inside "link"; a link type we do not decode adds the
+ * frame as "raw" hex. */
+static void json_link(struct tr_pout *o, int *f, const struct tr_print_frame *fr,
+		      const struct tr_decoded *d)
+{
+	int g = 1;
+	jkey(o, f, K("link"));
+	tr_pout_putc(o, '{');
+	jnum(o, &g, K("type"), d->dlt);
+	if (d->layers & TR_DEC_LINK) {
+		const struct tr_link_repr *r = &d->link.r;
+		if (r->dlt == TR_DLT_LINUX_SLL || r->dlt == TR_DLT_LINUX_SLL2) {
+			int h = 1;
+			jkey(o, &g, K("sll"));
+			tr_pout_putc(o, '{');
+			jnum(o, &h, K("pkttype"), r->pkttype);
+			jnum(o, &h, K("hatype"), r->hatype);
+			jkey(o, &h, K("addr"));
+			tr_pout_putc(o, '"');
+			put_link_addr(o, r);
+			tr_pout_putc(o, '"');
+			jnum(o, &h, K("proto"), r->dlt == TR_DLT_LINUX_SLL
+					? tr_load_be16(fr->data + TR_SLL_OFF_PROTO)
+					: tr_load_be16(fr->data + TR_SLL2_OFF_PROTO));
+			if (r->dlt == TR_DLT_LINUX_SLL2)
+				jnum(o, &h, K("ifindex"), r->ifindex);
+			tr_pout_putc(o, '}');
+		} else if (r->dlt == TR_DLT_NULL || r->dlt == TR_DLT_LOOP) {
+			jnum(o, &g, K("family"), r->family);
+		}
+	}
+	tr_pout_putc(o, '}');
+	if (!(d->layers & (TR_DEC_ETH | TR_DEC_LINK)) && !tr_link_supported(d->dlt)) {
+		jkey(o, f, K("raw"));
+		tr_pout_putc(o, '"');
+		put_hex(o, fr->data, fr->caplen);
+		tr_pout_putc(o, '"');
+		return;
+	}
+	if (!(d->layers & TR_DEC_ETH))
+		return;
+	const struct tr_eth_repr *e = &d->eth.r;
+	g = 1;
+	jkey(o, f, K("eth"));
+	tr_pout_putc(o, '{');
+	jmac(o, &g, K("src"), e->src);
+	jmac(o, &g, K("dst"), e->dst);
+	jnum(o, &g, K("type"), e->n_vlan ? e->vlan[0].tpid : e->ethertype);
+	tr_pout_putc(o, '}');
+	if (e->n_vlan) {
+		jkey(o, f, K("vlan"));
+		tr_pout_putc(o, '[');
+		for (unsigned i = 0; i < e->n_vlan && i < TR_ETH_MAX_VLAN; i++) {
+			const struct tr_vlan_tag *t = &e->vlan[i];
+			int h = 1;
+			if (i)
+				tr_pout_putc(o, ',');
+			tr_pout_putc(o, '{');
+			jnum(o, &h, K("vid"), t->vid);
+			jnum(o, &h, K("pcp"), t->pcp);
+			jnum(o, &h, K("dei"), t->dei);
+			jnum(o, &h, K("type"), t->inner_type);
+			tr_pout_putc(o, '}');
+		}
+		tr_pout_putc(o, ']');
+	}
+}
+
 static void print_text(struct tr_pout *o, const struct tr_print_frame *fr, const struct tr_decoded *d)
 {
 	const char *why = (d->layers & TR_DEC_ERROR) ? d->error : NULL;
 	put_ts(o, fr);
 	tr_pout_putc(o, ' ');
+	text_link_prefix(o, d);
 	if (d->layers & TR_DEC_ETH) {
 		for (unsigned i = 0; i < d->eth.r.n_vlan && i < TR_ETH_MAX_VLAN; i++) {
 			tr_pout_puts(o, "vlan ");
@@ -862,19 +1036,8 @@ static void print_text(struct tr_pout *o, const struct tr_print_frame *fr, const
 			if (d->ipv4.r.mf)
 				tr_pout_puts(o, " [MF]");
 		}
-	} else if (d->layers & TR_DEC_ETH) {
-		uint16_t t = d->eth.r.ethertype;
-		if (t == 0x0800 || t == 0x86dd || t == 0x0806)
-			tr_pout_puts(o, t == 0x0800 ? "IP" : t == 0x86dd ? "IP6" : "ARP");
-		else {
-			tr_pout_puts(o, "ethertype ");
-			put_hex16(o, t);
-		}
-		tr_pout_puts(o, ", length ");
-		tr_pout_u64(o, fr->wirelen);
 	} else {
-		tr_pout_puts(o, "frame, length ");
-		tr_pout_u64(o, fr->wirelen);
+		text_link_rest(o, fr, d);
 	}
 	if (why) {
 		tr_pout_puts(o, " [malformed: ");
@@ -1009,33 +1172,7 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 	jnum(o, &f, K("len"), fr->wirelen);
 	jnum(o, &f, K("caplen"), fr->caplen);
 
-	if (d->layers & TR_DEC_ETH) {
-		const struct tr_eth_repr *e = &d->eth.r;
-		int g = 1;
-		jkey(o, &f, K("eth"));
-		tr_pout_putc(o, '{');
-		jmac(o, &g, K("src"), e->src);
-		jmac(o, &g, K("dst"), e->dst);
-		jnum(o, &g, K("type"), e->n_vlan ? e->vlan[0].tpid : e->ethertype);
-		tr_pout_putc(o, '}');
-		if (e->n_vlan) {
-			jkey(o, &f, K("vlan"));
-			tr_pout_putc(o, '[');
-			for (unsigned i = 0; i < e->n_vlan && i < TR_ETH_MAX_VLAN; i++) {
-				const struct tr_vlan_tag *t = &e->vlan[i];
-				int h = 1;
-				if (i)
-					tr_pout_putc(o, ',');
-				tr_pout_putc(o, '{');
-				jnum(o, &h, K("vid"), t->vid);
-				jnum(o, &h, K("pcp"), t->pcp);
-				jnum(o, &h, K("dei"), t->dei);
-				jnum(o, &h, K("type"), t->inner_type);
-				tr_pout_putc(o, '}');
-			}
-			tr_pout_putc(o, ']');
-		}
-	}
+	json_link(o, &f, fr, d);
 	if (d->layers & TR_DEC_ARP) {
 		const struct tr_arp_repr *a = &d->arp.r;
 		int g = 1;
@@ -1185,7 +1322,7 @@ void tr_print_frame(struct tr_pout *o, enum tr_print_fmt fmt, const struct tr_pr
 {
 	struct tr_decoded d;
 	size_t wire = fr->wirelen >= fr->caplen ? fr->wirelen : fr->caplen;
-	tr_decode(fr->data, fr->caplen, wire, &d);
+	tr_decode_link(fr->dlt, fr->data, fr->caplen, wire, &d);
 	if (fmt == TR_PRINT_JSON)
 		print_json(o, fr, &d);
 	else

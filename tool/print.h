@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * tool/print: text and JSON renderings of one decoded Ethernet frame, shared
- * by `tapring read` and `tapring dump`.
+ * tool/print: text and JSON renderings of one decoded frame of any link type
+ * tr_decode_link() knows, shared by `tapring read` and `tapring dump`.
  *
  * Output goes through a struct tr_pout sink, which is either
  *   - a caller buffer (tr_pout_buf): output past the capacity is dropped but
@@ -38,6 +38,7 @@ struct tr_print_frame {
 	const uint8_t *data;     /* caplen readable bytes */
 	uint32_t caplen;         /* bytes captured */
 	uint32_t wirelen;        /* bytes on the wire (>= caplen normally) */
+	uint32_t dlt;            /* link type (TR_DLT_*, 1 = Ethernet): always set it */
 };
 
 #define TR_POUT_SCRATCH 2048

@@ -152,7 +152,7 @@ static void print_both(const uint8_t *data, uint32_t caplen, uint32_t wirelen, u
 {
 	uint8_t *g = t_guard_copy(data, caplen);
 	struct tr_print_frame fr = { .index = idx, .ts_sec = 1700000000, .ts_usec = 1,
-				     .data = g, .caplen = caplen, .wirelen = wirelen };
+				     .data = g, .caplen = caplen, .wirelen = wirelen, .dlt = 1 };
 	size_t n = tr_print_frame_buf(out, sizeof(out), TR_PRINT_JSON, &fr);
 	if (n >= sizeof(out) || !json_line_ok(out, n)) {
 		if (json_bad++ < 5)
@@ -245,7 +245,7 @@ static void test_jumbo(void)
 static void print_pair(const uint8_t *f, size_t n, char *json, char *text, size_t cap)
 {
 	uint8_t *g = t_guard_copy(f, n);
-	struct tr_print_frame fr = { 1, 0, 0, g, (uint32_t)n, (uint32_t)n };
+	struct tr_print_frame fr = { 1, 0, 0, g, (uint32_t)n, (uint32_t)n, 1 };
 	T_ASSERT(tr_print_frame_buf(json, cap, TR_PRINT_JSON, &fr) < cap);
 	T_ASSERT(tr_print_frame_buf(text, cap, TR_PRINT_TEXT, &fr) < cap);
 	t_guard_free(g, n);

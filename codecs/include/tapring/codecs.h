@@ -6,6 +6,7 @@
 #include <tapring/checksum.h>
 #include <tapring/addr.h>
 #include <tapring/ethernet.h>
+#include <tapring/link.h>
 #include <tapring/arp.h>
 #include <tapring/ipv4.h>
 #include <tapring/ipv6.h>

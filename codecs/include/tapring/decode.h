@@ -48,6 +48,7 @@
 #include <tapring/icmpv6.h>
 #include <tapring/ipv4.h>
 #include <tapring/ipv6.h>
+#include <tapring/link.h>
 #include <tapring/tcp.h>
 #include <tapring/udp.h>
 
@@ -69,11 +70,13 @@ extern "C" {
 #define TR_DEC_FRAG   0x0400u  /* IP fragment (first or later) */
 #define TR_DEC_TRUNC  0x0800u  /* caplen < wirelen (snaplen cut) */
 #define TR_DEC_ERROR  0x1000u  /* error[] holds the reason */
+#define TR_DEC_LINK   0x2000u  /* a non-Ethernet link header (link.r) */
 
 #define TR_DECODE_ERRLEN 96
 
 struct tr_decoded {
 	uint32_t layers;          /* TR_DEC_* */
+	uint32_t dlt;             /* link type decoded from (TR_DLT_*) */
 	uint32_t caplen;
 	uint32_t wirelen;
 	/* Offset and captured length of the bytes after the last decoded
@@ -86,6 +89,12 @@ struct tr_decoded {
 		uint16_t off;             /* always 0 */
 		uint16_t vlan_off[TR_ETH_MAX_VLAN];  /* offset of each tag's TPID */
 	} eth;
+
+	/* SLL, SLL2, NULL, LOOP and raw IP (TR_DEC_LINK): the link header
+	 * at offset 0, r.hdr_len bytes (0 for raw IP). */
+	struct {
+		struct tr_link_repr r;
+	} link;
 
 	struct {
 		struct tr_arp_repr r;
@@ -164,6 +173,17 @@ struct tr_decoded {
  * stopped at a malformed/truncated layer (TR_DEC_ERROR, d->error).
  */
 int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_decoded *d);
+
+/*
+ * Decode one frame of link type dlt (TR_DLT_*, as pcap_datalink() reports
+ * it; LINKTYPE_RAW 101 is taken as RAW). EN10MB is tr_decode(). Other
+ * supported types (tr_link_supported) set TR_DEC_LINK and link.r, then
+ * decode the network layer as tr_decode does after Ethernet. A type
+ * without a parser is an error "link: unsupported type N" with no layer
+ * decoded (payload_off 0: the whole frame is the payload).
+ */
+int tr_decode_link(uint32_t dlt, const uint8_t *frame, size_t caplen, size_t wirelen,
+		   struct tr_decoded *d);
 
 /* ---- classify-only fast path (like DPDK rte_net_get_ptype) ------------- */
 

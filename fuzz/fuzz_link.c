@@ -74,10 +74,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(tr_link_emit(&r, hdr, sizeof(hdr)) == n);
 		if (n > 0) {
 			/* The emitted header parses back to the same repr (the
-			 * address bytes past halen are zeroed by emit). */
+			 * address bytes past halen are zeroed by emit). A
+			 * NULL/LOOP family with both halves nonzero is no AF
+			 * value; the byte-order guess cannot round-trip it. */
 			check(tr_link_parse(dlt, hdr, (size_t)n, &r2, NULL, 0) == 0);
 			check(r2.pkttype == r.pkttype && r2.hatype == r.hatype && r2.halen == r.halen &&
-			      r2.proto == r.proto && r2.ifindex == r.ifindex && r2.family == r.family);
+			      r2.proto == r.proto && r2.ifindex == r.ifindex &&
+			      (r2.family == r.family || r.family > 0xffff));
 		}
 	}
 	free(buf);

@@ -79,6 +79,17 @@ static void usage(FILE *f)
 	      "  -D              list interfaces with their addresses and flags\n", f);
 }
 
+/* tcpdump's words for the link types a capture can have. */
+static const char *link_desc(uint32_t dlt)
+{
+	switch (dlt) {
+	case TR_PCAP_DLT_EN10MB: return "EN10MB (Ethernet)";
+	case TR_PCAP_DLT_RAW: return "RAW (Raw IP)";
+	case TR_PCAP_DLT_LINUX_SLL2: return "LINUX_SLL2 (Linux cooked v2)";
+	default: return "unknown";
+	}
+}
+
 static int list_interfaces(void)
 {
 	struct ifaddrs *ifa, *i;
@@ -202,7 +213,6 @@ int tr_cmd_dump(int argc, char **argv)
 	int c, e, rc = 0;
 
 	memset(&d, 0, sizeof(d));
-	d.dlt = 1;   /* DLT_EN10MB until the capture says otherwise */
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:i:c:s:w:pB:Dh", lo, NULL)) != -1) {
@@ -288,12 +298,9 @@ int tr_cmd_dump(int argc, char **argv)
 		}
 	}
 
-	/* compile and validate the filter before touching the interface */
-	rc = tool_load_filter("dump", filter, bpf_file, cc.snaplen ? (int)cc.snaplen : 262144,
-			      filter_limit, &prog);
-	if (rc)
-		return rc;
-
+	/* The capture knows the link type (from the interface's ARPHRD type,
+	 * or Linux cooked v2 for "any"); it receives nothing before
+	 * tr_capture_activate(), so the filter is still in place first. */
 	d.cap = tr_capture_open(&cc, &e);
 	if (!d.cap) {
 		if (e == -EPERM || e == -EACCES)
@@ -302,8 +309,14 @@ int tr_cmd_dump(int argc, char **argv)
 			fprintf(stderr, "tapring dump: %s: no such interface\n", cc.ifname);
 		else
 			fprintf(stderr, "tapring dump: %s: %s\n", cc.ifname, strerror(-e));
-		tr_bpf_free(prog);
 		return 1;
+	}
+	d.dlt = tr_capture_dlt(d.cap);
+	rc = tool_load_filter_dlt("dump", filter, bpf_file, (int)d.dlt,
+				  cc.snaplen ? (int)cc.snaplen : 262144, filter_limit, &prog);
+	if (rc) {
+		tr_capture_close(d.cap);
+		return rc;
 	}
 	if (prog) {
 		unsigned n;
@@ -319,8 +332,8 @@ int tr_cmd_dump(int argc, char **argv)
 		goto out;
 	}
 	if (wfile) {
-		d.w = tr_pcap_writer_open(wfile, tr_pcap_format_for(wfile),
-					  cc.snaplen ? cc.snaplen : 262144, cc.ifname, &e);
+		d.w = tr_pcap_writer_open_link(wfile, tr_pcap_format_for(wfile),
+					       cc.snaplen ? cc.snaplen : 262144, cc.ifname, d.dlt, &e);
 		if (!d.w) {
 			fprintf(stderr, "tapring dump: cannot write %s: %s\n", wfile, strerror(-e));
 			rc = 1;
@@ -347,9 +360,8 @@ int tr_cmd_dump(int argc, char **argv)
 	dump_cap = d.cap;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (!d.w)
-		fprintf(stderr, "tapring dump: listening on %s, link-type EN10MB (Ethernet), snapshot length %u bytes\n",
-			cc.ifname, cc.snaplen ? cc.snaplen : 262144);
+	fprintf(stderr, "tapring dump: listening on %s, link-type %s, snapshot length %u bytes\n",
+		cc.ifname, link_desc(d.dlt), cc.snaplen ? cc.snaplen : 262144);
 
 	while (!dump_stop && (!d.limit || d.count < d.limit)) {
 		unsigned max = d.limit ? (unsigned)(d.limit - d.count) : 0;

@@ -30,6 +30,12 @@ static char *slurp(const char *path, size_t max)
 int tool_load_filter(const char *cmd, const char *expr, const char *ddd_file, int snaplen,
 		     unsigned limit, struct tr_bpf_prog **out)
 {
+	return tool_load_filter_dlt(cmd, expr, ddd_file, 1, snaplen, limit, out);
+}
+
+int tool_load_filter_dlt(const char *cmd, const char *expr, const char *ddd_file, int dlt,
+			 int snaplen, unsigned limit, struct tr_bpf_prog **out)
+{
 	char ebuf[512];
 	int e;
 
@@ -39,7 +45,7 @@ int tool_load_filter(const char *cmd, const char *expr, const char *ddd_file, in
 		return 2;
 	}
 	if (expr && *expr) {
-		*out = tr_bpf_compile(expr, snaplen, true, TR_BPF_NETMASK_UNKNOWN, limit,
+		*out = tr_bpf_compile_dlt(expr, dlt, snaplen, true, TR_BPF_NETMASK_UNKNOWN, limit,
 				      ebuf, sizeof(ebuf), &e);
 		if (!*out) {
 			fprintf(stderr, "tapring %s: bad filter expression '%s': %s\n", cmd, expr, ebuf);

@@ -79,6 +79,9 @@ struct tr_bpf_prog;
  * line "tapring CMD: ..." to stderr. */
 int tool_load_filter(const char *cmd, const char *expr, const char *ddd_file, int snaplen,
 		     unsigned limit, struct tr_bpf_prog **out);
+/* The same for frames of link type dlt (DLT_ value). */
+int tool_load_filter_dlt(const char *cmd, const char *expr, const char *ddd_file, int dlt,
+			 int snaplen, unsigned limit, struct tr_bpf_prog **out);
 
 /* Text parsers shared by the subcommands. */
 int tool_parse_cidr(const char *s, struct up_cidr *out, bool need_prefix);

@@ -8,6 +8,16 @@
  * Ownership of a block is its block_status word: the kernel sets
  * TP_STATUS_USER when it retires a block to us; we give it back by storing
  * TP_STATUS_KERNEL after we are done reading it.
+ *
+ * Link type, from the interface's ARPHRD type as libpcap chooses it:
+ * Ethernet and loopback devices give Ethernet frames (SOCK_RAW, EN10MB); a
+ * TUN (ARPHRD_NONE) and IP tunnels give raw IP (SOCK_RAW, RAW); anything
+ * else, and "any" (an unbound socket that sees every interface), is read
+ * in cooked mode (SOCK_DGRAM, network layer only) and handed over as Linux
+ * cooked v2 (LINUX_SLL2): PACKET_RESERVE leaves 20 bytes in front of each
+ * frame in the ring, where the SLL2 header is written in place from the
+ * frame's sockaddr_ll (interface index, ARPHRD type, packet type, address)
+ * as libpcap does, so nothing is copied.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,15 +29,18 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
+#include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
 #include <tapring/capture.h>
+#include <tapring/link.h>
 
 #include "../util_pvt.h"
 
@@ -37,6 +50,8 @@ struct tr_capture {
 	unsigned ifindex;
 	char ifname[IF_NAMESIZE];
 	uint32_t snaplen;
+	uint32_t dlt;               /* TR_DLT_EN10MB, TR_DLT_RAW or TR_DLT_LINUX_SLL2 */
+	bool cooked;                /* SOCK_DGRAM: an SLL2 header is written in front */
 	uint8_t *ring;
 	size_t ring_len;
 	uint32_t block_size;
@@ -72,6 +87,46 @@ static uint64_t read_sys_counter(const char *ifname, const char *name)
 	return v;
 }
 
+/* The interface's ARPHRD_* type (SIOCGIFHWADDR works on any socket), or
+ * -errno. */
+static int arphrd_of(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	rc = ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 ? -errno : ifr.ifr_hwaddr.sa_family;
+	close(fd);
+	return rc;
+}
+
+uint32_t tr_capture_dlt_for_arphrd(int arphrd)
+{
+	switch (arphrd) {
+	case ARPHRD_ETHER:
+	case ARPHRD_LOOPBACK:
+		return TR_DLT_EN10MB;
+	case ARPHRD_NONE:
+#ifdef ARPHRD_RAWIP
+	case ARPHRD_RAWIP:
+#endif
+	case ARPHRD_TUNNEL:
+	case ARPHRD_TUNNEL6:
+	case ARPHRD_SIT:
+		return TR_DLT_RAW;
+	default:
+		return TR_DLT_LINUX_SLL2;
+	}
+}
+
+uint32_t tr_capture_dlt(const struct tr_capture *c)
+{
+	return c->dlt;
+}
+
 struct tr_capture *tr_capture_open(const struct tr_capture_config *cfg, int *err)
 {
 	struct tr_capture *c;
@@ -91,16 +146,28 @@ struct tr_capture *tr_capture_open(const struct tr_capture_config *cfg, int *err
 	c->fd = -1;
 	c->evfd = -1;
 	snprintf(c->ifname, sizeof(c->ifname), "%s", cfg->ifname);
-	c->ifindex = if_nametoindex(cfg->ifname);
-	if (!c->ifindex) {
-		*err = -ENODEV;
-		goto fail;
+	if (strcmp(cfg->ifname, "any") == 0) {
+		c->ifindex = 0;      /* bound to no interface: every one */
+		c->dlt = TR_DLT_LINUX_SLL2;
+	} else {
+		c->ifindex = if_nametoindex(cfg->ifname);
+		if (!c->ifindex) {
+			*err = -ENODEV;
+			goto fail;
+		}
+		int hrd = arphrd_of(cfg->ifname);
+		if (hrd < 0) {
+			*err = hrd;
+			goto fail;
+		}
+		c->dlt = tr_capture_dlt_for_arphrd(hrd);
 	}
+	c->cooked = c->dlt == TR_DLT_LINUX_SLL2;
 	c->snaplen = cfg->snaplen ? cfg->snaplen : 262144;
 
 	/* Protocol 0: the socket receives nothing until tr_capture_activate()
 	 * binds it, so the filter is in place before the first frame. */
-	c->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	c->fd = socket(AF_PACKET, (c->cooked ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		*err = -errno;
 		goto fail;
@@ -113,6 +180,15 @@ struct tr_capture *tr_capture_open(const struct tr_capture_config *cfg, int *err
 	if (setsockopt(c->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0) {
 		*err = -errno;
 		goto fail;
+	}
+	if (c->cooked) {
+		/* Room for the SLL2 header in front of every frame (before
+		 * PACKET_RX_RING: the ring layout depends on it). */
+		unsigned reserve = TR_SLL2_HDR_LEN;
+		if (setsockopt(c->fd, SOL_PACKET, PACKET_RESERVE, &reserve, sizeof(reserve)) < 0) {
+			*err = -errno;
+			goto fail;
+		}
 	}
 
 	buf_bytes = (cfg->buffer_kib ? cfg->buffer_kib : 2048) * 1024u;
@@ -151,7 +227,7 @@ struct tr_capture *tr_capture_open(const struct tr_capture_config *cfg, int *err
 			goto fail;
 		}
 	}
-	if (cfg->promisc) {
+	if (cfg->promisc && c->ifindex) {   /* "any": no single device to set */
 		struct packet_mreq mr;
 
 		memset(&mr, 0, sizeof(mr));
@@ -170,17 +246,75 @@ fail:
 	return NULL;
 }
 
+/*
+ * In cooked mode the kernel runs the filter on the frame without the SLL2
+ * header we add later, so a program written for LINUX_SLL2 is rewritten the
+ * way libpcap does it: absolute and indirect loads past the header move
+ * back by its 20 bytes; loads of the header's protocol, interface index,
+ * ARPHRD type and packet type become the matching ancillary loads. A
+ * program that reads anything else of the header, or the frame length
+ * (one 20 bytes longer than the kernel's), cannot run in the kernel:
+ * -EOPNOTSUPP, and the caller filters in user space.
+ */
+static int cooked_fix(struct sock_filter *f, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t cls = BPF_CLASS(f[i].code), mode = BPF_MODE(f[i].code);
+		uint16_t size = BPF_SIZE(f[i].code);
+		if ((cls == BPF_LD || cls == BPF_LDX) && mode == BPF_LEN)
+			return -EOPNOTSUPP;
+		bool abs = cls == BPF_LD && mode == BPF_ABS;
+		bool ind = cls == BPF_LD && mode == BPF_IND;
+		bool msh = cls == BPF_LDX && mode == BPF_MSH;
+		if (!abs && !ind && !msh)
+			continue;
+		if (f[i].k >= TR_SLL2_HDR_LEN) {
+			f[i].k -= TR_SLL2_HDR_LEN;
+			continue;
+		}
+		if (!abs)
+			return -EOPNOTSUPP;
+		uint32_t ad;
+		if (f[i].k == TR_SLL2_OFF_PROTO && size == BPF_H)
+			ad = SKF_AD_PROTOCOL;
+		else if (f[i].k == TR_SLL2_OFF_IFINDEX && size == BPF_W)
+			ad = SKF_AD_IFINDEX;
+		else if (f[i].k == TR_SLL2_OFF_HATYPE && size == BPF_H)
+			ad = SKF_AD_HATYPE;
+		else if (f[i].k == TR_SLL2_OFF_PKTTYPE && size == BPF_B)
+			ad = SKF_AD_PKTTYPE;
+		else
+			return -EOPNOTSUPP;
+		/* Ancillary loads are word-sized and give host-order values,
+		 * the same numbers the header holds. */
+		f[i].code = BPF_LD | BPF_W | BPF_ABS;
+		f[i].k = (uint32_t)SKF_AD_OFF + ad;
+	}
+	return 0;
+}
+
 int tr_capture_set_filter(struct tr_capture *c, const void *insns, unsigned n)
 {
 	struct sock_fprog prog;
+	struct sock_filter *fixed = NULL;
+	int rc = 0;
 
 	if (!insns || n == 0 || n > 0xffff)
 		return -EINVAL;
 	prog.len = (unsigned short)n;
 	prog.filter = (struct sock_filter *)insns;
-	if (setsockopt(c->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-		return -errno;
-	return 0;
+	if (c->cooked) {
+		fixed = malloc((size_t)n * sizeof(*fixed));
+		if (!fixed)
+			return -ENOMEM;
+		memcpy(fixed, insns, (size_t)n * sizeof(*fixed));
+		rc = cooked_fix(fixed, n);
+		prog.filter = fixed;
+	}
+	if (rc == 0 && setsockopt(c->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		rc = -errno;
+	free(fixed);
+	return rc;
 }
 
 int tr_capture_activate(struct tr_capture *c)
@@ -278,8 +412,30 @@ int tr_capture_dispatch(struct tr_capture *c, int timeout_ms, unsigned max,
 			struct tr_capture_pkt p;
 
 			p.data = (const uint8_t *)h + h->tp_mac;
-			p.caplen = h->tp_snaplen < c->snaplen ? h->tp_snaplen : c->snaplen;
+			p.caplen = h->tp_snaplen;
 			p.len = h->tp_len;
+			if (c->cooked) {
+				/* PACKET_RESERVE put 20 free bytes between the
+				 * sockaddr_ll and tp_mac: the header goes there. */
+				uint8_t *hdr = (uint8_t *)h + h->tp_mac - TR_SLL2_HDR_LEN;
+				struct tr_link_repr r = {
+					.dlt = TR_DLT_LINUX_SLL2,
+					.proto = ntohs(sll->sll_protocol),
+					.ifindex = (uint32_t)sll->sll_ifindex,
+					.hatype = sll->sll_hatype,
+					.pkttype = sll->sll_pkttype,
+					.halen = sll->sll_halen,
+				};
+				memcpy(r.addr, sll->sll_addr, sizeof(r.addr));
+				if (hdr >= (const uint8_t *)(sll + 1)) {
+					tr_link_emit(&r, hdr, TR_SLL2_HDR_LEN);
+					p.data = hdr;
+					p.caplen += TR_SLL2_HDR_LEN;
+					p.len += TR_SLL2_HDR_LEN;
+				}
+			}
+			if (p.caplen > c->snaplen)
+				p.caplen = c->snaplen;
 			p.ts_ns = (uint64_t)h->tp_sec * 1000000000u + h->tp_nsec;
 			p.ifindex = (uint32_t)sll->sll_ifindex;
 			p.pkttype = sll->sll_pkttype;

@@ -10,7 +10,8 @@
 
 struct tr__pcap_classic;
 
-struct tr__pcap_classic *tr__pcap_classic_open(FILE *f, uint32_t snaplen, int *err);
+/* dlt: the DLT_ value (libpcap writes the matching LINKTYPE_ value). */
+struct tr__pcap_classic *tr__pcap_classic_open(FILE *f, uint32_t snaplen, int dlt, int *err);
 int tr__pcap_classic_write(struct tr__pcap_classic *p, const uint8_t *data,
 			   uint32_t caplen, uint32_t len, uint64_t ts_ns);
 int tr__pcap_classic_flush(struct tr__pcap_classic *p);

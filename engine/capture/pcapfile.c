@@ -12,7 +12,7 @@ struct tr__pcap_classic {
 	pcap_dumper_t *dumper;
 };
 
-struct tr__pcap_classic *tr__pcap_classic_open(FILE *f, uint32_t snaplen, int *err)
+struct tr__pcap_classic *tr__pcap_classic_open(FILE *f, uint32_t snaplen, int dlt, int *err)
 {
 	struct tr__pcap_classic *p = calloc(1, sizeof(*p));
 
@@ -20,7 +20,7 @@ struct tr__pcap_classic *tr__pcap_classic_open(FILE *f, uint32_t snaplen, int *e
 		*err = -ENOMEM;
 		return NULL;
 	}
-	p->dead = pcap_open_dead(DLT_EN10MB, (int)snaplen);
+	p->dead = pcap_open_dead(dlt, (int)snaplen);
 	if (!p->dead) {
 		free(p);
 		*err = -ENOMEM;

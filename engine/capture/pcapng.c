@@ -38,6 +38,8 @@ struct tr_pcap_writer {
 	FILE *f;
 	struct tr__pcap_classic *classic;
 	uint32_t snaplen;
+	uint32_t dlt;       /* of interface 0 (classic pcap: of the file) */
+	uint32_t n_if;      /* pcapng interfaces described so far */
 	uint64_t count;
 	int err;            /* first write error, sticky */
 };
@@ -81,6 +83,39 @@ static int write_all(struct tr_pcap_writer *w, const void *buf, size_t n)
 	return w->err;
 }
 
+/* The LINKTYPE_ value a file carries for a DLT_ value: they differ only
+ * for raw IP among the types tapring writes (DLT_RAW is 12 on Linux, 14 on
+ * OpenBSD; the file says LINKTYPE_RAW, 101). */
+static uint16_t linktype_of(uint32_t dlt)
+{
+	return dlt == 12 ? 101 : (uint16_t)dlt;
+}
+
+/* Interface Description Block: link type, our snaplen, ns timestamps. */
+static int pcapng_idb(struct tr_pcap_writer *w, const char *ifname, uint32_t dlt)
+{
+	uint8_t b[256];
+	size_t s = 0;
+	uint16_t linktype = linktype_of(dlt), reserved = 0;
+	uint8_t tsresol = 9;
+	s += put_u32(b + s, PCAPNG_IDB);
+	s += 4;
+	memcpy(b + s, &linktype, 2);
+	memcpy(b + s + 2, &reserved, 2);
+	s += 4;
+	s += put_u32(b + s, w->snaplen);
+	if (ifname && *ifname) {
+		size_t n = strnlen(ifname, 64);
+		s += put_opt(b + s, OPT_IF_NAME, ifname, (uint16_t)n);
+	}
+	s += put_opt(b + s, OPT_IF_TSRESOL, &tsresol, 1);
+	s += put_opt(b + s, OPT_ENDOFOPT, "", 0);
+	s += 4;
+	put_u32(b + 4, (uint32_t)s);
+	put_u32(b + s - 4, (uint32_t)s);
+	return write_all(w, b, s);
+}
+
 static int pcapng_header(struct tr_pcap_writer *w, const char *ifname)
 {
 	uint8_t b[512];
@@ -106,30 +141,21 @@ static int pcapng_header(struct tr_pcap_writer *w, const char *ifname)
 	if (write_all(w, b, o))
 		return w->err;
 
-	/* Interface Description Block: Ethernet, our snaplen, ns timestamps */
-	size_t s = 0;
-	uint16_t linktype = 1, reserved = 0;
-	uint8_t tsresol = 9;
-	s += put_u32(b + s, PCAPNG_IDB);
-	s += 4;
-	memcpy(b + s, &linktype, 2);
-	memcpy(b + s + 2, &reserved, 2);
-	s += 4;
-	s += put_u32(b + s, w->snaplen);
-	if (ifname && *ifname) {
-		size_t n = strnlen(ifname, 64);
-		s += put_opt(b + s, OPT_IF_NAME, ifname, (uint16_t)n);
-	}
-	s += put_opt(b + s, OPT_IF_TSRESOL, &tsresol, 1);
-	s += put_opt(b + s, OPT_ENDOFOPT, "", 0);
-	s += 4;
-	put_u32(b + 4, (uint32_t)s);
-	put_u32(b + s - 4, (uint32_t)s);
-	return write_all(w, b, s);
+	if (pcapng_idb(w, ifname, w->dlt))
+		return w->err;
+	w->n_if = 1;
+	return 0;
 }
 
 struct tr_pcap_writer *tr_pcap_writer_open(const char *path, enum tr_pcap_format fmt,
 					   uint32_t snaplen, const char *ifname, int *err)
+{
+	return tr_pcap_writer_open_link(path, fmt, snaplen, ifname, TR_PCAP_DLT_EN10MB, err);
+}
+
+struct tr_pcap_writer *tr_pcap_writer_open_link(const char *path, enum tr_pcap_format fmt,
+						uint32_t snaplen, const char *ifname, uint32_t dlt,
+						int *err)
 {
 	struct tr_pcap_writer *w;
 	FILE *f;
@@ -156,8 +182,9 @@ struct tr_pcap_writer *tr_pcap_writer_open(const char *path, enum tr_pcap_format
 	}
 	w->fmt = fmt;
 	w->snaplen = snaplen;
+	w->dlt = dlt;
 	if (fmt == TR_PCAP_FORMAT_PCAP) {
-		w->classic = tr__pcap_classic_open(f, snaplen, err);
+		w->classic = tr__pcap_classic_open(f, snaplen, (int)dlt, err);
 		if (!w->classic) {
 			fclose(f);
 			free(w);
@@ -177,9 +204,35 @@ struct tr_pcap_writer *tr_pcap_writer_open(const char *path, enum tr_pcap_format
 	return w;
 }
 
+int tr_pcap_writer_add_interface(struct tr_pcap_writer *w, const char *ifname, uint32_t dlt)
+{
+	if (w->fmt == TR_PCAP_FORMAT_PCAP)
+		return dlt == w->dlt ? 0 : -EINVAL;
+	if (w->n_if >= 0xffff)
+		return -ENOSPC;
+	int rc = pcapng_idb(w, ifname, dlt);
+	if (rc)
+		return rc;
+	return (int)w->n_if++;
+}
+
+uint32_t tr_pcap_writer_dlt(const struct tr_pcap_writer *w)
+{
+	return w->dlt;
+}
+
 int tr_pcap_writer_write(struct tr_pcap_writer *w, const uint8_t *data, uint32_t caplen,
 			 uint32_t len, uint64_t ts_ns, int dir, const char *comment)
 {
+	return tr_pcap_writer_write_on(w, 0, data, caplen, len, ts_ns, dir, comment);
+}
+
+int tr_pcap_writer_write_on(struct tr_pcap_writer *w, unsigned ifid, const uint8_t *data,
+			    uint32_t caplen, uint32_t len, uint64_t ts_ns, int dir,
+			    const char *comment)
+{
+	if (ifid >= (w->fmt == TR_PCAP_FORMAT_PCAP ? 1u : w->n_if))
+		return -EINVAL;
 	if (caplen > w->snaplen)
 		caplen = w->snaplen;
 	if (len < caplen)
@@ -208,7 +261,7 @@ int tr_pcap_writer_write(struct tr_pcap_writer *w, const uint8_t *data, uint32_t
 	uint32_t total = (uint32_t)(28 + pad4(caplen) + o + 4);
 	put_u32(hdr, PCAPNG_EPB);
 	put_u32(hdr + 4, total);
-	put_u32(hdr + 8, 0); /* interface 0 */
+	put_u32(hdr + 8, ifid);
 	put_u32(hdr + 12, (uint32_t)(ts_ns >> 32));
 	put_u32(hdr + 16, (uint32_t)ts_ns);
 	put_u32(hdr + 20, caplen);

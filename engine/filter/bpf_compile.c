@@ -30,6 +30,14 @@ struct tr_bpf_prog *tr_bpf_compile(const char *expr, int snaplen, bool optimize,
 				   uint32_t netmask, unsigned max_insns,
 				   char *errbuf, size_t errlen, int *err)
 {
+	return tr_bpf_compile_dlt(expr, DLT_EN10MB, snaplen, optimize, netmask, max_insns,
+				  errbuf, errlen, err);
+}
+
+struct tr_bpf_prog *tr_bpf_compile_dlt(const char *expr, int dlt, int snaplen, bool optimize,
+				       uint32_t netmask, unsigned max_insns,
+				       char *errbuf, size_t errlen, int *err)
+{
 	struct bpf_program bp;
 	struct tr_bpf_prog *p;
 	pcap_t *pc;
@@ -47,7 +55,7 @@ struct tr_bpf_prog *tr_bpf_compile(const char *expr, int snaplen, bool optimize,
 	if (max_insns == 0)
 		max_insns = TR_BPF_MAX_INSNS_DEFAULT;
 
-	pc = pcap_open_dead(DLT_EN10MB, snaplen);
+	pc = pcap_open_dead(dlt, snaplen);
 	if (!pc) {
 		tr__bpf_err(errbuf, errlen, "pcap_open_dead failed");
 		*err = -ENOMEM;

@@ -23,7 +23,8 @@ extern "C" {
 struct tr_capture;
 
 struct tr_capture_config {
-	const char *ifname;     /* interface to capture on (required) */
+	const char *ifname;     /* interface to capture on (required); "any": all of
+	                         * them, as Linux cooked v2 frames */
 	uint32_t snaplen;       /* bytes kept per frame; 0 = 262144 */
 	bool promisc;           /* promiscuous mode (tcpdump default: on) */
 	uint32_t buffer_kib;    /* ring size in KiB; 0 = 2048 */
@@ -58,7 +59,11 @@ struct tr_capture *tr_capture_open(const struct tr_capture_config *cfg, int *err
 
 /* Attaches a classic BPF program (raw insns: code, jt, jf, k, 8 bytes each,
  * the layout of struct sock_filter / struct tr_bpf_insn) in the kernel. Call
- * before tr_capture_activate() so no unfiltered frame is ever queued. */
+ * before tr_capture_activate() so no unfiltered frame is ever queued. The
+ * program is for the capture's link type (tr_capture_dlt); for LINUX_SLL2
+ * it is rewritten for the kernel, which sees no SLL2 header, and a program
+ * that reads header fields the kernel cannot supply, or the frame length,
+ * is -EOPNOTSUPP: run it in user space then. */
 int tr_capture_set_filter(struct tr_capture *c, const void *insns, unsigned n);
 
 /* Binds the socket to the interface: frames start arriving. */
@@ -77,6 +82,16 @@ int tr_capture_dispatch(struct tr_capture *c, int timeout_ms, unsigned max,
 void tr_capture_breakloop(struct tr_capture *c);
 
 int tr_capture_stats(struct tr_capture *c, struct tr_capture_stats *st);
+
+/* The link type of the frames handed over (a DLT_ value): TR_PCAP_DLT_EN10MB
+ * for Ethernet and loopback devices, TR_PCAP_DLT_RAW for a TUN
+ * (ARPHRD_NONE) or an IP tunnel, TR_PCAP_DLT_LINUX_SLL2 for "any" and every
+ * other device type (read in cooked mode, a 20-byte SLL2 header with the
+ * interface index in front of each frame, as tcpdump 4.99 writes). */
+uint32_t tr_capture_dlt(const struct tr_capture *c);
+
+/* The link type an interface of ARPHRD type arphrd is captured as. */
+uint32_t tr_capture_dlt_for_arphrd(int arphrd);
 int tr_capture_fd(const struct tr_capture *c);
 void tr_capture_close(struct tr_capture *c);
 
@@ -96,16 +111,44 @@ enum tr_pcap_format tr_pcap_format_for(const char *path);
 
 struct tr_pcap_writer;
 
+/* Link types (pcap DLT_ values, as <tapring/link.h> TR_DLT_*) the writers
+ * and the capture report. */
+#define TR_PCAP_DLT_EN10MB     1
+#define TR_PCAP_DLT_RAW        12    /* written as LINKTYPE_RAW (101) */
+#define TR_PCAP_DLT_LINUX_SLL2 276
+
 /* Opens path for writing (truncates). ifname may be NULL. "-" writes to
- * standard output. */
+ * standard output. Ethernet frames (TR_PCAP_DLT_EN10MB). */
 struct tr_pcap_writer *tr_pcap_writer_open(const char *path, enum tr_pcap_format fmt,
 					   uint32_t snaplen, const char *ifname, int *err);
+
+/* The same for frames of link type dlt (a DLT_ value: 1 Ethernet, 12 raw
+ * IP, 276 Linux cooked v2, ...): the pcap header, or pcapng interface 0,
+ * carries it (raw IP as LINKTYPE_RAW 101, as libpcap writes it). */
+struct tr_pcap_writer *tr_pcap_writer_open_link(const char *path, enum tr_pcap_format fmt,
+						uint32_t snaplen, const char *ifname, uint32_t dlt,
+						int *err);
+
+/* pcapng: describes one more interface (its own name and link type) and
+ * returns its id for tr_pcap_writer_write_on (1, 2, ...), or -errno.
+ * Classic pcap has one link type per file: 0 when dlt is the file's,
+ * -EINVAL otherwise. */
+int tr_pcap_writer_add_interface(struct tr_pcap_writer *w, const char *ifname, uint32_t dlt);
+
+/* The link type given at open. */
+uint32_t tr_pcap_writer_dlt(const struct tr_pcap_writer *w);
 
 /* Writes one frame. caplen bytes at data are stored (cut to snaplen); len is
  * the wire length. dir is TR_PCAP_DIR_*; comment (may be NULL) becomes a
  * pcapng packet comment (ignored for pcap). Returns 0 or -errno. */
 int tr_pcap_writer_write(struct tr_pcap_writer *w, const uint8_t *data, uint32_t caplen,
 			 uint32_t len, uint64_t ts_ns, int dir, const char *comment);
+
+/* The same on interface ifid (0, or an id from tr_pcap_writer_add_interface);
+ * -EINVAL for an interface not described. */
+int tr_pcap_writer_write_on(struct tr_pcap_writer *w, unsigned ifid, const uint8_t *data,
+			    uint32_t caplen, uint32_t len, uint64_t ts_ns, int dir,
+			    const char *comment);
 
 int tr_pcap_writer_flush(struct tr_pcap_writer *w);
 /* Flushes and closes; the file is complete and readable afterwards. */

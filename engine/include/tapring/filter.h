@@ -109,6 +109,16 @@ struct tr_bpf_prog *tr_bpf_compile(const char *expr, int snaplen, bool optimize,
 				   char *errbuf, size_t errlen, int *err);
 
 /*
+ * The same for frames of link type dlt (a DLT_ value as libpcap's
+ * pcap_open_dead takes it: 1 Ethernet, 12 raw IP as a TUN carries it, 276
+ * Linux cooked v2, ...). An expression the link type cannot express
+ * ("ether host" on raw IP) is -EINVAL with libpcap's message.
+ */
+struct tr_bpf_prog *tr_bpf_compile_dlt(const char *expr, int dlt, int snaplen, bool optimize,
+				       uint32_t netmask, unsigned max_insns,
+				       char *errbuf, size_t errlen, int *err);
+
+/*
  * Load raw cBPF in tcpdump -ddd format: the instruction count, then one line
  * "code jt jf k" (decimal) per instruction. Blank lines and lines starting
  * with '#' are ignored; commas between numbers are accepted too (so the

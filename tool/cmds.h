@@ -12,5 +12,6 @@ int tr_cmd_up(int argc, char **argv);
 int tr_cmd_dump(int argc, char **argv);
 int tr_cmd_demo(int argc, char **argv);
 int tr_cmd_block(int argc, char **argv);   /* ebpfopt.h, cmd_block.c */
+int tr_cmd_send(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const struct tr_subcmd subcmds[] = {
 	{ "up", tr_cmd_up, "run the stack (ARP, ICMP, ND, UDP echo, DNS) on a TAP" },
 	{ "dump", tr_cmd_dump, "capture from an interface (tcpdump-like; -w FILE)" },
 	{ "block", tr_cmd_block, "change a running engine's kernel blocklist (add|del|list --tap NAME)" },
+	{ "send", tr_cmd_send, "write a capture file's frames to an interface (-i IFACE -r FILE)" },
 	{ "demo", tr_cmd_demo, "the live demo: stack in a namespace, real clients" },
 };
 

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-2-Clause
 """Attach to TUN device NAME (created if missing, IFF_TUN | IFF_NO_PI) and
-read and discard what the kernel sends it, so it has carrier and traffic
-routed to it is transmitted (and seen by packet sockets). Prints "up" once
-attached; exits after SECONDS (default 60) or when killed.
+read what the kernel sends it, so it has carrier and traffic routed to it
+is transmitted (and seen by packet sockets). Prints "up" once attached;
+exits after SECONDS (default 60) or when killed. With OUT, each frame read
+is appended to OUT as one line of hex.
 
-    tun_hold.py NAME [SECONDS]
+    tun_hold.py NAME [SECONDS [OUT]]
 """
 import fcntl
 import os
@@ -24,11 +25,14 @@ def main():
     fd = os.open("/dev/net/tun", os.O_RDWR)
     fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
     print("up", flush=True)
+    out = open(sys.argv[3], "a", buffering=1) if len(sys.argv) > 3 else None
     end = time.monotonic() + limit
     while time.monotonic() < end:
         r, _, _ = select.select([fd], [], [], 0.2)
         if r:
-            os.read(fd, 65536)
+            frame = os.read(fd, 65536)
+            if out:
+                out.write(frame.hex() + "\n")
     return 0
 
 

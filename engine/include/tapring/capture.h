@@ -95,6 +95,58 @@ uint32_t tr_capture_dlt_for_arphrd(int arphrd);
 int tr_capture_fd(const struct tr_capture *c);
 void tr_capture_close(struct tr_capture *c);
 
+/* ---- sending frames (AF_PACKET, sendmmsg) ------------------------------- */
+
+struct tr_sender;
+
+struct tr_send_config {
+	const char *ifname;     /* interface to send on (required) */
+	bool qdisc_bypass;      /* PACKET_QDISC_BYPASS: straight to the driver */
+};
+
+#define TR_SEND_MAX_BATCH 256
+
+struct tr_send_frame {
+	const uint8_t *data;    /* the frame, link header included */
+	uint32_t len;
+};
+
+struct tr_send_stats {
+	uint64_t sent;          /* frames the kernel took */
+	uint64_t skipped;       /* larger than MTU + link header (or shorter than it) */
+	uint64_t failed;        /* refused by the kernel */
+	int last_error;         /* -errno of the last failure, 0 if none */
+};
+
+/* Opens a sender on an Ethernet-like device (ARPHRD_ETHER, LOOPBACK: takes
+ * EN10MB frames) or a TUN (ARPHRD_NONE: takes raw IP). Needs CAP_NET_RAW
+ * (err -EPERM); -ENODEV unknown interface; -EPFNOSUPPORT another device
+ * type; -EPERM/-ENOPROTOOPT from qdisc_bypass. */
+struct tr_sender *tr_sender_open(const struct tr_send_config *cfg, int *err);
+
+/* The link type the device takes (TR_PCAP_DLT_EN10MB or TR_PCAP_DLT_RAW). */
+uint32_t tr_sender_dlt(const struct tr_sender *s);
+/* MTU + link header: longer frames are skipped. */
+uint32_t tr_sender_max_frame(const struct tr_sender *s);
+/* 0 when frames of link type dlt suit the device (Ethernet to an
+ * Ethernet-like device; RAW, LINKTYPE_RAW, IPV4, IPV6 to a TUN), else
+ * -EPROTOTYPE. */
+int tr_sender_accepts(const struct tr_sender *s, uint32_t dlt);
+
+/*
+ * Sends up to TR_SEND_MAX_BATCH frames with one sendmmsg() (more calls only
+ * when the kernel takes part of the batch). Frames too long or too short
+ * for the device are skipped; a full device queue is waited for (50 us
+ * steps, bounded); a frame the kernel refuses otherwise counts as failed.
+ * Returns the frames handed to the kernel (sent + failed of this call;
+ * skipped ones excluded), or -EINVAL for n too large; every frame ends in
+ * exactly one of the counters, which accumulate in tr_sender_stats.
+ */
+int tr_capture_send(struct tr_sender *s, const struct tr_send_frame *f, unsigned n);
+
+void tr_sender_stats(const struct tr_sender *s, struct tr_send_stats *st);
+void tr_sender_close(struct tr_sender *s);
+
 /* ---- capture files ----------------------------------------------------- */
 
 enum tr_pcap_format {

@@ -118,6 +118,8 @@ static int fill_defaults(struct tr_engine_config *c)
 {
 	if (!c->fds || c->nqueues == 0 || c->nqueues > TR_ENGINE_MAX_QUEUES)
 		return -EINVAL;
+	if (c->device != TR_ENGINE_DEV_TAP && c->device != TR_ENGINE_DEV_TUN)
+		return -EINVAL;
 	if (!c->nbufs)
 		c->nbufs = 8192;
 	if (!c->buf_size)
@@ -457,6 +459,11 @@ unsigned tr_engine_nqueues(const struct tr_engine *e)
 struct tr_slab *tr_engine_slab(struct tr_engine *e)
 {
 	return e->slab;
+}
+
+enum tr_engine_device tr_engine_device(const struct tr_engine *e)
+{
+	return e->cfg.device;
 }
 
 enum tr_engine_rx_mode tr_engine_rx_mode(const struct tr_engine *e, unsigned q)

@@ -113,6 +113,7 @@ enum {
 	OPT_UDP_ECHO, OPT_DNS_HOSTS, OPT_DNS_PORT, OPT_STATS_FILE, OPT_DURATION,
 	OPT_KFILTER, OPT_FILTER, OPT_FILTER_LIMIT, OPT_RX_MODE, OPT_QUIET, OPT_HELP,
 	OPT_DUMP_FILE, OPT_DUMP_FILTER, OPT_SNAPLEN, OPT_USER, OPT_STEERING, OPT_BLOCK,
+	OPT_TUN, OPT_PEER,
 };
 
 static const struct option up_longopts[] = {
@@ -139,6 +140,8 @@ static const struct option up_longopts[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "steering", required_argument, NULL, OPT_STEERING },
 	{ "block", required_argument, NULL, OPT_BLOCK },
+	{ "tun", no_argument, NULL, OPT_TUN },
+	{ "peer", required_argument, NULL, OPT_PEER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -157,6 +160,10 @@ static const char up_usage[] =
 	"  --block RULE       drop in the kernel frames from a source CIDR\n"
 	"                     (10.77.0.128/25, fd77::/64) or to udp/PORT, tcp/PORT;\n"
 	"                     change while running with `tapring block`\n"
+	"                  [--tun [--peer ADDR]...]\n"
+	"  --tun              a TUN instead of a TAP: raw IP, no Ethernet, no ARP/ND\n"
+	"  --peer ADDR        TUN: the point-to-point peer of the --host-addr of ADDR's\n"
+	"                     family (the stack's address, usually)\n"
 	"  --dump-file FILE   mirror every rx/tx frame (zero-copy) into FILE: pcapng if it\n"
 	"                     ends in .pcapng (direction flags, drop reasons as comments),\n"
 	"                     else pcap\n"
@@ -164,6 +171,12 @@ static const char up_usage[] =
 	"                     and groups, no capabilities, no_new_privs (every thread)\n"
 	"  An existing persistent TAP NAME is attached to and kept (a user-owned one\n"
 	"  needs no capability); otherwise NAME is created and removed at exit.\n";
+
+/* The link type the device's frames have: raw IP on a TUN (DLT_RAW 12). */
+static int up_dlt(const struct up_opts *o)
+{
+	return o->tun ? 12 : 1;
+}
 
 #define UP_ERR(...) do { fprintf(stderr, "%s: ", prog); fprintf(stderr, __VA_ARGS__); \
 	fputc('\n', stderr); return 2; } while (0)
@@ -265,16 +278,25 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 				UP_ERR("--dump-file: empty path");
 			o->dump_file = optarg;
 			break;
-		case OPT_DUMP_FILTER: {
-			char eb[256] = "";
-			int fe = 0;
-			struct tr_bpf_prog *p = tr_bpf_compile(optarg, 262144, true, TR_BPF_NETMASK_UNKNOWN,
-							       0, eb, sizeof(eb), &fe);
-			if (!p)
-				UP_ERR("--dump-filter: bad filter expression '%s': %s", optarg,
-				       eb[0] ? eb : strerror(-fe));
-			tr_bpf_free(p);
-			o->dump_filter = optarg;
+		case OPT_DUMP_FILTER:
+			o->dump_filter = optarg;   /* validated below, for the device's link type */
+			break;
+		case OPT_TUN:
+			o->tun = true;
+			break;
+		case OPT_PEER: {
+			struct up_cidr pc;
+			if (tool_parse_cidr(optarg, &pc, false) || pc.prefix != (pc.family == 4 ? 32 : 128))
+				UP_ERR("--peer: bad address '%s' (expected one IPv4 or IPv6 address)", optarg);
+			if ((pc.family == 4 && o->have_peer4) || (pc.family == 6 && o->have_peer6))
+				UP_ERR("--peer: one peer per address family");
+			if (pc.family == 4) {
+				memcpy(o->peer4, pc.addr, 4);
+				o->have_peer4 = true;
+			} else {
+				memcpy(o->peer6, pc.addr, 16);
+				o->have_peer6 = true;
+			}
 			break;
 		}
 		case OPT_SNAPLEN:
@@ -316,6 +338,18 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 		o->dns_port = 53;
 	if ((o->dump_filter || o->snaplen) && !o->dump_file)
 		UP_ERR("--dump-filter and --snaplen need --dump-file");
+	if ((o->have_peer4 || o->have_peer6) && !o->tun)
+		UP_ERR("--peer needs --tun (a point-to-point link)");
+	if (o->dump_filter) {
+		char eb[256] = "";
+		int fe = 0;
+		struct tr_bpf_prog *p = tr_bpf_compile_dlt(o->dump_filter, up_dlt(o), 262144, true,
+							   TR_BPF_NETMASK_UNKNOWN, 0, eb, sizeof(eb), &fe);
+		if (!p)
+			UP_ERR("--dump-filter: bad filter expression '%s': %s", o->dump_filter,
+			       eb[0] ? eb : strerror(-fe));
+		tr_bpf_free(p);
+	}
 	return 0;
 }
 
@@ -412,7 +446,7 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 
 	/* 1. the TAP: exclusive, so a name in use is an error, not a takeover */
 	tc.name = o->tap;
-	tc.flags = TR_TAP_EXCL | (o->queues > 1 ? TR_TAP_MULTI_QUEUE : 0);
+	tc.flags = TR_TAP_EXCL | (o->queues > 1 ? TR_TAP_MULTI_QUEUE : 0) | (o->tun ? TR_TAP_TUN : 0);
 	tc.queues = o->queues;
 	{
 		struct tr_tap_link_info li;
@@ -453,6 +487,13 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		a.family = o->host_addr[i].family == 4 ? AF_INET : AF_INET6;
 		a.prefix_len = o->host_addr[i].prefix;
 		memcpy(a.local, o->host_addr[i].addr, 16);
+		if (a.family == AF_INET && o->have_peer4) {
+			a.has_peer = true;
+			memcpy(a.peer, o->peer4, 4);
+		} else if (a.family == AF_INET6 && o->have_peer6) {
+			a.has_peer = true;
+			memcpy(a.peer, o->peer6, 16);
+		}
 		if ((e = tr_tap_addr_add(u->tap, &a)) != 0) {
 			SET_ERR("cannot add host address %u to %s: %s", i + 1, u->ifname, tap_err(e));
 			goto fail;
@@ -475,6 +516,7 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		else
 			memcpy(sc.ip6[sc.n_ip6++], o->addr[i].addr, 16);
 	}
+	sc.l3_only = o->tun;
 	sc.udp_echo_port = o->udp_echo;
 	sc.dns_port = o->dns_port;
 	sc.hosts_path = o->dns_hosts;
@@ -486,8 +528,8 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 
 	/* 4. filters */
 	if (o->kernel_filter) {
-		u->kfilter = tr_bpf_compile(o->kernel_filter, 262144, true, TR_BPF_NETMASK_UNKNOWN, o->filter_limit,
-					    ebuf, sizeof(ebuf), &e);
+		u->kfilter = tr_bpf_compile_dlt(o->kernel_filter, up_dlt(o), 262144, true,
+						TR_BPF_NETMASK_UNKNOWN, o->filter_limit, ebuf, sizeof(ebuf), &e);
 		if (!u->kfilter) {
 			SET_ERR("--kernel-filter: %s", ebuf);
 			*status = 2;
@@ -500,8 +542,8 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 			}
 	}
 	if (o->filter) {
-		u->ufilter = tr_bpf_compile(o->filter, 262144, true, TR_BPF_NETMASK_UNKNOWN, o->filter_limit,
-					    ebuf, sizeof(ebuf), &e);
+		u->ufilter = tr_bpf_compile_dlt(o->filter, up_dlt(o), 262144, true,
+						TR_BPF_NETMASK_UNKNOWN, o->filter_limit, ebuf, sizeof(ebuf), &e);
 		if (!u->ufilter) {
 			SET_ERR("--filter: %s", ebuf);
 			*status = 2;
@@ -520,6 +562,7 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		fds[q] = tr_tap_fd(u->tap, q);
 	ec.fds = fds;
 	ec.nqueues = o->queues;
+	ec.device = o->tun ? TR_ENGINE_DEV_TUN : TR_ENGINE_DEV_TAP;
 	ec.cpu_base = 0;
 	if (o->rx_mode && !strcmp(o->rx_mode, "multishot"))
 		ec.rx_mode = TR_ENGINE_RX_MULTISHOT;
@@ -563,8 +606,8 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		struct tr_mirror_config mc = { 0 };
 
 		if (o->dump_filter) {
-			u->dfilter = tr_bpf_compile(o->dump_filter, 262144, true, TR_BPF_NETMASK_UNKNOWN, 0,
-						    ebuf, sizeof(ebuf), &e);
+			u->dfilter = tr_bpf_compile_dlt(o->dump_filter, up_dlt(o), 262144, true,
+							TR_BPF_NETMASK_UNKNOWN, 0, ebuf, sizeof(ebuf), &e);
 			if (!u->dfilter) {
 				SET_ERR("--dump-filter: %s", ebuf);
 				*status = 2;

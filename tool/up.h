@@ -43,6 +43,9 @@ struct up_opts {
 	unsigned snaplen;        /* --snaplen: bytes kept per dumped frame (0: 262144) */
 	const char *user;        /* --user USER[:GROUP]: drop root before the threads start */
 	struct tool_ebpf_opts ebpf; /* --steering, --block */
+	bool tun;                /* --tun: a TUN (raw IP, L3 stack) instead of a TAP */
+	bool have_peer4, have_peer6;
+	uint8_t peer4[4], peer6[16];  /* --peer: point-to-point peer of the host address */
 };
 
 struct up;

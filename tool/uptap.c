@@ -43,8 +43,12 @@ int up_tap_plan(const struct up_opts *o, struct tr_tap_config *tc, struct tr_tap
 		SET_ERR("TAP name %s is in use by another process", o->tap);
 		return -EBUSY;
 	}
-	if (li->tun_flags & TR_TAP_TUN) {
-		SET_ERR("%s is a TUN (layer 3) device; tapring up serves Ethernet TAPs", o->tap);
+	if ((li->tun_flags & TR_TAP_TUN) && !o->tun) {
+		SET_ERR("%s is a TUN (layer 3) device: serve it with tapring up --tun", o->tap);
+		return -EINVAL;
+	}
+	if (!(li->tun_flags & TR_TAP_TUN) && o->tun) {
+		SET_ERR("%s is an Ethernet TAP, not a TUN: drop --tun", o->tap);
 		return -EINVAL;
 	}
 	if (o->queues > 1 && !(li->tun_flags & TR_TAP_MULTI_QUEUE)) {

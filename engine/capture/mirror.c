@@ -290,7 +290,10 @@ struct tr_mirror *tr_mirror_create(struct tr_engine *e, const struct tr_mirror_c
 	r = tr_engine_set_mirror(e, &hook);
 	if (r < 0)
 		goto fail;
-	m->pw = tr_pcap_writer_open(cfg->path, cfg->format, cfg->snaplen, cfg->ifname, &r);
+	/* A TUN engine's frames are raw IP. */
+	m->pw = tr_pcap_writer_open_link(cfg->path, cfg->format, cfg->snaplen, cfg->ifname,
+					 tr_engine_device(e) == TR_ENGINE_DEV_TUN ? TR_PCAP_DLT_RAW
+										 : TR_PCAP_DLT_EN10MB, &r);
 	if (!m->pw) {
 		tr_engine_set_mirror(e, NULL);
 		goto fail;

@@ -199,6 +199,12 @@ static void neigh_probe(struct tr_stack *s, struct tr_neigh_table *t, struct tr_
 int tr__neigh_output(struct tr_stack *s, struct tr_neigh_table *t, const uint8_t *ip,
 		     struct tr_buf *b)
 {
+	if (s->h->cfg.l3_only) {
+		/* L3 mode (a TUN): nothing to resolve; the link edge (stage.c)
+		 * takes the pseudo Ethernet header off. */
+		s->io.tx(s->io.ctx, b);
+		return 0;
+	}
 	struct tr_neigh *n = tr__neigh_find(t, ip);
 	if (n && n->state == TR_NEIGH_REACHABLE) {
 		memcpy(b->data, n->mac, 6);

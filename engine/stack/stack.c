@@ -294,7 +294,8 @@ void tr_stack_start(struct tr_stack *s, uint64_t now_ns)
 {
 	s->now = now_ns;
 	s->next_tick = now_ns;
-	tr__arp_gratuitous(s);
+	if (!s->h->cfg.l3_only)
+		tr__arp_gratuitous(s);
 }
 
 /* Our MAC, a published MAC, broadcast or multicast. */

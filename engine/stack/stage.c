@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <tapring/engine.h>
+#include <tapring/ethernet.h>
 
 #include "stack_pvt.h"
 
@@ -22,6 +23,7 @@ struct tr_stage_ctx {
 	struct tr_stage_ctx *next;      /* list on the host, freed with it */
 	struct tr_stack_host *h;
 	struct tr_engine *e;
+	bool l3;                        /* a TUN: raw IP on the wire (L3 mode) */
 	uint32_t headroom, buf_room;
 	int reason[TR_STACK_C_COUNT];   /* engine id per stack drop reason */
 	struct stack_worker q[TR_ENGINE_MAX_QUEUES];
@@ -42,9 +44,35 @@ static void io_drop(void *ctx, struct tr_buf *b, unsigned reason)
 	tr_worker_drop(sw->w, b, id);
 }
 
+/*
+ * The link edge of L3 mode (a TUN): the stack works on Ethernet frames, the
+ * wire carries raw IP. Going in, a pseudo Ethernet header goes into the
+ * headroom (destination our MAC so the frame is ours, the type from the IP
+ * version); going out, every frame loses its first 14 bytes again. These
+ * two functions are the only places that know.
+ */
+static void l3_push(const struct tr_stack_host *h, struct tr_buf *b)
+{
+	uint16_t type = b->len && (b->data[0] >> 4) == 6 ? TR_ETHERTYPE_IPV6 : TR_ETHERTYPE_IPV4;
+	b->data -= TR_ETH_HLEN;
+	b->len += TR_ETH_HLEN;
+	memcpy(b->data, h->cfg.mac, 6);
+	memset(b->data + 6, 0, 6);
+	b->data[6] = 0x02;              /* a locally administered "peer" */
+	tr_store_be16(b->data + 12, type);
+}
+
+static void l3_pull(struct tr_buf *b)
+{
+	b->data += TR_ETH_HLEN;
+	b->len -= TR_ETH_HLEN;
+}
+
 static int io_tx(void *ctx, struct tr_buf *b)
 {
 	struct stack_worker *sw = ctx;
+	if (sw->st->l3)
+		l3_pull(b);
 	int rc = tr_worker_tx(sw->w, b);
 	if (rc) {
 		/* The worker's tx batch is full: the frame is lost, counted. */
@@ -87,7 +115,14 @@ static void stage_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, 
 			acts[i] = TR_ACT_DROP(TR_ENGINE_DROP_POOL_EMPTY);
 			continue;
 		}
+		if (st->l3)
+			l3_push(st->h, bufs[i]);
 		uint32_t a = tr_stack_input(sw->s, bufs[i], now);
+		/* The frame leaves as it came (NEXT, DELIVER) or as the reply
+		 * built in place (TX): raw IP again. Stolen frames leave later
+		 * through io_tx; dropped ones are freed. */
+		if (st->l3 && a <= TR_STACK_ACT_DELIVER)
+			l3_pull(bufs[i]);
 		if (TR_STACK_ACT_KIND(a) == 4u) {
 			unsigned r = TR_STACK_ACT_REASON(a);
 			/* A socket callback may return a reason that is not a
@@ -135,6 +170,11 @@ int tr_stack_stage_add(struct tr_engine *e, struct tr_stack_host *h)
 		return -ENOMEM;
 	st->h = h;
 	st->e = e;
+	st->l3 = tr_engine_device(e) == TR_ENGINE_DEV_TUN;
+	if (st->l3 != h->cfg.l3_only || (st->l3 && tr_slab_headroom(slab) < TR_ETH_HLEN)) {
+		free(st);
+		return -EINVAL;   /* a TUN engine needs an L3 host and room for the edge */
+	}
 	st->headroom = tr_slab_headroom(slab);
 	st->buf_room = tr_slab_buf_size(slab) - st->headroom;
 	for (unsigned i = 0; i < TR_STACK_C_COUNT; i++) {

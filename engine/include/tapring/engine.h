@@ -80,8 +80,17 @@ enum tr_engine_rx_mode {
 	TR_ENGINE_RX_READ,         /* N outstanding plain IORING_OP_READs into pool buffers */
 };
 
+/* What the queue fds are: an Ethernet TAP, or a TUN carrying raw IP (no
+ * link header; stages see raw IPv4/IPv6 frames, and the engine's capture
+ * is link type RAW). */
+enum tr_engine_device {
+	TR_ENGINE_DEV_TAP = 0,
+	TR_ENGINE_DEV_TUN = 1,
+};
+
 struct tr_engine_config {
 	int *fds;                  /* nqueues TAP queue fds (caller keeps ownership) */
+	enum tr_engine_device device;  /* TAP (default) or TUN */
 	unsigned nqueues;          /* 1..TR_ENGINE_MAX_QUEUES */
 	unsigned nbufs;            /* pool buffers, power of two (0: 8192) */
 	unsigned buf_size;         /* bytes per buffer incl. headroom (0: 2048) */
@@ -184,6 +193,8 @@ bool tr_engine_running(const struct tr_engine *e, unsigned q);
 
 unsigned tr_engine_nqueues(const struct tr_engine *e);
 struct tr_slab *tr_engine_slab(struct tr_engine *e);
+/* The configured device kind (TR_ENGINE_DEV_TAP or TR_ENGINE_DEV_TUN). */
+enum tr_engine_device tr_engine_device(const struct tr_engine *e);
 
 /* Which rx path queue q uses: TR_ENGINE_RX_MULTISHOT or TR_ENGINE_RX_READ. */
 enum tr_engine_rx_mode tr_engine_rx_mode(const struct tr_engine *e, unsigned q);

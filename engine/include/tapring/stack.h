@@ -20,6 +20,16 @@
  * tr_worker_alloc / tr_worker_tx / tr_worker_drop; in tests: a fake).
  * tr_stack_stage_add() plugs it into an engine as a stage.
  *
+ * L3 mode (tr_stack_config.l3_only, for a TUN): the wire carries raw IP.
+ * The core still works on Ethernet frames; the link edge adds a pseudo
+ * Ethernet header (destination our MAC, type from the IP version) to each
+ * frame going in and takes it off each frame going out. tr_stack_stage_add
+ * does both when the engine's device is TR_ENGINE_DEV_TUN (and requires
+ * l3_only then); a direct caller of tr_stack_input does it itself. In
+ * this mode neighbour resolution is skipped (every frame goes straight to
+ * io->tx), no gratuitous ARP is sent, and ARP/ND are never originated;
+ * ICMP, UDP, sockets, DNS and reassembly are unchanged.
+ *
  * Outcome rule: every input frame gets exactly one outcome: TX (reply built
  * in place), DELIVER, NEXT, STOLEN (later released through io->tx or
  * io->drop) or DROP(reason). Reasons are the counters below.
@@ -148,6 +158,9 @@ struct tr_stack_config {
 	unsigned n_ip6;
 	uint8_t ip6[TR_STACK_MAX_ADDRS][16];     /* configured IPv6 addresses */
 	bool no_link_local;             /* do not add fe80::EUI-64(mac) */
+	bool l3_only;                   /* a TUN: no Ethernet on the wire, no ARP/ND
+	                                 * (see "L3 mode" below); mac is then only the
+	                                 * source of the link-local address */
 	uint16_t mtu;                   /* IP MTU, default 1500 */
 	uint16_t udp_echo_port;         /* 0 = off */
 	uint16_t dns_port;              /* 0 = off (53 is the usual value) */

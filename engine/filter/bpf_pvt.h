@@ -52,6 +52,11 @@ struct tr_bpf_prog *tr__bpf_build(const struct tr_bpf_insn *insns, unsigned n, i
 tr__bpf_fn tr__bpf_jit(const struct tr_bpf_insn *insns, unsigned n, void **mem, size_t *memlen);
 
 /* Internal: snprintf into an optional error buffer. */
+/* bpf_tun.c: a TUN takes an eBPF translation (TUNSETFILTEREBPF). */
+int tr__bpf_attach_tun(int tun_fd, const struct tr_bpf_prog *p);
+int tr__bpf_detach_tun(int tun_fd);
+int tr__bpf_fd_is_tun(int fd);
+
 void tr__bpf_err(char *errbuf, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -39,6 +39,8 @@ int tr_bpf_attach_tap(int tap_fd, const struct tr_bpf_prog *p)
 		return -EINVAL;
 	if (p->n > TR_BPF_KERNEL_MAX_INSNS)
 		return -E2BIG;
+	if (tr__bpf_fd_is_tun(tap_fd) == 1)
+		return tr__bpf_attach_tun(tap_fd, p);
 	fp.len = (unsigned short)p->n;
 	/* The kernel copies the program; it only reads through this pointer. */
 	fp.filter = (struct sock_filter *)(void *)p->insns;
@@ -53,6 +55,8 @@ int tr_bpf_detach_tap(int tap_fd)
 
 	if (tap_fd < 0)
 		return -EINVAL;
+	if (tr__bpf_fd_is_tun(tap_fd) == 1)
+		return tr__bpf_detach_tun(tap_fd);
 	if (ioctl(tap_fd, TUNDETACHFILTER, &fp) < 0)
 		return -errno;
 	return 0;

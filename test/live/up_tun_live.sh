@@ -26,7 +26,7 @@ start_up() { # start_up EXTRA_ARGS...
 	done
 }
 
-start_up --dump-file "$d/tun.pcap"
+start_up --dump-file "$d/tun.pcapng"
 check "up --tun is running" kill -0 "$uppid"
 check "the device is a TUN (no link-layer address)" \
 	sh -c "ip -n $ns -d link show $tap | grep -q 'tun type tun'"
@@ -67,23 +67,35 @@ s = json.load(open(sys.argv[1]))
 sys.exit(0 if s["rx"] == s["delivered"] + s["tx_forwarded"] + s["dropped"] + s["held"] and s["rx"] > 500 else 1)
 P
 if command -v tshark >/dev/null; then
-	prot=$(tshark -r "$d/tun.pcap" -T fields -e frame.protocols 2>/dev/null | sort | uniq -c)
+	prot=$(tshark -r "$d/tun.pcapng" -T fields -e frame.protocols 2>/dev/null | sort | uniq -c)
 	check "--dump-file: raw IP frames, tshark reads them" grep -q "raw:ip:icmp" <<<"$prot"
 	check "--dump-file: no ARP and no Ethernet" sh -c "! grep -qE 'arp|eth:' <<'X'
 $prot
 X"
-	check "--dump-file: no neighbour discovery either way" \
-		test "$(tshark -r "$d/tun.pcap" -Y 'icmpv6.type >= 133 and icmpv6.type <= 137' 2>/dev/null | wc -l)" -eq 0
+	check "--dump-file: the stack sends no neighbour discovery" \
+		test "$(tshark -r "$d/tun.pcapng" -Y "icmpv6.type >= 133 and icmpv6.type <= 137 and frame.packet_flags_direction == 2" 2>/dev/null | wc -l)" -eq 0
+	check "--dump-file: the engine did transmit (direction flags present)" \
+		test "$(tshark -r "$d/tun.pcapng" -Y "frame.packet_flags_direction == 2" 2>/dev/null | wc -l)" -ge 500
 	check "--dump-file: echo replies are there" \
-		test "$(tshark -r "$d/tun.pcap" -Y 'icmp.type == 0' 2>/dev/null | wc -l)" -ge 500
+		test "$(tshark -r "$d/tun.pcapng" -Y 'icmp.type == 0' 2>/dev/null | wc -l)" -ge 500
 fi
 
-# --kernel-filter for raw IP: no ICMP reaches the engine
+# --kernel-filter for raw IP (TUNSETFILTEREBPF: TUNATTACHFILTER is TAP-only):
+# no ICMP reaches the engine
 start_up --kernel-filter "not icmp"
 out=$(inns ping -n -c 2 -i 0.2 -W 1 10.77.7.1 2>&1)
 check "--kernel-filter 'not icmp': ping gets no answer" grep -q " 100% packet loss" <<<"$out"
 out=$(echo still-udp | inns nc -u -w 2 10.77.7.1 7)
 check "--kernel-filter 'not icmp': UDP echo still answered" test "$out" = "still-udp"
+stop_up
+# a program with ldx msh (the IPv4 header length) and both families
+start_up --kernel-filter "udp port 7 or icmp6"
+out=$(inns ping -n -c 2 -i 0.2 -W 1 10.77.7.1 2>&1)
+check "--kernel-filter 'udp port 7 or icmp6': ping v4 filtered" grep -q " 100% packet loss" <<<"$out"
+out=$(inns ping -6 -n -c 2 -i 0.2 -W 2 fd77:7::1 2>&1)
+check "--kernel-filter 'udp port 7 or icmp6': ping -6 answered" grep -q " 0% packet loss" <<<"$out"
+out=$(echo port-7 | inns nc -u -w 2 10.77.7.1 7)
+check "--kernel-filter 'udp port 7 or icmp6': UDP echo answered" test "$out" = "port-7"
 stop_up
 inns "$tapring" up --tun --tap "$tap" --addr 10.77.7.1/24 --filter "ether host 02:00:00:00:00:01" \
 	--duration 1 >/dev/null 2>"$d/e1"; rc=$?

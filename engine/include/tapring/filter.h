@@ -188,6 +188,10 @@ void tr_bpf_free(struct tr_bpf_prog *p);
  * smaller than the frame truncates it (socket-filter semantics). 0 or -errno
  * (-E2BIG over TR_BPF_KERNEL_MAX_INSNS, -EINVAL, -EBADFD/-ENOTTY on a non-TAP
  * fd, ...). Attaching again replaces the filter.
+ * On a TUN fd (the kernel takes TUNATTACHFILTER from TAPs only) p, compiled
+ * for raw IP, is translated to eBPF, loaded as a socket filter (needs
+ * CAP_BPF or CAP_SYS_ADMIN: -EPERM otherwise) and attached with
+ * TUNSETFILTEREBPF: the same verdicts on the same raw IP packets.
  */
 int tr_bpf_attach_tap(int tap_fd, const struct tr_bpf_prog *p);
 /* Remove the filter set by tr_bpf_attach_tap. 0 or -errno. */

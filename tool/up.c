@@ -340,6 +340,8 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 		UP_ERR("--dump-filter and --snaplen need --dump-file");
 	if ((o->have_peer4 || o->have_peer6) && !o->tun)
 		UP_ERR("--peer needs --tun (a point-to-point link)");
+	if (o->tun && (o->ebpf.nblock || o->ebpf.steering == TOOL_STEER_SYMMETRIC))
+		UP_ERR("--block and --steering symmetric parse Ethernet frames: not available with --tun");
 	if (o->dump_filter) {
 		char eb[256] = "";
 		int fe = 0;
@@ -551,9 +553,11 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		}
 	}
 
-	/* 4b. kernel eBPF: queue steering and the blocklist, before any read */
-	if ((e = tool_ebpf_start(&u->kb, &o->ebpf, u->ifname, tr_tap_fd(u->tap, 0), o->queues,
-				 o->quiet, err, errlen)) != 0)
+	/* 4b. kernel eBPF: queue steering and the blocklist, before any read.
+	 * Both programs parse Ethernet headers: not on a TUN (raw IP), where
+	 * the filter slot also holds --kernel-filter's eBPF translation. */
+	if (!o->tun && (e = tool_ebpf_start(&u->kb, &o->ebpf, u->ifname, tr_tap_fd(u->tap, 0),
+					    o->queues, o->quiet, err, errlen)) != 0)
 		goto fail;
 
 	/* 5. the engine: prescreen -> stack -> unhandled */

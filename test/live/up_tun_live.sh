@@ -103,6 +103,9 @@ check "an Ethernet filter on a TUN: exit 2, one clear line" \
 	sh -c "test $rc -eq 2 && grep -q 'supported only on ethernet' '$d/e1'"
 "$tapring" up --tap "$tap" --addr 10.77.7.1/24 --peer 10.77.7.2 >/dev/null 2>"$d/e2"; rc=$?
 check "--peer without --tun: exit 2" test "$rc" -eq 2
+"$tapring" up --tun --tap "$tap" --addr 10.77.7.1/24 --block udp/53 >/dev/null 2>"$d/e3"; rc=$?
+check "--block with --tun (Ethernet-only eBPF): exit 2, says so" \
+	sh -c "test $rc -eq 2 && grep -q 'not available with --tun' '$d/e3'"
 
 # multiqueue TUN
 start_up --queues 2

@@ -21,6 +21,8 @@ static const char *const builtin_reasons[TR_ENGINE_DROP_BUILTIN_COUNT] = {
 	[TR_ENGINE_DROP_SHUTDOWN] = "shutdown",
 	[TR_ENGINE_DROP_BAD_ACTION] = "bad_action",
 	[TR_ENGINE_DROP_RX_ERROR] = "rx_error",
+	[TR_ENGINE_DROP_LARGE_EMPTY] = "large_empty",
+	[TR_ENGINE_DROP_RX_TOO_BIG] = "rx_too_big",
 };
 
 static void sleep_ms(unsigned ms)
@@ -143,6 +145,11 @@ static int fill_defaults(struct tr_engine_config *c)
 	    c->batch > 1024 || c->headroom >= c->buf_size || c->buf_size - c->headroom < 64 ||
 	    (c->rx_bufs && !tr__is_pow2(c->rx_bufs)))
 		return -EINVAL;
+	if (c->large_nbufs && !c->large_buf_size)
+		c->large_buf_size = (c->headroom + TR_SLAB_LARGE_ROOM + 63) & ~63u;
+	if (c->large_nbufs && (!is_pow2(c->large_nbufs) || c->large_nbufs > 65536 ||
+			       c->large_buf_size <= c->buf_size || (c->large_buf_size & 63)))
+		return -EINVAL;
 	for (unsigned q = 0; q < c->nqueues; q++)
 		if (c->fds[q] < 0)
 			return -EBADF;
@@ -223,6 +230,8 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 		.headroom = e->cfg.headroom,
 		.hugepages = e->cfg.hugepages,
 		.max_caches = 2 * nq,
+		.large_nbufs = e->cfg.large_nbufs,
+		.large_buf_size = e->cfg.large_buf_size,
 	};
 	e->slab = tr_slab_create(&sc, &r);
 	if (!e->slab)
@@ -241,6 +250,9 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 		(void)madvise((void *)base, size, MADV_DONTFORK);   /* best effort */
 		for (size_t off = 0; off < size; off += 4096)
 			base[off] = base[off];
+		if (tr_slab_large_base(e->slab))   /* already populated at mmap */
+			(void)madvise(tr_slab_large_base(e->slab), tr_slab_large_region_size(e->slab),
+				      MADV_DONTFORK);
 	}
 
 	for (unsigned i = 0; i < TR_ENGINE_DROP_BUILTIN_COUNT; i++)
@@ -531,6 +543,10 @@ struct tr_buf *tr_engine_buf_alloc(struct tr_engine *e, unsigned q)
 void tr_engine_buf_free(struct tr_engine *e, struct tr_buf *b)
 {
 	unsigned q = b->queue;
+	/* A large buffer goes straight home (the return rings refill the
+	 * small-class rx path). */
+	if (__builtin_expect(b->id >= e->cfg.nbufs, 0))
+		q = UINT32_MAX;
 	/* Relaxed refcount read: if it is 1, the caller holds the only
 	 * reference, so nobody can change it concurrently (taking a new one
 	 * needs a reference). Such a buffer goes, still at refcnt 1, to the
@@ -554,7 +570,7 @@ void tr_engine_buf_free_burst(struct tr_engine *e, struct tr_buf **bufs, unsigne
 	unsigned i = 0;
 	while (i < n) {
 		unsigned q = bufs[i]->queue;
-		if (q >= e->cfg.nqueues || tr_buf_refcnt(bufs[i]) != 1) {
+		if (q >= e->cfg.nqueues || tr_buf_refcnt(bufs[i]) != 1 || bufs[i]->id >= e->cfg.nbufs) {
 			tr_slab_free_remote(e->slab, bufs[i++]);
 			continue;
 		}
@@ -562,7 +578,8 @@ void tr_engine_buf_free_burst(struct tr_engine *e, struct tr_buf **bufs, unsigne
 		 * worker's return ring in one ring operation (same rules and
 		 * pairing as tr_engine_buf_free). */
 		unsigned j = i + 1, k = 0;
-		while (j < n && bufs[j]->queue == q && tr_buf_refcnt(bufs[j]) == 1)
+		while (j < n && bufs[j]->queue == q && tr_buf_refcnt(bufs[j]) == 1 &&
+		       bufs[j]->id < e->cfg.nbufs)
 			j++;
 		if (atomic_load_explicit(&e->w[q]->state, memory_order_acquire) == TR__W_RUNNING)
 			k = tr_ring_enqueue_burst_mpmc(e->w[q]->ret, (void *const *)(bufs + i), j - i);

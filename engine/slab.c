@@ -9,6 +9,10 @@
  *   free   an MPMC tr_ring of struct tr_buf * with capacity nbufs: it can
  *          always hold every buffer, so a flush or remote free never fails
  *   caches per-worker stacks of up to 2 * size buffers, single-threaded
+ *   large  optional second class: its own region (large_nbufs *
+ *          large_buf_size), metadata meta[nbufs ..], and an MPMC free ring;
+ *          large buffers never enter a cache, so every free path checks
+ *          b->id >= nbufs (one predictable branch) and sends them home
  *
  * Alloc takes from the top of the owner's stack (the most recently freed,
  * cache-hot buffer) and refills from the free ring in one burst when short.
@@ -61,6 +65,14 @@ struct tr_slab {
 	unsigned max_caches;
 	struct tr_buf *meta;
 	struct tr_ring *free_ring;
+	/* large class (large_nbufs == 0: none) */
+	uint8_t *lbase;
+	size_t lregion;
+	uint32_t large_nbufs;
+	uint32_t large_buf_size;
+	struct tr_ring *large_ring;
+	TR__ATOMIC(uint64_t) large_allocs;      /* relaxed RMW: statistics only */
+	TR__ATOMIC(uint64_t) large_alloc_fail;
 	/* Counters of destroyed caches, folded in by tr_slab_cache_destroy. */
 	TR__ATOMIC(uint64_t) dead_allocs;
 	TR__ATOMIC(uint64_t) dead_alloc_fail;
@@ -92,7 +104,7 @@ static void tr__slab_debug_on_free(struct tr_slab *s, struct tr_buf *b)
 	if (b->tr__state != TR__BUF_USED)
 		tr__slab_double_free(b, "state is not allocated");
 	b->tr__state = TR__BUF_FREE;
-	memset(tr_slab_buf_addr(s, b->id), TR_SLAB_POISON, s->buf_size);
+	memset(tr_slab_buf_addr(s, b->id), TR_SLAB_POISON, tr_slab_buf_size_of(s, b));
 }
 
 /* Check b is free and its poison is intact (no write after free). Checked:
@@ -101,17 +113,18 @@ static void tr__slab_debug_on_free(struct tr_slab *s, struct tr_buf *b)
 static void tr__slab_debug_on_alloc(struct tr_slab *s, struct tr_buf *b)
 {
 	const uint8_t *p = tr_slab_buf_addr(s, b->id);
+	const uint32_t size = tr_slab_buf_size_of(s, b);
 	uint32_t head = s->headroom + 512, tail = 64;
-	if (head > s->buf_size)
-		head = s->buf_size;
-	if (tail > s->buf_size - head)
-		tail = s->buf_size - head;
+	if (head > size)
+		head = size;
+	if (tail > size - head)
+		tail = size - head;
 	if (b->tr__state != TR__BUF_FREE)
 		tr__slab_corrupt(b, "allocated while not free (pool corrupted)");
 	for (uint32_t i = 0; i < head; i++)
 		if (p[i] != TR_SLAB_POISON)
 			tr__slab_corrupt(b, "poison overwritten: write after free");
-	for (uint32_t i = s->buf_size - tail; i < s->buf_size; i++)
+	for (uint32_t i = size - tail; i < size; i++)
 		if (p[i] != TR_SLAB_POISON)
 			tr__slab_corrupt(b, "poison overwritten: write after free");
 	b->tr__state = TR__BUF_USED;
@@ -200,8 +213,14 @@ struct tr_slab *tr_slab_create(const struct tr_slab_config *cfg, int *err)
 		c.headroom = TR_SLAB_DEFAULT_HEADROOM;
 	if (!c.max_caches)
 		c.max_caches = TR_SLAB_DEFAULT_MAX_CACHES;
+	if (c.large_nbufs && !c.large_buf_size)
+		c.large_buf_size = (c.headroom + TR_SLAB_LARGE_ROOM + 63) & ~63u;
 	if (!tr__is_pow2(c.nbufs) || c.nbufs > TR__NBUFS_MAX || c.buf_size < 64 ||
 	    (c.buf_size & 63) || c.headroom >= c.buf_size || c.max_caches > 4096)
+		goto fail;
+	if (c.large_nbufs && (!tr__is_pow2(c.large_nbufs) || c.large_nbufs > TR__NBUFS_MAX - c.nbufs ||
+			      (c.large_buf_size & 63) || c.large_buf_size <= c.buf_size ||
+			      c.large_buf_size > (1u << 24)))
 		goto fail;
 
 	e = -ENOMEM;
@@ -216,24 +235,39 @@ struct tr_slab *tr_slab_create(const struct tr_slab_config *cfg, int *err)
 	s->base = tr__map_region(&s->region, c.hugepages, &s->huge);
 	if (!s->base)
 		goto fail;
-	s->meta = aligned_alloc(TR_CACHE_LINE, (size_t)c.nbufs * sizeof(struct tr_buf));
+	const uint32_t nall = c.nbufs + c.large_nbufs;
+	if (c.large_nbufs) {
+		s->large_nbufs = c.large_nbufs;
+		s->large_buf_size = c.large_buf_size;
+		s->lregion = (size_t)c.large_nbufs * c.large_buf_size;
+		bool lhuge;
+		s->lbase = tr__map_region(&s->lregion, c.hugepages, &lhuge);
+		if (!s->lbase)
+			goto fail;
+		s->large_ring = tr_ring_create(c.large_nbufs, &e);
+		if (!s->large_ring)
+			goto fail;
+	}
+	s->meta = aligned_alloc(TR_CACHE_LINE, (size_t)nall * sizeof(struct tr_buf));
 	s->caches = calloc(c.max_caches, sizeof(*s->caches));
 	s->free_ring = tr_ring_create(c.nbufs, &e);
 	if (!s->meta || !s->caches || !s->free_ring) {
 		e = -ENOMEM;
 		goto fail;
 	}
-	memset(s->meta, 0, (size_t)c.nbufs * sizeof(struct tr_buf));
-	for (uint32_t i = 0; i < c.nbufs; i++) {
+	memset(s->meta, 0, (size_t)nall * sizeof(struct tr_buf));
+	for (uint32_t i = 0; i < nall; i++) {
 		struct tr_buf *b = &s->meta[i];
 		b->id = i;
-		b->data = s->base + (size_t)i * c.buf_size + c.headroom;
+		b->data = tr_slab_buf_addr(s, i) + c.headroom;
 		b->tr__state = TR__BUF_FREE;
 		/* Relaxed: the pool is not shared yet. */
 		atomic_store_explicit(&b->refcnt, 0, memory_order_relaxed);
 	}
 #ifdef TR_DEBUG_POOL
 	memset(s->base, TR_SLAB_POISON, s->region);
+	if (s->lbase)
+		memset(s->lbase, TR_SLAB_POISON, s->lregion);
 #endif
 	/* Fill the free ring in order (single thread: the spsc flavour). */
 	for (uint32_t i = 0; i < c.nbufs; i++) {
@@ -243,11 +277,21 @@ struct tr_slab *tr_slab_create(const struct tr_slab_config *cfg, int *err)
 			goto fail;
 		}
 	}
+	for (uint32_t i = c.nbufs; i < nall; i++) {
+		void *p = &s->meta[i];
+		if (tr_ring_enqueue_bulk_spsc(s->large_ring, &p, 1) != 1) {
+			e = -EINVAL;
+			goto fail;
+		}
+	}
 	if (err)
 		*err = 0;
 	return s;
 fail:
 	if (s) {
+		tr_ring_destroy(s->large_ring);
+		if (s->lbase)
+			munmap(s->lbase, s->lregion);
 		tr_ring_destroy(s->free_ring);
 		free(s->caches);
 		free(s->meta);
@@ -264,6 +308,9 @@ void tr_slab_destroy(struct tr_slab *s)
 {
 	if (!s)
 		return;
+	tr_ring_destroy(s->large_ring);
+	if (s->lbase)
+		munmap(s->lbase, s->lregion);
 	tr_ring_destroy(s->free_ring);
 	free(s->caches);
 	free(s->meta);
@@ -282,20 +329,49 @@ bool tr_slab_hugepages(const struct tr_slab *s) { return s->huge; }
 
 uint8_t *tr_slab_buf_addr(const struct tr_slab *s, uint32_t id)
 {
-	return s->base + (size_t)id * s->buf_size;
+	if (TR__LIKELY(id < s->nbufs))
+		return s->base + (size_t)id * s->buf_size;
+	return s->lbase + (size_t)(id - s->nbufs) * s->large_buf_size;
 }
 
 struct tr_buf *tr_slab_buf(const struct tr_slab *s, uint32_t id)
 {
-	return id < s->nbufs ? &s->meta[id] : NULL;
+	return id < s->nbufs + s->large_nbufs ? &s->meta[id] : NULL;
 }
 
 struct tr_buf *tr_slab_buf_of(const struct tr_slab *s, const void *addr)
 {
 	uintptr_t a = (uintptr_t)addr, b = (uintptr_t)s->base;
-	if (a < b || a - b >= (uintptr_t)s->nbufs * s->buf_size)
-		return NULL;
-	return &s->meta[(a - b) / s->buf_size];
+	if (a >= b && a - b < (uintptr_t)s->nbufs * s->buf_size)
+		return &s->meta[(a - b) / s->buf_size];
+	b = (uintptr_t)s->lbase;
+	if (s->lbase && a >= b && a - b < (uintptr_t)s->large_nbufs * s->large_buf_size)
+		return &s->meta[s->nbufs + (a - b) / s->large_buf_size];
+	return NULL;
+}
+
+uint32_t tr_slab_large_nbufs(const struct tr_slab *s) { return s->large_nbufs; }
+uint32_t tr_slab_large_buf_size(const struct tr_slab *s) { return s->large_buf_size; }
+uint8_t *tr_slab_large_base(const struct tr_slab *s) { return s->lbase; }
+size_t tr_slab_large_region_size(const struct tr_slab *s) { return s->lregion; }
+
+bool tr_slab_buf_is_large(const struct tr_slab *s, const struct tr_buf *b)
+{
+	return b->id >= s->nbufs;
+}
+
+uint32_t tr_slab_buf_size_of(const struct tr_slab *s, const struct tr_buf *b)
+{
+	return b->id < s->nbufs ? s->buf_size : s->large_buf_size;
+}
+
+uint32_t tr_slab_buf_room(const struct tr_slab *s, const struct tr_buf *b)
+{
+	const uint8_t *base = tr_slab_buf_addr(s, b->id);
+	uint32_t size = tr_slab_buf_size_of(s, b);
+	if (b->data < base || b->data > base + size)
+		return 0;
+	return (uint32_t)(base + size - b->data);
 }
 
 /* ---- caches ----------------------------------------------------------- */
@@ -394,8 +470,31 @@ static inline void tr__buf_init(struct tr_slab *s, struct tr_buf *b)
 	/* Relaxed: the buffer came out of a ring (acquire) or our own stack;
 	 * no other thread can see it until we hand it on through a ring. */
 	atomic_store_explicit(&b->refcnt, 1, memory_order_relaxed);
-	b->data = s->base + (size_t)b->id * s->buf_size + s->headroom;
+	b->data = tr_slab_buf_addr(s, b->id) + s->headroom;
 	b->len = 0;
+}
+
+struct tr_buf *tr_slab_alloc_large(struct tr_slab *s)
+{
+	void *p = NULL;
+	if (!s->large_nbufs)
+		return NULL;
+	/* The ring's acquire pairs with the release of the enqueue in
+	 * tr__large_push: the freeing thread's last accesses are done. */
+	if (tr_ring_dequeue_burst_mpmc(s->large_ring, &p, 1) != 1) {
+		/* Relaxed RMW: a statistic; any thread may allocate. */
+		atomic_fetch_add_explicit(&s->large_alloc_fail, 1, memory_order_relaxed);
+		return NULL;
+	}
+	struct tr_buf *b = p;
+	tr__buf_init(s, b);
+	atomic_fetch_add_explicit(&s->large_allocs, 1, memory_order_relaxed);   /* statistic */
+	return b;
+}
+
+unsigned tr_slab_large_available(const struct tr_slab *s)
+{
+	return s->large_ring ? tr_ring_count(s->large_ring) : 0;
 }
 
 /* Up to n <= c->cap buffers. */
@@ -454,6 +553,21 @@ struct tr_buf *tr_slab_alloc(struct tr_slab_cache *c)
 
 /* ---- free ------------------------------------------------------------- */
 
+/* A large buffer whose last reference is gone goes straight back to the
+ * large free ring (release inside the MPMC enqueue, pairing with the
+ * acquire of tr_slab_alloc_large's dequeue). Always fits: the ring holds
+ * large_nbufs entries. */
+__attribute__((noinline))
+static void tr__large_push(struct tr_slab *s, struct tr_buf *b)
+{
+	void *p = b;
+	tr__slab_debug_on_free(s, b);
+	if (tr_ring_enqueue_bulk_mpmc(s->large_ring, &p, 1) != 1) {
+		fprintf(stderr, "tapring: slab: large free ring overflow (buffer freed twice?)\n");
+		abort();
+	}
+}
+
 /*
  * Drop one reference; true if it was the last (the caller recycles).
  *
@@ -488,6 +602,10 @@ void tr_slab_free_local(struct tr_slab_cache *c, struct tr_buf *b)
 {
 	if (!tr__buf_put(b))
 		return;
+	if (TR__UNLIKELY(b->id >= c->s->nbufs)) {
+		tr__large_push(c->s, b);
+		return;
+	}
 	tr__slab_debug_on_free(c->s, b);
 	if (TR__UNLIKELY(c->count == c->cap))
 		tr__cache_flush_n(c, c->size);
@@ -501,6 +619,10 @@ void tr_slab_free_burst_local(struct tr_slab_cache *c, struct tr_buf **bufs, uns
 		struct tr_buf *b = bufs[i];
 		if (!tr__buf_put(b))
 			continue;
+		if (TR__UNLIKELY(b->id >= c->s->nbufs)) {
+			tr__large_push(c->s, b);
+			continue;
+		}
 		tr__slab_debug_on_free(c->s, b);
 		if (TR__UNLIKELY(c->count == c->cap))
 			tr__cache_flush_n(c, c->size);
@@ -522,6 +644,10 @@ void tr_slab_free_remote(struct tr_slab *s, struct tr_buf *b)
 {
 	if (!tr__buf_put(b))
 		return;
+	if (TR__UNLIKELY(b->id >= s->nbufs)) {
+		tr__large_push(s, b);
+		return;
+	}
 	tr__slab_debug_on_free(s, b);
 	tr__remote_push(s, &b, 1);
 }
@@ -533,6 +659,10 @@ void tr_slab_free_burst_remote(struct tr_slab *s, struct tr_buf **bufs, unsigned
 	for (unsigned i = 0; i < n; i++) {
 		if (!tr__buf_put(bufs[i]))
 			continue;
+		if (TR__UNLIKELY(bufs[i]->id >= s->nbufs)) {
+			tr__large_push(s, bufs[i]);
+			continue;
+		}
 		tr__slab_debug_on_free(s, bufs[i]);
 		batch[k++] = bufs[i];
 		if (k == 32) {
@@ -568,6 +698,11 @@ void tr_slab_stats(const struct tr_slab *s, struct tr_slab_stats *st)
 	st->available = st->in_pool + st->in_caches;
 	st->in_use = st->available > s->nbufs ? 0 : s->nbufs - st->available;
 	st->hugepages = s->huge;
+	st->large_nbufs = s->large_nbufs;
+	st->large_available = tr_slab_large_available(s);
+	/* Relaxed: statistics. */
+	st->large_allocs = atomic_load_explicit(&s->large_allocs, memory_order_relaxed);
+	st->large_alloc_fail = atomic_load_explicit(&s->large_alloc_fail, memory_order_relaxed);
 }
 
 unsigned tr_slab_available(const struct tr_slab *s)

@@ -161,7 +161,7 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 		 * application's allocator while its lines are still cached
 		 * (tr_engine_buf_alloc_burst takes these first), in bursts: see
 		 * done_flush. */
-		if (origin == TR__ORIG_APP && tr_buf_refcnt(b) == 1) {
+		if (origin == TR__ORIG_APP && tr_buf_refcnt(b) == 1 && b->id < w->e->cfg.nbufs) {
 			w->dn[w->ndn++] = b;
 			if (w->ndn == TR__DONE_BATCH)
 				done_flush(w);
@@ -210,6 +210,16 @@ static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res)
 		tr_slab_free_local(w->cache, b);
 		return NULL;
 	}
+	if (__builtin_expect((uint32_t)res > w->u.rx_len, 0)) {
+		/* A TAP read returns the frame's full length even when the
+		 * buffer cut it short: a frame larger than the rx buffer (a
+		 * super-frame beyond the large class, an MTU above the
+		 * buffer) is counted and dropped, never passed on truncated. */
+		tr__cnt_add(&w->cnt.rx, 1);
+		tr__cnt_add(&w->cnt.rx_bytes, (uint64_t)res);
+		drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_RX_TOO_BIG);
+		return NULL;
+	}
 	b->len = (uint32_t)res;
 	b->queue = (uint16_t)w->q;
 	b->verdict = TR__VERDICT_RX;
@@ -255,6 +265,8 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 			b = rx_buf(w, tr__ud_bid(ud), res);
 			if (b)
 				out[n++] = b;
+			else if (res > 0)
+				;   /* too big: dropped and counted in rx_buf */
 			else if (res == 0)
 				set_fatal(w, -EPIPE);   /* end of file, see above */
 			else if (!is_transient(res))
@@ -693,6 +705,25 @@ int tr__engine_inject_tx_faults(struct tr_engine *e, unsigned q, uint32_t eagain
 
 /* ---- services for stages ------------------------------------------------ */
 
+struct tr_buf *tr_worker_alloc_large(struct tr_worker *w)
+{
+	struct tr_buf *b = tr_slab_alloc_large(w->slab);
+	if (!b) {
+		tr__cnt_add(&w->cnt.orig_drops[TR_ENGINE_DROP_LARGE_EMPTY], 1);
+		tr__cnt_add(&w->cnt.orig_dropped, 1);
+		return NULL;
+	}
+	b->verdict = TR__VERDICT_ORIG;
+	b->queue = (uint16_t)w->q;
+	b->flags = 0;
+	return b;
+}
+
+uint32_t tr_worker_buf_room(const struct tr_worker *w, const struct tr_buf *b)
+{
+	return tr_slab_buf_room(w->slab, b);
+}
+
 struct tr_buf *tr_worker_alloc(struct tr_worker *w)
 {
 	struct tr_buf *b = tr_slab_alloc(w->cache);
@@ -741,17 +772,21 @@ struct tr_buf *tr_worker_unshare(struct tr_worker *w, struct tr_buf **slot)
 	struct tr_buf *b = *slot;
 	if (!tr_buf_shared(b))
 		return b;
-	struct tr_buf *c = tr_slab_alloc(w->cache);
+	/* A large frame is copied into another large buffer. */
+	bool large = tr_slab_buf_is_large(w->slab, b);
+	struct tr_buf *c = large ? tr_slab_alloc_large(w->slab) : tr_slab_alloc(w->cache);
 	if (!c) {
-		tr__cnt_add(&w->cnt.orig_drops[TR_ENGINE_DROP_POOL_EMPTY], 1);
+		unsigned why = large ? TR_ENGINE_DROP_LARGE_EMPTY : TR_ENGINE_DROP_POOL_EMPTY;
+		tr__cnt_add(&w->cnt.orig_drops[why], 1);
 		tr__cnt_add(&w->cnt.orig_dropped, 1);
 		return NULL;
 	}
 	/* Same offset from the buffer start as the original (keeps the
 	 * headroom a stage may have used), unless it would not fit. */
 	uint8_t *cbase = tr_slab_buf_addr(w->slab, c->id);
+	const uint32_t size = tr_slab_buf_size_of(w->slab, c);
 	size_t off = (size_t)(b->data - tr_slab_buf_addr(w->slab, b->id));
-	if (off > tr_slab_buf_size(w->slab) || b->len > tr_slab_buf_size(w->slab) - off)
+	if (off > size || b->len > size - off)
 		off = tr_slab_headroom(w->slab);
 	c->data = cbase + off;
 	memcpy(c->data, b->data, b->len);

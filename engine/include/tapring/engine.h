@@ -106,6 +106,12 @@ struct tr_engine_config {
 	bool hugepages;            /* try huge pages for the pool */
 	enum tr_engine_rx_mode rx_mode;
 	unsigned idle_us;          /* longest idle wait before timers run again (0: 1000 us) */
+	/* Large buffer class (64 KiB frames: offload super-frames, reassembled
+	 * datagrams), see tr_worker_alloc_large. Power of two; 0: none (256
+	 * when offloads are on). */
+	unsigned large_nbufs;
+	unsigned large_buf_size;   /* bytes per large buffer incl. headroom (0: headroom + 12-byte
+	                            * vnet header + 65535-byte frame, rounded up to 64) */
 };
 
 /* ---- statistics --------------------------------------------------------- */
@@ -144,6 +150,8 @@ enum {
 	TR_ENGINE_DROP_SHUTDOWN,           /* "shutdown": frames pending when the engine stopped */
 	TR_ENGINE_DROP_BAD_ACTION,         /* "bad_action": a stage set an unknown action */
 	TR_ENGINE_DROP_RX_ERROR,           /* "rx_error": empty or truncated read */
+	TR_ENGINE_DROP_LARGE_EMPTY,        /* "large_empty": no large buffer (class absent or exhausted) */
+	TR_ENGINE_DROP_RX_TOO_BIG,         /* "rx_too_big": frame larger than the rx buffer (truncated by the kernel) */
 	TR_ENGINE_DROP_BUILTIN_COUNT
 };
 
@@ -281,6 +289,16 @@ const char *tr_engine_reason_name(const struct tr_engine *e, unsigned id);
  * NULL on exhaustion (counted as pool_empty). Send it with tr_worker_tx or
  * release it with tr_worker_drop. */
 struct tr_buf *tr_worker_alloc(struct tr_worker *w);
+
+/* New frame from the large class (data = base + headroom, len = 0, room:
+ * tr_worker_buf_room), NULL when the engine has no large class or it is
+ * exhausted (counted as large_empty in orig_drops). Every release and
+ * transmit path (tr_worker_tx/drop, TR_ACT_*, tr_engine_buf_free*, the
+ * mirror's references) accepts it and returns it to the large class. */
+struct tr_buf *tr_worker_alloc_large(struct tr_worker *w);
+
+/* Bytes available from b->data to the end of b's buffer, either class. */
+uint32_t tr_worker_buf_room(const struct tr_worker *w, const struct tr_buf *b);
 
 /* Queue a stage-originated or previously stolen frame for tx in this batch.
  * 0, or -ENOSPC when the worker's tx batch is full (the caller still owns

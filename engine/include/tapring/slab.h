@@ -38,6 +38,9 @@ extern "C" {
 #define TR_SLAB_DEFAULT_BUF_SIZE  2048u
 #define TR_SLAB_BIG_BUF_SIZE      65536u   /* vnet_hdr offload (GSO/GRO) class */
 #define TR_SLAB_DEFAULT_HEADROOM  128u
+/* Large class default: headroom + 12-byte vnet header + 65535-byte frame,
+ * rounded up to 64 (with the default headroom: 65728). */
+#define TR_SLAB_LARGE_ROOM        (12u + 65535u)
 #define TR_SLAB_DEFAULT_MAX_CACHES 16u
 #define TR_SLAB_DEFAULT_CACHE_SIZE 256u
 #define TR_SLAB_POISON            0x6b     /* TR_DEBUG_POOL fill of freed data */
@@ -51,6 +54,14 @@ struct tr_slab_config {
 	                        * < buf_size */
 	bool hugepages;        /* try MAP_HUGETLB, fall back silently */
 	unsigned max_caches;   /* max per-worker caches (default 16) */
+	/* Optional large class (64 KiB frames: vnet_hdr super-frames,
+	 * reassembled datagrams). 0 buffers: no large class. Large buffers
+	 * have ids nbufs .. nbufs + large_nbufs - 1, live in a second region
+	 * and free list, and never enter a cache: every free path (local,
+	 * remote, burst) sends them back to their own class. */
+	uint32_t large_nbufs;     /* power of two, or 0 */
+	uint32_t large_buf_size;  /* bytes per large buffer incl. headroom, multiple of
+	                           * 64, > buf_size (0: TR_SLAB_DEFAULT_LARGE_SIZE) */
 };
 
 /*
@@ -94,11 +105,32 @@ uint32_t tr_slab_buf_size(const struct tr_slab *s);
 uint32_t tr_slab_headroom(const struct tr_slab *s);
 uint32_t tr_slab_nbufs(const struct tr_slab *s);
 bool tr_slab_hugepages(const struct tr_slab *s);       /* true if MAP_HUGETLB succeeded */
-uint8_t *tr_slab_buf_addr(const struct tr_slab *s, uint32_t id); /* buffer base (no headroom) */
-struct tr_buf *tr_slab_buf(const struct tr_slab *s, uint32_t id);  /* metadata by id */
-/* Metadata of the buffer containing addr, or NULL if addr is outside the
- * region (e.g. a CQE's buffer address). */
+/* Buffer base (no headroom) of id, small or large class. */
+uint8_t *tr_slab_buf_addr(const struct tr_slab *s, uint32_t id);
+/* Metadata by id (0 .. nbufs + large_nbufs - 1), NULL out of range. */
+struct tr_buf *tr_slab_buf(const struct tr_slab *s, uint32_t id);
+/* Metadata of the buffer containing addr (either region), or NULL if addr
+ * is outside both (e.g. a CQE's buffer address). */
 struct tr_buf *tr_slab_buf_of(const struct tr_slab *s, const void *addr);
+
+/* ---- large class (see tr_slab_config.large_nbufs) ---- */
+uint32_t tr_slab_large_nbufs(const struct tr_slab *s);     /* 0: no large class */
+uint32_t tr_slab_large_buf_size(const struct tr_slab *s);  /* 0 without a large class */
+uint8_t *tr_slab_large_base(const struct tr_slab *s);      /* NULL without a large class */
+size_t tr_slab_large_region_size(const struct tr_slab *s);
+/* True if b belongs to the large class. */
+bool tr_slab_buf_is_large(const struct tr_slab *s, const struct tr_buf *b);
+/* Size of b's buffer (buf_size or large_buf_size). */
+uint32_t tr_slab_buf_size_of(const struct tr_slab *s, const struct tr_buf *b);
+/* Bytes from b->data to the end of b's buffer (0 if data lies outside). */
+uint32_t tr_slab_buf_room(const struct tr_slab *s, const struct tr_buf *b);
+/* One large buffer from any thread (lock-free MPMC free list; large frames
+ * are rare enough per byte that a cache is not worth it). refcnt = 1,
+ * data = base + headroom, len = 0. NULL when the class is absent or empty
+ * (counted in large_alloc_fail). Free it with any tr_slab_free_*. */
+struct tr_buf *tr_slab_alloc_large(struct tr_slab *s);
+/* Large buffers in the free list: == large_nbufs when all are back. */
+unsigned tr_slab_large_available(const struct tr_slab *s);
 
 /*
  * A per-worker cache holding up to 2 * size buffers (size 0 means
@@ -162,10 +194,15 @@ struct tr_slab_stats {
 	uint32_t nbufs;
 	uint32_t caches;       /* live caches */
 	bool hugepages;
+	uint32_t large_nbufs;      /* large class (0: none) */
+	uint32_t large_available;  /* large buffers free */
+	uint64_t large_allocs;
+	uint64_t large_alloc_fail;
 };
 /* Snapshot of the counters; exact only when no thread is allocating. */
 void tr_slab_stats(const struct tr_slab *s, struct tr_slab_stats *st);
-/* Buffers in the pool + caches: == nbufs at shutdown (exact when quiet). */
+/* Small-class buffers in the pool + caches: == nbufs at shutdown (exact
+ * when quiet). The large class: tr_slab_large_available. */
 unsigned tr_slab_available(const struct tr_slab *s);
 
 #ifdef __cplusplus

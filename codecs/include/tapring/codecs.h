@@ -16,5 +16,6 @@
 #include <tapring/tcp.h>
 #include <tapring/dns.h>
 #include <tapring/decode.h>
+#include <tapring/vnet.h>
 
 #endif /* TAPRING_CODECS_H */

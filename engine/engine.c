@@ -5,8 +5,11 @@
  * hand-off and the lock-free statistics.
  */
 #include <errno.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +26,7 @@ static const char *const builtin_reasons[TR_ENGINE_DROP_BUILTIN_COUNT] = {
 	[TR_ENGINE_DROP_RX_ERROR] = "rx_error",
 	[TR_ENGINE_DROP_LARGE_EMPTY] = "large_empty",
 	[TR_ENGINE_DROP_RX_TOO_BIG] = "rx_too_big",
+	[TR_ENGINE_DROP_RX_BAD_VNET] = "rx_bad_vnet",
 };
 
 static void sleep_ms(unsigned ms)
@@ -110,6 +114,7 @@ static void engine_free(struct tr_engine *e)
 				tr_slab_cache_destroy(e->app_cache[q]);
 	if (e->slab)
 		tr_slab_destroy(e->slab);
+	free(e->vmeta);
 	free(e->app_cache);
 	free(e->w);
 	free(e->fds);
@@ -144,6 +149,10 @@ static int fill_defaults(struct tr_engine_config *c)
 	if (!tr__is_pow2(c->nbufs) || c->nbufs > 65536 || !tr__is_pow2(c->app_ring_size) ||
 	    c->batch > 1024 || c->headroom >= c->buf_size || c->buf_size - c->headroom < 64 ||
 	    (c->rx_bufs && !tr__is_pow2(c->rx_bufs)))
+		return -EINVAL;
+	if (c->offloads && !c->large_nbufs)
+		c->large_nbufs = 256;
+	if (c->offloads && (c->headroom < TR_VNET_HDR_LEN || (c->offload_flags & ~TR_OFFLOAD_ALL)))
 		return -EINVAL;
 	if (c->large_nbufs && !c->large_buf_size)
 		c->large_buf_size = (c->headroom + TR_SLAB_LARGE_ROOM + 63) & ~63u;
@@ -219,6 +228,11 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 		e->rx_depth = tr__pow2_floor(2 * (e->cfg.batch < 64 ? e->cfg.batch : 64));
 	if (e->rx_depth > share)
 		e->rx_depth = share;
+	if (e->cfg.offloads) {   /* rx uses the large class */
+		unsigned lshare = pow2_floor(e->cfg.large_nbufs / (2 * nq));
+		if (e->rx_depth > lshare)
+			e->rx_depth = lshare;
+	}
 	if (e->rx_depth > 32768 || e->rx_depth < 1) {
 		r = -EINVAL;
 		goto fail;
@@ -255,6 +269,17 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 				      MADV_DONTFORK);
 	}
 
+	if (e->cfg.offloads) {
+		r = tr__engine_offload_setup(e);
+		if (r < 0)
+			goto fail;
+		e->vmeta = calloc((size_t)e->cfg.nbufs + e->cfg.large_nbufs, sizeof(*e->vmeta));
+		if (!e->vmeta) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+
 	for (unsigned i = 0; i < TR_ENGINE_DROP_BUILTIN_COUNT; i++)
 		tr_engine_counter(e, builtin_reasons[i]);
 
@@ -281,6 +306,8 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 		w->fd = e->fds[q];
 		w->slab = e->slab;
 		w->batch = b;
+		w->vnet = e->cfg.offloads;
+		w->vmeta = e->vmeta;
 		w->cpu = e->cfg.cpu_base < 0 ? -1 : (int)(((unsigned)e->cfg.cpu_base + q) % (unsigned)ncpu);
 		w->retry_cap = 4 * b;
 		w->rxb = calloc(b, sizeof(*w->rxb));
@@ -544,8 +571,8 @@ void tr_engine_buf_free(struct tr_engine *e, struct tr_buf *b)
 {
 	unsigned q = b->queue;
 	/* A large buffer goes straight home (the return rings refill the
-	 * small-class rx path). */
-	if (__builtin_expect(b->id >= e->cfg.nbufs, 0))
+	 * small-class rx path, which offloads do not use). */
+	if (__builtin_expect(b->id >= e->cfg.nbufs || e->cfg.offloads, 0))
 		q = UINT32_MAX;
 	/* Relaxed refcount read: if it is 1, the caller holds the only
 	 * reference, so nobody can change it concurrently (taking a new one
@@ -570,7 +597,8 @@ void tr_engine_buf_free_burst(struct tr_engine *e, struct tr_buf **bufs, unsigne
 	unsigned i = 0;
 	while (i < n) {
 		unsigned q = bufs[i]->queue;
-		if (q >= e->cfg.nqueues || tr_buf_refcnt(bufs[i]) != 1 || bufs[i]->id >= e->cfg.nbufs) {
+		if (q >= e->cfg.nqueues || tr_buf_refcnt(bufs[i]) != 1 || bufs[i]->id >= e->cfg.nbufs ||
+		    e->cfg.offloads) {
 			tr_slab_free_remote(e->slab, bufs[i++]);
 			continue;
 		}
@@ -609,6 +637,10 @@ static void add_worker(const struct tr_worker *w, struct tr_engine_stats *st)
 	st->enters += tr__cnt_get(&c->enters);
 	st->rx_rearm += tr__cnt_get(&c->rx_rearm);
 	st->tx_eagain += tr__cnt_get(&c->tx_eagain);
+	/* Without offloads every frame is one wire frame (no counting on the
+	 * hot path). */
+	st->rx_segments += w->vnet ? tr__cnt_get(&c->rx_segs) : tr__cnt_get(&c->rx);
+	st->tx_segments += w->vnet ? tr__cnt_get(&c->tx_segs) : tr__cnt_get(&c->tx);
 }
 
 void tr_engine_stats(const struct tr_engine *e, struct tr_engine_stats *st)

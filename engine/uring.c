@@ -86,7 +86,9 @@ int tr_uring_init(struct tr_uring *u, int fd, const struct tr_uring_params *p)
 	memset(u, 0, sizeof(*u));
 	u->fd = fd;
 	u->headroom = p->headroom;
-	u->rx_len = p->buf_size - p->headroom;
+	u->vnet = p->vnet;
+	u->bid_base = p->bid_base;
+	u->rx_len = p->buf_size - p->headroom + p->vnet;
 	u->rx_depth = p->rx_depth;
 	u->posted = calloc(p->nbufs, 1);
 	if (!u->posted)

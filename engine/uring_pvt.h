@@ -58,9 +58,11 @@ struct tr_uring {
 	unsigned rx_posted;            /* buffers currently posted (ring or reads) */
 	unsigned tx_inflight;          /* writes submitted, not completed */
 	unsigned sq_pending;           /* SQEs prepared, not yet submitted */
-	uint8_t *posted;               /* per bid: 1 while posted for rx */
+	uint8_t *posted;               /* per bid (id - bid_base): 1 while posted for rx */
 	uint32_t headroom;
-	uint32_t rx_len;               /* buf_size - headroom */
+	uint32_t rx_len;               /* buf_size - headroom (+ vnet) */
+	uint32_t vnet;                 /* 12 with offloads: the header sits just before b->data */
+	uint32_t bid_base;             /* first buffer id of the rx class (large class: nbufs) */
 };
 
 struct tr_uring_params {
@@ -72,6 +74,8 @@ struct tr_uring_params {
 	uint32_t headroom;
 	bool multishot;
 	bool sqpoll;
+	uint32_t vnet;        /* 0, or 12: reads/writes carry a virtio-net header */
+	uint32_t bid_base;    /* rx buffers are ids bid_base .. bid_base + nbufs - 1 */
 };
 
 /* Probe (on a throw-away ring) whether the kernel offers multishot read and
@@ -112,7 +116,7 @@ static inline int tr_uring_tx(struct tr_uring *u, struct tr_buf *b, unsigned ori
 	struct io_uring_sqe *sqe = tr_uring_sqe(u, enters);
 	if (!sqe)
 		return -ENOSPC;
-	io_uring_prep_write(sqe, 0, b->data, b->len, 0);
+	io_uring_prep_write(sqe, 0, b->data - u->vnet, b->len + u->vnet, 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, tr__ud(TR__UD_TX, origin, b->id));
 	u->tx_inflight++;
@@ -123,9 +127,9 @@ static inline int tr_uring_tx(struct tr_uring *u, struct tr_buf *b, unsigned ori
  * visible by tr_uring_rx_commit) or as a plain read. 0 or -ENOSPC. */
 static inline int tr_uring_rx_post(struct tr_uring *u, struct tr_buf *b, uint64_t *enters)
 {
-	uint8_t *addr = b->data;
+	uint8_t *addr = b->data - u->vnet;
 	if (u->multishot) {
-		io_uring_buf_ring_add(u->br, addr, u->rx_len, (unsigned short)b->id,
+		io_uring_buf_ring_add(u->br, addr, u->rx_len, (unsigned short)(b->id - u->bid_base),
 				      io_uring_buf_ring_mask(u->br_entries), (int)u->br_added);
 		u->br_added++;
 	} else {
@@ -136,7 +140,7 @@ static inline int tr_uring_rx_post(struct tr_uring *u, struct tr_buf *b, uint64_
 		sqe->flags |= IOSQE_FIXED_FILE;
 		io_uring_sqe_set_data64(sqe, tr__ud(TR__UD_RX_READ, 0, b->id));
 	}
-	u->posted[b->id] = 1;
+	u->posted[b->id - u->bid_base] = 1;
 	u->rx_posted++;
 	return 0;
 }

@@ -75,6 +75,21 @@ static inline void drop_buf(struct tr_worker *w, struct tr_buf *b, unsigned orig
 	tr_slab_free_local(w->cache, b);
 }
 
+/* Offloads: write the frame's vnet header (its metadata, or a zero one)
+ * into the 12 bytes before b->data. -ENOSPC if a stage moved data that
+ * close to the buffer start. */
+static __attribute__((noinline)) int tx_vnet(struct tr_worker *w, struct tr_buf *b)
+{
+	if ((size_t)(b->data - tr_slab_buf_addr(w->slab, b->id)) < TR_VNET_HDR_LEN)
+		return -ENOSPC;
+	uint8_t *h = b->data - TR_VNET_HDR_LEN;
+	if (b->flags & TR_BUF_F_VNET)
+		tr_vnet_emit(&w->vmeta[b->id].hdr, h, TR_VNET_HDR_LEN);
+	else
+		memset(h, 0, TR_VNET_HDR_LEN);
+	return 0;
+}
+
 /* Hand the frames collected in m_tx (one extra reference each) to the
  * mirror; the callback owns those references from here on. */
 static void mirror_tx_flush(struct tr_worker *w)
@@ -91,6 +106,8 @@ static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origi
 {
 	uint64_t enters = 0;
 	b->verdict = 0;   /* retry count while in flight */
+	if (w->vnet && tx_vnet(w, b) < 0)
+		return -ENOSPC;
 	int r = tr_uring_tx(&w->u, b, origin, &enters);
 	if (enters)
 		tr__cnt_add(&w->cnt.enters, enters);
@@ -148,9 +165,11 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 	if (__builtin_expect(atomic_load_explicit(&w->fault_on, memory_order_relaxed), 0) && res > 0)
 		res = tx_fault(w, res);
 	w->u.tx_inflight--;
-	if (res >= 0 && (uint32_t)res == b->len) {
+	if (res >= 0 && (uint32_t)res == b->len + w->u.vnet) {
 		tr__cnt_add(&w->cnt.tx, 1);
-		tr__cnt_add(&w->cnt.tx_bytes, (uint64_t)res);
+		tr__cnt_add(&w->cnt.tx_bytes, b->len);
+		if (w->vnet)
+			tr__cnt_add(&w->cnt.tx_segs, (b->flags & TR_BUF_F_VNET) ? w->vmeta[b->id].segs : 1);
 		if (origin == TR__ORIG_FWD)
 			tr__cnt_add(&w->cnt.tx_forwarded, 1);
 		else if (origin == TR__ORIG_STAGE)
@@ -200,11 +219,42 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 		set_fatal(w, res);
 }
 
+/* Offloads: the read put a virtio-net header in the 12 bytes before
+ * b->data. Parse and validate it against the frame, keep it in the side
+ * array, mark the frame (TR_BUF_F_*). A header that does not fit its
+ * frame is dropped as rx_bad_vnet. */
+static __attribute__((noinline)) struct tr_buf *rx_vnet(struct tr_worker *w, struct tr_buf *b, int res)
+{
+	uint32_t len = (uint32_t)res - TR_VNET_HDR_LEN;
+	struct tr_vnet_meta *m = &w->vmeta[b->id];
+	struct tr_vnet_info in;
+	b->queue = (uint16_t)w->q;
+	b->ts = w->now_ns;
+	tr__cnt_add(&w->cnt.rx, 1);
+	if ((uint32_t)res < TR_VNET_HDR_LEN ||
+	    tr_vnet_parse(b->data - TR_VNET_HDR_LEN, TR_VNET_HDR_LEN, &m->hdr, NULL) != 0 ||
+	    tr_vnet_check_frame(&m->hdr, b->data, len, &in, NULL) != 0) {
+		tr__cnt_add(&w->cnt.rx_segs, 1);
+		drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_RX_BAD_VNET);
+		return NULL;
+	}
+	m->segs = (uint16_t)in.segs;
+	b->len = len;
+	b->verdict = TR__VERDICT_RX;
+	b->flags = (uint16_t)(TR_BUF_F_VNET |
+			      ((m->hdr.flags & TR_VNET_F_NEEDS_CSUM) ? TR_BUF_F_CSUM_PARTIAL : 0) |
+			      ((m->hdr.flags & TR_VNET_F_DATA_VALID) ? TR_BUF_F_CSUM_VALID : 0) |
+			      (m->hdr.gso_type != TR_VNET_GSO_NONE ? TR_BUF_F_GSO : 0));
+	tr__cnt_add(&w->cnt.rx_bytes, len);
+	tr__cnt_add(&w->cnt.rx_segs, in.segs);
+	return b;
+}
+
 /* A buffer came back from an rx op: a frame (returned) or nothing (NULL). */
 static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res)
 {
 	struct tr_buf *b = tr_slab_buf(w->slab, bid);
-	w->u.posted[bid] = 0;
+	w->u.posted[bid - w->u.bid_base] = 0;
 	w->u.rx_posted--;
 	if (res <= 0) {
 		tr_slab_free_local(w->cache, b);
@@ -220,6 +270,8 @@ static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res)
 		drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_RX_TOO_BIG);
 		return NULL;
 	}
+	if (w->vnet)
+		return rx_vnet(w, b, res);
 	b->len = (uint32_t)res;
 	b->queue = (uint16_t)w->q;
 	b->verdict = TR__VERDICT_RX;
@@ -243,7 +295,7 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 		switch (tr__ud_kind(ud)) {
 		case TR__UD_RX_MS:
 			if (fl & IORING_CQE_F_BUFFER) {
-				b = rx_buf(w, fl >> IORING_CQE_BUFFER_SHIFT, res);
+				b = rx_buf(w, (fl >> IORING_CQE_BUFFER_SHIFT) + w->u.bid_base, res);
 				if (b)
 					out[n++] = b;
 			}
@@ -432,13 +484,20 @@ static void refill_rx(struct tr_worker *w)
 		 * 1514 B with a 16k-buffer pool). The acquire inside the ring
 		 * pairs with the release of the freeing thread's enqueue in
 		 * tr_engine_buf_free: its last writes to the buffer are done. */
-		unsigned got = tr_ring_dequeue_burst_spsc(w->ret, (void **)w->tmp, want);
-		/* Freed by another thread: fetch their metadata lines together
-		 * (see app_tx). */
-		for (unsigned i = 0; i < got; i++)
-			__builtin_prefetch(w->tmp[i], 1);
-		if (got < want)
-			got += tr_slab_alloc_burst(w->cache, w->tmp + got, want - got);
+		unsigned got = 0;
+		if (__builtin_expect(w->vnet, 0)) {
+			/* Offloads: rx buffers come from the large class. */
+			while (got < want && (w->tmp[got] = tr_slab_alloc_large(w->slab)) != NULL)
+				got++;
+		} else {
+			got = tr_ring_dequeue_burst_spsc(w->ret, (void **)w->tmp, want);
+			/* Freed by another thread: fetch their metadata lines
+			 * together (see app_tx). */
+			for (unsigned i = 0; i < got; i++)
+				__builtin_prefetch(w->tmp[i], 1);
+			if (got < want)
+				got += tr_slab_alloc_burst(w->cache, w->tmp + got, want - got);
+		}
 		for (unsigned i = 0; i < got; i++) {
 			w->tmp[i]->data = tr_slab_buf_addr(w->slab, w->tmp[i]->id) + headroom;
 			if (tr_uring_rx_post(&w->u, w->tmp[i], &enters) < 0) {
@@ -621,12 +680,12 @@ static void worker_shutdown(struct tr_worker *w)
 	}
 	/* Buffers still sitting in the provided-buffer ring. */
 	if (w->u.multishot) {
-		uint32_t nb = tr_slab_nbufs(w->slab);
-		for (uint32_t id = 0; id < nb && w->u.rx_posted; id++) {
-			if (w->u.posted[id]) {
-				w->u.posted[id] = 0;
+		uint32_t nb = w->vnet ? tr_slab_large_nbufs(w->slab) : tr_slab_nbufs(w->slab);
+		for (uint32_t i = 0; i < nb && w->u.rx_posted; i++) {
+			if (w->u.posted[i]) {
+				w->u.posted[i] = 0;
 				w->u.rx_posted--;
-				tr_slab_free_local(w->cache, tr_slab_buf(w->slab, id));
+				tr_slab_free_local(w->cache, tr_slab_buf(w->slab, i + w->u.bid_base));
 			}
 		}
 	}
@@ -651,6 +710,12 @@ void *tr__worker_main(void *arg)
 		.multishot = e->rx_mode == TR_ENGINE_RX_MULTISHOT,
 		.sqpoll = e->cfg.sqpoll,
 	};
+	if (w->vnet) {   /* rx into the large class, 12-byte header first */
+		p.nbufs = tr_slab_large_nbufs(e->slab);
+		p.buf_size = tr_slab_large_buf_size(e->slab);
+		p.bid_base = tr_slab_nbufs(e->slab);
+		p.vnet = TR_VNET_HDR_LEN;
+	}
 	unsigned sq = 1;
 	while (sq < 4 * w->batch + (p.multishot ? 8 : e->rx_depth))
 		sq <<= 1;
@@ -798,6 +863,8 @@ struct tr_buf *tr_worker_unshare(struct tr_worker *w, struct tr_buf **slot)
 	c->user2 = b->user2;
 	c->ts = b->ts;
 	c->next = b->next;
+	if (w->vmeta)
+		w->vmeta[c->id] = w->vmeta[b->id];
 	/* Our reference to the original goes; the other holder keeps it. */
 	tr_slab_free_local(w->cache, b);
 	*slot = c;

@@ -59,6 +59,7 @@ struct tr__wcnt {
 	_Atomic uint64_t rx, rx_bytes, tx, tx_bytes, tx_forwarded, tx_originated, tx_app;
 	_Atomic uint64_t delivered, held, dropped, orig_dropped;
 	_Atomic uint64_t batches, enters, rx_rearm, tx_eagain;
+	_Atomic uint64_t rx_segs, tx_segs;                    /* offloads only (see tr_engine_stats) */
 	_Atomic uint64_t drops[TR_ENGINE_MAX_REASONS];       /* rx frames, by reason */
 	_Atomic uint64_t orig_drops[TR_ENGINE_MAX_REASONS];  /* originated/app frames, by reason */
 };
@@ -110,6 +111,8 @@ struct tr_worker {
 	struct tr_buf **m_tx;           /* frames about to be written (one extra ref each) */
 	unsigned m_ntx;
 	bool m_on;                     /* a mirror is set (copy of e->has_mirror, hot line) */
+	bool vnet;                     /* offloads: vnet headers, rx into the large class */
+	struct tr_vnet_meta *vmeta;    /* e->vmeta (offloads), indexed by buffer id */
 	/* Test-only fault injection (engine/fault_pvt.h): the next completions
 	 * of successful writes are turned into -EAGAIN or short writes. */
 	_Atomic bool fault_on;
@@ -135,12 +138,17 @@ struct tr_engine {
 	bool has_mirror;
 	struct tr_worker **w;
 	struct tr_slab_cache **app_cache;   /* per queue, used by that queue's app thread */
+	struct tr_vnet_meta *vmeta;         /* offloads: per buffer id (both classes) */
+	unsigned offloads_on;               /* TR_OFFLOAD_* the kernel accepted */
 	bool started, stopped;
 	/* First worker error and its queue in one word, so a reader can never
 	 * pair an error with another queue: (uint64_t)q << 32 | (uint32_t)err,
 	 * 0 while no error. Set once by CAS from 0 (tr__engine_report_error). */
 	_Atomic uint64_t first_error;
 };
+
+/* offload.c */
+int tr__engine_offload_setup(struct tr_engine *e);
 
 /* worker.c */
 void *tr__worker_main(void *arg);

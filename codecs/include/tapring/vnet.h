@@ -48,6 +48,14 @@ struct tr_vnet_repr {
 	uint16_t num_buffers;
 };
 
+/* Per-frame offload metadata as the engine keeps it (a side array indexed
+ * by buffer id, see tr_engine_offload): the header and the number of wire
+ * segments the frame stands for (1 without GSO). */
+struct tr_vnet_meta {
+	struct tr_vnet_repr hdr;
+	uint16_t segs;
+};
+
 /* Parse the 12 bytes at buf (len >= 12). 0 or -EINVAL. */
 int tr_vnet_parse(const uint8_t *buf, size_t len, struct tr_vnet_repr *r, const char **why);
 

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include <tapring/slab.h>   /* struct tr_buf, for tr_buf_shared */
+#include <tapring/vnet.h>   /* struct tr_vnet_meta (offloads) */
 
 #ifdef __cplusplus
 extern "C" {
@@ -112,7 +113,26 @@ struct tr_engine_config {
 	unsigned large_nbufs;
 	unsigned large_buf_size;   /* bytes per large buffer incl. headroom (0: headroom + 12-byte
 	                            * vnet header + 65535-byte frame, rounded up to 64) */
+	/* virtio-net header offloads (docs/offload.md). The fds must have been
+	 * opened with IFF_VNET_HDR (TR_TAP_VNET_HDR). The engine sets
+	 * TUNSETVNETHDRSZ 12 and TUNSETOFFLOAD with offload_flags, falling
+	 * back one feature at a time (see tr_engine_offloads); rx lands in the
+	 * large class, every read and write carries the 12-byte header. */
+	bool offloads;
+	unsigned offload_flags;    /* TR_OFFLOAD_* to ask for (0: all of them) */
+	unsigned offload_refuse;   /* test switch: TR_OFFLOAD_* bits treated as refused by the
+	                            * kernel, to exercise the fallback */
 };
+
+/* TUNSETOFFLOAD features (the values of TUN_F_*). */
+#define TR_OFFLOAD_CSUM     0x01u
+#define TR_OFFLOAD_TSO4     0x02u
+#define TR_OFFLOAD_TSO6     0x04u
+#define TR_OFFLOAD_TSO_ECN  0x08u
+#define TR_OFFLOAD_USO4     0x20u
+#define TR_OFFLOAD_USO6     0x40u
+#define TR_OFFLOAD_ALL      (TR_OFFLOAD_CSUM | TR_OFFLOAD_TSO4 | TR_OFFLOAD_TSO6 | \
+			     TR_OFFLOAD_TSO_ECN | TR_OFFLOAD_USO4 | TR_OFFLOAD_USO6)
 
 /* ---- statistics --------------------------------------------------------- */
 
@@ -132,6 +152,8 @@ struct tr_engine_stats {
 	uint64_t enters;           /* io_uring_enter calls (submit/wait) */
 	uint64_t rx_rearm;         /* multishot reads re-armed (-ENOBUFS or !F_MORE) */
 	uint64_t tx_eagain;        /* tx writes retried after -EAGAIN */
+	uint64_t rx_segments;      /* wire frames the rx frames stand for (== rx without offloads) */
+	uint64_t tx_segments;      /* wire frames the written frames stand for (== tx without offloads) */
 };
 
 /* One named drop reason with its counts; see tr_engine_reason(). */
@@ -152,6 +174,8 @@ enum {
 	TR_ENGINE_DROP_RX_ERROR,           /* "rx_error": empty or truncated read */
 	TR_ENGINE_DROP_LARGE_EMPTY,        /* "large_empty": no large buffer (class absent or exhausted) */
 	TR_ENGINE_DROP_RX_TOO_BIG,         /* "rx_too_big": frame larger than the rx buffer (truncated by the kernel) */
+	TR_ENGINE_DROP_RX_BAD_VNET,        /* "rx_bad_vnet": offloads: a virtio-net header that does not
+	                                    * parse or does not match its frame */
 	TR_ENGINE_DROP_BUILTIN_COUNT
 };
 
@@ -203,6 +227,50 @@ unsigned tr_engine_nqueues(const struct tr_engine *e);
 struct tr_slab *tr_engine_slab(struct tr_engine *e);
 /* The configured device kind (TR_ENGINE_DEV_TAP or TR_ENGINE_DEV_TUN). */
 enum tr_engine_device tr_engine_device(const struct tr_engine *e);
+
+/* TR_OFFLOAD_* features the kernel accepted (0 without offloads; with
+ * offloads and nothing accepted, vnet headers are still exchanged). */
+unsigned tr_engine_offloads(const struct tr_engine *e);
+/* True when the engine runs with vnet headers (cfg.offloads). */
+bool tr_engine_has_vnet(const struct tr_engine *e);
+
+/*
+ * Offload metadata of b (a side array indexed by buffer id: tr_buf stays
+ * one cache line). NULL when the engine runs without offloads. On rx the
+ * engine fills it and sets TR_BUF_F_VNET (+ CSUM_PARTIAL / CSUM_VALID /
+ * GSO) in b->flags. To transmit a super-frame, fill it (tr_engine_set_gso
+ * does) and set TR_BUF_F_VNET; without that bit a tx carries a zero
+ * header. Valid from any thread that owns b.
+ */
+struct tr_vnet_meta *tr_engine_offload(struct tr_engine *e, const struct tr_buf *b);
+
+/*
+ * Make b (a full-length IPv4/IPv6 TCP or UDP frame, up to 64 KiB: use a
+ * large buffer) a super-frame the kernel cuts into gso_size payload pieces
+ * and checksums (tr_vnet_prepare_gso), and record that in b's metadata.
+ * gso_size 0 or a payload within one segment: a single frame with the
+ * checksum left to the kernel. 0, -ENOTSUP (engine without offloads),
+ * -EINVAL (not TCP/UDP over IP, > 128 UDP segments).
+ */
+int tr_engine_set_gso(struct tr_engine *e, struct tr_buf *b, uint16_t gso_size);
+
+/*
+ * Software segmentation (GSO in user space) for an application that
+ * cannot take super-frames: cut super-frame b (TR_BUF_F_GSO, or meta
+ * given) into at most n fresh buffers of queue q's allocator, each a plain
+ * frame with full checksums. b is not consumed. Returns the number of
+ * segments written to out (all of them), or -ENOSPC (n too small),
+ * -ENOBUFS (pool short; nothing allocated is kept), -EINVAL.
+ */
+int tr_engine_gso_segment(struct tr_engine *e, unsigned q, const struct tr_buf *b,
+			  struct tr_buf **out, unsigned n);
+
+/*
+ * Finish the L4 checksum of a NEEDS_CSUM frame in place
+ * (tr_vnet_csum_complete) and clear TR_BUF_F_CSUM_PARTIAL. For a frame
+ * that leaves through a device or file without offloads. 0 or -EINVAL.
+ */
+int tr_engine_csum_complete(struct tr_engine *e, struct tr_buf *b);
 
 /* Which rx path queue q uses: TR_ENGINE_RX_MULTISHOT or TR_ENGINE_RX_READ. */
 enum tr_engine_rx_mode tr_engine_rx_mode(const struct tr_engine *e, unsigned q);

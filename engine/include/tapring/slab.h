@@ -74,7 +74,7 @@ struct tr_buf {
 	uint32_t len;              /* frame length in bytes */
 	uint32_t id;               /* index in the pool == io_uring bid; const */
 	uint16_t queue;            /* rx queue / worker that received it */
-	uint16_t flags;            /* engine-defined */
+	uint16_t flags;            /* engine-defined: TR_BUF_F_* */
 	uint32_t verdict;          /* pipeline verdict / drop reason (engine) */
 	TR__ATOMIC(uint32_t) refcnt; /* 0 while free; see tr_buf_ref() */
 	uint32_t tr__state;        /* internal: free/allocated marker (debug) */
@@ -83,6 +83,15 @@ struct tr_buf {
 	struct tr_buf *next;       /* free for the holder: chain buffers */
 	uint64_t user2;            /* free for the application / stages */
 } TR__ALIGNED(TR_CACHE_LINE);
+
+/* tr_buf.flags bits (set by the engine's offload path, docs/offload.md).
+ * Without offloads the engine never sets them and ignores them on tx. */
+#define TR_BUF_F_VNET          0x0001u  /* the frame has offload metadata (tr_engine_offload):
+                                         * a tx writes that vnet header instead of a zero one */
+#define TR_BUF_F_CSUM_PARTIAL  0x0002u  /* NEEDS_CSUM: the L4 checksum field holds the
+                                         * pseudo-header seed; do not verify it */
+#define TR_BUF_F_CSUM_VALID    0x0004u  /* DATA_VALID: the kernel checked the checksum */
+#define TR_BUF_F_GSO           0x0008u  /* a super-frame of several wire segments */
 
 #ifdef __cplusplus
 static_assert(sizeof(struct tr_buf) == TR_CACHE_LINE, "tr_buf is one cache line");

@@ -59,23 +59,23 @@ static int try_set(int fd, unsigned f, unsigned refuse)
 	return ioctl(fd, TUNSETOFFLOAD, (unsigned long)f) == 0 ? 0 : -errno;
 }
 
-int tr__engine_offload_setup(struct tr_engine *e)
+int tr_tap_vnet_setup(int fd)
 {
-	const unsigned nq = e->cfg.nqueues;
-	for (unsigned q = 0; q < nq; q++) {
-		struct ifreq ifr;
-		memset(&ifr, 0, sizeof(ifr));
-		if (ioctl(e->fds[q], TUNGETIFF, &ifr) != 0)
-			return -ENOTTY;            /* not a TUN/TAP queue */
-		if (!(ifr.ifr_flags & IFF_VNET_HDR))
-			return -EINVAL;            /* opened without IFF_VNET_HDR */
-		int sz = TR_VNET_HDR_LEN;
-		if (ioctl(e->fds[q], TUNSETVNETHDRSZ, &sz) != 0)
-			return -errno;
-	}
-	unsigned cur = normalize(e->cfg.offload_flags ? e->cfg.offload_flags : TR_OFFLOAD_ALL);
-	const unsigned refuse = e->cfg.offload_refuse;
-	const int fd = e->fds[0];
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) != 0)
+		return -ENOTTY;            /* not a TUN/TAP queue */
+	if (!(ifr.ifr_flags & IFF_VNET_HDR))
+		return -EINVAL;            /* opened without IFF_VNET_HDR */
+	int sz = TR_VNET_HDR_LEN;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &sz) != 0)
+		return -errno;
+	return 0;
+}
+
+int tr_tap_set_offloads(int fd, unsigned want, unsigned refuse, unsigned *on)
+{
+	unsigned cur = normalize(want);
 	for (;;) {
 		int r = try_set(fd, cur, refuse);
 		if (r == 0)
@@ -103,8 +103,19 @@ int tr__engine_offload_setup(struct tr_engine *e)
 			break;
 		cur = next ? next : normalize(cur & ~TR_OFFLOAD_ALL);
 	}
-	e->offloads_on = cur;
+	*on = cur;
 	return 0;
+}
+
+int tr__engine_offload_setup(struct tr_engine *e)
+{
+	for (unsigned q = 0; q < e->cfg.nqueues; q++) {
+		int r = tr_tap_vnet_setup(e->fds[q]);
+		if (r < 0)
+			return r;
+	}
+	return tr_tap_set_offloads(e->fds[0], e->cfg.offload_flags ? e->cfg.offload_flags : TR_OFFLOAD_ALL,
+				   e->cfg.offload_refuse, &e->offloads_on);
 }
 
 unsigned tr_engine_offloads(const struct tr_engine *e)

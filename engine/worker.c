@@ -273,6 +273,7 @@ static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res)
 	if (w->vnet)
 		return rx_vnet(w, b, res);
 	b->len = (uint32_t)res;
+	b->flags = 0;   /* no offload metadata (same line as len) */
 	b->queue = (uint16_t)w->q;
 	b->verdict = TR__VERDICT_RX;
 	b->ts = w->now_ns;

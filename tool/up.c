@@ -114,6 +114,7 @@ enum {
 	OPT_KFILTER, OPT_FILTER, OPT_FILTER_LIMIT, OPT_RX_MODE, OPT_QUIET, OPT_HELP,
 	OPT_DUMP_FILE, OPT_DUMP_FILTER, OPT_SNAPLEN, OPT_USER, OPT_STEERING, OPT_BLOCK,
 	OPT_TUN, OPT_PEER,
+	OPT_UDP_DISCARD, OPT_OFFLOADS, OPT_OFFLOAD_REFUSE,
 };
 
 static const struct option up_longopts[] = {
@@ -142,6 +143,9 @@ static const struct option up_longopts[] = {
 	{ "block", required_argument, NULL, OPT_BLOCK },
 	{ "tun", no_argument, NULL, OPT_TUN },
 	{ "peer", required_argument, NULL, OPT_PEER },
+	{ "udp-discard", required_argument, NULL, OPT_UDP_DISCARD },
+	{ "offloads", no_argument, NULL, OPT_OFFLOADS },
+	{ "offload-refuse", required_argument, NULL, OPT_OFFLOAD_REFUSE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -154,6 +158,7 @@ static const char up_usage[] =
 	"                  [--dump-file FILE [--dump-filter EXPR] [--snaplen N]]\n"
 	"                  [--user USER[:GROUP]]\n"
 	"                  [--steering symmetric|kernel] [--block RULE]...\n"
+	"                  [--udp-discard PORT] [--offloads [--offload-refuse LIST]]\n"
 	"  --steering MODE    symmetric (default with --queues > 1): an eBPF flow hash\n"
 	"                     keeps both directions of a flow on one queue; kernel:\n"
 	"                     the TUN driver's own choice\n"
@@ -318,6 +323,19 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 			if (tool_ebpf_opt(&o->ebpf, c == OPT_STEERING ? "steering" : "block", optarg, prog))
 				return 2;
 			break;
+		case OPT_UDP_DISCARD:
+			if (tool_parse_uint(optarg, 65535, &v) || v == 0)
+				UP_ERR("--udp-discard: bad port '%s'", optarg);
+			o->udp_discard = (uint16_t)v;
+			break;
+		case OPT_OFFLOADS:
+			o->offloads = true;
+			break;
+		case OPT_OFFLOAD_REFUSE:
+			if (tool_parse_offloads(optarg, &o->offload_refuse))
+				UP_ERR("--offload-refuse: expected a list of csum,tso4,tso6,tso_ecn,uso4,uso6,"
+				       "tso,uso, got '%s'", optarg);
+			break;
 		case 'h':
 		case OPT_HELP:
 			fputs(up_usage, stdout);
@@ -352,6 +370,12 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 			       eb[0] ? eb : strerror(-fe));
 		tr_bpf_free(p);
 	}
+	if (o->offload_refuse && !o->offloads)
+		UP_ERR("--offload-refuse needs --offloads");
+	if (o->udp_discard && (o->udp_discard == o->udp_echo || o->udp_discard == o->dns_port))
+		UP_ERR("--udp-discard %u: the port is already used by another service", o->udp_discard);
+	if (o->offloads && o->tun)
+		UP_ERR("--offloads: the virtio-net header path parses Ethernet frames: not available with --tun");
 	return 0;
 }
 
@@ -448,7 +472,8 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 
 	/* 1. the TAP: exclusive, so a name in use is an error, not a takeover */
 	tc.name = o->tap;
-	tc.flags = TR_TAP_EXCL | (o->queues > 1 ? TR_TAP_MULTI_QUEUE : 0) | (o->tun ? TR_TAP_TUN : 0);
+	tc.flags = TR_TAP_EXCL | (o->queues > 1 ? TR_TAP_MULTI_QUEUE : 0) | (o->tun ? TR_TAP_TUN : 0) |
+		   (o->offloads ? TR_TAP_VNET_HDR : 0);
 	tc.queues = o->queues;
 	{
 		struct tr_tap_link_info li;
@@ -521,6 +546,7 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 	sc.l3_only = o->tun;
 	sc.udp_echo_port = o->udp_echo;
 	sc.dns_port = o->dns_port;
+	sc.udp_discard_port = o->udp_discard;
 	sc.hosts_path = o->dns_hosts;
 	u->host = tr_stack_host_create(&sc, &e);
 	if (!u->host) {
@@ -572,9 +598,14 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		ec.rx_mode = TR_ENGINE_RX_MULTISHOT;
 	else if (o->rx_mode && !strcmp(o->rx_mode, "read"))
 		ec.rx_mode = TR_ENGINE_RX_READ;
+	ec.offloads = o->offloads;
+	ec.offload_refuse = o->offload_refuse;
 	u->e = tr_engine_create(&ec, &e);
 	if (!u->e) {
-		if (e == -ENOTSUP)
+		if (o->offloads && e != -ENOTSUP && e != -ENOMEM)
+			SET_ERR("--offloads: cannot set up virtio-net header offloads on %s: %s", u->ifname,
+				strerror(-e));
+		else if (e == -ENOTSUP)
 			SET_ERR("--rx-mode multishot: this kernel lacks IORING_OP_READ_MULTISHOT for TAP");
 		else
 			SET_ERR("cannot create the engine: %s", strerror(-e));
@@ -632,6 +663,12 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 	if ((e = tr_engine_start(u->e)) != 0) {
 		SET_ERR("cannot start the engine: %s", strerror(-e));
 		goto fail;
+	}
+	if (o->offloads && !o->quiet) {
+		char nb[96];
+		fprintf(stderr, "tapring up: offloads on %s: %s\n", u->ifname,
+			tr_engine_offloads(u->e) ? tool_offload_names(tr_engine_offloads(u->e), nb, sizeof(nb))
+						 : "none (vnet header only)");
 	}
 	*status = 0;
 	return u;
@@ -716,6 +753,20 @@ void up_stats_json(struct up *u, FILE *f)
 			(unsigned long long)ms.written, (unsigned long long)ms.dropped,
 			(unsigned long long)ms.filtered);
 	}
+	if (u->o.udp_discard) {
+		uint64_t dg, db;
+
+		tr_stack_discard_stats(u->host, &dg, &db);
+		fprintf(f, "},\"discard\":{\"datagrams\":%llu,\"bytes\":%llu",
+			(unsigned long long)dg, (unsigned long long)db);
+	}
+	if (u->o.offloads) {
+		char nb[96];
+
+		fprintf(f, "},\"offloads\":{\"on\":\"%s\",\"rx_segments\":%llu,\"tx_segments\":%llu",
+			tool_offload_names(tr_engine_offloads(u->e), nb, sizeof(nb)),
+			(unsigned long long)st.rx_segments, (unsigned long long)st.tx_segments);
+	}
 	fputc('}', f);
 	tool_ebpf_json(&u->kb, f);
 	fputs(",\"queues\":[", f);
@@ -723,9 +774,10 @@ void up_stats_json(struct up *u, FILE *f)
 		struct tr_engine_stats qs;
 
 		tr_engine_queue_stats(u->e, q, &qs);
-		fprintf(f, "%s{\"rx\":%llu,\"tx\":%llu,\"dropped\":%llu}", q ? "," : "",
-			(unsigned long long)qs.rx, (unsigned long long)qs.tx,
-			(unsigned long long)qs.dropped);
+		fprintf(f, "%s{\"rx\":%llu,\"tx\":%llu,\"dropped\":%llu,\"segments\":{\"rx\":%llu,\"tx\":%llu}}",
+			q ? "," : "", (unsigned long long)qs.rx, (unsigned long long)qs.tx,
+			(unsigned long long)qs.dropped, (unsigned long long)qs.rx_segments,
+			(unsigned long long)qs.tx_segments);
 	}
 	fputs("]}\n", f);
 }

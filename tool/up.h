@@ -46,6 +46,9 @@ struct up_opts {
 	bool tun;                /* --tun: a TUN (raw IP, L3 stack) instead of a TAP */
 	bool have_peer4, have_peer6;
 	uint8_t peer4[4], peer6[16];  /* --peer: point-to-point peer of the host address */
+	uint16_t udp_discard;    /* --udp-discard PORT (RFC 863) */
+	bool offloads;           /* --offloads: vnet header, TUNSETOFFLOAD */
+	unsigned offload_refuse; /* --offload-refuse LIST (test switch) */
 };
 
 struct up;
@@ -85,6 +88,11 @@ int tool_load_filter(const char *cmd, const char *expr, const char *ddd_file, in
 /* The same for frames of link type dlt (DLT_ value). */
 int tool_load_filter_dlt(const char *cmd, const char *expr, const char *ddd_file, int dlt,
 			 int snaplen, unsigned limit, struct tr_bpf_prog **out);
+
+/* TUNSETOFFLOAD feature names (offloadopt.c): "csum,tso4,uso" -> bits;
+ * 0 or -1. And bits -> "csum,tso4,..." in buf. */
+int tool_parse_offloads(const char *s, unsigned *out);
+const char *tool_offload_names(unsigned f, char *buf, size_t len);
 
 /* Text parsers shared by the subcommands. */
 int tool_parse_cidr(const char *s, struct up_cidr *out, bool need_prefix);

@@ -139,6 +139,9 @@ struct tr_stack_host *tr_stack_host_create(const struct tr_stack_config *cfg, in
 	if (c->mtu < 576 || c->neigh_entries < TR_NEIGH_WAYS ||
 	    (c->neigh_entries & (c->neigh_entries - 1)) || c->neigh_queue > TR_NEIGH_QMAX)
 		goto fail_h;
+	if (c->udp_discard_port &&
+	    (c->udp_discard_port == c->udp_echo_port || c->udp_discard_port == c->dns_port))
+		goto fail_h;
 	for (unsigned i = 0; i < c->n_ip4; i++)
 		memcpy(h->ip4_mac[i], is_zero(c->ip4_mac[i], 6) ? c->mac : c->ip4_mac[i], 6);
 	for (unsigned i = 0; i < c->n_ip6; i++)
@@ -173,8 +176,11 @@ struct tr_stack_host *tr_stack_host_create(const struct tr_stack_config *cfg, in
 		if (rc)
 			goto fail_h;
 	}
+	h->discard = aligned_alloc(64, TR_STACK_MAX_QUEUES * sizeof(*h->discard));
+	if (h->discard)
+		memset(h->discard, 0, TR_STACK_MAX_QUEUES * sizeof(*h->discard));
 	h->nshare = calloc(1, sizeof(*h->nshare));
-	if (!h->nshare || tr__nshare_init(h->nshare, TR_NSHARE_SLOTS) != 0) {
+	if (!h->discard || !h->nshare || tr__nshare_init(h->nshare, TR_NSHARE_SLOTS) != 0) {
 		rc = -ENOMEM;
 		goto fail_h;
 	}
@@ -187,6 +193,7 @@ fail_h:
 	if (h->nshare)
 		tr__nshare_fini(h->nshare);
 	free(h->nshare);
+	free(h->discard);
 	tr__hosts_free(&h->hosts);
 	free(h);
 fail:
@@ -202,8 +209,21 @@ void tr_stack_host_destroy(struct tr_stack_host *h)
 	tr__stage_free_all(h);
 	tr__nshare_fini(h->nshare);
 	free(h->nshare);
+	free(h->discard);
 	tr__hosts_free(&h->hosts);
 	free(h);
+}
+
+void tr_stack_discard_stats(const struct tr_stack_host *h, uint64_t *datagrams, uint64_t *bytes)
+{
+	uint64_t d = 0, b = 0;
+	for (unsigned q = 0; q < TR_STACK_MAX_QUEUES; q++) {
+		/* Relaxed: statistics, see struct tr_discard_cnt. */
+		d += atomic_load_explicit(&h->discard[q].datagrams, memory_order_relaxed);
+		b += atomic_load_explicit(&h->discard[q].bytes, memory_order_relaxed);
+	}
+	*datagrams = d;
+	*bytes = b;
 }
 
 const struct tr_stack_config *tr_stack_host_config(const struct tr_stack_host *h)

@@ -176,6 +176,15 @@ struct tr_udp_sock {
 	struct tr_ring *rings[TR_STACK_MAX_QUEUES];
 };
 
+/* Discard service totals of one worker queue: single writer (that
+ * worker: relaxed load + store, no RMW needed), read by any thread with
+ * relaxed loads (statistics; nothing else is published through them). One
+ * cache line per queue. */
+struct tr_discard_cnt {
+	_Alignas(64) TR__ATOMIC(uint64_t) datagrams;
+	TR__ATOMIC(uint64_t) bytes;
+};
+
 struct tr_stack_host {
 	struct tr_stack_config cfg;
 	uint8_t ip4_mac[TR_STACK_MAX_ADDRS][6];
@@ -187,8 +196,10 @@ struct tr_stack_host {
 	uint8_t port6[65536];
 	struct tr_hosts hosts;
 	struct tr_stage_ctx *stages;   /* stage adapters made from this host (stage.c) */
-	/* The one part written while workers run: lock-free, see nshare.c. */
+	/* The parts written while workers run: lock-free, see nshare.c, and
+	 * the discard counters (one line per queue, see tr_discard_cnt). */
 	struct tr_nshare *nshare;
+	struct tr_discard_cnt *discard;   /* TR_STACK_MAX_QUEUES entries */
 };
 
 /* stage.c: free the adapters of h (from tr_stack_host_destroy). */
@@ -280,6 +291,10 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 		       uint32_t l4, uint32_t l4len);
 /* The DNS responder: payload rewritten in place; returns the action. */
 uint32_t tr__dns_input(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m);
+/* udp.c: a UDP super-frame for a per-datagram service (DNS): each datagram
+ * is cut into a buffer of its own (tr_vnet_segment) and answered; the
+ * super-frame ends as "udp.gso_split". */
+uint32_t tr__udp_gso_split(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m);
 /* Output an IPv4/IPv6 datagram in b (Ethernet + IP headers built, dst MAC
  * unresolved) to next hop ip. Handles neighbour resolution; b is consumed. */
 int tr__ip4_output(struct tr_stack *s, struct tr_buf *b, const uint8_t dst[4]);

@@ -35,6 +35,18 @@ static struct tr_buf *io_alloc(void *ctx)
 	return tr_worker_alloc(sw->w);
 }
 
+static uint32_t io_room(void *ctx, const struct tr_buf *b)
+{
+	struct stack_worker *sw = ctx;
+	return tr_worker_buf_room(sw->w, b);
+}
+
+static struct tr_vnet_meta *io_offload(void *ctx, const struct tr_buf *b)
+{
+	struct stack_worker *sw = ctx;
+	return tr_engine_offload(tr_worker_engine(sw->w), b);
+}
+
 static void io_drop(void *ctx, struct tr_buf *b, unsigned reason)
 {
 	struct stack_worker *sw = ctx;
@@ -93,6 +105,7 @@ static int stage_init(void *arg, struct tr_worker *w)
 	struct tr_stack_io io = {
 		.ctx = sw, .alloc = io_alloc, .tx = io_tx, .drop = io_drop,
 		.headroom = st->headroom, .buf_room = st->buf_room,
+		.room = io_room, .offload = io_offload,
 	};
 	int err;
 	sw->s = tr_stack_create(st->h, &io, &err);

@@ -10,6 +10,7 @@
 #include <tapring/ipv4.h>
 #include <tapring/ipv6.h>
 #include <tapring/udp.h>
+#include <tapring/vnet.h>
 
 #include "stack_pvt.h"
 
@@ -24,7 +25,7 @@ static struct tr_udp_sock *udp_bind_slot(struct tr_stack_host *h, int family, ui
 	bool v4 = family != 6, v6 = family != 4;
 	*rc = -EADDRINUSE;
 	if ((v4 && h->port4[port]) || (v6 && h->port6[port]) ||
-	    port == h->cfg.udp_echo_port || port == h->cfg.dns_port)
+	    port == h->cfg.udp_echo_port || port == h->cfg.dns_port || port == h->cfg.udp_discard_port)
 		return NULL;
 	*rc = -ENOSPC;
 	if (h->nsocks >= TR_STACK_MAX_SOCKS)
@@ -104,9 +105,21 @@ static uint32_t udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_
 	uint32_t l4 = (uint32_t)(udp - d);
 	/* Drops are returned uncounted: the caller (or the socket dispatch)
 	 * counts the reason exactly once. */
-	if (new_len > 65507u || l4 + TR_UDP_HDR_LEN + new_len > s->io.buf_room)
+	uint32_t room = s->io.room ? s->io.room(s->io.ctx, b) : s->io.buf_room;
+	if (new_len > 65507u || l4 + TR_UDP_HDR_LEN + new_len > room)
 		return TR_STACK_ACT_DROP(TR_STACK_C_TX_TOO_BIG);
 	bool recompute = !same_payload || new_len != m->len;
+	/* Offloads: a NEEDS_CSUM frame keeps its checksum unfinished (the
+	 * kernel completes it, per segment for a super-frame): the field gets
+	 * the pseudo-header seed instead of a full checksum. */
+	const bool partial = (b->flags & TR_BUF_F_CSUM_PARTIAL) != 0;
+	struct tr_vnet_meta *vm = (b->flags & TR_BUF_F_GSO) && s->io.offload ? s->io.offload(s->io.ctx, b) : NULL;
+	if (vm && new_len != m->len) {
+		uint32_t segs = (new_len + vm->hdr.gso_size - 1u) / vm->hdr.gso_size;
+		if (segs > TR_VNET_UDP_MAX_SEGS)
+			return TR_STACK_ACT_DROP(TR_STACK_C_TX_TOO_BIG);
+		vm->segs = (uint16_t)(segs ? segs : 1);
+	}
 	uint8_t tmp[16];
 
 	memcpy(tmp, d + TR_ETH_OFF_SRC, 6);
@@ -154,13 +167,18 @@ static uint32_t udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_
 		tr_store_be16(ip + TR_IPV6_OFF_PLEN, (uint16_t)(l4 - L3 - TR_IPV6_HDR_LEN + TR_UDP_HDR_LEN + new_len));
 		ph = (struct tr_l4_pseudo){ 6, ip + TR_IPV6_OFF_SRC, ip + TR_IPV6_OFF_DST };
 	}
-	if (recompute) {
+	if (recompute && partial) {
+		uint16_t seed = tr_cksum_raw_fold(tr_l4_pseudo_sum(&ph, TR_IPPROTO_UDP, TR_UDP_HDR_LEN + new_len));
+		memcpy(udp + TR_UDP_OFF_CKSUM, &seed, 2);
+	} else if (recompute) {
 		struct tr_udp_view uv = { udp, TR_UDP_HDR_LEN + new_len };
 		tr_udp_set_cksum(&uv, 0);
 		uint16_t ck = tr_udp_compute_cksum(&uv, &ph);
 		memcpy(udp + TR_UDP_OFF_CKSUM, &ck, 2);
 	}
 	b->len = l4 + TR_UDP_HDR_LEN + new_len;
+	if (vm)
+		return TR_STACK_ACT_TX;   /* the kernel cuts it into MTU-sized datagrams */
 	if (m->family == 4 && b->len - L3 > h->cfg.mtu)
 		return tr__ip4_reply_big(s, b);   /* fragment the reply */
 	if (m->family == 6 && b->len - L3 > h->cfg.mtu)
@@ -193,7 +211,11 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 		ph = (struct tr_l4_pseudo){ 6, ip + TR_IPV6_OFF_SRC, ip + TR_IPV6_OFF_DST };
 	}
 	uint32_t ulen = tr_udp_len(&uv);
-	if (tr_load_raw16(uv.buf + TR_UDP_OFF_CKSUM) == 0) {
+	if (b->flags & (TR_BUF_F_CSUM_PARTIAL | TR_BUF_F_CSUM_VALID)) {
+		/* Offloads: NEEDS_CSUM (the field holds only the pseudo-header
+		 * seed: the data comes from the local kernel, which vouches for
+		 * it) or DATA_VALID (the kernel checked it). */
+	} else if (tr_load_raw16(uv.buf + TR_UDP_OFF_CKSUM) == 0) {
 		if (family == 6)  /* RFC 8200 8.1: mandatory over IPv6 */
 			return TR_DROP(s, UDP_BAD_CSUM);
 	} else if (tr_cksum_finish(tr_cksum_add(tr_l4_pseudo_sum(&ph, TR_IPPROTO_UDP, ulen),
@@ -204,6 +226,28 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 	m.dport = tr_udp_dst_port(&uv);
 	m.payload = tr_udp_payload(&uv);
 	m.len = ulen - TR_UDP_HDR_LEN;
+	m.segs = 1;
+	if (b->flags & TR_BUF_F_GSO) {
+		const struct tr_vnet_meta *vm = s->io.offload ? s->io.offload(s->io.ctx, b) : NULL;
+		if (vm && vm->hdr.gso_type == TR_VNET_GSO_UDP_L4) {
+			m.gso_size = vm->hdr.gso_size;
+			m.segs = vm->segs;
+		}
+	}
+
+	if (m.dport == h->cfg.udp_discard_port && m.dport) {
+		/* RFC 863: count and drop. Single writer per queue. */
+		struct tr_discard_cnt *dc = &h->discard[s->queue % TR_STACK_MAX_QUEUES];
+		atomic_store_explicit(&dc->datagrams,
+				      atomic_load_explicit(&dc->datagrams, memory_order_relaxed) + m.segs,
+				      memory_order_relaxed);
+		atomic_store_explicit(&dc->bytes,
+				      atomic_load_explicit(&dc->bytes, memory_order_relaxed) + m.len,
+				      memory_order_relaxed);
+		return TR_DROP(s, UDP_DISCARDED);
+	}
+	if (m.segs > 1 && m.dport == h->cfg.dns_port && m.dport)
+		return tr__udp_gso_split(s, b, &m);
 
 	if (m.dport == h->cfg.udp_echo_port && m.dport) {
 		uint32_t act = udp_reply(s, b, &m, m.len, true);
@@ -233,6 +277,38 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 	else
 		tr__icmp6_port_unreach(s, b);
 	return TR_DROP(s, UDP_NO_PORT);
+}
+
+uint32_t tr__udp_gso_split(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m)
+{
+	const struct tr_vnet_meta *vm = s->io.offload ? s->io.offload(s->io.ctx, b) : NULL;
+	struct tr_vnet_info in;
+	if (!vm || tr_vnet_check_frame(&vm->hdr, b->data, b->len, &in, NULL) != 0)
+		return TR_DROP(s, UDP_MALFORMED);
+	for (uint32_t k = 0; k < in.segs; k++) {
+		struct tr_buf *c = tr__stack_alloc(s);
+		if (!c)
+			break;   /* counted as tx.nobuf */
+		int n = tr_vnet_segment(&vm->hdr, &in, b->data, b->len, k, c->data, s->io.buf_room);
+		if (n < 0) {
+			tr__stack_drop_orig(s, c, TR_STACK_C_TX_TOO_BIG);
+			continue;
+		}
+		c->len = (uint32_t)n;
+		c->flags = 0;   /* a plain datagram with a full checksum */
+		struct tr_udp_meta cm = *m;
+		cm.payload = c->data + in.payload_off;
+		cm.len = (uint32_t)n - in.payload_off;
+		cm.segs = 1;
+		cm.gso_size = 0;
+		uint32_t act = tr__dns_input(s, c, &cm);   /* counts its own drop reasons */
+		if (act == TR_STACK_ACT_TX)
+			s->io.tx(s->io.ctx, c);
+		else
+			s->io.drop(s->io.ctx, c, TR_STACK_ACT_KIND(act) == 4u ? TR_STACK_ACT_REASON(act)
+									     : TR_STACK_C_UDP_CONSUMED);
+	}
+	return TR_DROP(s, UDP_GSO_SPLIT);
 }
 
 int tr_udp_sendto(struct tr_stack *s, struct tr_buf *b, int family,

@@ -228,6 +228,16 @@ struct tr_slab *tr_engine_slab(struct tr_engine *e);
 /* The configured device kind (TR_ENGINE_DEV_TAP or TR_ENGINE_DEV_TUN). */
 enum tr_engine_device tr_engine_device(const struct tr_engine *e);
 
+/* On a TAP queue fd opened with IFF_VNET_HDR: TUNSETVNETHDRSZ 12. 0,
+ * -ENOTTY (not a TUN/TAP fd), -EINVAL (no IFF_VNET_HDR), -errno. */
+int tr_tap_vnet_setup(int fd);
+/* TUNSETOFFLOAD with the features `want` (TR_OFFLOAD_*), falling back one
+ * group at a time (TSO_ECN, USO4|USO6, TSO4|TSO6, then CSUM) while the
+ * kernel says EINVAL; `refuse` (a test switch) makes any set containing
+ * those bits fail like an old kernel. *on gets what was accepted (possibly
+ * 0). 0 or -errno (other than EINVAL). Device-wide: one fd is enough. */
+int tr_tap_set_offloads(int fd, unsigned want, unsigned refuse, unsigned *on);
+
 /* TR_OFFLOAD_* features the kernel accepted (0 without offloads; with
  * offloads and nothing accepted, vnet headers are still exchanged). */
 unsigned tr_engine_offloads(const struct tr_engine *e);

@@ -46,6 +46,7 @@ extern "C" {
 #endif
 
 struct tr_buf;
+struct tr_vnet_meta;
 struct tr_stack;
 struct tr_stack_host;
 
@@ -90,6 +91,8 @@ struct tr_stack_host;
 	X(UDP_CONSUMED,      "udp.consumed",        D) /* exit: a socket callback consumed it */ \
 	X(UDP_TO_RING,       "udp.to_ring",         D) /* exit: handed to a socket ring (extra reference) */ \
 	X(UDP_RING_FULL,     "udp.ring_full",       D) \
+	X(UDP_DISCARDED,     "udp.discarded",       D) /* exit: taken by the discard service */ \
+	X(UDP_GSO_SPLIT,     "udp.gso_split",       D) /* exit: a super-frame answered datagram by datagram */ \
 	X(IP6_BAD_LEN,       "ip6.bad_len",         D) \
 	X(IP6_BAD_VERSION,   "ip6.bad_version",     D) \
 	X(IP6_NOT_OURS,      "ip6.not_ours",        D) \
@@ -164,6 +167,7 @@ struct tr_stack_config {
 	uint16_t mtu;                   /* IP MTU, default 1500 */
 	uint16_t udp_echo_port;         /* 0 = off */
 	uint16_t dns_port;              /* 0 = off (53 is the usual value) */
+	uint16_t udp_discard_port;      /* 0 = off: RFC 863 discard, counted (tr_stack_discard_stats) */
 	const char *hosts_path;         /* hosts file for the DNS responder (optional); read
 	                                 * by tr_stack_host_create, the pointer is not kept */
 	const char *hosts_text;         /* or hosts text (used when hosts_path is NULL) */
@@ -199,6 +203,14 @@ struct tr_udp_meta {
 	uint16_t sport, dport;          /* host order */
 	uint8_t *payload;               /* inside the frame buffer */
 	uint32_t len;                   /* payload bytes */
+	/* A GSO super-frame (offloads, docs/offload.md) holds `segs` datagrams
+	 * back to back in payload: gso_size bytes each, the last one shorter
+	 * or equal. A plain datagram: segs 1, gso_size 0. This is the batch
+	 * API: a callback or ring socket that wants single datagrams walks
+	 * the payload in gso_size steps (or the application calls
+	 * tr_engine_gso_segment on a delivered frame). */
+	uint16_t gso_size;
+	uint16_t segs;
 };
 
 /* Socket callback, called on the worker that received the datagram.
@@ -259,6 +271,11 @@ struct tr_stack_io {
 	void (*drop)(void *ctx, struct tr_buf *b, unsigned reason);  /* free, counting stack reason */
 	uint32_t headroom;              /* bytes before data in a fresh buffer */
 	uint32_t buf_room;              /* bytes from data (at headroom) to the buffer end */
+	/* Optional (offloads): bytes from b->data to the end of b's own buffer
+	 * (large buffers have more than buf_room), and b's offload metadata
+	 * (NULL when none; struct tr_vnet_meta from <tapring/vnet.h>). */
+	uint32_t (*room)(void *ctx, const struct tr_buf *b);
+	struct tr_vnet_meta *(*offload)(void *ctx, const struct tr_buf *b);
 };
 
 /* One per worker. The io struct is copied. */
@@ -289,6 +306,10 @@ void tr_stack_poll(struct tr_stack *s, uint64_t now_ns);
 /* A fresh buffer from the worker's pool (for tr_udp_sendto from a
  * callback), NULL on exhaustion. */
 struct tr_buf *tr_stack_alloc(struct tr_stack *s);
+
+/* Discard service totals over every worker (any thread, lock-free):
+ * datagrams counted after segmentation, bytes = UDP payload. */
+void tr_stack_discard_stats(const struct tr_stack_host *h, uint64_t *datagrams, uint64_t *bytes);
 
 /* Counters of this instance. */
 uint64_t tr_stack_counter(const struct tr_stack *s, unsigned id);

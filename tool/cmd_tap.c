@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include <tapring/addr.h>
+#include <tapring/engine.h>   /* tr_tap_vnet_setup, tr_tap_set_offloads */
 #include <tapring/tap.h>
 
 #include "cmds.h"
@@ -38,7 +39,7 @@ static int tap_err(const char *fmt, ...)
 static void tap_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: tapring tap create NAME [--tun] [--queues N] [--vnet-hdr] [--excl]\n"
+		"usage: tapring tap create NAME [--tun] [--queues N] [--vnet-hdr [--offloads]] [--excl]\n"
 		"                          [--owner UID] [--group GID] [--mtu N] [--mac MAC]\n"
 		"                          [--addr CIDR]... [--peer ADDR]... [--netns NS] [--up]\n"
 		"       tapring tap destroy NAME [--netns NS]\n"
@@ -49,7 +50,10 @@ static void tap_usage(FILE *f)
 		"multiqueue device. --addr takes ADDR/PREFIX (IPv4 or IPv6, repeatable);\n"
 		"--peer ADDR makes the addresses of its family point-to-point. With --netns\n"
 		"the device is moved into that namespace (a name under /run/netns or a path)\n"
-		"and configured there. Needs CAP_NET_ADMIN.\n");
+		"and configured there. --offloads (with --vnet-hdr) sets the 12-byte virtio-net\n"
+		"header and TUNSETOFFLOAD (checksum, TSO, USO; what the kernel refuses is left\n"
+		"out, one feature at a time) and reports the result on stderr.\n"
+		"Needs CAP_NET_ADMIN.\n");
 }
 
 /* ---- small parsers -------------------------------------------------------- */
@@ -177,7 +181,7 @@ struct create_args {
 	const char *netns;
 	struct tr_tap_config cfg;
 	long mtu;                 /* -1: keep */
-	int have_mac, up;
+	int have_mac, up, offloads;
 	uint8_t mac[6];
 	struct tr_tap_addr addrs[TAP_MAX_ADDRS];
 	unsigned naddrs;
@@ -224,6 +228,8 @@ static int parse_create(int argc, char **argv, struct create_args *c)
 			c->cfg.flags |= TR_TAP_TUN;
 		} else if (!strcmp(a, "--vnet-hdr")) {
 			c->cfg.flags |= TR_TAP_VNET_HDR;
+		} else if (!strcmp(a, "--offloads")) {
+			c->offloads = 1;
 		} else if (!strcmp(a, "--excl")) {
 			c->cfg.flags |= TR_TAP_EXCL;
 		} else if (!strcmp(a, "--up")) {
@@ -288,6 +294,8 @@ static int parse_create(int argc, char **argv, struct create_args *c)
 			       c->name, IFNAMSIZ - 1);
 	if (!valid_ifname(c->name))
 		return tap_err("'%s' is not a valid interface name", c->name);
+	if (c->offloads && !(c->cfg.flags & TR_TAP_VNET_HDR))
+		return tap_err("--offloads needs --vnet-hdr");
 	if (c->have_mac && (c->cfg.flags & TR_TAP_TUN))
 		return tap_err("--mac: a TUN device has no MAC address");
 	if (c->netns && !netns_exists(c->netns))
@@ -346,7 +354,11 @@ static int cmd_create(int argc, char **argv)
 
 	rc = 0;
 	step = "";
-	if (c.netns && (rc = tr_tap_move_netns(tap, c.netns)) != 0)
+	unsigned on = 0;
+	if (c.offloads && ((rc = tr_tap_vnet_setup(tr_tap_fd(tap, 0))) != 0 ||
+			   (rc = tr_tap_set_offloads(tr_tap_fd(tap, 0), TR_OFFLOAD_ALL, 0, &on)) != 0))
+		step = "set offloads";
+	if (!rc && c.netns && (rc = tr_tap_move_netns(tap, c.netns)) != 0)
 		step = "move to namespace";
 	if (!rc && c.mtu >= 0 && (rc = tr_tap_set_mtu(tap, (unsigned)c.mtu)) != 0)
 		step = "set mtu";
@@ -365,6 +377,14 @@ static int cmd_create(int argc, char **argv)
 		return tap_err("%s: %s: %s (device removed)", nm, step, tr_tap_strerror(rc));
 	}
 	printf("%s\n", tr_tap_name(tap));
+	if (c.offloads) {
+		static const char *const nm[] = { "csum", "tso4", "tso6", "tso_ecn", "", "uso4", "uso6" };
+		fprintf(stderr, "tapring tap: offloads on %s:", tr_tap_name(tap));
+		for (unsigned i = 0; i < 7; i++)
+			if (on & (1u << i))
+				fprintf(stderr, " %s", nm[i]);
+		fputs(on ? "\n" : " none (vnet header only)\n", stderr);
+	}
 	tr_tap_destroy(tap, TR_TAP_DESTROY_KEEP);
 	return 0;
 }

@@ -83,4 +83,14 @@ check "--offload-refuse without --offloads: exit 2" test $? -eq 2
 check "--offload-refuse bogus: exit 2" test $? -eq 2
 "$tapring" up --tap "$tap" --addr 10.77.3.1/24 --udp-echo 9 --udp-discard 9 2>"$d/bad.err"
 check "--udp-discard on the echo port: exit 2" test $? -eq 2
+# A persistent device made for offloads.
+pt=tq$(($$ % 100000))
+"$tapring" tap create "$pt" --vnet-hdr --offloads --netns "$ns" >"$d/pt.out" 2>"$d/pt.err"
+check "tap create --vnet-hdr --offloads: name printed" grep -qx "$pt" "$d/pt.out"
+check "tap create --vnet-hdr --offloads: features reported" \
+	grep -q "offloads on $pt: csum tso4 tso6 tso_ecn uso4 uso6" "$d/pt.err"
+check "tap list shows vnet_hdr" sh -c "'$tapring' tap list --netns '$ns' | grep '^$pt ' | grep -q vnet_hdr"
+"$tapring" tap destroy "$pt" --netns "$ns"
+"$tapring" tap create "x$pt" --offloads 2>/dev/null
+check "tap create --offloads without --vnet-hdr: refused" test $? -ne 0
 live_done

@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Bulk UDP through a TAP with and without virtio-net header offloads, the
+ * engine against a bare loop with no engine, all in the same run; and the
+ * engine's TX-only scaling at 1 and 2 queues (64 B frames).
+ *
+ * Setup: a namespace created here with the TAP's kernel side (10.77.5.2/24,
+ * 10.77.5.1 is a static neighbour with the MAC 02:77:00:00:05:01).
+ *
+ * IN  (kernel -> user): a sender thread inside the namespace sends
+ *     UDP_SEGMENT trains of 44 x 1472 bytes to 10.77.5.1:9 for SECS
+ *     seconds. With offloads (CSUM|TSO|USO) they cross the TAP as 64 KiB
+ *     super-frames, without as 1514 B frames. Readers: "bare" = read() of
+ *     one frame per call into a 64 KiB buffer (the probe's method);
+ *     "engine" = the engine (offloads on/off), the application thread
+ *     consuming tr_engine_rx_burst and freeing.
+ * OUT (user -> kernel): a UDP socket in the namespace (10.77.5.2:9000,
+ *     UDP_GRO with offloads) drains what arrives. Writers: "bare" =
+ *     write() of one prebuilt frame per call (with offloads a 64 KiB
+ *     UDP_L4 super-frame, gso_size 1472, NEEDS_CSUM; without, 1514 B frames
+ *     with no UDP checksum); "engine" = the application allocating
+ *     buffers (large class with offloads), writing the 42 header bytes,
+ *     tr_engine_set_gso, tr_engine_tx_burst.
+ * Figures: Gbit/s of UDP payload delivered, and CPU seconds per GB of the
+ * user-side threads (reader/writer + the engine worker). Ratios against
+ * the engine without offloads (target >= 5x) and the bare offload loop
+ * (target >= 0.8x).
+ * SCALE: TX-only, a stage on each worker originates 64 B frames for SECS
+ *     seconds (one burst of 64 per loop), 1 queue vs 2 queues of a
+ *     multiqueue TAP, workers pinned to CPU q; the kernel drops them early
+ *     (not our MAC). Target >= 1.7x at 2 queues.
+ *
+ * Root only (exit 77). Bounded: SECS seconds per case (env TR_BENCH_SECS,
+ * default 2), every wait gives up. TR_BENCH_ONLY=in|out|scale.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+
+#include <tapring/checksum.h>
+#include <tapring/engine.h>
+#include <tapring/slab.h>
+#include <tapring/vnet.h>
+
+#include "io/io_test.h"
+
+#define SEG 1472u
+#define NSEG 44u
+#define PAY (SEG * NSEG)
+
+static char g_ns[16];
+static double g_secs = 2.0;
+static _Atomic bool g_stop;
+static _Atomic uint64_t g_bytes;   /* payload bytes counted by the helper thread */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu_of(clockid_t id)
+{
+	struct timespec ts;
+	if (clock_gettime(id, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double thread_cpu(pid_t tid)
+{
+	return cpu_of((clockid_t)(((~(unsigned)tid) << 3) | 6u));
+}
+
+/* tids of the engine workers (threads named tr-io-q*). */
+static unsigned worker_tids(pid_t *out, unsigned max)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	unsigned n = 0;
+	while (d && (de = readdir(d)) != NULL && n < max) {
+		char path[300], comm[32] = "";
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "tr-io-q", 7))
+			out[n++] = (pid_t)atoi(de->d_name);
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static double workers_cpu(void)
+{
+	pid_t t[8];
+	unsigned n = worker_tids(t, 8);
+	double c = 0;
+	for (unsigned i = 0; i < n; i++)
+		c += thread_cpu(t[i]);
+	return c;
+}
+
+static void stamp(void)
+{
+	char model[256] = "?";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "model name", 10)) {
+			char *p = strchr(line, ':');
+			snprintf(model, sizeof(model), "%s", p ? p + 2 : line);
+			model[strcspn(model, "\n")] = 0;
+			break;
+		}
+	if (f)
+		fclose(f);
+	struct utsname u;
+	uname(&u);
+	double t0 = now_s();
+	for (int i = 0; i < 200000; i++)
+		syscall(SYS_getppid);
+	double sc = (now_s() - t0) / 200000 * 1e9;
+	printf("machine: %s, %ld CPUs, kernel %s, syscall (getppid) %.0f ns\n", model,
+	       sysconf(_SC_NPROCESSORS_ONLN), u.release, sc);
+}
+
+static int join_ns(void)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/run/netns/%s", g_ns);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r = fd >= 0 ? setns(fd, CLONE_NEWNET) : -1;   /* this thread only */
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int tap_open(const char *dev, bool vnet, unsigned nq, int *fds)
+{
+	for (unsigned q = 0; q < nq; q++) {
+		struct ifreq ifr;
+		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0) | (nq > 1 ? IFF_MULTI_QUEUE : 0);
+		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", dev);
+		if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		fds[q] = fd;
+	}
+	return 0;
+}
+
+/* A fresh TAP in the namespace: offloads set (or not) before it goes up. */
+static void setup_tap(char *dev, bool vnet, unsigned nq, int *fds)
+{
+	static unsigned seq;
+	snprintf(dev, 16, "tbo%u_%d", seq++, (int)(getpid() % 10000));
+	if (tap_open(dev, vnet, nq, fds) < 0) {
+		fprintf(stderr, "cannot create TAP %s\n", dev);
+		exit(1);
+	}
+	if (vnet) {
+		unsigned on;
+		if (tr_tap_vnet_setup(fds[0]) || tr_tap_set_offloads(fds[0], TR_OFFLOAD_ALL, 0, &on)) {
+			fprintf(stderr, "cannot set offloads\n");
+			exit(1);
+		}
+	}
+	if (io_tap_to_ns(dev, g_ns) ||
+	    t_sh("ip -n %s addr add 10.77.5.2/24 dev %s", g_ns, dev) ||
+	    t_sh("ip -n %s neigh replace 10.77.5.1 lladdr 02:77:00:00:05:01 dev %s", g_ns, dev)) {
+		fprintf(stderr, "cannot configure %s\n", dev);
+		exit(1);
+	}
+}
+
+static void drop_tap(const char *dev, int *fds, unsigned nq)
+{
+	for (unsigned q = 0; q < nq; q++)
+		close(fds[q]);
+	t_sh("ip -n %s link del %s >/dev/null 2>&1", g_ns, dev);
+}
+
+/* ---- IN: sender in the namespace --------------------------------------- */
+
+static void *sender(void *arg)
+{
+	(void)arg;
+	if (join_ns() != 0)
+		return NULL;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	int seg = SEG;
+	setsockopt(s, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9) };
+	inet_pton(AF_INET, "10.77.5.1", &a.sin_addr);
+	static uint8_t buf[PAY];
+	memset(buf, 0x5a, sizeof(buf));
+	/* Relaxed: a stop flag; nothing else is published through it. */
+	while (!atomic_load_explicit(&g_stop, memory_order_relaxed))
+		if (sendto(s, buf, sizeof(buf), 0, (struct sockaddr *)&a, sizeof(a)) < 0)
+			sched_yield();
+	close(s);
+	return NULL;
+}
+
+static uint32_t frame_payload(const uint8_t *f)
+{
+	return (uint32_t)tr_load_be16(f + 16) - 28u;   /* IPv4 total - IP - UDP (full length) */
+}
+
+struct fig {
+	double gbps, cpu_per_gb;
+};
+
+static struct fig fig_of(uint64_t bytes, double secs, double cpu)
+{
+	struct fig f = { (double)bytes * 8 / secs / 1e9, bytes ? cpu / ((double)bytes / 1e9) : 0 };
+	return f;
+}
+
+static struct fig in_bare(bool vnet)
+{
+	char dev[16];
+	int fd;
+	setup_tap(dev, vnet, 1, &fd);
+	pthread_t th;
+	atomic_store(&g_stop, false);
+	pthread_create(&th, NULL, sender, NULL);
+	static uint8_t buf[70000];
+	uint64_t bytes = 0;
+	size_t hl = vnet ? TR_VNET_HDR_LEN : 0;
+	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (now_s() - t0 < g_secs) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n > (ssize_t)(hl + 42) && buf[hl + 12] == 0x08 && buf[hl + 23] == 17)
+			bytes += frame_payload(buf + hl);
+	}
+	double dt = now_s() - t0, cpu = cpu_of(CLOCK_THREAD_CPUTIME_ID) - c0;
+	atomic_store(&g_stop, true);
+	pthread_join(th, NULL);
+	drop_tap(dev, &fd, 1);
+	return fig_of(bytes, dt, cpu);
+}
+
+static struct fig in_engine(bool vnet)
+{
+	char dev[16];
+	int fd, err;
+	setup_tap(dev, vnet, 1, &fd);
+	struct tr_engine_config c = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = 0,
+				      .offloads = vnet };
+	struct tr_engine *e = tr_engine_create(&c, &err);
+	if (!e || tr_engine_start(e) != 0) {
+		fprintf(stderr, "engine: %s\n", strerror(-err));
+		exit(1);
+	}
+	pthread_t th;
+	atomic_store(&g_stop, false);
+	pthread_create(&th, NULL, sender, NULL);
+	struct tr_buf *b[256];
+	uint64_t bytes = 0;
+	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID), w0 = workers_cpu();
+	while (now_s() - t0 < g_secs) {
+		unsigned n = tr_engine_rx_burst(e, 0, b, 256);
+		for (unsigned i = 0; i < n; i++)
+			if (b[i]->len > 42 && b[i]->data[12] == 0x08 && b[i]->data[23] == 17)
+				bytes += frame_payload(b[i]->data);
+		if (n)
+			tr_engine_buf_free_burst(e, b, n);
+		else
+			sched_yield();
+	}
+	double dt = now_s() - t0;
+	double cpu = cpu_of(CLOCK_THREAD_CPUTIME_ID) - c0 + workers_cpu() - w0;
+	atomic_store(&g_stop, true);
+	pthread_join(th, NULL);
+	tr_engine_destroy(e);
+	drop_tap(dev, &fd, 1);
+	return fig_of(bytes, dt, cpu);
+}
+
+/* ---- OUT: receiver in the namespace ------------------------------------ */
+
+static void *receiver(void *arg)
+{
+	bool gro = arg != NULL;
+	if (join_ns() != 0)
+		return NULL;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	int one = 1, big = 64 << 20;
+	if (gro)
+		setsockopt(s, SOL_UDP, UDP_GRO, &one, sizeof(one));
+	setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9000) };
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	struct timeval tv = { 0, 100000 };
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	static uint8_t buf[70000];
+	/* Relaxed: a stop flag / a statistic read after join. */
+	while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+		ssize_t n = recv(s, buf, sizeof(buf), 0);
+		if (n > 0)
+			atomic_fetch_add_explicit(&g_bytes, (uint64_t)n, memory_order_relaxed);
+	}
+	close(s);
+	return NULL;
+}
+
+/* Ethernet/IPv4/UDP to the namespace side (dst MAC filled by the caller),
+ * payload pay bytes, no UDP checksum. Returns the frame length. */
+static unsigned out_frame(uint8_t *f, const uint8_t dmac[6], unsigned pay)
+{
+	unsigned len = 42 + pay;
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, "\x02\x77\x00\x00\x05\x01", 6);
+	f[12] = 0x08; f[13] = 0;
+	uint8_t *ip = f + 14;
+	memset(ip, 0, 28);
+	ip[0] = 0x45; tr_store_be16(ip + 2, (uint16_t)(len - 14)); ip[8] = 64; ip[9] = 17;
+	ip[12] = 10; ip[13] = 77; ip[14] = 5; ip[15] = 1;
+	ip[16] = 10; ip[17] = 77; ip[18] = 5; ip[19] = 2;
+	tr_cksum_store(ip + 10, tr_cksum(ip, 20));
+	tr_store_be16(ip + 20, 40000); tr_store_be16(ip + 22, 9000);
+	tr_store_be16(ip + 24, (uint16_t)(len - 34));
+	return len;
+}
+
+static void ns_mac(const char *dev, uint8_t mac[6])
+{
+	char cmd[256], s[64] = "";
+	snprintf(cmd, sizeof(cmd), "ip -n %s link show %s | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2",
+		 g_ns, dev);
+	FILE *p = popen(cmd, "r");
+	unsigned m[6] = { 0 };
+	if (p && fgets(s, sizeof(s), p))
+		sscanf(s, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]);
+	if (p)
+		pclose(p);
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)m[i];
+}
+
+static struct fig out_bare(bool vnet)
+{
+	char dev[16];
+	int fd;
+	setup_tap(dev, vnet, 1, &fd);
+	uint8_t mac[6];
+	ns_mac(dev, mac);
+	static uint8_t f[70000];
+	size_t hl = vnet ? TR_VNET_HDR_LEN : 0;
+	unsigned len = out_frame(f + hl, mac, vnet ? PAY : SEG);
+	if (vnet) {
+		struct tr_vnet_repr r;
+		tr_vnet_prepare_gso(&r, f + hl, len, SEG, NULL);
+		tr_vnet_emit(&r, f, TR_VNET_HDR_LEN);
+	}
+	pthread_t th;
+	atomic_store(&g_stop, false);
+	atomic_store(&g_bytes, 0);
+	pthread_create(&th, NULL, receiver, vnet ? (void *)1 : NULL);
+	io_sleep_ms(100);
+	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID);
+	while (now_s() - t0 < g_secs)
+		if (write(fd, f, hl + len) < 0)
+			sched_yield();
+	double dt = now_s() - t0, cpu = cpu_of(CLOCK_THREAD_CPUTIME_ID) - c0;
+	io_sleep_ms(100);
+	atomic_store(&g_stop, true);
+	pthread_join(th, NULL);
+	drop_tap(dev, &fd, 1);
+	return fig_of(atomic_load(&g_bytes), dt, cpu);
+}
+
+static struct fig out_engine(bool vnet)
+{
+	char dev[16];
+	int fd, err;
+	setup_tap(dev, vnet, 1, &fd);
+	uint8_t mac[6];
+	ns_mac(dev, mac);
+	uint8_t tmpl[64];
+	unsigned pay = vnet ? PAY : SEG;
+	unsigned len = out_frame(tmpl, mac, pay);
+	struct tr_engine_config c = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = 0,
+				      .offloads = vnet };
+	struct tr_engine *e = tr_engine_create(&c, &err);
+	if (!e || tr_engine_start(e) != 0) {
+		fprintf(stderr, "engine: %s\n", strerror(-err));
+		exit(1);
+	}
+	struct tr_slab *slab = tr_engine_slab(e);
+	pthread_t th;
+	atomic_store(&g_stop, false);
+	atomic_store(&g_bytes, 0);
+	pthread_create(&th, NULL, receiver, vnet ? (void *)1 : NULL);
+	io_sleep_ms(100);
+	struct tr_buf *b[64];
+	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID), w0 = workers_cpu();
+	while (now_s() - t0 < g_secs) {
+		unsigned n = 0;
+		if (vnet) {
+			while (n < 8 && (b[n] = tr_slab_alloc_large(slab)) != NULL)
+				n++;
+		} else {
+			n = tr_engine_buf_alloc_burst(e, 0, b, 64);
+		}
+		for (unsigned i = 0; i < n; i++) {
+			memcpy(b[i]->data, tmpl, 42);   /* header bytes only */
+			b[i]->len = len;
+			b[i]->queue = 0;
+			b[i]->flags = 0;
+			if (vnet)
+				tr_engine_set_gso(e, b[i], SEG);
+		}
+		unsigned k = tr_engine_tx_burst(e, 0, b, n);
+		if (k < n)
+			tr_engine_buf_free_burst(e, b + k, n - k);
+		if (!n || k < n)
+			sched_yield();
+	}
+	double dt = now_s() - t0;
+	double cpu = cpu_of(CLOCK_THREAD_CPUTIME_ID) - c0 + workers_cpu() - w0;
+	io_sleep_ms(100);
+	atomic_store(&g_stop, true);
+	pthread_join(th, NULL);
+	tr_engine_destroy(e);
+	drop_tap(dev, &fd, 1);
+	return fig_of(atomic_load(&g_bytes), dt, cpu);
+}
+
+/* ---- SCALE: TX-only, 64 B, 1 vs 2 queues ------------------------------- */
+
+struct src {
+	uint8_t tmpl[64];
+};
+
+static void noop(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts, unsigned n)
+{
+	(void)arg; (void)w; (void)bufs; (void)acts; (void)n;
+}
+
+static void src_poll(void *arg, struct tr_worker *w, uint64_t now_ns)
+{
+	struct src *s = arg;
+	(void)now_ns;
+	for (unsigned i = 0; i < 64; i++) {
+		struct tr_buf *b = tr_worker_alloc(w);
+		if (!b)
+			return;
+		memcpy(b->data, s->tmpl, 64);
+		b->len = 64;
+		if (tr_worker_tx(w, b) != 0) {
+			tr_worker_drop(w, b, TR_ENGINE_DROP_POOL_EMPTY);
+			return;
+		}
+	}
+}
+
+static double scale_tx(unsigned nq, double *cpu_ns)
+{
+	char dev[16];
+	int fds[2], err;
+	setup_tap(dev, false, nq, fds);
+	static struct src s;
+	io_frame(s.tmpl, 64, 1, 0);
+	struct tr_engine_config c = { .fds = fds, .nqueues = nq, .nbufs = 16384, .cpu_base = 0 };
+	struct tr_engine *e = tr_engine_create(&c, &err);
+	struct tr_stage st = { .name = "bench.src", .arg = &s, .process = noop, .poll = src_poll };
+	if (!e || tr_engine_add_stage(e, &st) != 0 || tr_engine_start(e) != 0) {
+		fprintf(stderr, "engine: %s\n", strerror(-err));
+		exit(1);
+	}
+	struct tr_engine_stats a, z;
+	io_sleep_ms(200);
+	tr_engine_stats(e, &a);
+	double t0 = now_s(), w0 = workers_cpu();
+	io_sleep_ms((unsigned)(g_secs * 1000));
+	tr_engine_stats(e, &z);
+	double dt = now_s() - t0, cpu = workers_cpu() - w0;
+	tr_engine_destroy(e);
+	drop_tap(dev, fds, nq);
+	uint64_t n = z.tx - a.tx;
+	*cpu_ns = n ? cpu * 1e9 / (double)n : 0;
+	return (double)n / dt;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	if (geteuid() != 0) {
+		printf("SKIP: needs root (CAP_NET_ADMIN)\n");
+		return 77;
+	}
+	if (getenv("TR_BENCH_SECS"))
+		g_secs = atof(getenv("TR_BENCH_SECS"));
+	if (!(g_secs > 0) || g_secs > 60)
+		g_secs = 2;
+	const char *only = getenv("TR_BENCH_ONLY");
+	t_netns_add(g_ns);
+	stamp();
+	printf("bench_offload: bulk UDP payload through a TAP, %.1f s per case (Gbit/s, CPU s per GB of the user side)\n",
+	       g_secs);
+	if (!only || !strcmp(only, "in")) {
+		struct fig bp = in_bare(false), bo = in_bare(true), ep = in_engine(false), eo = in_engine(true);
+		printf("in   bare   plain    %7.2f Gbit/s %6.3f cpu-s/GB\n", bp.gbps, bp.cpu_per_gb);
+		printf("in   bare   offloads %7.2f Gbit/s %6.3f cpu-s/GB\n", bo.gbps, bo.cpu_per_gb);
+		printf("in   engine plain    %7.2f Gbit/s %6.3f cpu-s/GB\n", ep.gbps, ep.cpu_per_gb);
+		printf("in   engine offloads %7.2f Gbit/s %6.3f cpu-s/GB   %.2fx engine plain (target 5x), %.2fx bare offloads (target 0.8x)\n",
+		       eo.gbps, eo.cpu_per_gb, ep.gbps > 0 ? eo.gbps / ep.gbps : 0, bo.gbps > 0 ? eo.gbps / bo.gbps : 0);
+	}
+	if (!only || !strcmp(only, "out")) {
+		struct fig bp = out_bare(false), bo = out_bare(true), ep = out_engine(false), eo = out_engine(true);
+		printf("out  bare   plain    %7.2f Gbit/s %6.3f cpu-s/GB\n", bp.gbps, bp.cpu_per_gb);
+		printf("out  bare   offloads %7.2f Gbit/s %6.3f cpu-s/GB\n", bo.gbps, bo.cpu_per_gb);
+		printf("out  engine plain    %7.2f Gbit/s %6.3f cpu-s/GB\n", ep.gbps, ep.cpu_per_gb);
+		printf("out  engine offloads %7.2f Gbit/s %6.3f cpu-s/GB   %.2fx engine plain (target 5x), %.2fx bare offloads (target 0.8x)\n",
+		       eo.gbps, eo.cpu_per_gb, ep.gbps > 0 ? eo.gbps / ep.gbps : 0, bo.gbps > 0 ? eo.gbps / bo.gbps : 0);
+	}
+	if (!only || !strcmp(only, "scale")) {
+		double c1, c2;
+		double p1 = scale_tx(1, &c1), p2 = scale_tx(2, &c2);
+		printf("scale tx 64 B  1 queue %8.0f pps %5.0f cpu-ns/frame   2 queues %8.0f pps %5.0f cpu-ns/frame   %.2fx (target 1.7x)\n",
+		       p1, c1, p2, c2, p1 > 0 ? p2 / p1 : 0);
+	}
+	return 0;
+}

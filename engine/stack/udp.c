@@ -236,7 +236,9 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 	}
 
 	if (m.dport == h->cfg.udp_discard_port && m.dport) {
-		/* RFC 863: count and drop. Single writer per queue. */
+		/* RFC 863: count and drop. Relaxed load + store: this worker is
+		 * the only writer of its queue's line; tr_stack_discard_stats
+		 * reads it with relaxed loads (statistics, nothing published). */
 		struct tr_discard_cnt *dc = &h->discard[s->queue % TR_STACK_MAX_QUEUES];
 		atomic_store_explicit(&dc->datagrams,
 				      atomic_load_explicit(&dc->datagrams, memory_order_relaxed) + m.segs,

@@ -31,7 +31,9 @@
  *     (not our MAC). Target >= 1.7x at 2 queues.
  *
  * Root only (exit 77). Bounded: SECS seconds per case (env TR_BENCH_SECS,
- * default 2), every wait gives up. TR_BENCH_ONLY=in|out|scale.
+ * default 2), every wait gives up. TR_BENCH_ONLY=in|out|scale; TR_BENCH_RX=
+ * read|multishot picks the engine's rx path for "in" (compare the large
+ * class as plain reads against a provided-buffer ring of large buffers).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -218,6 +220,18 @@ static void *sender(void *arg)
 	return NULL;
 }
 
+/* TR_BENCH_RX=read|multishot: the rx path (with offloads: plain reads into
+ * large buffers, or a provided-buffer ring of large buffers). */
+static enum tr_engine_rx_mode rx_mode(void)
+{
+	const char *m = getenv("TR_BENCH_RX");
+	if (m && !strcmp(m, "read"))
+		return TR_ENGINE_RX_READ;
+	if (m && !strcmp(m, "multishot"))
+		return TR_ENGINE_RX_MULTISHOT;
+	return TR_ENGINE_RX_AUTO;
+}
+
 static uint32_t frame_payload(const uint8_t *f)
 {
 	return (uint32_t)tr_load_be16(f + 16) - 28u;   /* IPv4 total - IP - UDP (full length) */
@@ -264,7 +278,7 @@ static struct fig in_engine(bool vnet)
 	int fd, err;
 	setup_tap(dev, vnet, 1, &fd);
 	struct tr_engine_config c = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = 0,
-				      .offloads = vnet };
+				      .offloads = vnet, .rx_mode = rx_mode() };
 	struct tr_engine *e = tr_engine_create(&c, &err);
 	if (!e || tr_engine_start(e) != 0) {
 		fprintf(stderr, "engine: %s\n", strerror(-err));

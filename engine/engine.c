@@ -156,7 +156,7 @@ static int fill_defaults(struct tr_engine_config *c)
 		return -EINVAL;
 	if (c->large_nbufs && !c->large_buf_size)
 		c->large_buf_size = (c->headroom + TR_SLAB_LARGE_ROOM + 63) & ~63u;
-	if (c->large_nbufs && (!is_pow2(c->large_nbufs) || c->large_nbufs > 65536 ||
+	if (c->large_nbufs && (!tr__is_pow2(c->large_nbufs) || c->large_nbufs > 65536 ||
 			       c->large_buf_size <= c->buf_size || (c->large_buf_size & 63)))
 		return -EINVAL;
 	for (unsigned q = 0; q < c->nqueues; q++)
@@ -229,7 +229,7 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 	if (e->rx_depth > share)
 		e->rx_depth = share;
 	if (e->cfg.offloads) {   /* rx uses the large class */
-		unsigned lshare = pow2_floor(e->cfg.large_nbufs / (2 * nq));
+		unsigned lshare = tr__pow2_floor(e->cfg.large_nbufs / (2 * nq));
 		if (e->rx_depth > lshare)
 			e->rx_depth = lshare;
 	}

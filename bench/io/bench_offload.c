@@ -42,8 +42,6 @@
 #include <netinet/udp.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sys/syscall.h>
-#include <sys/utsname.h>
 
 #include <tapring/checksum.h>
 #include <tapring/engine.h>
@@ -51,6 +49,7 @@
 #include <tapring/vnet.h>
 
 #include "io/io_test.h"
+#include "machine.h"
 
 #define SEG 1472u
 #define NSEG 44u
@@ -110,30 +109,6 @@ static double workers_cpu(void)
 	for (unsigned i = 0; i < n; i++)
 		c += thread_cpu(t[i]);
 	return c;
-}
-
-static void stamp(void)
-{
-	char model[256] = "?";
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512];
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "model name", 10)) {
-			char *p = strchr(line, ':');
-			snprintf(model, sizeof(model), "%s", p ? p + 2 : line);
-			model[strcspn(model, "\n")] = 0;
-			break;
-		}
-	if (f)
-		fclose(f);
-	struct utsname u;
-	uname(&u);
-	double t0 = now_s();
-	for (int i = 0; i < 200000; i++)
-		syscall(SYS_getppid);
-	double sc = (now_s() - t0) / 200000 * 1e9;
-	printf("machine: %s, %ld CPUs, kernel %s, syscall (getppid) %.0f ns\n", model,
-	       sysconf(_SC_NPROCESSORS_ONLN), u.release, sc);
 }
 
 static int join_ns(void)
@@ -528,7 +503,7 @@ int main(int argc, char **argv)
 		g_secs = 2;
 	const char *only = getenv("TR_BENCH_ONLY");
 	t_netns_add(g_ns);
-	stamp();
+	bench_machine_print(stdout);
 	printf("bench_offload: bulk UDP payload through a TAP, %.1f s per case (Gbit/s, CPU s per GB of the user side)\n",
 	       g_secs);
 	if (!only || !strcmp(only, "in")) {

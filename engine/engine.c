@@ -152,7 +152,9 @@ static int fill_defaults(struct tr_engine_config *c)
 		return -EINVAL;
 	if (c->offloads && !c->large_nbufs)
 		c->large_nbufs = 256;
-	if (c->offloads && (c->headroom < TR_VNET_HDR_LEN || (c->offload_flags & ~TR_OFFLOAD_ALL)))
+	/* The vnet path parses Ethernet frames: offloads are for TAPs. */
+	if (c->offloads && (c->headroom < TR_VNET_HDR_LEN || (c->offload_flags & ~TR_OFFLOAD_ALL) ||
+			    c->device != TR_ENGINE_DEV_TAP))
 		return -EINVAL;
 	if (c->large_nbufs && !c->large_buf_size)
 		c->large_buf_size = (c->headroom + TR_SLAB_LARGE_ROOM + 63) & ~63u;

@@ -159,6 +159,9 @@ int main(void)
 	int fd = tap_open_vnet(dev, 1);
 	T_ASSERT(fd >= 0);
 	c.fds = &fd;
+	c.device = TR_ENGINE_DEV_TUN;   /* the vnet path parses Ethernet: TAPs only */
+	T_CHECK(tr_engine_create(&c, &err) == NULL && err == -EINVAL);
+	c.device = TR_ENGINE_DEV_TAP;
 	c.offload_refuse = TR_OFFLOAD_USO4;
 	struct tr_engine *e = tr_engine_create(&c, &err);
 	T_ASSERT(e != NULL);

@@ -83,6 +83,8 @@ check "--offload-refuse without --offloads: exit 2" test $? -eq 2
 check "--offload-refuse bogus: exit 2" test $? -eq 2
 "$tapring" up --tap "$tap" --addr 10.77.3.1/24 --udp-echo 9 --udp-discard 9 2>"$d/bad.err"
 check "--udp-discard on the echo port: exit 2" test $? -eq 2
+"$tapring" up --tap "$tap" --addr 10.77.3.1/24 --tun --offloads 2>"$d/bad.err"
+check "--offloads with --tun: exit 2" test $? -eq 2
 # A persistent device made for offloads.
 pt=tq$(($$ % 100000))
 "$tapring" tap create "$pt" --vnet-hdr --offloads --netns "$ns" >"$d/pt.out" 2>"$d/pt.err"

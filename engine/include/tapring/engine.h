@@ -117,7 +117,8 @@ struct tr_engine_config {
 	 * opened with IFF_VNET_HDR (TR_TAP_VNET_HDR). The engine sets
 	 * TUNSETVNETHDRSZ 12 and TUNSETOFFLOAD with offload_flags, falling
 	 * back one feature at a time (see tr_engine_offloads); rx lands in the
-	 * large class, every read and write carries the 12-byte header. */
+	 * large class, every read and write carries the 12-byte header. TAP
+	 * devices only (TR_ENGINE_DEV_TUN with offloads: -EINVAL). */
 	bool offloads;
 	unsigned offload_flags;    /* TR_OFFLOAD_* to ask for (0: all of them) */
 	unsigned offload_refuse;   /* test switch: TR_OFFLOAD_* bits treated as refused by the

@@ -27,6 +27,8 @@ static const char *const builtin_reasons[TR_ENGINE_DROP_BUILTIN_COUNT] = {
 	[TR_ENGINE_DROP_LARGE_EMPTY] = "large_empty",
 	[TR_ENGINE_DROP_RX_TOO_BIG] = "rx_too_big",
 	[TR_ENGINE_DROP_RX_BAD_VNET] = "rx_bad_vnet",
+	[TR_ENGINE_DROP_PORT_DOWN] = "port_down",
+	[TR_ENGINE_DROP_TX_FULL] = "tx_full",
 };
 
 static void sleep_ms(unsigned ms)
@@ -118,6 +120,7 @@ static void engine_free(struct tr_engine *e)
 	free(e->app_cache);
 	free(e->w);
 	free(e->fds);
+	free(e->fds2);
 	free(e);
 }
 
@@ -162,7 +165,7 @@ static int fill_defaults(struct tr_engine_config *c)
 			       c->large_buf_size <= c->buf_size || (c->large_buf_size & 63)))
 		return -EINVAL;
 	for (unsigned q = 0; q < c->nqueues; q++)
-		if (c->fds[q] < 0)
+		if (c->fds[q] < 0 || (c->fds2 && c->fds2[q] < 0))
 			return -EBADF;
 	if (c->force_fallback)
 		c->rx_mode = TR_ENGINE_RX_READ;
@@ -196,6 +199,17 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 	}
 	memcpy(e->fds, cfg->fds, nq * sizeof(int));
 	e->cfg.fds = e->fds;
+	e->nports = 1;
+	if (cfg->fds2) {
+		e->fds2 = malloc(nq * sizeof(int));
+		if (!e->fds2) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		memcpy(e->fds2, cfg->fds2, nq * sizeof(int));
+		e->cfg.fds2 = e->fds2;
+		e->nports = 2;
+	}
 
 	/* RX path. */
 	bool ms = tr_uring_probe_multishot();
@@ -221,7 +235,7 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 	 * 4096 measured slower per frame at 1514 B (cold buffers); it is still
 	 * deep enough that the multishot read rarely runs dry (-ENOBUFS, then
 	 * re-armed). Plain reads want fewer: each is a separate request. */
-	unsigned share = tr__pow2_floor(e->cfg.nbufs / (2 * nq));
+	unsigned share = tr__pow2_floor(e->cfg.nbufs / (2 * nq * e->nports));
 	if (e->cfg.rx_bufs)
 		e->rx_depth = e->cfg.rx_bufs;
 	else if (e->rx_mode == TR_ENGINE_RX_MULTISHOT)
@@ -306,6 +320,14 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 		w->e = e;
 		w->q = q;
 		w->fd = e->fds[q];
+		w->fds[0] = e->fds[q];
+		if (e->fds2)
+			w->fds[1] = e->fds2[q];
+		w->nports = e->nports;
+		/* One port: writes wait in io_uring for room as before. Two:
+		 * a stuck reader on one side must not pin the pool and stall
+		 * the other direction, so its writes are capped. */
+		w->tx_cap = e->nports > 1 ? 4 * b : UINT32_MAX;
 		w->slab = e->slab;
 		w->batch = b;
 		w->vnet = e->cfg.offloads;
@@ -497,6 +519,11 @@ unsigned tr_engine_nqueues(const struct tr_engine *e)
 	return e->cfg.nqueues;
 }
 
+unsigned tr_engine_nports(const struct tr_engine *e)
+{
+	return e->nports;
+}
+
 struct tr_slab *tr_engine_slab(struct tr_engine *e)
 {
 	return e->slab;
@@ -658,6 +685,21 @@ int tr_engine_queue_stats(const struct tr_engine *e, unsigned q, struct tr_engin
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	add_worker(e->w[q], st);
+	return 0;
+}
+
+int tr_engine_port_stats(const struct tr_engine *e, unsigned port, struct tr_engine_port_stats *st)
+{
+	if (!e || !st || port >= e->nports)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	for (unsigned q = 0; q < e->cfg.nqueues; q++) {
+		const struct tr__wcnt *c = &e->w[q]->cnt;
+		st->rx += tr__cnt_get(&c->port_rx[port]);
+		st->rx_bytes += tr__cnt_get(&c->port_rx_bytes[port]);
+		st->tx += tr__cnt_get(&c->port_tx[port]);
+		st->tx_bytes += tr__cnt_get(&c->port_tx_bytes[port]);
+	}
 	return 0;
 }
 

@@ -80,11 +80,12 @@ static int ring_init(struct tr_uring *u, const struct tr_uring_params *p)
 	return r;
 }
 
-int tr_uring_init(struct tr_uring *u, int fd, const struct tr_uring_params *p)
+int tr_uring_init(struct tr_uring *u, const int *fds, unsigned nfds, const struct tr_uring_params *p)
 {
 	int r;
 	memset(u, 0, sizeof(*u));
-	u->fd = fd;
+	u->fd = fds[0];
+	u->nports = nfds;
 	u->headroom = p->headroom;
 	u->vnet = p->vnet;
 	u->bid_base = p->bid_base;
@@ -97,7 +98,7 @@ int tr_uring_init(struct tr_uring *u, int fd, const struct tr_uring_params *p)
 	if (r < 0)
 		goto fail;
 	u->ring_ok = true;
-	r = io_uring_register_files(&u->ring, &fd, 1);
+	r = io_uring_register_files(&u->ring, fds, nfds);
 	if (r < 0)
 		goto fail;
 	if (p->multishot) {

@@ -3,10 +3,11 @@
  * engine/uring_pvt.h: one io_uring instance per worker and TAP queue fd.
  *
  * Setup, probing and teardown live in uring.c; the per-frame SQE helpers
- * are inline here. The queue fd is registered as fixed file 0. RX uses
- * either a multishot read into a provided-buffer ring (bid == tr_buf.id)
- * or N outstanding plain reads into pool buffers. user_data encodes the
- * operation kind, the frame origin (tx) and the buffer id.
+ * are inline here. Port p's queue fd is registered as fixed file p (one
+ * port, or two for a forwarding engine). RX uses either one multishot read
+ * per port, all into one provided-buffer ring (bid == tr_buf.id), or N
+ * outstanding plain reads per port into pool buffers. user_data encodes
+ * the operation kind, the frame origin (tx), the port and the buffer id.
  */
 #ifndef TAPRING_URING_PVT_H
 #define TAPRING_URING_PVT_H
@@ -20,7 +21,7 @@
 
 #include "uring_compat_pvt.h"
 
-/* user_data layout: kind << 56 | origin << 48 | bid */
+/* user_data layout: kind << 56 | origin << 48 | port << 40 | bid */
 enum tr__ud_kind {
 	TR__UD_RX_MS = 1,     /* multishot read */
 	TR__UD_RX_READ = 2,   /* plain read into bid */
@@ -37,6 +38,11 @@ static inline uint64_t tr__ud(unsigned kind, unsigned origin, uint32_t bid)
 {
 	return ((uint64_t)kind << 56) | ((uint64_t)origin << 48) | bid;
 }
+static inline uint64_t tr__ud_p(unsigned kind, unsigned origin, unsigned port, uint32_t bid)
+{
+	return tr__ud(kind, origin, bid) | ((uint64_t)port << 40);
+}
+static inline unsigned tr__ud_port(uint64_t ud) { return (unsigned)(ud >> 40) & 0xff; }
 static inline unsigned tr__ud_kind(uint64_t ud) { return (unsigned)(ud >> 56); }
 static inline unsigned tr__ud_origin(uint64_t ud) { return (unsigned)(ud >> 48) & 0xff; }
 static inline uint32_t tr__ud_bid(uint64_t ud) { return (uint32_t)ud; }
@@ -45,18 +51,21 @@ static inline uint32_t tr__ud_bid(uint64_t ud) { return (uint32_t)ud; }
 
 struct tr_uring {
 	struct io_uring ring;
-	int fd;                        /* caller's queue fd (registered as fixed 0) */
+	int fd;                        /* port 0's queue fd (registered as fixed 0) */
+	unsigned nports;               /* fixed files 0..nports-1, one per port */
 	bool multishot;                /* rx path: true multishot, false plain reads */
-	bool ms_armed;                 /* a multishot read is outstanding */
+	unsigned ms_armed;             /* bit p: port p's multishot read is outstanding */
 	bool ring_ok;                  /* io_uring_queue_init succeeded */
 	unsigned setup_flags;          /* flags the ring was created with */
 	struct io_uring_buf_ring *br;  /* provided-buffer ring (multishot) */
 	size_t br_size;
 	unsigned br_entries;
 	unsigned br_added;             /* buffers added since the last advance */
-	unsigned rx_depth;             /* buffers to keep posted for rx */
+	unsigned rx_depth;             /* buffers to keep posted for rx (plain reads: per port) */
 	unsigned rx_posted;            /* buffers currently posted (ring or reads) */
+	unsigned rx_posted_port[TR_ENGINE_MAX_PORTS];     /* plain reads posted per port */
 	unsigned tx_inflight;          /* writes submitted, not completed */
+	unsigned tx_inflight_port[TR_ENGINE_MAX_PORTS];   /* the same per port */
 	unsigned sq_pending;           /* SQEs prepared, not yet submitted */
 	uint8_t *posted;               /* per bid (id - bid_base): 1 while posted for rx */
 	uint32_t headroom;
@@ -81,8 +90,9 @@ struct tr_uring_params {
 /* Probe (on a throw-away ring) whether the kernel offers multishot read and
  * provided-buffer rings. 1 yes, 0 no. */
 int tr_uring_probe_multishot(void);
-/* Create the ring on the calling (worker) thread. 0 or -errno. */
-int tr_uring_init(struct tr_uring *u, int fd, const struct tr_uring_params *p);
+/* Create the ring on the calling (worker) thread, registering fds[0..nfds)
+ * (one per port) as fixed files 0..nfds-1. 0 or -errno. */
+int tr_uring_init(struct tr_uring *u, const int *fds, unsigned nfds, const struct tr_uring_params *p);
 /* Unregister and free (after every op has been reaped). */
 void tr_uring_fini(struct tr_uring *u);
 
@@ -110,22 +120,26 @@ static inline struct io_uring_sqe *tr_uring_sqe(struct tr_uring *u, uint64_t *en
 	return sqe;
 }
 
-/* Queue a write of b (no copy). 0 or -ENOSPC (SQ full even after submit). */
-static inline int tr_uring_tx(struct tr_uring *u, struct tr_buf *b, unsigned origin, uint64_t *enters)
+/* Queue a write of b on port (no copy). 0 or -ENOSPC (SQ full even after
+ * submit). */
+static inline int tr_uring_tx(struct tr_uring *u, struct tr_buf *b, unsigned origin, unsigned port,
+			      uint64_t *enters)
 {
 	struct io_uring_sqe *sqe = tr_uring_sqe(u, enters);
 	if (!sqe)
 		return -ENOSPC;
-	io_uring_prep_write(sqe, 0, b->data - u->vnet, b->len + u->vnet, 0);
+	io_uring_prep_write(sqe, (int)port, b->data - u->vnet, b->len + u->vnet, 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
-	io_uring_sqe_set_data64(sqe, tr__ud(TR__UD_TX, origin, b->id));
+	io_uring_sqe_set_data64(sqe, tr__ud_p(TR__UD_TX, origin, port, b->id));
 	u->tx_inflight++;
+	u->tx_inflight_port[port]++;
 	return 0;
 }
 
-/* Post one rx buffer: into the provided-buffer ring (multishot; made
- * visible by tr_uring_rx_commit) or as a plain read. 0 or -ENOSPC. */
-static inline int tr_uring_rx_post(struct tr_uring *u, struct tr_buf *b, uint64_t *enters)
+/* Post one rx buffer: into the provided-buffer ring every port's multishot
+ * read takes from (made visible by tr_uring_rx_commit), or as a plain read
+ * on port. 0 or -ENOSPC. */
+static inline int tr_uring_rx_post(struct tr_uring *u, struct tr_buf *b, unsigned port, uint64_t *enters)
 {
 	uint8_t *addr = b->data - u->vnet;
 	if (u->multishot) {
@@ -136,9 +150,10 @@ static inline int tr_uring_rx_post(struct tr_uring *u, struct tr_buf *b, uint64_
 		struct io_uring_sqe *sqe = tr_uring_sqe(u, enters);
 		if (!sqe)
 			return -ENOSPC;
-		io_uring_prep_read(sqe, 0, addr, u->rx_len, 0);
+		io_uring_prep_read(sqe, (int)port, addr, u->rx_len, 0);
 		sqe->flags |= IOSQE_FIXED_FILE;
-		io_uring_sqe_set_data64(sqe, tr__ud(TR__UD_RX_READ, 0, b->id));
+		io_uring_sqe_set_data64(sqe, tr__ud_p(TR__UD_RX_READ, 0, port, b->id));
+		u->rx_posted_port[port]++;
 	}
 	u->posted[b->id - u->bid_base] = 1;
 	u->rx_posted++;
@@ -155,15 +170,15 @@ static inline void tr_uring_rx_commit(struct tr_uring *u)
 	}
 }
 
-/* (Re-)arm the multishot read. 0 or -ENOSPC. */
-static inline int tr_uring_rx_arm(struct tr_uring *u, uint64_t *enters)
+/* (Re-)arm port's multishot read. 0 or -ENOSPC. */
+static inline int tr_uring_rx_arm(struct tr_uring *u, unsigned port, uint64_t *enters)
 {
 	struct io_uring_sqe *sqe = tr_uring_sqe(u, enters);
 	if (!sqe)
 		return -ENOSPC;
-	tr__prep_read_multishot(sqe, 0, true, TR__BGID);
-	io_uring_sqe_set_data64(sqe, tr__ud(TR__UD_RX_MS, 0, 0));
-	u->ms_armed = true;
+	tr__prep_read_multishot(sqe, (int)port, true, TR__BGID);
+	io_uring_sqe_set_data64(sqe, tr__ud_p(TR__UD_RX_MS, 0, port, 0));
+	u->ms_armed |= 1u << port;
 	return 0;
 }
 

@@ -13,6 +13,9 @@
  *   6. one io_uring_enter: submit everything and collect completions
  *      (non-blocking if the iteration moved frames, else wait up to idle_us)
  *
+ * With two ports (a forwarding engine) steps 1, 5 and 6 cover both ports'
+ * queue q in the same ring: one loop, one enter, for both directions.
+ *
  * No malloc, lock or per-frame syscall on this path.
  */
 #include <errno.h>
@@ -61,6 +64,44 @@ static inline bool is_transient(int res)
 	return res == -ECANCELED || res == -EAGAIN || res == -EINTR || res == -ENOBUFS;
 }
 
+/* A port's device failed (deleted: -EBADFD; end of file). With one port
+ * the worker stops, as before. With two only that port goes down: frames
+ * for it are dropped as port_down, the other keeps flowing, and the error
+ * is reported through tr_engine_error. */
+static void port_fail(struct tr_worker *w, unsigned port, int err)
+{
+	if (w->nports == 1 || port >= w->nports) {
+		set_fatal(w, err);
+		return;
+	}
+	if (w->port_down & (1u << port))
+		return;
+	w->port_down |= 1u << port;
+	tr__engine_report_error(w->e, w->q, err);
+	if (w->port_down == (1u << w->nports) - 1)
+		set_fatal(w, err);
+}
+
+/* The drop reason for a queue_tx failure. */
+static inline unsigned tx_fail_reason(int r)
+{
+	return r == -ENETDOWN ? TR_ENGINE_DROP_PORT_DOWN
+	       : r == -ENOBUFS ? TR_ENGINE_DROP_TX_FULL : TR_ENGINE_DROP_TX_ERROR;
+}
+
+/* Whether b's port (tr_buf_port) can take one more write: 0, -ENETDOWN
+ * (no such port, or its device failed) or -ENOBUFS (tx_cap writes already
+ * in flight there: its reader is stuck, and waiting would stall the
+ * other direction). */
+static inline int port_room(const struct tr_worker *w, unsigned port)
+{
+	if (port >= w->nports || (w->port_down & (1u << port)))
+		return -ENETDOWN;
+	if (w->u.tx_inflight_port[port] >= w->tx_cap)
+		return -ENOBUFS;
+	return 0;
+}
+
 /* Drop one frame with a reason; `origin` says which equation it leaves. */
 static inline void drop_buf(struct tr_worker *w, struct tr_buf *b, unsigned origin, unsigned reason)
 {
@@ -100,15 +141,21 @@ static void mirror_tx_flush(struct tr_worker *w)
 	}
 }
 
-/* Queue a write; on a full SQ (cannot happen with the sizing in
- * engine.c unless a stage floods tr_worker_tx) the frame is dropped. */
+/* Queue a write on b's port; on a full SQ (cannot happen with the sizing
+ * in engine.c unless a stage floods tr_worker_tx), a failed port or one
+ * with tx_cap writes in flight, the caller drops the frame
+ * (tx_fail_reason). */
 static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origin)
 {
 	uint64_t enters = 0;
+	unsigned port = tr_buf_port(b);
+	int r = port_room(w, port);
+	if (r < 0)
+		return r;
 	b->verdict = 0;   /* retry count while in flight */
 	if (w->vnet && tx_vnet(w, b) < 0)
 		return -ENOSPC;
-	int r = tr_uring_tx(&w->u, b, origin, &enters);
+	r = tr_uring_tx(&w->u, b, origin, port, &enters);
 	if (enters)
 		tr__cnt_add(&w->cnt.enters, enters);
 	if (w->m_on && r >= 0) {
@@ -161,13 +208,17 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 {
 	struct tr_buf *b = tr_slab_buf(w->slab, tr__ud_bid(ud));
 	unsigned origin = tr__ud_origin(ud);
+	unsigned port = tr__ud_port(ud);
 	/* Relaxed: a test switch (see tx_fault); one predictable branch. */
 	if (__builtin_expect(atomic_load_explicit(&w->fault_on, memory_order_relaxed), 0) && res > 0)
 		res = tx_fault(w, res);
 	w->u.tx_inflight--;
+	w->u.tx_inflight_port[port]--;
 	if (res >= 0 && (uint32_t)res == b->len + w->u.vnet) {
 		tr__cnt_add(&w->cnt.tx, 1);
 		tr__cnt_add(&w->cnt.tx_bytes, b->len);
+		tr__cnt_add(&w->cnt.port_tx[port], 1);
+		tr__cnt_add(&w->cnt.port_tx_bytes[port], b->len);
 		if (w->vnet)
 			tr__cnt_add(&w->cnt.tx_segs, (b->flags & TR_BUF_F_VNET) ? w->vmeta[b->id].segs : 1);
 		if (origin == TR__ORIG_FWD)
@@ -216,7 +267,7 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 	}
 	drop_buf(w, b, origin, res == -ECANCELED ? TR_ENGINE_DROP_SHUTDOWN : TR_ENGINE_DROP_TX_ERROR);
 	if (!is_transient(res))
-		set_fatal(w, res);
+		port_fail(w, port, res);
 }
 
 /* Offloads: the read put a virtio-net header in the 12 bytes before
@@ -251,7 +302,7 @@ static __attribute__((noinline)) struct tr_buf *rx_vnet(struct tr_worker *w, str
 }
 
 /* A buffer came back from an rx op: a frame (returned) or nothing (NULL). */
-static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res)
+static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res, unsigned port)
 {
 	struct tr_buf *b = tr_slab_buf(w->slab, bid);
 	w->u.posted[bid - w->u.bid_base] = 0;
@@ -260,6 +311,8 @@ static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res)
 		tr_slab_free_local(w->cache, b);
 		return NULL;
 	}
+	tr__cnt_add(&w->cnt.port_rx[port], 1);   /* every frame read, whatever follows */
+	tr__cnt_add(&w->cnt.port_rx_bytes[port], (uint64_t)res);
 	if (__builtin_expect((uint32_t)res > w->u.rx_len ||
 			     (w->vnet && (uint32_t)res == w->u.rx_len), 0)) {
 		/* A frame larger than the rx buffer: counted and dropped, never
@@ -278,10 +331,14 @@ static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res)
 		drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_RX_TOO_BIG);
 		return NULL;
 	}
-	if (w->vnet)
-		return rx_vnet(w, b, res);
+	if (w->vnet) {
+		b = rx_vnet(w, b, res);
+		if (b)
+			b->flags |= (uint16_t)(port << TR_BUF_PORT_SHIFT);
+		return b;
+	}
 	b->len = (uint32_t)res;
-	b->flags = 0;   /* no offload metadata (same line as len) */
+	b->flags = (uint16_t)(port << TR_BUF_PORT_SHIFT);   /* no offload metadata; the port */
 	b->queue = (uint16_t)w->q;
 	b->verdict = TR__VERDICT_RX;
 	b->ts = w->now_ns;
@@ -299,12 +356,13 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 		uint64_t ud = io_uring_cqe_get_data64(cqe);
 		int res = cqe->res;
 		unsigned fl = cqe->flags;
+		unsigned port = tr__ud_port(ud);
 		struct tr_buf *b;
 		seen++;
 		switch (tr__ud_kind(ud)) {
 		case TR__UD_RX_MS:
 			if (fl & IORING_CQE_F_BUFFER) {
-				b = rx_buf(w, (fl >> IORING_CQE_BUFFER_SHIFT) + w->u.bid_base, res);
+				b = rx_buf(w, (fl >> IORING_CQE_BUFFER_SHIFT) + w->u.bid_base, res, port);
 				if (b)
 					out[n++] = b;
 			}
@@ -312,26 +370,27 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 				/* End of file: a TAP never returns 0, a socket or
 				 * pipe whose peer is gone does. Re-arming would
 				 * spin, so stop like on a device error. */
-				set_fatal(w, -EPIPE);
+				port_fail(w, port, -EPIPE);
 			}
 			if (!(fl & IORING_CQE_F_MORE)) {
-				w->u.ms_armed = false;
+				w->u.ms_armed &= ~(1u << port);
 				if (res == -ENOBUFS || res > 0)
 					tr__cnt_add(&w->cnt.rx_rearm, 1);
 				else if (res < 0 && !is_transient(res))
-					set_fatal(w, res);
+					port_fail(w, port, res);
 			}
 			break;
 		case TR__UD_RX_READ:
-			b = rx_buf(w, tr__ud_bid(ud), res);
+			w->u.rx_posted_port[port]--;
+			b = rx_buf(w, tr__ud_bid(ud), res, port);
 			if (b)
 				out[n++] = b;
 			else if (res > 0)
 				;   /* too big: dropped and counted in rx_buf */
 			else if (res == 0)
-				set_fatal(w, -EPIPE);   /* end of file, see above */
+				port_fail(w, port, -EPIPE);   /* end of file, see above */
 			else if (!is_transient(res))
-				set_fatal(w, res);
+				port_fail(w, port, res);
 			break;
 		case TR__UD_TX:
 			tx_done(w, ud, res);
@@ -408,15 +467,20 @@ run_pipeline_(struct tr_worker *w, struct tr_buf **bufs, unsigned n, const bool 
 					w->m_idx[k] = w->m_idx[i];
 				bufs[k++] = b;
 				break;
-			case TR_ACT_TX:
+			case 5:   /* TR_ACT_TX_PORT: out of another port */
+				tr_buf_set_port(b, TR_ACT_REASON(a));
+				/* fall through */
+			case TR_ACT_TX: {
 				if (mirror)
 					*fin = TR_ACT_TX;
-				if (queue_tx(w, b, TR__ORIG_FWD) < 0) {
+				int r = queue_tx(w, b, TR__ORIG_FWD);
+				if (r < 0) {
 					if (mirror)
-						*fin = TR_ACT_DROP(TR_ENGINE_DROP_TX_ERROR);
-					drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_TX_ERROR);
+						*fin = TR_ACT_DROP(tx_fail_reason(r));
+					drop_buf(w, b, TR__ORIG_FWD, tx_fail_reason(r));
 				}
 				break;
+			}
 			case TR_ACT_DELIVER:
 				if (mirror)
 					w->m_dlidx[ndl] = w->m_idx[i];
@@ -478,12 +542,12 @@ static void run_pipeline_mirror(struct tr_worker *w, struct tr_buf **bufs, unsig
 	run_pipeline_(w, bufs, n, true);
 }
 
-static void refill_rx(struct tr_worker *w)
+static void refill_rx_port(struct tr_worker *w, unsigned port, const unsigned *posted)
 {
 	uint64_t enters = 0;
 	const uint32_t headroom = w->u.headroom;
-	while (w->u.rx_posted < w->u.rx_depth) {
-		unsigned want = w->u.rx_depth - w->u.rx_posted;
+	while (*posted < w->u.rx_depth) {
+		unsigned want = w->u.rx_depth - *posted;
 		if (want > w->batch)
 			want = w->batch;
 		/* Buffers the application just freed come first: they are the
@@ -509,7 +573,7 @@ static void refill_rx(struct tr_worker *w)
 		}
 		for (unsigned i = 0; i < got; i++) {
 			w->tmp[i]->data = tr_slab_buf_addr(w->slab, w->tmp[i]->id) + headroom;
-			if (tr_uring_rx_post(&w->u, w->tmp[i], &enters) < 0) {
+			if (tr_uring_rx_post(&w->u, w->tmp[i], port, &enters) < 0) {
 				tr_slab_free_burst_local(w->cache, w->tmp + i, got - i);
 				got = 0;
 				break;
@@ -521,6 +585,19 @@ static void refill_rx(struct tr_worker *w)
 	if (enters)
 		tr__cnt_add(&w->cnt.enters, enters);
 	tr_uring_rx_commit(&w->u);
+}
+
+/* Keep rx_depth buffers posted: in the provided-buffer ring every port's
+ * multishot read shares, or as plain reads on each working port. */
+static void refill_rx(struct tr_worker *w)
+{
+	if (w->u.multishot) {
+		refill_rx_port(w, 0, &w->u.rx_posted);
+		return;
+	}
+	for (unsigned p = 0; p < w->nports; p++)
+		if (!(w->port_down & (1u << p)))
+			refill_rx_port(w, p, &w->u.rx_posted_port[p]);
 }
 
 static unsigned app_tx(struct tr_worker *w)
@@ -538,9 +615,11 @@ static unsigned app_tx(struct tr_worker *w)
 		__builtin_prefetch(w->tmp[i]);
 	for (unsigned i = 0; i < n; i++)
 		__builtin_prefetch(w->tmp[i]->data);
-	for (unsigned i = 0; i < n; i++)
-		if (queue_tx(w, w->tmp[i], TR__ORIG_APP) < 0)
-			drop_buf(w, w->tmp[i], TR__ORIG_APP, TR_ENGINE_DROP_TX_ERROR);
+	for (unsigned i = 0; i < n; i++) {
+		int r = queue_tx(w, w->tmp[i], TR__ORIG_APP);
+		if (r < 0)
+			drop_buf(w, w->tmp[i], TR__ORIG_APP, tx_fail_reason(r));
+	}
 	return n;
 }
 
@@ -552,8 +631,11 @@ static unsigned resend_retries(struct tr_worker *w)
 	for (unsigned i = 0; i < n; i++) {
 		/* verdict keeps the retry count (tr_uring_tx leaves it alone) */
 		struct tr_buf *b = w->retry[i].b;
-		if (tr_uring_tx(&w->u, b, w->retry[i].origin, &enters) < 0)
-			drop_buf(w, b, w->retry[i].origin, TR_ENGINE_DROP_TX_ERROR);
+		int r = port_room(w, tr_buf_port(b));
+		if (r == 0)
+			r = tr_uring_tx(&w->u, b, w->retry[i].origin, tr_buf_port(b), &enters);
+		if (r < 0)
+			drop_buf(w, b, w->retry[i].origin, tx_fail_reason(r));
 	}
 	if (enters)
 		tr__cnt_add(&w->cnt.enters, enters);
@@ -616,10 +698,12 @@ static void worker_loop(struct tr_worker *w)
 		if (w->m_on)
 			mirror_tx_flush(w);
 		refill_rx(w);
-		if (w->u.multishot && !w->u.ms_armed && w->u.rx_posted > 0) {
-			uint64_t enters = 0;
-			tr_uring_rx_arm(&w->u, &enters);
-		}
+		if (w->u.multishot && w->u.rx_posted > 0)
+			for (unsigned p = 0; p < w->nports; p++)
+				if (!((w->u.ms_armed | w->port_down) & (1u << p))) {
+					uint64_t enters = 0;
+					tr_uring_rx_arm(&w->u, p, &enters);
+				}
 		if (moved)
 			tr__cnt_add(&w->cnt.batches, 1);
 		busy = moved != 0 || w->u.sq_pending != 0;
@@ -726,12 +810,12 @@ void *tr__worker_main(void *arg)
 		p.vnet = TR_VNET_HDR_LEN;
 	}
 	unsigned sq = 1;
-	while (sq < 4 * w->batch + (p.multishot ? 8 : e->rx_depth))
+	while (sq < 4 * w->batch + w->nports * (p.multishot ? 8 : e->rx_depth))
 		sq <<= 1;
 	p.sq_entries = sq;
 	p.cq_entries = 2 * (sq + (p.multishot ? e->rx_depth : 0));
 	w->now_ns = mono_ns();
-	r = tr_uring_init(&w->u, w->fd, &p);
+	r = tr_uring_init(&w->u, w->fds, w->nports, &p);
 	if (r < 0)
 		goto fail;
 	for (s = 0; s < e->nstages; s++) {
@@ -819,7 +903,7 @@ int tr_worker_tx(struct tr_worker *w, struct tr_buf *b)
 	 * originated. Only a frame already counted as held leaves "held". */
 	uint32_t v = b->verdict;
 	unsigned origin = v == TR__VERDICT_ORIG ? TR__ORIG_STAGE : TR__ORIG_FWD;
-	if (queue_tx(w, b, origin) < 0) {
+	if (queue_tx(w, b, origin) < 0) {   /* SQ or the port's writes full, or the port down */
 		b->verdict = v;
 		return -ENOSPC;
 	}

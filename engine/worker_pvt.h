@@ -60,6 +60,8 @@ struct tr__wcnt {
 	_Atomic uint64_t delivered, held, dropped, orig_dropped;
 	_Atomic uint64_t batches, enters, rx_rearm, tx_eagain;
 	_Atomic uint64_t rx_segs, tx_segs;                    /* offloads only (see tr_engine_stats) */
+	_Atomic uint64_t port_rx[TR_ENGINE_MAX_PORTS], port_rx_bytes[TR_ENGINE_MAX_PORTS];
+	_Atomic uint64_t port_tx[TR_ENGINE_MAX_PORTS], port_tx_bytes[TR_ENGINE_MAX_PORTS];
 	_Atomic uint64_t drops[TR_ENGINE_MAX_REASONS];       /* rx frames, by reason */
 	_Atomic uint64_t orig_drops[TR_ENGINE_MAX_REASONS];  /* originated/app frames, by reason */
 };
@@ -75,7 +77,11 @@ struct tr_retry {
 struct tr_worker {
 	struct tr_engine *e;
 	unsigned q;
-	int fd;
+	int fd;                        /* port 0's queue fd (fds[0]) */
+	int fds[TR_ENGINE_MAX_PORTS];  /* queue q of each port */
+	unsigned nports;
+	unsigned port_down;            /* bit p: port p's device failed; frames for it drop */
+	unsigned tx_cap;               /* most writes in flight per port (4 x batch) */
 	struct tr_uring u;
 	struct tr_slab *slab;
 	struct tr_slab_cache *cache;   /* created/destroyed by the control thread, used only here */
@@ -127,6 +133,8 @@ struct tr_worker {
 struct tr_engine {
 	struct tr_engine_config cfg;   /* defaults filled in; cfg.fds points to fds below */
 	int *fds;
+	int *fds2;                     /* port 1 (two-port engine), else NULL */
+	unsigned nports;
 	enum tr_engine_rx_mode rx_mode;
 	unsigned rx_depth;
 	struct tr_slab *slab;

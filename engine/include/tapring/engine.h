@@ -16,6 +16,12 @@
  * single-producer: call them for a given q from one thread at a time.
  * tr_engine_buf_free() and the stats readers may be called from any thread.
  *
+ * Two ports (cfg.fds2): worker q then owns queue q of both ports (one
+ * io_uring, both fds registered) and runs both to completion. Every frame
+ * carries the port it was received on (tr_buf_port); a stage sends it out
+ * of either port (TR_ACT_TX: the port in its flags, TR_ACT_TX_PORT(p): port
+ * p). tr_engine_add_fwd_stage() makes the engine an L2 bump in the wire.
+ *
  * Accounting invariant, per queue and in total, exact once the engine is
  * stopped (approximate while it runs, since the counters are read without
  * stopping the workers):
@@ -45,17 +51,24 @@ struct tr_engine;
 /* ---- stage actions ------------------------------------------------------ */
 
 #define TR_ACT_NEXT     0u  /* continue to the next stage (after the last stage: deliver to the app ring) */
-#define TR_ACT_TX       1u  /* transmit this buffer (modified in place) on the same queue */
+#define TR_ACT_TX       1u  /* transmit this buffer (modified in place) on the same queue and port */
 #define TR_ACT_DELIVER  2u  /* hand to the application's ring for this queue */
 #define TR_ACT_STOLEN   3u  /* the stage keeps the buffer; it must later tr_worker_tx() or tr_worker_drop() it */
 #define TR_ACT_DROP(reason_id)  (4u | ((uint32_t)(reason_id) << 8))  /* drop and bump the named counter */
-#define TR_ACT_KIND(act)        ((act) & 0xffu)          /* TR_ACT_* kind; 4 = drop */
+#define TR_ACT_TX_PORT(port)    (5u | ((uint32_t)(port) << 8))  /* transmit on the same queue of port */
+#define TR_ACT_KIND(act)        ((act) & 0xffu)          /* TR_ACT_* kind; 4 = drop, 5 = tx on a port */
 #define TR_ACT_REASON(act)      ((act) >> 8)             /* reason id of a TR_ACT_DROP */
 
 /* Most named drop reasons an engine can register (engine-own ones included). */
 #define TR_ENGINE_MAX_REASONS 64
 #define TR_ENGINE_MAX_STAGES  16
 #define TR_ENGINE_MAX_QUEUES  64
+#define TR_ENGINE_MAX_PORTS   2
+
+/* The port a frame was received on and is sent from: bits 14-15 of
+ * tr_buf.flags (0 for frames the application or a stage allocated). */
+#define TR_BUF_PORT_SHIFT 14
+#define TR_BUF_PORT_MASK  (3u << TR_BUF_PORT_SHIFT)
 
 /*
  * A pipeline stage. process() sees a burst of n frames (all with action
@@ -90,7 +103,9 @@ enum tr_engine_device {
 };
 
 struct tr_engine_config {
-	int *fds;                  /* nqueues TAP queue fds (caller keeps ownership) */
+	int *fds;                  /* nqueues TAP queue fds (caller keeps ownership): port 0 */
+	int *fds2;                 /* NULL, or port 1's nqueues queue fds (a two-port engine:
+	                            * worker q serves fds[q] and fds2[q]) */
 	enum tr_engine_device device;  /* TAP (default) or TUN */
 	unsigned nqueues;          /* 1..TR_ENGINE_MAX_QUEUES */
 	unsigned nbufs;            /* pool buffers, power of two (0: 8192) */
@@ -177,6 +192,9 @@ enum {
 	TR_ENGINE_DROP_RX_TOO_BIG,         /* "rx_too_big": frame larger than the rx buffer (truncated by the kernel) */
 	TR_ENGINE_DROP_RX_BAD_VNET,        /* "rx_bad_vnet": offloads: a virtio-net header that does not
 	                                    * parse or does not match its frame */
+	TR_ENGINE_DROP_PORT_DOWN,          /* "port_down": the destination port's device is gone */
+	TR_ENGINE_DROP_TX_FULL,            /* "tx_full" (two-port engines): the destination port has
+	                                    * 4 x batch writes in flight already (its reader is stuck) */
 	TR_ENGINE_DROP_BUILTIN_COUNT
 };
 
@@ -225,6 +243,7 @@ int tr_engine_error(const struct tr_engine *e, unsigned *queue);
 bool tr_engine_running(const struct tr_engine *e, unsigned q);
 
 unsigned tr_engine_nqueues(const struct tr_engine *e);
+unsigned tr_engine_nports(const struct tr_engine *e);   /* 1, or 2 with cfg.fds2 */
 struct tr_slab *tr_engine_slab(struct tr_engine *e);
 /* The configured device kind (TR_ENGINE_DEV_TAP or TR_ENGINE_DEV_TUN). */
 enum tr_engine_device tr_engine_device(const struct tr_engine *e);
@@ -316,6 +335,15 @@ void tr_engine_stats(const struct tr_engine *e, struct tr_engine_stats *st);
 /* One queue's counters. -EINVAL if q is out of range. */
 int tr_engine_queue_stats(const struct tr_engine *e, unsigned q, struct tr_engine_stats *st);
 
+/* Per-port counters (totals over all queues). */
+struct tr_engine_port_stats {
+	uint64_t rx, rx_bytes;     /* frames received on this port */
+	uint64_t tx, tx_bytes;     /* frames written to this port (all origins) */
+};
+/* 0, or -EINVAL if port >= tr_engine_nports(e). Same snapshot rules as
+ * tr_engine_stats. */
+int tr_engine_port_stats(const struct tr_engine *e, unsigned port, struct tr_engine_port_stats *st);
+
 /* Number of registered drop reasons (ids 0..n-1). */
 unsigned tr_engine_nreasons(const struct tr_engine *e);
 /* Reason id's name and counts (queue q, or all queues when q == UINT32_MAX).
@@ -361,6 +389,19 @@ int tr_engine_set_mirror(struct tr_engine *e, const struct tr_engine_mirror *m);
 
 /* Name of drop reason id ("ip4.bad_csum"), NULL if out of range. */
 const char *tr_engine_reason_name(const struct tr_engine *e, unsigned id);
+
+/* ---- forwarding ---------------------------------------------------------- */
+
+/*
+ * Append the forwarding stage to a two-port engine (before start; usually
+ * last): every frame still at TR_ACT_NEXT when it runs leaves by the other
+ * port on the same queue, from the same buffer (TR_ACT_TX_PORT), counted as
+ * tx_forwarded. Stages added before it see every frame first and may drop
+ * or steal it. A frame the other port cannot take is dropped as
+ * "port_down" (device gone) or "tx_full" (too many writes in flight);
+ * neither ever waits. 0, -EINVAL (one-port engine), -EBUSY, -ENOSPC.
+ */
+int tr_engine_add_fwd_stage(struct tr_engine *e);
 
 /* ---- worker services for stages (call only from that worker's thread) -- */
 
@@ -409,6 +450,17 @@ static inline bool tr_buf_shared(const struct tr_buf *b)
 	 * the data (e.g. the capture writer's) happen-before the caller's
 	 * writes to it. */
 	return atomic_load_explicit(&b->refcnt, memory_order_acquire) > 1;
+}
+
+/* The port b was received on (0 for allocated frames) and the one it is
+ * written to by TR_ACT_TX, tr_worker_tx or tr_engine_tx_burst. */
+static inline unsigned tr_buf_port(const struct tr_buf *b)
+{
+	return (b->flags & TR_BUF_PORT_MASK) >> TR_BUF_PORT_SHIFT;
+}
+static inline void tr_buf_set_port(struct tr_buf *b, unsigned port)
+{
+	b->flags = (uint16_t)((b->flags & ~TR_BUF_PORT_MASK) | ((port << TR_BUF_PORT_SHIFT) & TR_BUF_PORT_MASK));
 }
 
 unsigned tr_worker_queue(const struct tr_worker *w);

@@ -225,7 +225,10 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 		e->rx_mode = TR_ENGINE_RX_READ;
 		break;
 	default:
-		e->rx_mode = ms ? TR_ENGINE_RX_MULTISHOT : TR_ENGINE_RX_READ;
+		/* Two ports: plain reads. Two multishot reads in one ring
+		 * stalled for seconds with frames waiting (test_io_fwd over
+		 * socketpairs, kernel 6.18), even with one buffer group each. */
+		e->rx_mode = ms && !e->fds2 ? TR_ENGINE_RX_MULTISHOT : TR_ENGINE_RX_READ;
 		break;
 	}
 	/* Buffers posted for rx per queue: at most half the pool split over

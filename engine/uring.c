@@ -105,9 +105,11 @@ int tr_uring_init(struct tr_uring *u, const int *fds, unsigned nfds, const struc
 		unsigned entries = 1;
 		while (entries < p->rx_depth)
 			entries <<= 1;
-		u->br = tr__buf_ring_setup(&u->ring, entries, TR__BGID, &u->br_size, &r);
-		if (!u->br)
-			goto fail;
+		for (unsigned i = 0; i < nfds; i++) {
+			u->br[i] = tr__buf_ring_setup(&u->ring, entries, (uint16_t)(TR__BGID + i), &u->br_size, &r);
+			if (!u->br[i])
+				goto fail;
+		}
 		u->br_entries = entries;
 		u->multishot = true;
 	}
@@ -120,11 +122,12 @@ fail:
 void tr_uring_fini(struct tr_uring *u)
 {
 	if (u->ring_ok) {
-		if (u->br)
-			tr__buf_ring_free(&u->ring, u->br, u->br_size, TR__BGID);
+		for (unsigned i = 0; i < TR_ENGINE_MAX_PORTS; i++)
+			if (u->br[i])
+				tr__buf_ring_free(&u->ring, u->br[i], u->br_size, (uint16_t)(TR__BGID + i));
 		io_uring_queue_exit(&u->ring);
 	}
-	u->br = NULL;
+	memset(u->br, 0, sizeof(u->br));
 	u->ring_ok = false;
 	free(u->posted);
 	u->posted = NULL;

@@ -57,13 +57,15 @@ struct tr_uring {
 	unsigned ms_armed;             /* bit p: port p's multishot read is outstanding */
 	bool ring_ok;                  /* io_uring_queue_init succeeded */
 	unsigned setup_flags;          /* flags the ring was created with */
-	struct io_uring_buf_ring *br;  /* provided-buffer ring (multishot) */
+	/* provided-buffer rings (multishot), one per port, group TR__BGID + port:
+	 * two multishot reads sharing one group stalled (socketpair test) */
+	struct io_uring_buf_ring *br[TR_ENGINE_MAX_PORTS];
 	size_t br_size;
 	unsigned br_entries;
-	unsigned br_added;             /* buffers added since the last advance */
-	unsigned rx_depth;             /* buffers to keep posted for rx (plain reads: per port) */
-	unsigned rx_posted;            /* buffers currently posted (ring or reads) */
-	unsigned rx_posted_port[TR_ENGINE_MAX_PORTS];     /* plain reads posted per port */
+	unsigned br_added[TR_ENGINE_MAX_PORTS];   /* buffers added since the last advance */
+	unsigned rx_depth;             /* buffers to keep posted for rx, per port */
+	unsigned rx_posted;            /* buffers currently posted (rings or reads) */
+	unsigned rx_posted_port[TR_ENGINE_MAX_PORTS];     /* the same per port */
 	unsigned tx_inflight;          /* writes submitted, not completed */
 	unsigned tx_inflight_port[TR_ENGINE_MAX_PORTS];   /* the same per port */
 	unsigned sq_pending;           /* SQEs prepared, not yet submitted */
@@ -136,16 +138,15 @@ static inline int tr_uring_tx(struct tr_uring *u, struct tr_buf *b, unsigned ori
 	return 0;
 }
 
-/* Post one rx buffer: into the provided-buffer ring every port's multishot
- * read takes from (made visible by tr_uring_rx_commit), or as a plain read
- * on port. 0 or -ENOSPC. */
+/* Post one rx buffer for port: into its provided-buffer ring (multishot;
+ * made visible by tr_uring_rx_commit) or as a plain read. 0 or -ENOSPC. */
 static inline int tr_uring_rx_post(struct tr_uring *u, struct tr_buf *b, unsigned port, uint64_t *enters)
 {
 	uint8_t *addr = b->data - u->vnet;
 	if (u->multishot) {
-		io_uring_buf_ring_add(u->br, addr, u->rx_len, (unsigned short)(b->id - u->bid_base),
-				      io_uring_buf_ring_mask(u->br_entries), (int)u->br_added);
-		u->br_added++;
+		io_uring_buf_ring_add(u->br[port], addr, u->rx_len, (unsigned short)(b->id - u->bid_base),
+				      io_uring_buf_ring_mask(u->br_entries), (int)u->br_added[port]);
+		u->br_added[port]++;
 	} else {
 		struct io_uring_sqe *sqe = tr_uring_sqe(u, enters);
 		if (!sqe)
@@ -153,8 +154,8 @@ static inline int tr_uring_rx_post(struct tr_uring *u, struct tr_buf *b, unsigne
 		io_uring_prep_read(sqe, (int)port, addr, u->rx_len, 0);
 		sqe->flags |= IOSQE_FIXED_FILE;
 		io_uring_sqe_set_data64(sqe, tr__ud_p(TR__UD_RX_READ, 0, port, b->id));
-		u->rx_posted_port[port]++;
 	}
+	u->rx_posted_port[port]++;
 	u->posted[b->id - u->bid_base] = 1;
 	u->rx_posted++;
 	return 0;
@@ -164,10 +165,11 @@ static inline int tr_uring_rx_post(struct tr_uring *u, struct tr_buf *b, unsigne
  * ring tail inside liburing; pairs with the kernel's acquire of the tail). */
 static inline void tr_uring_rx_commit(struct tr_uring *u)
 {
-	if (u->multishot && u->br_added) {
-		io_uring_buf_ring_advance(u->br, (int)u->br_added);
-		u->br_added = 0;
-	}
+	for (unsigned p = 0; u->multishot && p < u->nports; p++)
+		if (u->br_added[p]) {
+			io_uring_buf_ring_advance(u->br[p], (int)u->br_added[p]);
+			u->br_added[p] = 0;
+		}
 }
 
 /* (Re-)arm port's multishot read. 0 or -ENOSPC. */
@@ -176,7 +178,7 @@ static inline int tr_uring_rx_arm(struct tr_uring *u, unsigned port, uint64_t *e
 	struct io_uring_sqe *sqe = tr_uring_sqe(u, enters);
 	if (!sqe)
 		return -ENOSPC;
-	tr__prep_read_multishot(sqe, (int)port, true, TR__BGID);
+	tr__prep_read_multishot(sqe, (int)port, true, (uint16_t)(TR__BGID + port));
 	io_uring_sqe_set_data64(sqe, tr__ud_p(TR__UD_RX_MS, 0, port, 0));
 	u->ms_armed |= 1u << port;
 	return 0;

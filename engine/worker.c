@@ -362,6 +362,7 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 		switch (tr__ud_kind(ud)) {
 		case TR__UD_RX_MS:
 			if (fl & IORING_CQE_F_BUFFER) {
+				w->u.rx_posted_port[port]--;
 				b = rx_buf(w, (fl >> IORING_CQE_BUFFER_SHIFT) + w->u.bid_base, res, port);
 				if (b)
 					out[n++] = b;
@@ -587,14 +588,10 @@ static void refill_rx_port(struct tr_worker *w, unsigned port, const unsigned *p
 	tr_uring_rx_commit(&w->u);
 }
 
-/* Keep rx_depth buffers posted: in the provided-buffer ring every port's
- * multishot read shares, or as plain reads on each working port. */
+/* Keep rx_depth buffers posted for each working port: in its
+ * provided-buffer ring (multishot) or as plain reads. */
 static void refill_rx(struct tr_worker *w)
 {
-	if (w->u.multishot) {
-		refill_rx_port(w, 0, &w->u.rx_posted);
-		return;
-	}
 	for (unsigned p = 0; p < w->nports; p++)
 		if (!(w->port_down & (1u << p)))
 			refill_rx_port(w, p, &w->u.rx_posted_port[p]);
@@ -698,9 +695,9 @@ static void worker_loop(struct tr_worker *w)
 		if (w->m_on)
 			mirror_tx_flush(w);
 		refill_rx(w);
-		if (w->u.multishot && w->u.rx_posted > 0)
+		if (w->u.multishot)
 			for (unsigned p = 0; p < w->nports; p++)
-				if (!((w->u.ms_armed | w->port_down) & (1u << p))) {
+				if (w->u.rx_posted_port[p] && !((w->u.ms_armed | w->port_down) & (1u << p))) {
 					uint64_t enters = 0;
 					tr_uring_rx_arm(&w->u, p, &enters);
 				}

@@ -89,7 +89,7 @@ struct tr_stage {
 /* ---- configuration ------------------------------------------------------ */
 
 enum tr_engine_rx_mode {
-	TR_ENGINE_RX_AUTO = 0,     /* multishot read if the kernel has it, else plain reads */
+	TR_ENGINE_RX_AUTO = 0,     /* multishot read if the kernel has it (one port), else plain reads */
 	TR_ENGINE_RX_MULTISHOT,    /* IORING_OP_READ_MULTISHOT into a provided-buffer ring (fails if unsupported) */
 	TR_ENGINE_RX_READ,         /* N outstanding plain IORING_OP_READs into pool buffers */
 };

@@ -21,5 +21,6 @@
 #include <tapring/filter.h>     /* cBPF prescreen */
 #include <tapring/stack.h>      /* ARP/ICMP/UDP stack stages */
 #include <tapring/ebpf.h>       /* eBPF queue steering and kernel blocklist on a TAP */
+#include <tapring/match.h>      /* Hyperscan payload rules (a stage) */
 
 #endif /* TAPRING_TAPRING_H */

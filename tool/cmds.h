@@ -9,6 +9,7 @@
 int tr_cmd_read(int argc, char **argv);
 int tr_cmd_tap(int argc, char **argv);
 int tr_cmd_up(int argc, char **argv);
+int tr_cmd_fwd(int argc, char **argv);
 int tr_cmd_dump(int argc, char **argv);
 int tr_cmd_demo(int argc, char **argv);
 int tr_cmd_block(int argc, char **argv);   /* ebpfopt.h, cmd_block.c */

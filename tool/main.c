@@ -15,6 +15,7 @@ static const struct tr_subcmd subcmds[] = {
 	{ "read", tr_cmd_read, "decode a pcap/pcapng file (-r FILE [-c N] [--json] [FILTER])" },
 	{ "tap", tr_cmd_tap, "create, destroy or list TUN/TAP devices" },
 	{ "up", tr_cmd_up, "run the stack (ARP, ICMP, ND, UDP echo, DNS) on a TAP" },
+	{ "fwd", tr_cmd_fwd, "forward between two TAPs (zero-copy bump in the wire, payload rules)" },
 	{ "dump", tr_cmd_dump, "capture from an interface (tcpdump-like; -w FILE)" },
 	{ "block", tr_cmd_block, "change a running engine's kernel blocklist (add|del|list --tap NAME)" },
 	{ "send", tr_cmd_send, "write a capture file's frames to an interface (-i IFACE -r FILE)" },

@@ -19,6 +19,7 @@
 #include <tapring/addr.h>
 #include <tapring/engine.h>
 #include <tapring/filter.h>
+#include <tapring/match.h>
 #include <tapring/slab.h>
 #include <tapring/stack.h>
 #include <tapring/tap.h>
@@ -40,6 +41,10 @@ struct up {
 	struct tr_mirror *mirror;        /* --dump-file, until up_stop */
 	struct tr_mirror_stats dump_final;
 	struct tool_ebpf kb;             /* steering + blocklist programs */
+	struct tool_ebpf kb2;            /* fwd: the same on port B */
+	struct tr_tap *tap2;             /* fwd: port B */
+	struct tr_match *match;          /* --match */
+	char ifname2[TR_TAP_NAME_MAX];
 	int unhandled_reason;
 	char ifname[TR_TAP_NAME_MAX];
 	bool attached;                   /* an existing persistent TAP: kept at exit */
@@ -114,7 +119,7 @@ enum {
 	OPT_KFILTER, OPT_FILTER, OPT_FILTER_LIMIT, OPT_RX_MODE, OPT_QUIET, OPT_HELP,
 	OPT_DUMP_FILE, OPT_DUMP_FILTER, OPT_SNAPLEN, OPT_USER, OPT_STEERING, OPT_BLOCK,
 	OPT_TUN, OPT_PEER,
-	OPT_UDP_DISCARD, OPT_OFFLOADS, OPT_OFFLOAD_REFUSE,
+	OPT_UDP_DISCARD, OPT_OFFLOADS, OPT_OFFLOAD_REFUSE, OPT_MATCH,
 };
 
 static const struct option up_longopts[] = {
@@ -146,6 +151,7 @@ static const struct option up_longopts[] = {
 	{ "udp-discard", required_argument, NULL, OPT_UDP_DISCARD },
 	{ "offloads", no_argument, NULL, OPT_OFFLOADS },
 	{ "offload-refuse", required_argument, NULL, OPT_OFFLOAD_REFUSE },
+	{ "match", required_argument, NULL, OPT_MATCH },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -165,7 +171,9 @@ static const char up_usage[] =
 	"  --block RULE       drop in the kernel frames from a source CIDR\n"
 	"                     (10.77.0.128/25, fd77::/64) or to udp/PORT, tcp/PORT;\n"
 	"                     change while running with `tapring block`\n"
-	"                  [--tun [--peer ADDR]...]\n"
+	"                  [--tun [--peer ADDR]...] [--match FILE]\n"
+	"  --match FILE       Hyperscan payload rules (docs/match.md); SIGHUP reloads them;\n"
+	"                     with --dump-file, the file gets the frames dump rules select\n"
 	"  --tun              a TUN instead of a TAP: raw IP, no Ethernet, no ARP/ND\n"
 	"  --peer ADDR        TUN: the point-to-point peer of the --host-addr of ADDR's\n"
 	"                     family (the stack's address, usually)\n"
@@ -304,6 +312,11 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 			}
 			break;
 		}
+		case OPT_MATCH:
+			if (access(optarg, R_OK) != 0)
+				UP_ERR("--match: cannot read '%s': %s", optarg, strerror(errno));
+			o->match_file = optarg;
+			break;
 		case OPT_SNAPLEN:
 			if (tool_parse_uint(optarg, 262144, &v) || v == 0)
 				UP_ERR("--snaplen: expected 1..262144, got '%s'", optarg);
@@ -408,10 +421,29 @@ static const char *tap_err(int e)
 static int64_t kernel_dropped(struct up *u)
 {
 	struct tr_tap_link_info li;
+	int64_t n;
 
 	if (tr_tap_get_link(u->tap, &li) != 0)
 		return -1;
-	return (int64_t)li.stats.tx_dropped;
+	n = (int64_t)li.stats.tx_dropped;
+	if (u->tap2 && tr_tap_get_link(u->tap2, &li) == 0)
+		n += (int64_t)li.stats.tx_dropped;
+	return n;
+}
+
+struct match_json {
+	FILE *f;
+	bool first;
+};
+
+static void match_json_cb(void *arg, const char *id, uint64_t count)
+{
+	struct match_json *mj = arg;
+
+	if (!mj->first)
+		fputc(',', mj->f);
+	mj->first = false;
+	fprintf(mj->f, "\"%s\":%llu", id, (unsigned long long)count);
 }
 
 static void random_mac(uint8_t mac[6])
@@ -452,15 +484,73 @@ static int up_drop(struct up *u, char *err, size_t errlen)
 	return tool_privs_drop(&pv, err, errlen);
 }
 
+/* Create one TAP port (exclusive: a name in use is an error, not a
+ * takeover) with its kernel side in netns, given addresses and MAC, up. */
+static struct tr_tap *open_port(const char *name, unsigned queues, const char *netns, const struct up_cidr *addr,
+				unsigned naddr, const uint8_t *mac, char *ifname, char *err, size_t errlen)
+{
+	struct tr_tap_config tc = TR_TAP_CONFIG_INIT;
+	struct tr_tap *tap;
+	int e = 0;
+
+	tc.name = name;
+	tc.flags = TR_TAP_EXCL | (queues > 1 ? TR_TAP_MULTI_QUEUE : 0);
+	tc.queues = queues;
+	tap = tr_tap_create(&tc, &e);
+	if (!tap) {
+		if (e == -EPERM || e == -EACCES)
+			SET_ERR("creating TAP %s needs CAP_NET_ADMIN (run as root)", name);
+		else if (e == -EBUSY || e == -EEXIST)
+			SET_ERR("TAP name %s is in use", name);
+		else
+			SET_ERR("cannot create TAP %s: %s", name, tap_err(e));
+		return NULL;
+	}
+	snprintf(ifname, TR_TAP_NAME_MAX, "%s", tr_tap_name(tap));
+	if (netns && (e = tr_tap_move_netns(tap, netns)) != 0) {
+		SET_ERR("cannot move %s into netns %s: %s", ifname, netns, tap_err(e));
+		goto fail;
+	}
+	if (mac && (e = tr_tap_set_mac(tap, mac)) != 0) {
+		SET_ERR("cannot set the MAC of %s: %s", ifname, tap_err(e));
+		goto fail;
+	}
+	for (unsigned i = 0; i < naddr; i++) {
+		struct tr_tap_addr a = { 0 };
+
+		a.family = addr[i].family == 4 ? AF_INET : AF_INET6;
+		a.prefix_len = addr[i].prefix;
+		memcpy(a.local, addr[i].addr, 16);
+		if ((e = tr_tap_addr_add(tap, &a)) != 0) {
+			SET_ERR("cannot add host address %u to %s: %s", i + 1, ifname, tap_err(e));
+			goto fail;
+		}
+	}
+	if ((e = tr_tap_set_up(tap, true)) != 0) {
+		SET_ERR("cannot bring %s up: %s", ifname, tap_err(e));
+		goto fail;
+	}
+	return tap;
+fail:
+	tr_tap_destroy(tap, TR_TAP_DESTROY_DELETE);
+	return NULL;
+}
+
+/* `tapring fwd`: every frame still there after the filters and rules leaves
+ * by the other port (the engine's forwarding stage). */
+static int add_fwd_or_stack(struct up *u, const struct up_opts *o, struct tr_stack_config *sc, char *err,
+			    size_t errlen);
+
 struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *status)
 {
 	struct tr_tap_config tc = TR_TAP_CONFIG_INIT;
 	struct tr_stack_config sc;
 	struct tr_engine_config ec;
-	int fds[TR_ENGINE_MAX_QUEUES];
+	int fds[TR_ENGINE_MAX_QUEUES], fds2[TR_ENGINE_MAX_QUEUES];
 	struct up *u;
 	int e = 0;
 	char ebuf[256];
+	const bool fwd = o->nports == 2;
 
 	*status = 1;
 	u = calloc(1, sizeof(*u));
@@ -470,88 +560,120 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 	}
 	u->o = *o;
 
-	/* 1. the TAP: exclusive, so a name in use is an error, not a takeover */
-	tc.name = o->tap;
-	tc.flags = TR_TAP_EXCL | (o->queues > 1 ? TR_TAP_MULTI_QUEUE : 0) | (o->tun ? TR_TAP_TUN : 0) |
-		   (o->offloads ? TR_TAP_VNET_HDR : 0);
-	tc.queues = o->queues;
-	{
-		struct tr_tap_link_info li;
-		int plan = up_tap_plan(o, &tc, &li, err, errlen);
+	/* 0. the rules first: a bad file fails before any device exists */
+	struct tr_match_ruleset *rules = NULL;
+	if (o->match_file) {
+		char mb[512];
 
-		if (plan < 0)
+		if (tr_match_platform_check(mb, sizeof(mb)) != 0) {
+			SET_ERR("--match: %s", mb);
 			goto fail;
-		u->attached = plan == 1;
-		u->tap = tr_tap_create(&tc, &e);
-		if (!u->tap && u->attached) {
-			up_tap_attach_error(&li, e, err, errlen);
+		}
+		rules = tr_match_ruleset_load(o->match_file, mb, sizeof(mb), &e);
+		if (!rules) {
+			SET_ERR("--match: %s", mb);
+			*status = 2;
 			goto fail;
 		}
 	}
-	if (!u->tap) {
-		if (e == -EPERM || e == -EACCES)
-			SET_ERR("creating TAP %s needs CAP_NET_ADMIN (run as root)", o->tap);
-		else if (e == -EBUSY || e == -EEXIST)
-			SET_ERR("TAP name %s is in use", o->tap);
-		else
-			SET_ERR("cannot create TAP %s: %s", o->tap, tap_err(e));
-		goto fail;
-	}
-	snprintf(u->ifname, sizeof(u->ifname), "%s", tr_tap_name(u->tap));
 
-	/* 2. its kernel side: namespace, addresses, up (an attached TAP: only
-	 * what it lacks) */
-	if (u->attached) {
-		if (up_tap_attach_side(u->tap, o, err, errlen) != 0)
+	/* 1-2. the TAP(s) and their kernel side: namespace, addresses, up */
+	if (fwd) {
+		const struct up_port *a = &o->port[0], *b = &o->port[1];
+
+		u->tap = open_port(a->name, o->queues, a->netns, a->addr, a->naddr, a->have_mac ? a->mac : NULL,
+				   u->ifname, err, errlen);
+		if (u->tap)
+			u->tap2 = open_port(b->name, o->queues, b->netns, b->addr, b->naddr,
+					    b->have_mac ? b->mac : NULL, u->ifname2, err, errlen);
+		if (!u->tap || !u->tap2)
 			goto fail;
-	} else if (o->netns && (e = tr_tap_move_netns(u->tap, o->netns)) != 0) {
-		SET_ERR("cannot move %s into netns %s: %s", u->ifname, o->netns, tap_err(e));
-		goto fail;
-	}
-	for (unsigned i = 0; !u->attached && i < o->nhost_addr; i++) {
-		struct tr_tap_addr a = { 0 };
+	} else {
+		/* 1. the TAP: exclusive, so a name in use is an error, not a takeover */
+		tc.name = o->tap;
+		tc.flags = TR_TAP_EXCL | (o->queues > 1 ? TR_TAP_MULTI_QUEUE : 0) | (o->tun ? TR_TAP_TUN : 0) |
+			   (o->offloads ? TR_TAP_VNET_HDR : 0);
+		tc.queues = o->queues;
+		{
+			struct tr_tap_link_info li;
+			int plan = up_tap_plan(o, &tc, &li, err, errlen);
 
-		a.family = o->host_addr[i].family == 4 ? AF_INET : AF_INET6;
-		a.prefix_len = o->host_addr[i].prefix;
-		memcpy(a.local, o->host_addr[i].addr, 16);
-		if (a.family == AF_INET && o->have_peer4) {
-			a.has_peer = true;
-			memcpy(a.peer, o->peer4, 4);
-		} else if (a.family == AF_INET6 && o->have_peer6) {
-			a.has_peer = true;
-			memcpy(a.peer, o->peer6, 16);
+			if (plan < 0)
+				goto fail;
+			u->attached = plan == 1;
+			u->tap = tr_tap_create(&tc, &e);
+			if (!u->tap && u->attached) {
+				up_tap_attach_error(&li, e, err, errlen);
+				goto fail;
+			}
 		}
-		if ((e = tr_tap_addr_add(u->tap, &a)) != 0) {
-			SET_ERR("cannot add host address %u to %s: %s", i + 1, u->ifname, tap_err(e));
+		if (!u->tap) {
+			if (e == -EPERM || e == -EACCES)
+				SET_ERR("creating TAP %s needs CAP_NET_ADMIN (run as root)", o->tap);
+			else if (e == -EBUSY || e == -EEXIST)
+				SET_ERR("TAP name %s is in use", o->tap);
+			else
+				SET_ERR("cannot create TAP %s: %s", o->tap, tap_err(e));
+			goto fail;
+		}
+		snprintf(u->ifname, sizeof(u->ifname), "%s", tr_tap_name(u->tap));
+
+		/* 2. its kernel side: namespace, addresses, up (an attached TAP: only
+		 * what it lacks) */
+		if (u->attached) {
+			if (up_tap_attach_side(u->tap, o, err, errlen) != 0)
+				goto fail;
+		} else if (o->netns && (e = tr_tap_move_netns(u->tap, o->netns)) != 0) {
+			SET_ERR("cannot move %s into netns %s: %s", u->ifname, o->netns, tap_err(e));
+			goto fail;
+		}
+		for (unsigned i = 0; !u->attached && i < o->nhost_addr; i++) {
+			struct tr_tap_addr a = { 0 };
+
+			a.family = o->host_addr[i].family == 4 ? AF_INET : AF_INET6;
+			a.prefix_len = o->host_addr[i].prefix;
+			memcpy(a.local, o->host_addr[i].addr, 16);
+			if (a.family == AF_INET && o->have_peer4) {
+				a.has_peer = true;
+				memcpy(a.peer, o->peer4, 4);
+			} else if (a.family == AF_INET6 && o->have_peer6) {
+				a.has_peer = true;
+				memcpy(a.peer, o->peer6, 16);
+			}
+			if ((e = tr_tap_addr_add(u->tap, &a)) != 0) {
+				SET_ERR("cannot add host address %u to %s: %s", i + 1, u->ifname, tap_err(e));
+				goto fail;
+			}
+		}
+		if (!u->attached && (e = tr_tap_set_up(u->tap, true)) != 0) {
+			SET_ERR("cannot bring %s up: %s", u->ifname, tap_err(e));
 			goto fail;
 		}
 	}
-	if (!u->attached && (e = tr_tap_set_up(u->tap, true)) != 0) {
-		SET_ERR("cannot bring %s up: %s", u->ifname, tap_err(e));
-		goto fail;
-	}
 
-	/* 3. the stack's identity */
+	/* 3. the stack's identity (up only) */
 	memset(&sc, 0, sizeof(sc));
-	if (o->have_mac)
-		memcpy(sc.mac, o->mac, 6);
-	else
-		random_mac(sc.mac);
-	for (unsigned i = 0; i < o->naddr; i++) {
-		if (o->addr[i].family == 4)
-			memcpy(sc.ip4[sc.n_ip4++], o->addr[i].addr, 4);
+	if (!fwd) {
+		if (o->have_mac)
+			memcpy(sc.mac, o->mac, 6);
 		else
-			memcpy(sc.ip6[sc.n_ip6++], o->addr[i].addr, 16);
-	}
-	sc.l3_only = o->tun;
-	sc.udp_echo_port = o->udp_echo;
-	sc.dns_port = o->dns_port;
-	sc.udp_discard_port = o->udp_discard;
-	sc.hosts_path = o->dns_hosts;
-	u->host = tr_stack_host_create(&sc, &e);
-	if (!u->host) {
-		SET_ERR("stack configuration rejected: %s", strerror(-e));
-		goto fail;
+			random_mac(sc.mac);
+		for (unsigned i = 0; i < o->naddr; i++) {
+			if (o->addr[i].family == 4)
+				memcpy(sc.ip4[sc.n_ip4++], o->addr[i].addr, 4);
+			else
+				memcpy(sc.ip6[sc.n_ip6++], o->addr[i].addr, 16);
+		}
+		sc.l3_only = o->tun;
+		sc.udp_echo_port = o->udp_echo;
+		sc.dns_port = o->dns_port;
+		sc.udp_discard_port = o->udp_discard;
+		sc.hosts_path = o->dns_hosts;
+		u->host = tr_stack_host_create(&sc, &e);
+		if (!u->host) {
+			SET_ERR("stack configuration rejected: %s", strerror(-e));
+			goto fail;
+		}
 	}
 
 	/* 4. filters */
@@ -564,7 +686,8 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 			goto fail;
 		}
 		for (unsigned q = 0; q < o->queues; q++)
-			if ((e = tr_bpf_attach_tap(tr_tap_fd(u->tap, q), u->kfilter)) != 0) {
+			if ((e = tr_bpf_attach_tap(tr_tap_fd(u->tap, q), u->kfilter)) != 0 ||
+			    (u->tap2 && (e = tr_bpf_attach_tap(tr_tap_fd(u->tap2, q), u->kfilter)) != 0)) {
 				SET_ERR("--kernel-filter: cannot attach to %s: %s", u->ifname, strerror(-e));
 				goto fail;
 			}
@@ -585,12 +708,20 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 	if (!o->tun && (e = tool_ebpf_start(&u->kb, &o->ebpf, u->ifname, tr_tap_fd(u->tap, 0),
 					    o->queues, o->quiet, err, errlen)) != 0)
 		goto fail;
+	if (fwd && (e = tool_ebpf_start(&u->kb2, &o->ebpf, u->ifname2, tr_tap_fd(u->tap2, 0), o->queues,
+					o->quiet, err, errlen)) != 0)
+		goto fail;
 
-	/* 5. the engine: prescreen -> stack -> unhandled */
+	/* 5. the engine: prescreen -> match -> stack -> unhandled (up), or
+	 * prescreen -> match -> forward (fwd) */
 	memset(&ec, 0, sizeof(ec));
-	for (unsigned q = 0; q < o->queues; q++)
+	for (unsigned q = 0; q < o->queues; q++) {
 		fds[q] = tr_tap_fd(u->tap, q);
+		if (fwd)
+			fds2[q] = tr_tap_fd(u->tap2, q);
+	}
 	ec.fds = fds;
+	ec.fds2 = fwd ? fds2 : NULL;
 	ec.nqueues = o->queues;
 	ec.device = o->tun ? TR_ENGINE_DEV_TUN : TR_ENGINE_DEV_TAP;
 	ec.cpu_base = 0;
@@ -620,24 +751,24 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 			goto fail;
 		}
 	}
-	if ((e = tr_stack_stage_add(u->e, u->host)) != 0) {
-		SET_ERR("cannot add the stack stage: %s", strerror(-e));
-		goto fail;
-	}
-	{
-		struct tr_stage st = { .name = "unhandled", .arg = u, .process = unhandled_process };
+	if (rules) {
+		struct tr_match_config mc = { .dump_path = o->dump_file, .ifname = u->ifname };
 
-		u->unhandled_reason = tr_engine_counter(u->e, "unhandled");
-		if (u->unhandled_reason < 0 || (e = tr_engine_add_stage(u->e, &st)) != 0) {
-			SET_ERR("cannot add the final stage");
+		u->match = tr_match_create(u->e, rules, &mc, &e);
+		rules = NULL;
+		if (!u->match) {
+			SET_ERR("--match: cannot set up the rules: %s", strerror(-e));
 			goto fail;
 		}
 	}
+	if (add_fwd_or_stack(u, o, &sc, err, errlen) != 0)
+		goto fail;
 	/* 6. --user: everything privileged is open; drop before the first
 	 * thread (the mirror's writer, the workers) exists */
 	if (o->user && (e = up_drop(u, err, errlen)) != 0)
 		goto fail;
-	if (o->dump_file) {
+	/* With --match, --dump-file holds what the dump rules select. */
+	if (o->dump_file && !o->match_file) {
 		struct tr_mirror_config mc = { 0 };
 
 		if (o->dump_filter) {
@@ -673,8 +804,43 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 	*status = 0;
 	return u;
 fail:
+	tr_match_ruleset_free(rules);
 	up_destroy(u);
 	return NULL;
+}
+
+static int add_fwd_or_stack(struct up *u, const struct up_opts *o, struct tr_stack_config *sc, char *err,
+			    size_t errlen)
+{
+	int e;
+
+	(void)sc;
+	if (o->nports == 2) {
+		if ((e = tr_engine_add_fwd_stage(u->e)) != 0) {
+			SET_ERR("cannot add the forwarding stage: %s", strerror(-e));
+			return -1;
+		}
+		return 0;
+	}
+	if ((e = tr_stack_stage_add(u->e, u->host)) != 0) {
+		SET_ERR("cannot add the stack stage: %s", strerror(-e));
+		return -1;
+	}
+	struct tr_stage st = { .name = "unhandled", .arg = u, .process = unhandled_process };
+
+	u->unhandled_reason = tr_engine_counter(u->e, "unhandled");
+	if (u->unhandled_reason < 0 || (e = tr_engine_add_stage(u->e, &st)) != 0) {
+		SET_ERR("cannot add the final stage");
+		return -1;
+	}
+	return 0;
+}
+
+int up_reload(struct up *u)
+{
+	if (!u->match)
+		return -ENOENT;
+	return tr_match_reload_async(u->match, u->o.match_file);
 }
 
 uint64_t up_counter(struct up *u, const char *name)
@@ -769,6 +935,18 @@ void up_stats_json(struct up *u, FILE *f)
 	}
 	fputc('}', f);
 	tool_ebpf_json(&u->kb, f);
+	if (u->tap2) {   /* fwd: port B's steering and blocklist, the same keys in "port_b" */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		if (m) {
+			tool_ebpf_json(&u->kb2, m);
+			if (fclose(m) == 0 && buf)
+				fprintf(f, ",\"port_b\":{%s}", buf[0] == ',' ? buf + 1 : buf);
+			free(buf);
+		}
+	}
 	fputs(",\"queues\":[", f);
 	for (unsigned q = 0; q < nq; q++) {
 		struct tr_engine_stats qs;
@@ -779,7 +957,34 @@ void up_stats_json(struct up *u, FILE *f)
 			(unsigned long long)qs.dropped, (unsigned long long)qs.rx_segments,
 			(unsigned long long)qs.tx_segments);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	if (tr_engine_nports(u->e) == 2) {
+		fputs(",\"ports\":[", f);
+		for (unsigned p = 0; p < 2; p++) {
+			struct tr_engine_port_stats ps;
+
+			tr_engine_port_stats(u->e, p, &ps);
+			fprintf(f, "%s{\"name\":\"%s\",\"rx\":%llu,\"tx\":%llu}", p ? "," : "",
+				p ? u->ifname2 : u->ifname, (unsigned long long)ps.rx, (unsigned long long)ps.tx);
+		}
+		fputc(']', f);
+	}
+	if (u->match) {
+		struct match_json mj = { .f = f, .first = true };
+		struct tr_match_stats ms;
+
+		fputs(",\"match\":{", f);
+		tr_match_foreach(u->match, match_json_cb, &mj);
+		tr_match_stats(u->match, &ms);
+		fprintf(f, "},\"match_stats\":{\"scanned\":%llu,\"matched\":%llu,\"dropped\":%llu,"
+			"\"dumped\":%llu,\"dump_dropped\":%llu,\"scan_errors\":%llu,\"reloads\":%llu,"
+			"\"reload_failures\":%llu}",
+			(unsigned long long)ms.scanned, (unsigned long long)ms.matched,
+			(unsigned long long)ms.dropped, (unsigned long long)ms.dumped,
+			(unsigned long long)ms.dump_dropped, (unsigned long long)ms.scan_errors,
+			(unsigned long long)ms.reloads, (unsigned long long)ms.reload_failures);
+	}
+	fputs("}\n", f);
 }
 
 /* After --user, in a directory the user cannot write: rewrite the file
@@ -862,6 +1067,8 @@ int up_stop(struct up *u)
 		rc = tr_engine_stop(u->e);
 		u->stopped = true;
 	}
+	if (u->match)   /* a reload in progress completes once the workers are offline */
+		tr_match_reload_join(u->match);
 	/* After the engine stopped: the writer drains every record, the file
 	 * is closed complete, every buffer reference is released. */
 	if (u->mirror) {
@@ -879,11 +1086,16 @@ void up_destroy(struct up *u)
 	if (!u)
 		return;
 	up_stop(u);
+	/* The rules' dump writer releases its buffer references first. */
+	tr_match_destroy(u->match);
 	if (u->e)
 		tr_engine_destroy(u->e);
 	tool_ebpf_stop(&u->kb);   /* detach, unpin: while the TAP fd is open */
+	tool_ebpf_stop(&u->kb2);
 	if (u->tap)
 		tr_tap_destroy(u->tap, u->attached ? TR_TAP_DESTROY_KEEP : TR_TAP_DESTROY_DELETE);
+	if (u->tap2)
+		tr_tap_destroy(u->tap2, TR_TAP_DESTROY_DELETE);
 	tr_stack_host_destroy(u->host);
 	tr_bpf_free(u->kfilter);
 	tr_bpf_stage_free(u->prescreen);   /* after the engine is gone */

@@ -49,6 +49,17 @@ struct up_opts {
 	uint16_t udp_discard;    /* --udp-discard PORT (RFC 863) */
 	bool offloads;           /* --offloads: vnet header, TUNSETOFFLOAD */
 	unsigned offload_refuse; /* --offload-refuse LIST (test switch) */
+	const char *match_file;  /* --match: Hyperscan rules file (SIGHUP reloads it) */
+	/* `tapring fwd`: two ports, no stack; port[0] is also tap/netns/host_addr above */
+	unsigned nports;         /* 0 or 1: `up`; 2: `fwd` */
+	struct up_port {
+		const char *name;
+		const char *netns;
+		struct up_cidr addr[UP_MAX_ADDRS];   /* the kernel side's addresses */
+		unsigned naddr;
+		uint8_t mac[6];
+		bool have_mac;       /* the kernel side's MAC */
+	} port[2];
 };
 
 struct up;
@@ -56,6 +67,10 @@ struct up;
 /* Parses `up` arguments (argv[0] is "up"). Returns 0, or an exit status
  * (2) after printing one clear message to stderr. */
 int up_parse(int argc, char **argv, struct up_opts *o, const char *prog);
+
+/* The `up`/`fwd` main loop: start, status line, stats file every second,
+ * SIGHUP reloads --match, SIGINT/SIGTERM/--duration stop. Exit status. */
+int up_run(const struct up_opts *o, const char *prog);
 
 /* Creates the TAP, configures the kernel side, starts engine + stack.
  * NULL with one clear message in err (and *status the exit status). */
@@ -69,6 +84,9 @@ void up_stats_json(struct up *u, FILE *f);
 int up_write_stats_file(struct up *u, const char *path);
 /* Engine error (e.g. device deleted), 0 if none. */
 int up_error(struct up *u);
+/* Reload the --match file on a thread of its own (SIGHUP). 0, -EBUSY while
+ * a reload runs, -ENOENT without --match. */
+int up_reload(struct up *u);
 /* Stops the engine (every buffer returned), removes the TAP. Returns 0 or
  * the engine's first error. */
 int up_stop(struct up *u);

@@ -39,8 +39,12 @@ check() {
 
 inns() { timeout 30 ip netns exec "$ns" "$@"; }
 
-stat_of() {
-	$PY -c "import json,sys; s=json.load(open('$d/stats.json')); k=sys.argv[1]; print(s.get(k, s['drops'].get(k, 0)))" "$1"
+stat_of() { # KEY: top level, drops, match_ID (rule count), match_NAME (match_stats)
+	$PY -c "import json,sys; s=json.load(open('$d/stats.json')); k=sys.argv[1]
+m = s.get('match', {}); ms = s.get('match_stats', {})
+if k.startswith('match_') and k[6:] in m: print(m[k[6:]])
+elif k.startswith('match_') and k[6:] in ms: print(ms[k[6:]])
+else: print(s.get(k, s['drops'].get(k, 0)))" "$1"
 }
 
 live_done() {

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * `tapring fwd`: an inline, zero-copy L2 bump in the wire between two TAPs.
+ * Every frame read on one port leaves by the other from the same buffer,
+ * after the optional prescreen (--filter) and payload rules (--match). The
+ * session, stats and main loop are `tapring up`'s (up.c, cmd_up.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <tapring/engine.h>
+#include <tapring/filter.h>
+#include <tapring/tap.h>
+
+#include "cmds.h"
+#include "ebpfopt.h"
+#include "up.h"
+
+enum {
+	F_PORT = 256, F_QUEUES, F_MATCH, F_FILTER, F_KFILTER, F_STATS_FILE, F_DURATION, F_DUMP_FILE, F_QUIET,
+	F_RX_MODE, F_HELP, F_BLOCK, F_STEERING,
+};
+
+static const struct option fwd_longopts[] = {
+	{ "port", required_argument, NULL, F_PORT },
+	{ "queues", required_argument, NULL, F_QUEUES },
+	{ "match", required_argument, NULL, F_MATCH },
+	{ "filter", required_argument, NULL, F_FILTER },
+	{ "kernel-filter", required_argument, NULL, F_KFILTER },
+	{ "stats-file", required_argument, NULL, F_STATS_FILE },
+	{ "duration", required_argument, NULL, F_DURATION },
+	{ "dump-file", required_argument, NULL, F_DUMP_FILE },
+	{ "quiet", no_argument, NULL, F_QUIET },
+	{ "rx-mode", required_argument, NULL, F_RX_MODE },
+	{ "help", no_argument, NULL, F_HELP },
+	{ "block", required_argument, NULL, F_BLOCK },
+	{ "steering", required_argument, NULL, F_STEERING },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char fwd_usage[] =
+	"usage: tapring fwd --port SPEC --port SPEC [--queues N] [--match FILE] [--filter EXPR]\n"
+	"                   [--kernel-filter EXPR] [--stats-file PATH] [--duration S]\n"
+	"                   [--dump-file FILE] [--rx-mode auto|read|multishot] [--quiet]\n"
+	"                   [--block RULE]... [--steering symmetric|kernel]\n"
+	"  SPEC  NAME[,netns=NS][,addr=CIDR]...[,mac=MAC]: a TAP whose kernel side is in NS\n"
+	"        with these addresses and MAC; frames read on one port leave by the other\n"
+	"  --match FILE      Hyperscan payload rules (docs/match.md); SIGHUP reloads them\n"
+	"  --dump-file FILE  with --match: the frames dump rules select; else every frame\n"
+	"  --block RULE      kernel blocklist on both TAPs: a source CIDR, udp/PORT or\n"
+	"                    tcp/PORT (as `tapring up --block`)\n";
+
+#define FWD_ERR(...) do { fprintf(stderr, "tapring fwd: "); fprintf(stderr, __VA_ARGS__); \
+	fputc('\n', stderr); return 2; } while (0)
+
+/* NAME[,netns=NS][,addr=CIDR]...[,mac=MAC]; spec is modified in place. */
+static int parse_spec(char *spec, struct up_port *p)
+{
+	char *save = NULL, *tok = strtok_r(spec, ",", &save);
+
+	memset(p, 0, sizeof(*p));
+	if (!tok || !*tok || strlen(tok) >= TR_TAP_NAME_MAX || strchr(tok, '/') || strchr(tok, '='))
+		FWD_ERR("--port: bad interface name in '%s' (1-15 bytes, no '/' or '=')", spec);
+	p->name = tok;
+	while ((tok = strtok_r(NULL, ",", &save)) != NULL) {
+		if (!strncmp(tok, "netns=", 6) && tok[6]) {
+			p->netns = tok + 6;
+		} else if (!strncmp(tok, "addr=", 5)) {
+			if (p->naddr >= UP_MAX_ADDRS)
+				FWD_ERR("--port %s: at most %d addresses", p->name, UP_MAX_ADDRS);
+			if (tool_parse_cidr(tok + 5, &p->addr[p->naddr], true))
+				FWD_ERR("--port %s: bad address '%s' (expected a CIDR, e.g. 10.77.0.2/24)", p->name,
+					tok + 5);
+			p->naddr++;
+		} else if (!strncmp(tok, "mac=", 4)) {
+			if (tool_parse_mac(tok + 4, p->mac))
+				FWD_ERR("--port %s: bad MAC '%s' (expected unicast aa:bb:cc:dd:ee:ff)", p->name, tok + 4);
+			p->have_mac = true;
+		} else {
+			FWD_ERR("--port %s: unknown field '%s' (netns=, addr=, mac=)", p->name, tok);
+		}
+	}
+	return 0;
+}
+
+static int fwd_parse(int argc, char **argv, struct up_opts *o)
+{
+	unsigned long v;
+	int c, r;
+
+	memset(o, 0, sizeof(*o));
+	o->queues = 1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", fwd_longopts, NULL)) != -1) {
+		switch (c) {
+		case F_PORT:
+			if (o->nports == 2)
+				FWD_ERR("exactly two --port options");
+			if ((r = parse_spec(optarg, &o->port[o->nports])) != 0)
+				return r;
+			o->nports++;
+			break;
+		case F_QUEUES:
+			if (tool_parse_uint(optarg, TR_ENGINE_MAX_QUEUES, &v) || v == 0)
+				FWD_ERR("--queues: expected 1..%d, got '%s'", TR_ENGINE_MAX_QUEUES, optarg);
+			o->queues = (unsigned)v;
+			break;
+		case F_MATCH:
+			if (access(optarg, R_OK) != 0)
+				FWD_ERR("--match: cannot read '%s': %s", optarg, strerror(errno));
+			o->match_file = optarg;
+			break;
+		case F_FILTER:
+			o->filter = optarg;
+			break;
+		case F_KFILTER:
+			o->kernel_filter = optarg;
+			break;
+		case F_STATS_FILE:
+			o->stats_file = optarg;
+			break;
+		case F_DURATION: {
+			char *end;
+
+			errno = 0;
+			o->duration = strtod(optarg, &end);
+			if (errno || *end || !(o->duration > 0) || o->duration > 1e7)
+				FWD_ERR("--duration: expected a positive number of seconds, got '%s'", optarg);
+			break;
+		}
+		case F_DUMP_FILE:
+			if (!*optarg)
+				FWD_ERR("--dump-file: empty path");
+			o->dump_file = optarg;
+			break;
+		case F_QUIET:
+			o->quiet = true;
+			break;
+		case F_RX_MODE:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "multishot") && strcmp(optarg, "read"))
+				FWD_ERR("--rx-mode: expected auto, multishot or read, got '%s'", optarg);
+			o->rx_mode = optarg;
+			break;
+		case F_BLOCK:
+		case F_STEERING:
+			if (tool_ebpf_opt(&o->ebpf, c == F_BLOCK ? "block" : "steering", optarg, "tapring fwd"))
+				return 2;
+			break;
+		case 'h':
+		case F_HELP:
+			fputs(fwd_usage, stdout);
+			return 1;
+		case ':':
+			FWD_ERR("option %s needs a value", argv[optind - 1]);
+		default:
+			FWD_ERR("unknown option '%s' (see --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		FWD_ERR("unexpected argument '%s'", argv[optind]);
+	if (o->nports != 2)
+		FWD_ERR("exactly two --port options are required (got %u)", o->nports);
+	if (!strcmp(o->port[0].name, o->port[1].name))
+		FWD_ERR("the two ports must have different names");
+	/* port A doubles as up's single TAP for the shared code paths */
+	o->tap = o->port[0].name;
+	o->netns = o->port[0].netns;
+	return 0;
+}
+
+int tr_cmd_fwd(int argc, char **argv)
+{
+	struct up_opts o;
+	int rc = fwd_parse(argc, argv, &o);
+
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	return up_run(&o, "tapring fwd");
+}

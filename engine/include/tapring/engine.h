@@ -420,9 +420,11 @@ struct tr_buf *tr_worker_alloc_large(struct tr_worker *w);
 /* Bytes available from b->data to the end of b's buffer, either class. */
 uint32_t tr_worker_buf_room(const struct tr_worker *w, const struct tr_buf *b);
 
-/* Queue a stage-originated or previously stolen frame for tx in this batch.
- * 0, or -ENOSPC when the worker's tx batch is full (the caller still owns
- * the frame and may retry from poll()). */
+/* Queue a stage-originated or previously stolen frame for tx in this batch,
+ * on the port in its flags (tr_buf_port). 0, or -ENOSPC when the worker's
+ * tx batch is full, or (two-port engines) that port is down or has
+ * 4 x batch writes in flight: the caller still owns the frame and may
+ * retry from poll() or drop it. */
 int tr_worker_tx(struct tr_worker *w, struct tr_buf *b);
 
 /* Drop a stolen (or stage-allocated) frame with a counted reason. */

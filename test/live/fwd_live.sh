@@ -38,7 +38,7 @@ check "one --port: exit 2" test "$rc" -eq 2
 rm -f "$d/stats.json"
 "$tapring" fwd --port "$tap",netns="$ns",addr=10.77.9.1/24,addr=fd77:9::1/64 \
 	--port "$tapb",netns="$nsb",addr=10.77.9.2/24,addr=fd77:9::2/64 \
-	--match "$d/rules" --dump-file "$d/dump.pcap" --stats-file "$d/stats.json" --quiet \
+	--match "$d/rules" --dump-file "$d/dump.pcap" --stats-file "$d/stats.json" --quiet --block udp/7779 \
 	--duration 120 2>"$d/fwd.err" &
 uppid=$!
 for _ in $(seq 100); do [ -s "$d/stats.json" ] && break; sleep 0.1; done
@@ -97,7 +97,12 @@ check "5 secret (lower case) echoed" test "$(client 4 10.77.9.2 5 'my secret ')"
 check "4 SECRET over IPv6 echoed" test "$(client 6 fd77:9::2 4 'THE SECRET ')" = 4
 check "3 forbidden: none echoed (dropped)" test "$(client 4 10.77.9.2 3 'forbidden ')" = 0
 check "4 dumpme echoed" test "$(client 4 10.77.9.2 4 'dumpme')" = 4
+inns $PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); [s.sendto(b"hello blocked", ("10.77.9.2", 7779)) for _ in range(3)]'
 sleep 1.2
+check "--block udp/7779: 3 frames blocked in the kernel at port A" \
+	test "$($PY -c "import json; print(json.load(open('$d/stats.json')).get('kernel_blocked', {}).get('total', -1))")" = 3
+check "--block: port B's blocklist reported too" \
+	test "$($PY -c "import json; print(json.load(open('$d/stats.json'))['port_b']['kernel_blocked']['total'])")" = 0
 check "hello counted 60 times (30 each way)" test "$(stat_of match_hello)" = 60
 check "cased counted 18 times (caseless, both ways)" test "$(stat_of match_cased)" = 18
 check "blocked counted 3 times (requests only)" test "$(stat_of match_blocked)" = 3

@@ -76,7 +76,7 @@ uint32_t tr__dns_input(struct tr_stack *s, struct tr_buf *b, const struct tr_udp
 	}
 
 	/* Rewrite in place: header, the same question, then the answers. */
-	size_t room = s->io.buf_room - (size_t)(m->payload - b->data);
+	size_t room = tr__room(s, b) - (size_t)(m->payload - b->data);
 	size_t cap = room < TR_DNS_UDP_MAX ? room : TR_DNS_UDP_MAX;
 	struct tr_dns_header rh = {
 		.id = qh->id,

@@ -36,6 +36,11 @@ static const uint8_t *ip4_src_mac(const struct tr_stack_host *h, int idx)
 	return idx >= 0 ? h->ip4_mac[idx] : h->cfg.mac;
 }
 
+const uint8_t *tr__ip4_src_mac(const struct tr_stack_host *h, int idx)
+{
+	return ip4_src_mac(h, idx);
+}
+
 /* Echo request -> echo reply, in the request's buffer (zero copy): swap the
  * MACs and the addresses, TTL 64, type 0. Checksums are updated with RFC
  * 1624: swapping two header words leaves the one's complement sum as it
@@ -162,11 +167,17 @@ uint32_t tr__ip4_input(struct tr_stack *s, struct tr_buf *b)
 
 	uint16_t frag = tr_load_be16(v.buf + TR_IPV4_OFF_FRAG);
 	if (frag & (TR_IPV4_FLAG_MF | TR_IPV4_FRAG_MASK)) {
-		uint32_t act = tr__reasm_input(s, b, L3, hl, L3 + hl, tl - hl,
-					       (uint32_t)(frag & TR_IPV4_FRAG_MASK) * 8u,
-					       (frag & TR_IPV4_FLAG_MF) != 0);
+		struct tr_frag_in fi = {
+			.family = 4, .proto = tr_ipv4_proto(&v), .id = tr_ipv4_id(&v),
+			.src = tr_ipv4_src(&v), .dst = tr_ipv4_dst(&v),
+			.l3 = L3, .hl = hl, .poff = L3 + hl, .plen = tl - hl,
+			.off = (uint32_t)(frag & TR_IPV4_FRAG_MASK) * 8u,
+			.mf = (frag & TR_IPV4_FLAG_MF) != 0,
+		};
+		uint32_t act = tr__reasm_input(s, &b, &fi);
 		if (act != TR_STACK_ACT_NEXT)
 			return act;
+		v.buf = b->data + L3;
 		/* b now holds the whole datagram; the header may come from
 		 * another fragment (same addresses, possibly other options). */
 		v.len = b->len - L3;
@@ -195,92 +206,10 @@ int tr__ip4_output(struct tr_stack *s, struct tr_buf *b, const uint8_t dst[4])
 	return tr__neigh_output(s, &s->n4, dst, b) < 0 ? -ENOBUFS : 0;
 }
 
-/* Ethernet + IPv4 header for one fragment at d. */
-static void ip4_hdr(struct tr_stack *s, uint8_t *d, int sidx, const uint8_t src[4], const uint8_t dst[4],
-		    uint8_t proto, uint16_t id, uint32_t off, bool mf, uint32_t plen)
-{
-	memset(d + TR_ETH_OFF_DST, 0, 6);  /* filled on resolution */
-	memcpy(d + TR_ETH_OFF_SRC, ip4_src_mac(s->h, sidx), 6);
-	tr_store_be16(d + TR_ETH_OFF_TYPE, TR_ETHERTYPE_IPV4);
-	struct tr_ipv4_repr ir = {
-		.proto = proto, .ttl = 64, .id = id, .mf = mf, .frag_off = (uint16_t)off,
-		.payload_len = (uint16_t)plen,
-	};
-	memcpy(ir.src, src, 4);
-	memcpy(ir.dst, dst, 4);
-	tr_ipv4_emit(&ir, d + L3, 20);
-}
-
-/* Sends the L4 message at b->data (b->len bytes) with Ethernet + IPv4
- * headers prepended in the headroom, fragmenting above the MTU. dmac NULL:
- * resolve the neighbour; else send to dmac directly (replies). */
-static int ip4_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], const uint8_t dst[4],
-		   uint8_t proto, const uint8_t *dmac)
-{
-	int sidx = tr__host_ip4_index(s->h, src);
-	uint32_t l4len = b->len;
-	uint32_t mtu = s->h->cfg.mtu;
-	uint16_t id = s->ip4_id++;
-
-	if (20 + l4len <= mtu) {
-		b->data -= L3 + 20;
-		b->len += L3 + 20;
-		ip4_hdr(s, b->data, sidx, src, dst, proto, id, 0, false, l4len);
-		if (dmac) {
-			memcpy(b->data, dmac, 6);
-			s->io.tx(s->io.ctx, b);
-			return 0;
-		}
-		return tr__ip4_output(s, b, dst);
-	}
-
-	/* Fragment (RFC 791 3.2): every fragment but the last carries a
-	 * multiple of 8 payload bytes. Fragments 2..n are copied into new
-	 * buffers first; the first is then finished in place. */
-	uint32_t chunk = (mtu - 20) & ~7u;
-	uint32_t nfrag = (l4len + chunk - 1) / chunk;
-	struct tr_buf *fr[64];
-	if (nfrag > 64 || L3 + 20 + chunk > s->io.buf_room) {
-		tr__stack_drop_orig(s, b, TR_STACK_C_TX_TOO_BIG);
-		return -EMSGSIZE;
-	}
-	for (uint32_t k = 1; k < nfrag; k++) {
-		fr[k] = tr__stack_alloc(s);
-		if (!fr[k]) {
-			for (uint32_t j = 1; j < k; j++)
-				s->io.drop(s->io.ctx, fr[j], TR_STACK_C_TX_NOBUF);
-			tr__stack_drop_orig(s, b, TR_STACK_C_TX_NOBUF);
-			return -ENOBUFS;
-		}
-		uint32_t off = k * chunk;
-		uint32_t n = l4len - off < chunk ? l4len - off : chunk;
-		ip4_hdr(s, fr[k]->data, sidx, src, dst, proto, id, off, k + 1 < nfrag, n);
-		memcpy(fr[k]->data + L3 + 20, b->data + off, n);
-		fr[k]->len = L3 + 20 + n;
-	}
-	b->data -= L3 + 20;
-	b->len = L3 + 20 + chunk;
-	ip4_hdr(s, b->data, sidx, src, dst, proto, id, 0, true, chunk);
-	int rc = 0;
-	for (uint32_t k = 0; k < nfrag; k++) {
-		struct tr_buf *x = k ? fr[k] : b;
-		if (dmac) {
-			memcpy(x->data, dmac, 6);
-			s->io.tx(s->io.ctx, x);
-			continue;
-		}
-		int r = tr__ip4_output(s, x, dst);
-		if (r && !rc)
-			rc = r;
-	}
-	s->cnt[TR_STACK_C_IP4_FRAGS_SENT] += nfrag;
-	return rc;
-}
-
 int tr__ip4_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], const uint8_t dst[4],
 		 uint8_t proto)
 {
-	return ip4_out(s, b, src, dst, proto, NULL);
+	return tr__frag4_out(s, b, src, dst, proto, NULL);
 }
 
 uint32_t tr__ip4_reply_big(struct tr_stack *s, struct tr_buf *b)
@@ -296,6 +225,6 @@ uint32_t tr__ip4_reply_big(struct tr_stack *s, struct tr_buf *b)
 	 * the received buffer itself leaves as the first fragment. */
 	b->data += L3 + hl;
 	b->len = tl - hl;
-	ip4_out(s, b, src, dst, proto, dmac);
+	tr__frag4_out(s, b, src, dst, proto, dmac);
 	return TR_STACK_ACT_STOLEN;
 }

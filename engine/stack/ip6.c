@@ -5,8 +5,10 @@
  * all-nodes, NA learning, resolution with NS) and IPv6 output.
  *
  * Accepted destinations: our unicast addresses (configured + link-local),
- * their solicited-node multicast groups, and all-nodes ff02::1. Fragmented
- * IPv6 is not reassembled ("ip6.unsupported").
+ * their solicited-node multicast groups, and all-nodes ff02::1. Fragments
+ * are reassembled (reasm.c, shared with IPv4); atomic fragments (RFC 6946)
+ * are processed on their own. Replies above the MTU leave as fragments
+ * (frag.c).
  */
 #include <errno.h>
 
@@ -107,6 +109,8 @@ static uint32_t icmp6_echo(struct tr_stack *s, struct tr_buf *b, struct tr_icmpv
 	ck = tr_cksum_update16(ck, oldw, tr_load_raw16(iv->buf + TR_ICMP6_OFF_TYPE));
 	memcpy(iv->buf + TR_ICMP6_OFF_CKSUM, &ck, 2);
 	TR_CNT(s, ICMP6_ECHO);
+	if (b->len - L3 > s->h->cfg.mtu)   /* a reassembled request */
+		return tr__ip6_reply_big(s, b, (uint32_t)(iv->buf - d), TR_IPPROTO_ICMPV6);
 	return TR_STACK_ACT_TX;
 }
 
@@ -288,6 +292,58 @@ void tr__icmp6_port_unreach(struct tr_stack *s, struct tr_buf *b)
 	TR_CNT(s, ICMP6_UNREACH);
 }
 
+/* Removes the 8-byte fragment header at L3 + fh from the frame in b: the
+ * Ethernet header and the unfragmentable part move up by 8 bytes (the
+ * upper-layer data stays where it is), the Next Header byte at L3 + nh
+ * takes the fragment header's Next Header, the payload length shrinks. */
+static void ip6_strip_frag(struct tr_buf *b, uint32_t fh, uint32_t nh)
+{
+	uint8_t next = b->data[L3 + fh];
+	memmove(b->data + TR_IPV6_FRAG_LEN, b->data, L3 + fh);
+	b->data += TR_IPV6_FRAG_LEN;
+	b->len -= TR_IPV6_FRAG_LEN;
+	uint8_t *ip = b->data + L3;
+	ip[nh] = next;
+	tr_store_be16(ip + TR_IPV6_OFF_PLEN, (uint16_t)(tr_load_be16(ip + TR_IPV6_OFF_PLEN) - TR_IPV6_FRAG_LEN));
+}
+
+/* A frame with a fragment header (r parsed from it). Returns NEXT when *bp
+ * now holds a datagram without one (an atomic fragment, or the last
+ * fragment completed a datagram), else the frame's action. */
+static uint32_t ip6_frag_input(struct tr_stack *s, struct tr_buf **bp, const struct tr_ipv6_repr *r)
+{
+	struct tr_buf *b = *bp;
+	uint8_t *ip = b->data + L3;
+	uint32_t end = TR_IPV6_HDR_LEN + tr_load_be16(ip + TR_IPV6_OFF_PLEN);
+	/* Find the fragment header: after the unfragmentable headers
+	 * (hop-by-hop, routing, destination options), which the codec has
+	 * already bounded. nh: where the Next Header naming it sits. */
+	uint32_t off = TR_IPV6_HDR_LEN, nh = TR_IPV6_OFF_NEXT;
+	uint8_t next = ip[TR_IPV6_OFF_NEXT];
+	while (next == TR_IPPROTO_HOPOPTS || next == TR_IPPROTO_ROUTING || next == TR_IPPROTO_DSTOPTS) {
+		nh = off;
+		next = ip[off];
+		off += ((uint32_t)ip[off + 1] + 1u) * 8u;
+	}
+	if (next != TR_IPPROTO_FRAGMENT)   /* behind AH or similar: not ours to undo */
+		return TR_DROP(s, IP6_UNSUPPORTED);
+	uint32_t data = off + TR_IPV6_FRAG_LEN;
+	if (r->frag_off == 0 && !r->frag_mf) {
+		/* RFC 6946: an atomic fragment is processed on its own, never
+		 * mixed with a reassembly in progress. */
+		ip6_strip_frag(b, off, nh);
+		TR_CNT(s, IP6_ATOMIC_FRAG);
+		return TR_STACK_ACT_NEXT;
+	}
+	struct tr_frag_in fi = {
+		.family = 6, .next = ip[off], .id = r->frag_id,
+		.src = ip + TR_IPV6_OFF_SRC, .dst = ip + TR_IPV6_OFF_DST,
+		.l3 = L3, .hl = off, .nh = nh, .poff = L3 + data, .plen = end - data,
+		.off = r->frag_off, .mf = r->frag_mf,
+	};
+	return tr__reasm_input(s, bp, &fi);
+}
+
 uint32_t tr__ip6_input(struct tr_stack *s, struct tr_buf *b)
 {
 	struct tr_ipv6_view v = { b->data + L3, b->len - L3 };
@@ -309,13 +365,26 @@ uint32_t tr__ip6_input(struct tr_stack *s, struct tr_buf *b)
 	uint8_t next = tr_ipv6_next(&v);
 	uint32_t l4 = L4;
 	if (next != TR_IPPROTO_ICMPV6 && next != TR_IPPROTO_UDP) {
-		/* Walk extension headers with the codec (bounded chain). */
+		/* Walk extension headers with the codec (bounded chain). A
+		 * first fragment must hold the whole chain (RFC 7112): one
+		 * that does not fails here as ip6.bad_len. */
 		struct tr_ipv6_repr r;
 		v.len = b->len - L3;
 		if (tr_ipv6_parse(&v, &r, 0, NULL, 0) != 0)
 			return TR_DROP(s, IP6_BAD_LEN);
-		if (r.has_frag)
-			return TR_DROP(s, IP6_UNSUPPORTED);
+		if (r.has_frag) {
+			uint32_t act = ip6_frag_input(s, &b, &r);
+			if (act != TR_STACK_ACT_NEXT)
+				return act;
+			/* b now holds a datagram without fragment header
+			 * (reassembled, or an atomic fragment): walk again. */
+			v.buf = b->data + L3;
+			v.len = b->len - L3;
+			if (tr_ipv6_parse(&v, &r, 0, NULL, 0) != 0)
+				return TR_DROP(s, IP6_BAD_LEN);
+			if (r.has_frag)   /* a second fragment header (RFC 8200 4.1: once) */
+				return TR_DROP(s, IP6_UNSUPPORTED);
+		}
 		next = r.upper;
 		l4 = L3 + r.hdr_len;
 		if (next != TR_IPPROTO_ICMPV6 && next != TR_IPPROTO_UDP) {
@@ -342,18 +411,24 @@ int tr__ip6_output(struct tr_stack *s, struct tr_buf *b, const uint8_t dst[16])
 int tr__ip6_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[16], const uint8_t dst[16],
 		 uint8_t proto)
 {
-	uint32_t l4len = b->len;
-	if (TR_IPV6_HDR_LEN + l4len > s->h->cfg.mtu) {
-		tr__stack_drop_orig(s, b, TR_STACK_C_TX_TOO_BIG);
-		return -EMSGSIZE;
-	}
-	b->data -= L4;
-	b->len += L4;
-	memset(b->data + TR_ETH_OFF_DST, 0, 6);
-	memcpy(b->data + TR_ETH_OFF_SRC, s->h->cfg.mac, 6);
-	tr_store_be16(b->data + TR_ETH_OFF_TYPE, TR_ETHERTYPE_IPV6);
-	ip6_hdr(b->data + L3, src, dst, proto, 64, l4len);
-	return tr__ip6_output(s, b, dst);
+	return tr__frag6_out(s, b, src, dst, proto, NULL);
+}
+
+uint32_t tr__ip6_reply_big(struct tr_stack *s, struct tr_buf *b, uint32_t l4, uint8_t proto)
+{
+	uint8_t *ip = b->data + L3;
+	uint32_t end = L4 + tr_load_be16(ip + TR_IPV6_OFF_PLEN);
+	uint8_t src[16], dst[16], dmac[6];
+	memcpy(src, ip + TR_IPV6_OFF_SRC, 16);
+	memcpy(dst, ip + TR_IPV6_OFF_DST, 16);
+	memcpy(dmac, b->data, 6);
+	/* Re-frame the upper-layer message (extension headers the request
+	 * carried are not repeated) and fragment it: the received buffer
+	 * leaves as the first fragment. */
+	b->data += l4;
+	b->len = end - l4;
+	tr__frag6_out(s, b, src, dst, proto, dmac);
+	return TR_STACK_ACT_STOLEN;
 }
 
 const uint8_t *tr__ip6_pick_src(const struct tr_stack_host *h, const uint8_t *dst)

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include <tapring/ethernet.h>
 
@@ -268,6 +270,8 @@ struct tr_stack *tr_stack_create(const struct tr_stack_host *h, const struct tr_
 	struct tr_stack *s = NULL;
 	if (!h || !io || !io->alloc || !io->tx || !io->drop || io->headroom < 62 || io->buf_room < 128)
 		goto fail;
+	if (io->alloc_large && (!io->room || !io->adopt))
+		goto fail;
 	rc = -ENOMEM;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -287,6 +291,10 @@ struct tr_stack *tr_stack_create(const struct tr_stack_host *h, const struct tr_
 		goto fail;
 	/* Different starting IP ids per instance (workers share addresses). */
 	s->ip4_id = (uint16_t)(((uintptr_t)s >> 6) * 40503u);
+	if (getrandom(&s->rng, sizeof(s->rng), GRND_NONBLOCK) != (ssize_t)sizeof(s->rng))
+		s->rng = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull ^ (uint64_t)time(NULL);
+	if (s->rng == 0)
+		s->rng = 0x9e3779b97f4a7c15ull;
 	tr__tb_init(&s->icmp4_tb, c->icmp_rate, c->icmp_burst);
 	tr__tb_init(&s->icmp6_tb, c->icmp_rate, c->icmp_burst);
 	if (err)
@@ -331,7 +339,7 @@ static bool eth_dst_ours(const struct tr_stack *s, const uint8_t *dst)
 	return false;
 }
 
-uint32_t tr_stack_input(struct tr_stack *s, struct tr_buf *b, uint64_t now_ns)
+static uint32_t stack_input(struct tr_stack *s, struct tr_buf *b, uint64_t now_ns)
 {
 	s->now = now_ns;
 	struct tr_eth_view ev = { b->data, b->len };
@@ -354,11 +362,41 @@ uint32_t tr_stack_input(struct tr_stack *s, struct tr_buf *b, uint64_t now_ns)
 	}
 }
 
+uint32_t tr_stack_input(struct tr_stack *s, struct tr_buf *b, uint64_t now_ns)
+{
+	s->slot = NULL;   /* no replacement possible: reassembly stays in place */
+	uint32_t a = stack_input(s, b, now_ns);
+	s->big = NULL;
+	return a;
+}
+
+uint32_t tr_stack_input_slot(struct tr_stack *s, struct tr_buf **slot, uint64_t now_ns)
+{
+	s->slot = slot;
+	uint32_t a = stack_input(s, *slot, now_ns);
+	s->slot = NULL;
+	s->big = NULL;
+	return a;
+}
+
 void tr_stack_input_burst(struct tr_stack *s, struct tr_buf **bufs, uint32_t *acts,
 			  unsigned n, uint64_t now_ns)
 {
 	for (unsigned i = 0; i < n; i++)
-		acts[i] = tr_stack_input(s, bufs[i], now_ns);
+		acts[i] = tr_stack_input_slot(s, &bufs[i], now_ns);
+}
+
+/* xorshift64* (Vigna): fragment identifications only need to be hard to
+ * predict from the outside and rarely repeat (RFC 7739), not to be
+ * cryptographic. Seeded from getrandom() at creation. */
+uint32_t tr__rand32(struct tr_stack *s)
+{
+	uint64_t x = s->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	s->rng = x;
+	return (uint32_t)((x * 0x2545f4914f6cdd1dull) >> 32);
 }
 
 void tr_stack_poll(struct tr_stack *s, uint64_t now_ns)

@@ -80,7 +80,7 @@ void tr__nshare_publish(struct tr_nshare *t, int family, const uint8_t *ip, cons
 bool tr__nshare_lookup(struct tr_nshare *t, int family, const uint8_t *ip, uint64_t now,
 		       uint64_t max_age, uint8_t mac[6], uint64_t *learned);
 
-/* ---- IPv4 reassembly (reasm.c) ------------------------------------------ */
+/* ---- IPv4 and IPv6 reassembly (reasm.c) ---------------------------------- */
 
 struct tr_reasm_frag {
 	struct tr_buf *b;
@@ -89,11 +89,19 @@ struct tr_reasm_frag {
 	uint16_t poff;           /* payload offset inside b->data */
 };
 
+/* One datagram being reassembled. The key is RFC 791's (src, dst, proto,
+ * id) for IPv4 and RFC 8200's (src, dst, id) for IPv6. */
 struct tr_reasm_slot {
 	bool used;
-	uint8_t proto;
-	uint16_t id;
-	uint8_t src[4], dst[4];
+	uint8_t family;          /* 4 or 6 */
+	uint8_t proto;           /* IPv4 only */
+	uint8_t next0;           /* IPv6: Next Header of the offset-0 fragment's fragment header */
+	uint32_t id;
+	uint8_t src[16], dst[16];
+	uint16_t hl0;            /* offset-0 fragment: header bytes kept (IPv4 header, or IPv6
+	                          * header + unfragmentable extension headers); 0 = not seen */
+	uint16_t nh0;            /* IPv6: offset from L3 of the Next Header byte that named
+	                          * the fragment header in the offset-0 fragment */
 	uint32_t total;          /* datagram payload length once the last fragment is seen, else 0 */
 	uint32_t have;           /* payload bytes received */
 	uint64_t created_ns;
@@ -105,10 +113,26 @@ struct tr_reasm_slot {
 struct tr_reasm {
 	struct tr_reasm_slot *slots;
 	uint32_t nslots;
-	uint32_t bufs;           /* fragment buffers held now */
+	uint32_t bufs;           /* fragment buffers held now (both families) */
 	uint32_t max_bufs;
 	uint32_t active;         /* slots in use */
 	uint32_t next_seq;
+};
+
+/* One fragment as the IP input layers describe it to reasm.c. */
+struct tr_frag_in {
+	uint8_t family;
+	uint8_t proto;           /* IPv4 */
+	uint8_t next;            /* IPv6: the fragment header's Next Header */
+	uint32_t id;
+	const uint8_t *src, *dst;
+	uint32_t l3;             /* IP header offset in b->data */
+	uint32_t hl;             /* header bytes to keep (see hl0) */
+	uint32_t nh;             /* IPv6: see nh0 */
+	uint32_t poff;           /* fragment data offset in b->data */
+	uint32_t plen;           /* fragment data bytes */
+	uint32_t off;            /* fragment offset in bytes */
+	bool mf;
 };
 
 /* ---- token bucket ------------------------------------------------------- */
@@ -217,6 +241,13 @@ struct tr_stack {
 	unsigned queue;          /* worker queue (socket ring index) */
 	struct tr_neigh_table n4, n6;
 	struct tr_reasm reasm;
+	/* The frame being processed by tr_stack_input_slot (NULL when the
+	 * caller cannot take a replacement), and the large buffer that
+	 * replaced it, with its room. */
+	struct tr_buf **slot;
+	struct tr_buf *big;
+	uint32_t big_room;
+	uint64_t rng;            /* xorshift64* state: IPv6 fragment identifications */
 	struct tr_tbucket icmp4_tb, icmp6_tb;
 	uint64_t cnt[TR_STACK_C_COUNT];
 };
@@ -254,6 +285,14 @@ static inline struct tr_buf *tr__stack_alloc(struct tr_stack *s)
 	return b;
 }
 
+/* Bytes from b->data to the end of b's buffer: in-place replies must fit. */
+static inline uint32_t tr__room(const struct tr_stack *s, const struct tr_buf *b)
+{
+	if (b == s->big)
+		return s->big_room;
+	return s->io.room ? s->io.room(s->io.ctx, b) : s->io.buf_room;
+}
+
 /* neigh.c */
 int tr__neigh_init(struct tr_neigh_table *t, uint32_t entries, uint32_t qlen, int family);
 void tr__neigh_fini(struct tr_stack *s, struct tr_neigh_table *t);
@@ -272,12 +311,12 @@ void tr__neigh_poll(struct tr_stack *s, struct tr_neigh_table *t);
 int tr__reasm_init(struct tr_reasm *r, uint32_t slots, uint32_t bufs);
 void tr__reasm_fini(struct tr_stack *s, struct tr_reasm *r);
 void tr__reasm_poll(struct tr_stack *s, struct tr_reasm *r);
-/* Fragment in b (IPv4 header at l3, hl bytes; payload at poff, plen bytes;
- * off = fragment offset in bytes; mf). Returns the action for b: STOLEN
- * (held), a DROP, or NEXT meaning b now holds the whole datagram (IP header
- * rewritten: no fragment bits, total length, checksum). */
-uint32_t tr__reasm_input(struct tr_stack *s, struct tr_buf *b, uint32_t l3, uint32_t hl,
-			 uint32_t poff, uint32_t plen, uint32_t off, bool mf);
+/* Fragment fi in *bp. Returns the action for the frame: STOLEN (held), a
+ * DROP, or NEXT meaning *bp now holds the whole datagram (IPv4: no
+ * fragment bits, total length and checksum redone; IPv6: the fragment
+ * header removed, payload length redone). *bp may then be a large buffer
+ * that replaced the received one (s->big). */
+uint32_t tr__reasm_input(struct tr_stack *s, struct tr_buf **bp, const struct tr_frag_in *fi);
 
 /* arp.c / ip4.c / ip6.c / udp.c / dns.c */
 uint32_t tr__arp_input(struct tr_stack *s, struct tr_buf *b);
@@ -315,6 +354,26 @@ void tr__icmp6_port_unreach(struct tr_stack *s, struct tr_buf *b);
  * reassembled request): send it as fragments to its Ethernet destination.
  * b is consumed (the rx frame leaves through io->tx): returns STOLEN. */
 uint32_t tr__ip4_reply_big(struct tr_stack *s, struct tr_buf *b);
+/* The same for IPv6: b holds Ethernet + IPv6 header + the upper-layer
+ * message at l4 (extension headers in between are not repeated). */
+uint32_t tr__ip6_reply_big(struct tr_stack *s, struct tr_buf *b, uint32_t l4, uint8_t proto);
+
+/* frag.c: the fragmenting output for both families. b->data is the L4
+ * message (b->len bytes) with headroom for Ethernet + IP (+ fragment)
+ * headers. Sends it whole when it fits the MTU, else as fragments: the
+ * first stays in b (zero copy), the others are copied into new buffers.
+ * IPv4 fragments leave with DF clear (a host may fragment its own
+ * datagrams, RFC 1122 3.3.3); IPv6 fragments carry a fragment header with
+ * a random identification (RFC 8200 4.5, RFC 7739) and no atomic
+ * fragments are ever made (RFC 8021). dmac NULL: resolve the neighbour;
+ * else sent straight to dmac. b consumed. 0, -EMSGSIZE, -ENOBUFS. */
+int tr__frag4_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], const uint8_t dst[4],
+		  uint8_t proto, const uint8_t *dmac);
+int tr__frag6_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[16], const uint8_t dst[16],
+		  uint8_t proto, const uint8_t *dmac);
+/* Ethernet source MAC for our IPv4 address index idx (-1: the interface's). */
+const uint8_t *tr__ip4_src_mac(const struct tr_stack_host *h, int idx);
+uint32_t tr__rand32(struct tr_stack *s);
 const uint8_t *tr__ip6_pick_src(const struct tr_stack_host *h, const uint8_t *dst);
 int tr__host_ip4_index(const struct tr_stack_host *h, const uint8_t ip[4]);
 int tr__host_ip6_index(const struct tr_stack_host *h, const uint8_t ip[16]);

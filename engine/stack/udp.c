@@ -105,8 +105,7 @@ static uint32_t udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_
 	uint32_t l4 = (uint32_t)(udp - d);
 	/* Drops are returned uncounted: the caller (or the socket dispatch)
 	 * counts the reason exactly once. */
-	uint32_t room = s->io.room ? s->io.room(s->io.ctx, b) : s->io.buf_room;
-	if (new_len > 65507u || l4 + TR_UDP_HDR_LEN + new_len > room)
+	if (new_len > 65507u || l4 + TR_UDP_HDR_LEN + new_len > tr__room(s, b))
 		return TR_STACK_ACT_DROP(TR_STACK_C_TX_TOO_BIG);
 	bool recompute = !same_payload || new_len != m->len;
 	/* Offloads: a NEEDS_CSUM frame keeps its checksum unfinished (the
@@ -182,7 +181,7 @@ static uint32_t udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_
 	if (m->family == 4 && b->len - L3 > h->cfg.mtu)
 		return tr__ip4_reply_big(s, b);   /* fragment the reply */
 	if (m->family == 6 && b->len - L3 > h->cfg.mtu)
-		return TR_STACK_ACT_DROP(TR_STACK_C_TX_TOO_BIG);
+		return tr__ip6_reply_big(s, b, l4, TR_IPPROTO_UDP);
 	return TR_STACK_ACT_TX;
 }
 
@@ -253,8 +252,8 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 
 	if (m.dport == h->cfg.udp_echo_port && m.dport) {
 		uint32_t act = udp_reply(s, b, &m, m.len, true);
-		if (act == TR_STACK_ACT_TX)
-			TR_CNT(s, UDP_ECHO);
+		if (act == TR_STACK_ACT_TX || act == TR_STACK_ACT_STOLEN)
+			TR_CNT(s, UDP_ECHO);   /* STOLEN: sent as fragments */
 		else
 			s->cnt[TR_STACK_ACT_REASON(act)]++;
 		return act;

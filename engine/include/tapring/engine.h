@@ -60,7 +60,7 @@ struct tr_engine;
 #define TR_ACT_REASON(act)      ((act) >> 8)             /* reason id of a TR_ACT_DROP */
 
 /* Most named drop reasons an engine can register (engine-own ones included). */
-#define TR_ENGINE_MAX_REASONS 64
+#define TR_ENGINE_MAX_REASONS 128
 #define TR_ENGINE_MAX_STAGES  16
 #define TR_ENGINE_MAX_QUEUES  64
 #define TR_ENGINE_MAX_PORTS   2

@@ -97,7 +97,14 @@ struct tr_stack_host;
 	X(IP6_BAD_VERSION,   "ip6.bad_version",     D) \
 	X(IP6_NOT_OURS,      "ip6.not_ours",        D) \
 	X(IP6_BAD_SRC,       "ip6.bad_src",         D) \
-	X(IP6_UNSUPPORTED,   "ip6.unsupported",     D) /* extension headers we do not process (fragments) */ \
+	X(IP6_UNSUPPORTED,   "ip6.unsupported",     D) /* a fragment header after headers we cannot skip (AH) */ \
+	X(IP6_FRAG_BAD_LEN,  "ip6.frag_bad_len",    D) /* RFC 8200 4.5: empty, not a multiple of 8 with M set, or past 65535 */ \
+	X(IP6_FRAG_MERGED,   "ip6.frag_merged",     D) /* exit: fragment copied into the reassembled datagram */ \
+	X(IP6_REASM_TIMEOUT, "ip6.reasm_timeout",   D) \
+	X(IP6_REASM_OVERLAP, "ip6.reasm_overlap",   D) /* RFC 5722: the whole datagram goes */ \
+	X(IP6_REASM_MEM,     "ip6.reasm_mem",       D) \
+	X(IP6_REASM_TOO_BIG, "ip6.reasm_too_big",   D) \
+	X(IP6_REASM_EVICTED, "ip6.reasm_evicted",   D) \
 	X(ICMP6_MALFORMED,   "icmp6.malformed",     D) \
 	X(ICMP6_BAD_CSUM,    "icmp6.bad_csum",      D) \
 	X(ICMP6_UNHANDLED,   "icmp6.unhandled",     D) \
@@ -126,6 +133,9 @@ struct tr_stack_host;
 	X(ND_NS_SENT,        "nd.ns_sent",          E) \
 	X(IP4_FRAGS_SENT,    "ip4.frags_sent",      E) \
 	X(IP4_REASM_OK,      "ip4.reasm_ok",        E) \
+	X(IP6_FRAGS_SENT,    "ip6.frags_sent",      E) \
+	X(IP6_REASM_OK,      "ip6.reasm_ok",        E) \
+	X(IP6_ATOMIC_FRAG,   "ip6.atomic_frags",    E) /* RFC 6946: offset 0 and M clear, processed alone */ \
 	X(UDP_ECHO,          "udp.echo_replied",    E) \
 	X(UDP_SENT,          "udp.sent",            E) \
 	X(DNS_ANSWERED,      "dns.answered",        E) \
@@ -276,6 +286,16 @@ struct tr_stack_io {
 	 * (NULL when none; struct tr_vnet_meta from <tapring/vnet.h>). */
 	uint32_t (*room)(void *ctx, const struct tr_buf *b);
 	struct tr_vnet_meta *(*offload)(void *ctx, const struct tr_buf *b);
+	/* Optional large buffer class, for reassembled datagrams that do not
+	 * fit the buffer of the fragment completing them (alloc_large, room
+	 * and adopt all set, or alloc_large NULL: such datagrams drop as
+	 * "ip4/ip6.reasm_too_big"). alloc_large: a fresh large buffer (data
+	 * at headroom), NULL when the class is empty. adopt: nb takes the
+	 * place of the received frame old in the accounting (old is released
+	 * uncounted, nb now is that rx frame); only used through
+	 * tr_stack_input_slot / tr_stack_input_burst. */
+	struct tr_buf *(*alloc_large)(void *ctx);
+	void (*adopt)(void *ctx, struct tr_buf *old, struct tr_buf *nb);
 };
 
 /* One per worker. The io struct is copied. */
@@ -295,7 +315,12 @@ void tr_stack_start(struct tr_stack *s, uint64_t now_ns);
  * TX the reply was built in place in b. For STOLEN the stack keeps b and
  * releases it later through io. */
 uint32_t tr_stack_input(struct tr_stack *s, struct tr_buf *b, uint64_t now_ns);
-/* Burst form: acts[i] for bufs[i]. */
+/* Same, but the stack may replace *slot: a reassembled datagram too large
+ * for the buffer of its last fragment continues in a large buffer (io
+ * alloc_large/adopt), which then is the frame the action applies to. With
+ * tr_stack_input such datagrams are dropped as "ip4/ip6.reasm_too_big". */
+uint32_t tr_stack_input_slot(struct tr_stack *s, struct tr_buf **slot, uint64_t now_ns);
+/* Burst form: acts[i] for bufs[i] (bufs[i] may be replaced, as above). */
 void tr_stack_input_burst(struct tr_stack *s, struct tr_buf **bufs, uint32_t *acts,
 			  unsigned n, uint64_t now_ns);
 

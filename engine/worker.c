@@ -961,6 +961,17 @@ struct tr_buf *tr_worker_unshare(struct tr_worker *w, struct tr_buf **slot)
 	return c;
 }
 
+void tr_worker_adopt(struct tr_worker *w, struct tr_buf *old, struct tr_buf *nb)
+{
+	/* nb inherits old's place in the accounting (TR__VERDICT_RX or
+	 * STOLEN), as a tr_worker_unshare copy does; old's buffer goes back
+	 * uncounted, it is no longer a frame. */
+	nb->verdict = old->verdict;
+	nb->queue = old->queue;
+	nb->ts = old->ts;
+	tr_slab_free_local(w->cache, old);
+}
+
 unsigned tr_worker_queue(const struct tr_worker *w)
 {
 	return w->q;

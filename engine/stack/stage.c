@@ -35,6 +35,13 @@ static struct tr_buf *io_alloc(void *ctx)
 	return tr_worker_alloc(sw->w);
 }
 
+/* The one switch between reassembly and the engine's large class. */
+static struct tr_buf *io_alloc_large(void *ctx)
+{
+	struct stack_worker *sw = ctx;
+	return tr_worker_alloc_large(sw->w);
+}
+
 static uint32_t io_room(void *ctx, const struct tr_buf *b)
 {
 	struct stack_worker *sw = ctx;
@@ -45,6 +52,12 @@ static struct tr_vnet_meta *io_offload(void *ctx, const struct tr_buf *b)
 {
 	struct stack_worker *sw = ctx;
 	return tr_engine_offload(tr_worker_engine(sw->w), b);
+}
+
+static void io_adopt(void *ctx, struct tr_buf *old, struct tr_buf *nb)
+{
+	struct stack_worker *sw = ctx;
+	tr_worker_adopt(sw->w, old, nb);
 }
 
 static void io_drop(void *ctx, struct tr_buf *b, unsigned reason)
@@ -106,6 +119,7 @@ static int stage_init(void *arg, struct tr_worker *w)
 		.ctx = sw, .alloc = io_alloc, .tx = io_tx, .drop = io_drop,
 		.headroom = st->headroom, .buf_room = st->buf_room,
 		.room = io_room, .offload = io_offload,
+		.alloc_large = io_alloc_large, .adopt = io_adopt,
 	};
 	int err;
 	sw->s = tr_stack_create(st->h, &io, &err);
@@ -130,7 +144,10 @@ static void stage_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, 
 		}
 		if (st->l3)
 			l3_push(st->h, bufs[i]);
-		uint32_t a = tr_stack_input(sw->s, bufs[i], now);
+		/* bufs[i] may come back replaced by a large buffer holding
+		 * a reassembled datagram (tr_worker_adopt); it has the same
+		 * layout, pseudo Ethernet header included. */
+		uint32_t a = tr_stack_input_slot(sw->s, &bufs[i], now);
 		/* The frame leaves as it came (NEXT, DELIVER) or as the reply
 		 * built in place (TX): raw IP again. Stolen frames leave later
 		 * through io_tx; dropped ones are freed. */

@@ -59,24 +59,35 @@ struct fake {
 	unsigned orig_dropped;
 	unsigned drops[TR_STACK_C_COUNT];   /* io->drop calls per reason (rx + orig) */
 	/* the last in-place reply */
-	uint8_t last[65536];
+	uint8_t last[70000];
 	uint32_t last_len;
+	/* optional large class (fk_enable_large): room per buffer, limit */
+	uint32_t large_room;
+	unsigned large_live, large_max;
+	unsigned adopted;        /* rx frames replaced by a large buffer */
 };
 
-static inline struct tr_buf *fk_buf_new(struct fake *f, uint32_t tag)
+#define FK_LARGE 8u
+
+static inline struct tr_buf *fk_buf_new_room(struct fake *f, uint32_t tag, uint32_t room)
 {
 	struct tr_buf *b = aligned_alloc(64, sizeof(struct tr_buf));
 	T_ASSERT(b);
 	memset(b, 0, sizeof(*b));
-	uint8_t *mem = malloc(FK_HEADROOM + f->room);
+	uint8_t *mem = malloc(FK_HEADROOM + room);
 	T_ASSERT(mem);
-	memset(mem, 0xa5, FK_HEADROOM + f->room);
+	memset(mem, 0xa5, FK_HEADROOM + room);
 	b->data = mem + FK_HEADROOM;
 	b->next = (struct tr_buf *)(void *)mem;   /* the fake's mapping (user is the stack's) */
-	b->user2 = tag;
+	b->user2 = tag | ((uint64_t)room << 8);
 	atomic_store_explicit(&b->refcnt, 1, memory_order_relaxed);  /* single-threaded fake */
 	f->live++;
 	return b;
+}
+
+static inline struct tr_buf *fk_buf_new(struct fake *f, uint32_t tag)
+{
+	return fk_buf_new_room(f, tag, f->room);
 }
 
 /* An rx frame whose last byte is followed by a PROT_NONE page (also for
@@ -118,6 +129,8 @@ static inline void fk_buf_free(struct fake *f, struct tr_buf *b)
 		munmap((void *)b->next, (size_t)(b->user2 >> 8));
 	else
 		free((void *)b->next);
+	if (b->user2 & FK_LARGE)
+		f->large_live--;
 	free(b);
 	f->live--;
 }
@@ -139,6 +152,35 @@ static inline struct tr_buf *fk_io_alloc(void *ctx)
 	if (f->fail_alloc)
 		return NULL;
 	return fk_buf_new(f, FK_ORIG);
+}
+
+static inline struct tr_buf *fk_io_alloc_large(void *ctx)
+{
+	struct fake *f = ctx;
+	if (f->fail_alloc || f->large_live >= f->large_max)
+		return NULL;
+	f->large_live++;
+	return fk_buf_new_room(f, FK_ORIG | FK_LARGE, f->large_room);
+}
+
+/* Bytes from b->data to the end of its buffer (heap buffers only). */
+static inline uint32_t fk_io_room(void *ctx, const struct tr_buf *b)
+{
+	(void)ctx;
+	T_ASSERT(!(b->user2 & FK_GUARD));
+	const uint8_t *end = (const uint8_t *)(const void *)b->next + FK_HEADROOM + (b->user2 >> 8);
+	return (uint32_t)(end - b->data);
+}
+
+/* nb becomes the rx frame old was. */
+static inline void fk_io_adopt(void *ctx, struct tr_buf *old, struct tr_buf *nb)
+{
+	struct fake *f = ctx;
+	T_ASSERT(old->user2 & FK_RX);
+	T_ASSERT(nb->user2 & FK_ORIG);
+	nb->user2 = (nb->user2 & ~(uint64_t)FK_ORIG) | FK_RX;
+	f->adopted++;
+	fk_buf_free(f, old);
 }
 
 static inline int fk_io_tx(void *ctx, struct tr_buf *b)
@@ -210,6 +252,17 @@ static inline void fk_init(struct fake *f, const struct tr_stack_config *cfg, ui
 	T_ASSERT(f->h);
 }
 
+/* Gives the stack a large class of max buffers of room bytes (call
+ * between fk_init and fk_start). */
+static inline void fk_enable_large(struct fake *f, uint32_t room, unsigned max)
+{
+	f->large_room = room;
+	f->large_max = max;
+	f->io.alloc_large = fk_io_alloc_large;
+	f->io.room = fk_io_room;
+	f->io.adopt = fk_io_adopt;
+}
+
 static inline void fk_start(struct fake *f)
 {
 	int err = 0;
@@ -233,7 +286,8 @@ static inline void fk_fini(struct fake *f)
 static inline uint32_t fk_input_buf(struct fake *f, struct tr_buf *b)
 {
 	f->rx++;
-	uint32_t act = tr_stack_input(f->s, b, f->now);
+	/* The slot form: b may come back replaced by a large buffer. */
+	uint32_t act = tr_stack_input_slot(f->s, &b, f->now);
 	switch (TR_STACK_ACT_KIND(act)) {
 	case TR_STACK_ACT_TX:
 		f->tx_inplace++;

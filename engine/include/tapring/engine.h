@@ -443,6 +443,14 @@ void tr_worker_drop(struct tr_worker *w, struct tr_buf *b, int reason_id);
  */
 struct tr_buf *tr_worker_unshare(struct tr_worker *w, struct tr_buf **slot);
 
+/* For a stage that rebuilds a received frame in another buffer (the stack
+ * reassembling a datagram into the large class), inside process(): nb
+ * (from tr_worker_alloc or tr_worker_alloc_large) takes the place of the
+ * received frame old. nb inherits old's accounting (it now is that rx
+ * frame: the action the stage sets applies to it) and old is released
+ * uncounted; the stage stores nb in bufs[i]. old must not be shared. */
+void tr_worker_adopt(struct tr_worker *w, struct tr_buf *old, struct tr_buf *nb);
+
 /* True if another holder also references b (refcnt > 1, e.g. the mirror):
  * its bytes are then read-only; copy first (tr_worker_unshare). */
 static inline bool tr_buf_shared(const struct tr_buf *b)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -167,6 +168,9 @@ static int fill_defaults(struct tr_engine_config *c)
 	for (unsigned q = 0; q < c->nqueues; q++)
 		if (c->fds[q] < 0 || (c->fds2 && c->fds2[q] < 0))
 			return -EBADF;
+	for (unsigned q = 0; c->cpus && q < c->nqueues; q++)
+		if (c->cpus[q] < -1 || c->cpus[q] >= CPU_SETSIZE)
+			return -EINVAL;
 	if (c->force_fallback)
 		c->rx_mode = TR_ENGINE_RX_READ;
 	return 0;
@@ -335,8 +339,13 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 		w->batch = b;
 		w->vnet = e->cfg.offloads;
 		w->vmeta = e->vmeta;
-		w->cpu = e->cfg.cpu_base < 0 ? -1 : (int)(((unsigned)e->cfg.cpu_base + q) % (unsigned)ncpu);
+		if (cfg->cpus)
+			w->cpu = cfg->cpus[q];
+		else
+			w->cpu = e->cfg.cpu_base < 0 ? -1 : (int)(((unsigned)e->cfg.cpu_base + q) % (unsigned)ncpu);
 		w->retry_cap = 4 * b;
+		if (q + 1 == nq)
+			e->cfg.cpus = NULL;   /* the caller's array: not kept */
 		w->rxb = calloc(b, sizeof(*w->rxb));
 		w->dl = calloc(b, sizeof(*w->dl));
 		w->tmp = calloc(b, sizeof(*w->tmp));

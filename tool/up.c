@@ -118,7 +118,7 @@ enum {
 	OPT_UDP_ECHO, OPT_DNS_HOSTS, OPT_DNS_PORT, OPT_STATS_FILE, OPT_DURATION,
 	OPT_KFILTER, OPT_FILTER, OPT_FILTER_LIMIT, OPT_RX_MODE, OPT_QUIET, OPT_HELP,
 	OPT_DUMP_FILE, OPT_DUMP_FILTER, OPT_SNAPLEN, OPT_USER, OPT_STEERING, OPT_BLOCK,
-	OPT_TUN, OPT_PEER,
+	OPT_TUN, OPT_PEER, OPT_CPUS,
 	OPT_UDP_DISCARD, OPT_OFFLOADS, OPT_OFFLOAD_REFUSE, OPT_MATCH,
 };
 
@@ -152,6 +152,7 @@ static const struct option up_longopts[] = {
 	{ "offloads", no_argument, NULL, OPT_OFFLOADS },
 	{ "offload-refuse", required_argument, NULL, OPT_OFFLOAD_REFUSE },
 	{ "match", required_argument, NULL, OPT_MATCH },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -177,6 +178,10 @@ static const char up_usage[] =
 	"  --tun              a TUN instead of a TAP: raw IP, no Ethernet, no ARP/ND\n"
 	"  --peer ADDR        TUN: the point-to-point peer of the --host-addr of ADDR's\n"
 	"                     family (the stack's address, usually)\n"
+	"                  [--cpus LIST|none]\n"
+	"  --cpus LIST        pin worker q to the q-th CPU of LIST (e.g. 0,1 or 1-3);\n"
+	"                     none (default): the scheduler places the workers. Keep\n"
+	"                     workers off the CPUs of heavy local traffic sources\n"
 	"  --dump-file FILE   mirror every rx/tx frame (zero-copy) into FILE: pcapng if it\n"
 	"                     ends in .pcapng (direction flags, drop reasons as comments),\n"
 	"                     else pcap\n"
@@ -349,6 +354,13 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 				UP_ERR("--offload-refuse: expected a list of csum,tso4,tso6,tso_ecn,uso4,uso6,"
 				       "tso,uso, got '%s'", optarg);
 			break;
+		case OPT_CPUS: {
+			char ebuf[128];
+
+			if (tool_parse_cpus(optarg, o->cpus, UP_MAX_CPUS, &o->ncpus, ebuf, sizeof(ebuf)))
+				UP_ERR("--cpus: %s", ebuf);
+			break;
+		}
 		case 'h':
 		case OPT_HELP:
 			fputs(up_usage, stdout);
@@ -389,6 +401,9 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 		UP_ERR("--udp-discard %u: the port is already used by another service", o->udp_discard);
 	if (o->offloads && o->tun)
 		UP_ERR("--offloads: the virtio-net header path parses Ethernet frames: not available with --tun");
+	if (o->ncpus && o->ncpus < o->queues)
+		UP_ERR("--cpus: %u CPU%s listed for %u queues (one per queue)", o->ncpus,
+		       o->ncpus > 1 ? "s" : "", o->queues);
 	return 0;
 }
 
@@ -724,7 +739,14 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 	ec.fds2 = fwd ? fds2 : NULL;
 	ec.nqueues = o->queues;
 	ec.device = o->tun ? TR_ENGINE_DEV_TUN : TR_ENGINE_DEV_TAP;
-	ec.cpu_base = 0;
+	/* Placement: unpinned unless --cpus (docs/CLI.md, "Worker placement"). */
+	ec.cpu_base = -1;
+	ec.cpus = o->ncpus ? o->cpus : NULL;
+	/* A large class, so reassembled datagrams up to 64 KiB (ping -s 65000)
+	 * are answered: 64 x 64 KiB (docs/stack.md). With --offloads the
+	 * engine's default (256, rx super-frames) covers reassembly too. */
+	if (!o->offloads)
+		ec.large_nbufs = 64;
 	if (o->rx_mode && !strcmp(o->rx_mode, "multishot"))
 		ec.rx_mode = TR_ENGINE_RX_MULTISHOT;
 	else if (o->rx_mode && !strcmp(o->rx_mode, "read"))

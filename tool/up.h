@@ -11,6 +11,7 @@
 #include "ebpfopt.h"
 
 #define UP_MAX_ADDRS 16
+#define UP_MAX_CPUS 64
 
 struct up_cidr {
 	int family;             /* 4 or 6 */
@@ -60,6 +61,8 @@ struct up_opts {
 		uint8_t mac[6];
 		bool have_mac;       /* the kernel side's MAC */
 	} port[2];
+	int cpus[UP_MAX_CPUS];   /* --cpus LIST: worker q on cpus[q] */
+	unsigned ncpus;          /* 0: workers unpinned (--cpus none, the default) */
 };
 
 struct up;
@@ -116,5 +119,9 @@ const char *tool_offload_names(unsigned f, char *buf, size_t len);
 int tool_parse_cidr(const char *s, struct up_cidr *out, bool need_prefix);
 int tool_parse_mac(const char *s, uint8_t mac[6]);
 int tool_parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* --cpus: a cpu-list ("0,1", "1-3") of CPUs this process may use, into
+ * out[0..*n) (at most max), or "none" (*n = 0). 0, or -EINVAL with a
+ * message in err. (tool/cpus.c) */
+int tool_parse_cpus(const char *s, int *out, unsigned max, unsigned *n, char *err, size_t errlen);
 
 #endif

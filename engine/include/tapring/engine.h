@@ -117,6 +117,8 @@ struct tr_engine_config {
 	unsigned rx_bufs;          /* buffers posted for rx per queue, power of two (0: multishot 512,
 	                            * plain reads 2*batch up to 128; capped at nbufs/(2*nqueues)) */
 	int cpu_base;              /* worker q pinned to (cpu_base + q) % ncpu; -1: no pinning */
+	const int *cpus;           /* or, when set: worker q pinned to cpus[q] (nqueues entries,
+	                            * -1: that worker unpinned; read during tr_engine_create only) */
 	bool force_fallback;       /* force plain reads even if multishot works (same as rx_mode = TR_ENGINE_RX_READ) */
 	bool sqpoll;               /* IORING_SETUP_SQPOLL (usually slower on few cores) */
 	bool hugepages;            /* try huge pages for the pool */

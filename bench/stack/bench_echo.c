@@ -27,6 +27,12 @@
  *
  *   bench_echo [COUNT] [SECONDS]     (root; exits 77 otherwise)
  *   TR_ECHO_ONLY=kernel|tap1|tap2|tap2k   one case only
+ *
+ * TR_ECHO_PLACEMENT=1 measures worker placement instead (what `tapring up
+ * --cpus` chooses), one queue, alternated rounds: the kernel; the worker
+ * pinned to the generator's CPU (--cpus 0); pinned to the other CPU
+ * (--cpus 1); unpinned with the generator on CPU 0 (--cpus none); and both
+ * unpinned (--cpus none with a traffic source the scheduler places too).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -91,7 +97,7 @@ static const uint8_t *gen_mac(void)
 	return use_own_mac ? own_mac : dummy_mac;
 }
 
-static int worker_cpu;
+static int worker_cpu;   /* -1: workers unpinned */
 static uint8_t flow_octet[NFLOWS];   /* last source-address byte of each flow */
 
 static int enter_netns(const char *ns)
@@ -542,6 +548,55 @@ static int run_kernel(const char *nb1, const char *nb2, uint64_t count, double s
 	return rc;
 }
 
+static void gen_on(bool pinned)
+{
+	cpu_set_t cs;
+	CPU_ZERO(&cs);
+	CPU_SET(0, &cs);
+	if (!pinned)
+		CPU_SET(1, &cs);
+	sched_setaffinity(0, sizeof(cs), &cs);
+}
+
+/* Worker placement, one queue: see the header comment. */
+static int placement(const char *na, const char *nb1, const char *nb2, uint64_t count, double secs)
+{
+	enum { K, SAME, OTHER, NONE, NONE2, NCASE };
+	static const char *names[NCASE] = { "kernel (veth, netns)", "worker on gen's CPU", "worker on other CPU",
+					    "worker unpinned", "both unpinned" };
+	static const int wcpu[NCASE] = { 0, 0, 1, -1, -1 };
+	double rate[NCASE] = { 0 }, cpu[NCASE] = { 0 };
+	uint64_t sent[NCASE] = { 0 }, got[NCASE] = { 0 };
+	printf("worker placement, 1 queue, generator pinned to CPU 0 unless said otherwise\n");
+	for (int i = 0; i < ROUNDS; i++) {
+		for (int c = 0; c < NCASE; c++) {
+			struct result r;
+			int rc;
+			gen_on(c != NONE2);
+			if (c == K) {
+				rc = run_kernel(nb1, nb2, count, secs, &r);
+				t_sh("ip -n %s link del $(ip -n %s -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1 | head -1) 2>/dev/null", nb1, nb1);
+			} else {
+				worker_cpu = wcpu[c];
+				rc = run_tapring(na, 1, false, count, secs, &r);
+			}
+			gen_on(true);
+			if (rc)
+				return 1;
+			report(names[c], &r);
+			rate[c] += r.replies / r.secs / ROUNDS;
+			cpu[c] += r.cpu_self * 1e9 / (double)(r.replies ? r.replies : 1) / ROUNDS;
+			sent[c] += r.sent;
+			got[c] += r.replies;
+		}
+	}
+	printf("\n%-22s %12s %8s %14s %8s\n", "case (mean of rounds)", "replies/s", "ratio", "cpu ns/reply", "loss");
+	for (int c = 0; c < NCASE; c++)
+		printf("%-22s %12.0f %7.2fx %14.0f %7.3f%%\n", names[c], rate[c], rate[c] / rate[K], cpu[c],
+		       sent[c] ? 100.0 * (double)(sent[c] - got[c]) / (double)sent[c] : 0.0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bench_machine_print(stdout);
@@ -579,6 +634,8 @@ int main(int argc, char **argv)
 		report(only, &r1);
 		return 0;
 	}
+	if (getenv("TR_ECHO_PLACEMENT") && atoi(getenv("TR_ECHO_PLACEMENT")))
+		return placement(na, nb1, nb2, count, secs);
 	/* alternate A B C D A B C D: the machine is noisy */
 	enum { K, T1, T1X, T2, T2K, NCASE };
 	static const char *names[NCASE] = { "kernel (veth, netns)", "tapring 1q same core",

@@ -20,7 +20,10 @@
  *    protocol, offset in 8-byte units, M on all but the last, a 32-bit
  *    identification drawn at random per datagram, RFC 7739). A message
  *    that fits the MTU gets no fragment header: no atomic fragments are
- *    ever made (RFC 8021).
+ *    ever made (RFC 8021). The MTU is the path MTU towards the
+ *    destination (RFC 8201, below).
+ *  IPv4 datagrams leave with DF clear, so IPv4 path MTU discovery (RFC
+ *  1191) does not apply: fragmentation-needed messages are ignored.
  * The fragments of one datagram go out back to back in the same batch:
  * at most 64 of them, which covers 65535 bytes at any MTU >= 1100.
  */
@@ -135,11 +138,66 @@ int tr__frag4_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], co
 	return rc;
 }
 
+/* ---- IPv6 path MTU (RFC 8201) ---------------------------------------------
+ * A handful of per-worker entries, learned from Packet Too Big messages
+ * about our own packets. Everything is on-link, so a lowered path MTU is
+ * the exception (a neighbour with a smaller MTU): no lookup happens while
+ * the table is empty. Entries expire after 10 minutes (RFC 8201 5.3), then
+ * the link MTU is tried again. A PTB below 1280 means 1280: IPv6 links
+ * carry at least that, and atomic fragments are not made (RFC 8021). */
+
+uint32_t tr__pmtu6_get(struct tr_stack *s, const uint8_t dst[16])
+{
+	uint32_t mtu = s->h->cfg.mtu;
+	if (s->npmtu == 0)
+		return mtu;
+	for (unsigned i = 0; i < TR_PMTU_ENTRIES; i++) {
+		struct tr_pmtu *p = &s->pmtu6[i];
+		if (!p->mtu)
+			continue;
+		if (s->now >= p->expires_ns) {
+			p->mtu = 0;
+			s->npmtu--;
+			continue;
+		}
+		if (memcmp(p->dst, dst, 16) == 0)
+			return p->mtu < mtu ? p->mtu : mtu;
+	}
+	return mtu;
+}
+
+void tr__pmtu6_learn(struct tr_stack *s, const uint8_t dst[16], uint32_t mtu)
+{
+	if (mtu < 1280)
+		mtu = 1280;
+	if (mtu >= tr__pmtu6_get(s, dst))
+		return;   /* RFC 8201 4: never raise from a PTB */
+	struct tr_pmtu *slot = NULL;
+	for (unsigned i = 0; i < TR_PMTU_ENTRIES && !slot; i++)
+		if (s->pmtu6[i].mtu && memcmp(s->pmtu6[i].dst, dst, 16) == 0)
+			slot = &s->pmtu6[i];
+	for (unsigned i = 0; i < TR_PMTU_ENTRIES && !slot; i++)
+		if (!s->pmtu6[i].mtu)
+			slot = &s->pmtu6[i];
+	if (!slot) {   /* full: replace the entry closest to expiry */
+		slot = &s->pmtu6[0];
+		for (unsigned i = 1; i < TR_PMTU_ENTRIES; i++)
+			if (s->pmtu6[i].expires_ns < slot->expires_ns)
+				slot = &s->pmtu6[i];
+	} else if (!slot->mtu) {
+		s->npmtu++;
+	}
+	memcpy(slot->dst, dst, 16);
+	slot->mtu = (uint16_t)mtu;
+	slot->expires_ns = s->now + TR_PMTU_AGE_NS;
+	s->cnt[TR_STACK_C_IP6_PMTU_LOWERED]++;
+}
+
 int tr__frag6_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[16], const uint8_t dst[16],
 		  uint8_t proto, const uint8_t *dmac)
 {
 	uint32_t l4len = b->len;
-	uint32_t mtu = s->h->cfg.mtu;
+	uint32_t mtu = tr__pmtu6_get(s, dst);
 	const uint32_t hdr = L3 + TR_IPV6_HDR_LEN + TR_IPV6_FRAG_LEN;
 
 	if (TR_IPV6_HDR_LEN + l4len <= mtu) {

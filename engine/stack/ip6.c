@@ -239,6 +239,14 @@ static uint32_t icmp6_input(struct tr_stack *s, struct tr_buf *b, uint32_t l4, u
 	case TR_ICMP6_ECHO_REPLY:
 		TR_CNT(s, STACK_PASSED);
 		return TR_STACK_ACT_NEXT;
+	case TR_ICMP6_PACKET_TOO_BIG:
+		/* RFC 8201 4: about a packet we sent (the quoted source is
+		 * ours); the MTU field follows the type/code/checksum. */
+		if (len < 8 + TR_IPV6_HDR_LEN)
+			return TR_DROP(s, ICMP6_MALFORMED);
+		if (tr__host_ip6_index(s->h, iv.buf + 8 + TR_IPV6_OFF_SRC) >= 0)
+			tr__pmtu6_learn(s, iv.buf + 8 + TR_IPV6_OFF_DST, tr_load_be32(iv.buf + 4));
+		return TR_DROP(s, ICMP6_PTB);
 	case TR_ICMP6_NEIGH_SOLICIT:
 	case TR_ICMP6_NEIGH_ADVERT:
 	case TR_ICMP6_ROUTER_SOLICIT:

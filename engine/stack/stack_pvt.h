@@ -135,6 +135,17 @@ struct tr_frag_in {
 	bool mf;
 };
 
+/* ---- IPv6 path MTUs learned from Packet Too Big (frag.c) ---------------- */
+
+#define TR_PMTU_ENTRIES 8
+#define TR_PMTU_AGE_NS (600ull * 1000000000ull)   /* RFC 8201 5.3: 10 minutes */
+
+struct tr_pmtu {
+	uint8_t dst[16];
+	uint16_t mtu;            /* 0: free */
+	uint64_t expires_ns;
+};
+
 /* ---- token bucket ------------------------------------------------------- */
 
 struct tr_tbucket {
@@ -248,6 +259,8 @@ struct tr_stack {
 	struct tr_buf *big;
 	uint32_t big_room;
 	uint64_t rng;            /* xorshift64* state: IPv6 fragment identifications */
+	struct tr_pmtu pmtu6[TR_PMTU_ENTRIES];
+	unsigned npmtu;          /* entries in use (0: no lookup at all) */
 	struct tr_tbucket icmp4_tb, icmp6_tb;
 	uint64_t cnt[TR_STACK_C_COUNT];
 };
@@ -374,6 +387,10 @@ int tr__frag6_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[16], c
 /* Ethernet source MAC for our IPv4 address index idx (-1: the interface's). */
 const uint8_t *tr__ip4_src_mac(const struct tr_stack_host *h, int idx);
 uint32_t tr__rand32(struct tr_stack *s);
+/* IPv6: the MTU towards dst (the link MTU unless a Packet Too Big lowered
+ * it, never below 1280), and recording a Packet Too Big for dst. */
+uint32_t tr__pmtu6_get(struct tr_stack *s, const uint8_t dst[16]);
+void tr__pmtu6_learn(struct tr_stack *s, const uint8_t dst[16], uint32_t mtu);
 const uint8_t *tr__ip6_pick_src(const struct tr_stack_host *h, const uint8_t *dst);
 int tr__host_ip4_index(const struct tr_stack_host *h, const uint8_t ip[4]);
 int tr__host_ip6_index(const struct tr_stack_host *h, const uint8_t ip[16]);

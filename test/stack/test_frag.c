@@ -192,6 +192,69 @@ int main(void)
 		}
 		T_CHECK(ids[0] != ids[1]);
 	}
+	/* Packet Too Big (RFC 8201) for a packet we sent to the peer: later
+	 * datagrams to it are cut for 1280 (1232-byte fragments); a PTB
+	 * below 1280 keeps 1280 (RFC 8021: no atomic fragments), one about a
+	 * packet that was not ours is ignored, and the entry expires after
+	 * 10 minutes. */
+	{
+		static uint8_t quoted[1240];
+		struct tr_ipv6_repr qr = { .hop_limit = 64, .next = 17, .upper = 17, .payload_len = 1200 };
+		memcpy(qr.src, FK_IP6, 16);
+		memcpy(qr.dst, FK_PEER_IP6, 16);
+		T_ASSERT(tr_ipv6_emit(&qr, quoted, 40) == 0);
+		struct tr_icmpv6_repr ptb = { .type = TR_ICMP6_PACKET_TOO_BIG, .data = quoted, .data_len = sizeof(quoted) };
+		static uint8_t pf[2048];
+		unsigned plen[3] = { 1280, 1000, 1280 };
+		for (unsigned k = 0; k < 3; k++) {
+			ptb.u.mtu = k == 0 ? 1400 : plen[k];
+			if (k == 2)   /* not ours: quoted source is the peer */
+				memcpy(quoted + 8, FK_PEER_IP6, 16);
+			uint32_t pn = fk_icmp6(pf, FK_MAC, FK_PEER_MAC, FK_PEER_IP6, FK_IP6, 64, &ptb);
+			T_CHECK(FK_IS_DROP(fk_input(&f, pf, pn), ICMP6_PTB));
+		}
+		T_CHECK_EQ(fk_cnt(&f, "ip6.pmtu_lowered"), 2);   /* 1400, then 1280 (1000 clamped) */
+		b = tr_stack_alloc(f.s);
+		T_ASSERT(b);
+		memcpy(b->data, payload, sizeof(payload));
+		b->len = sizeof(payload);
+		T_CHECK_EQ(tr_udp_sendto(f.s, b, 6, NULL, FK_PEER_IP6, 3000, 4000), 0);
+		T_ASSERT(f.ntx == 4);   /* 4008 = 1232 * 3 + 312 */
+		for (unsigned i = 0; i < 4; i++) {
+			T_CHECK(f.tx[i].len <= 14 + 1280);
+			T_CHECK_EQ(tr_load_be16(f.tx[i].d + 56) & 0xfff8u, i * 1232);
+		}
+		fk_clear_tx(&f);
+		/* other destinations keep the link MTU; after 10 minutes the
+		 * peer is back at 1500 */
+		f.now += 601ull * 1000000000ull;
+		b = tr_stack_alloc(f.s);
+		T_ASSERT(b);
+		memcpy(b->data, payload, sizeof(payload));
+		b->len = sizeof(payload);
+		/* the neighbour entry has aged out too: the fragments wait
+		 * for the NA that answers the new NS */
+		tr_stack_poll(f.s, f.now);
+		T_CHECK_EQ(tr_udp_sendto(f.s, b, 6, NULL, FK_PEER_IP6, 3000, 4000), 0);
+		{
+			struct tr_icmpv6_repr na = { .type = TR_ICMP6_NEIGH_ADVERT };
+			na.u.nd.flags = TR_ICMP6_NA_F_SOLICITED | TR_ICMP6_NA_F_OVERRIDE;
+			memcpy(na.u.nd.target, FK_PEER_IP6, 16);
+			na.opts.present = TR_ND_HAS_TLLA;
+			memcpy(na.opts.tlla, FK_PEER_MAC, 6);
+			uint32_t pn = fk_icmp6(pf, FK_MAC, FK_PEER_MAC, FK_PEER_IP6, FK_IP6, 255, &na);
+			fk_input(&f, pf, pn);
+		}
+		unsigned nfr = 0;
+		for (unsigned i = 0; i < f.ntx; i++)
+			if (f.tx[i].d[20] == TR_IPPROTO_FRAGMENT) {
+				T_CHECK(nfr == 2 || f.tx[i].len == 14 + 48 + 1448);
+				nfr++;
+			}
+		T_CHECK_EQ(nfr, 3);
+		fk_clear_tx(&f);
+	}
+
 	/* a datagram that fits the MTU gets no fragment header (RFC 8021:
 	 * no atomic fragments) */
 	b = tr_stack_alloc(f.s);

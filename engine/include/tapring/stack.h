@@ -108,6 +108,7 @@ struct tr_stack_host;
 	X(ICMP6_MALFORMED,   "icmp6.malformed",     D) \
 	X(ICMP6_BAD_CSUM,    "icmp6.bad_csum",      D) \
 	X(ICMP6_UNHANDLED,   "icmp6.unhandled",     D) \
+	X(ICMP6_PTB,         "icmp6.ptb_consumed",  D) /* exit: Packet Too Big checked (and applied to the path MTU) */ \
 	X(ND_BAD_HLIM,       "nd.bad_hlim",         D) \
 	X(ND_MALFORMED,      "nd.malformed",        D) \
 	X(ND_NOT_FOR_US,     "nd.not_for_us",       D) \
@@ -136,6 +137,7 @@ struct tr_stack_host;
 	X(IP6_FRAGS_SENT,    "ip6.frags_sent",      E) \
 	X(IP6_REASM_OK,      "ip6.reasm_ok",        E) \
 	X(IP6_ATOMIC_FRAG,   "ip6.atomic_frags",    E) /* RFC 6946: offset 0 and M clear, processed alone */ \
+	X(IP6_PMTU_LOWERED,  "ip6.pmtu_lowered",    E) /* RFC 8201: a Packet Too Big lowered a path MTU */ \
 	X(UDP_ECHO,          "udp.echo_replied",    E) \
 	X(UDP_SENT,          "udp.sent",            E) \
 	X(DNS_ANSWERED,      "dns.answered",        E) \

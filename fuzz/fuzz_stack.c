@@ -21,6 +21,7 @@ static void setup(void)
 	cfg.dns_port = 53;
 	cfg.hosts_text = "10.77.5.5 host.test alias.test\nfd77::5:5 host.test\n";
 	fk_init(&F, &cfg, 0);
+	fk_enable_large(&F, 65536 + 128, 4);   /* reassembly beyond one buffer */
 	fk_start(&F);
 	tr_stack_start(F.s, F.now);
 	ready = true;

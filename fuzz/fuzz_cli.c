@@ -13,6 +13,7 @@
  * 1 or 2 and on 0 every field it set stays within its documented range.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,13 @@ static void check_up_argv(char *buf, size_t len)
 			abort();
 		for (unsigned k = 0; k < o.naddr; k++)
 			if (o.addr[k].prefix > (o.addr[k].family == 4 ? 32 : 128))
+				abort();
+		/* --cpus: none, or at least one CPU per queue, each a CPU
+		 * this process may use */
+		if (o.ncpus > UP_MAX_CPUS || (o.ncpus && o.ncpus < o.queues))
+			abort();
+		for (unsigned k = 0; k < o.ncpus; k++)
+			if (o.cpus[k] < 0 || o.cpus[k] >= CPU_SETSIZE)
 				abort();
 	}
 }

@@ -163,12 +163,15 @@ static inline struct tr_buf *fk_io_alloc_large(void *ctx)
 	return fk_buf_new_room(f, FK_ORIG | FK_LARGE, f->large_room);
 }
 
-/* Bytes from b->data to the end of its buffer (heap buffers only). */
+/* Bytes from b->data to the end of its buffer: the heap buffer's end, or
+ * the guard page of a guard-mode frame. */
 static inline uint32_t fk_io_room(void *ctx, const struct tr_buf *b)
 {
 	(void)ctx;
-	T_ASSERT(!(b->user2 & FK_GUARD));
-	const uint8_t *end = (const uint8_t *)(const void *)b->next + FK_HEADROOM + (b->user2 >> 8);
+	const uint8_t *base = (const uint8_t *)(const void *)b->next;
+	const uint8_t *end = b->user2 & FK_GUARD
+		? base + (b->user2 >> 8) - (size_t)sysconf(_SC_PAGESIZE)
+		: base + FK_HEADROOM + (b->user2 >> 8);
 	return (uint32_t)(end - b->data);
 }
 

@@ -860,11 +860,12 @@ int tr__engine_inject_tx_faults(struct tr_engine *e, unsigned q, uint32_t eagain
 
 /* ---- services for stages ------------------------------------------------ */
 
-struct tr_buf *tr_worker_alloc_large(struct tr_worker *w)
+/* A freshly allocated stage-originated frame, or NULL (b) counted as an
+ * originated drop under reason. */
+static struct tr_buf *orig_fresh(struct tr_worker *w, struct tr_buf *b, unsigned reason)
 {
-	struct tr_buf *b = tr_slab_alloc_large(w->slab);
 	if (!b) {
-		tr__cnt_add(&w->cnt.orig_drops[TR_ENGINE_DROP_LARGE_EMPTY], 1);
+		tr__cnt_add(&w->cnt.orig_drops[reason], 1);
 		tr__cnt_add(&w->cnt.orig_dropped, 1);
 		return NULL;
 	}
@@ -872,6 +873,11 @@ struct tr_buf *tr_worker_alloc_large(struct tr_worker *w)
 	b->queue = (uint16_t)w->q;
 	b->flags = 0;
 	return b;
+}
+
+struct tr_buf *tr_worker_alloc_large(struct tr_worker *w)
+{
+	return orig_fresh(w, tr_slab_alloc_large(w->slab), TR_ENGINE_DROP_LARGE_EMPTY);
 }
 
 uint32_t tr_worker_buf_room(const struct tr_worker *w, const struct tr_buf *b)
@@ -881,16 +887,7 @@ uint32_t tr_worker_buf_room(const struct tr_worker *w, const struct tr_buf *b)
 
 struct tr_buf *tr_worker_alloc(struct tr_worker *w)
 {
-	struct tr_buf *b = tr_slab_alloc(w->cache);
-	if (!b) {
-		tr__cnt_add(&w->cnt.orig_drops[TR_ENGINE_DROP_POOL_EMPTY], 1);
-		tr__cnt_add(&w->cnt.orig_dropped, 1);
-		return NULL;
-	}
-	b->verdict = TR__VERDICT_ORIG;
-	b->queue = (uint16_t)w->q;
-	b->flags = 0;
-	return b;
+	return orig_fresh(w, tr_slab_alloc(w->cache), TR_ENGINE_DROP_POOL_EMPTY);
 }
 
 int tr_worker_tx(struct tr_worker *w, struct tr_buf *b)

@@ -84,6 +84,21 @@ static int frame_out(struct tr_stack *s, struct tr_buf *x, int family, const uin
 	return family == 4 ? tr__ip4_output(s, x, dst) : tr__ip6_output(s, x, dst);
 }
 
+/* Sends b (fragment 0) and fr[1..nfrag-1]; counts them under counter.
+ * Returns the first send error, or 0. */
+static int frags_out(struct tr_stack *s, struct tr_buf *b, struct tr_buf **fr, uint32_t nfrag,
+		     int family, const uint8_t *dst, const uint8_t *dmac, unsigned counter)
+{
+	int rc = 0;
+	for (uint32_t k = 0; k < nfrag; k++) {
+		int r = frame_out(s, k ? fr[k] : b, family, dst, dmac);
+		if (r && !rc)
+			rc = r;
+	}
+	s->cnt[counter] += nfrag;
+	return rc;
+}
+
 /* Releases fragments 1..k-1 and b after an allocation failure. */
 static int frag_fail(struct tr_stack *s, struct tr_buf *b, struct tr_buf **fr, uint32_t k)
 {
@@ -128,14 +143,7 @@ int tr__frag4_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], co
 	b->data -= L3 + 20;
 	b->len = L3 + 20 + chunk;
 	ip4_hdr(s, b->data, sidx, src, dst, proto, id, 0, true, chunk);
-	int rc = 0;
-	for (uint32_t k = 0; k < nfrag; k++) {
-		int r = frame_out(s, k ? fr[k] : b, 4, dst, dmac);
-		if (r && !rc)
-			rc = r;
-	}
-	s->cnt[TR_STACK_C_IP4_FRAGS_SENT] += nfrag;
-	return rc;
+	return frags_out(s, b, fr, nfrag, 4, dst, dmac, TR_STACK_C_IP4_FRAGS_SENT);
 }
 
 /* ---- IPv6 path MTU (RFC 8201) ---------------------------------------------
@@ -229,12 +237,5 @@ int tr__frag6_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[16], c
 	b->data -= hdr;
 	b->len = hdr + chunk;
 	ip6_hdr(s, b->data, src, dst, proto, true, id, 0, true, chunk);
-	int rc = 0;
-	for (uint32_t k = 0; k < nfrag; k++) {
-		int r = frame_out(s, k ? fr[k] : b, 6, dst, dmac);
-		if (r && !rc)
-			rc = r;
-	}
-	s->cnt[TR_STACK_C_IP6_FRAGS_SENT] += nfrag;
-	return rc;
+	return frags_out(s, b, fr, nfrag, 6, dst, dmac, TR_STACK_C_IP6_FRAGS_SENT);
 }

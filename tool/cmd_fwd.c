@@ -18,11 +18,12 @@
 
 #include "cmds.h"
 #include "ebpfopt.h"
+#include "privs.h"
 #include "up.h"
 
 enum {
 	F_PORT = 256, F_QUEUES, F_MATCH, F_FILTER, F_KFILTER, F_STATS_FILE, F_DURATION, F_DUMP_FILE, F_QUIET,
-	F_RX_MODE, F_HELP, F_BLOCK, F_STEERING,
+	F_RX_MODE, F_HELP, F_BLOCK, F_STEERING, F_USER, F_CPUS,
 };
 
 static const struct option fwd_longopts[] = {
@@ -39,6 +40,8 @@ static const struct option fwd_longopts[] = {
 	{ "help", no_argument, NULL, F_HELP },
 	{ "block", required_argument, NULL, F_BLOCK },
 	{ "steering", required_argument, NULL, F_STEERING },
+	{ "user", required_argument, NULL, F_USER },
+	{ "cpus", required_argument, NULL, F_CPUS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -47,12 +50,16 @@ static const char fwd_usage[] =
 	"                   [--kernel-filter EXPR] [--stats-file PATH] [--duration S]\n"
 	"                   [--dump-file FILE] [--rx-mode auto|read|multishot] [--quiet]\n"
 	"                   [--block RULE]... [--steering symmetric|kernel]\n"
+	"                   [--user USER[:GROUP]] [--cpus LIST|none]\n"
 	"  SPEC  NAME[,netns=NS][,addr=CIDR]...[,mac=MAC]: a TAP whose kernel side is in NS\n"
 	"        with these addresses and MAC; frames read on one port leave by the other\n"
 	"  --match FILE      Hyperscan payload rules (docs/match.md); SIGHUP reloads them\n"
 	"  --dump-file FILE  with --match: the frames dump rules select; else every frame\n"
 	"  --block RULE      kernel blocklist on both TAPs: a source CIDR, udp/PORT or\n"
-	"                    tcp/PORT (as `tapring up --block`)\n";
+	"                    tcp/PORT (as `tapring up --block`)\n"
+	"  --user USER[:GROUP] after opening both TAPs, drop root for good (as `up --user`)\n"
+	"  --cpus LIST       pin worker q (both ports' queue q) to the q-th CPU of LIST;\n"
+	"                    none (the default) leaves the workers to the scheduler\n";
 
 #define FWD_ERR(...) do { fprintf(stderr, "tapring fwd: "); fprintf(stderr, __VA_ARGS__); \
 	fputc('\n', stderr); return 2; } while (0)
@@ -151,6 +158,22 @@ static int fwd_parse(int argc, char **argv, struct up_opts *o)
 			if (tool_ebpf_opt(&o->ebpf, c == F_BLOCK ? "block" : "steering", optarg, "tapring fwd"))
 				return 2;
 			break;
+		case F_USER: {
+			struct tool_privs pv;
+			char eb[256];
+
+			if (tool_privs_parse(optarg, &pv, eb, sizeof(eb)))
+				FWD_ERR("%s", eb);
+			o->user = optarg;
+			break;
+		}
+		case F_CPUS: {
+			char eb[128];
+
+			if (tool_parse_cpus(optarg, o->cpus, UP_MAX_CPUS, &o->ncpus, eb, sizeof(eb)))
+				FWD_ERR("--cpus: %s", eb);
+			break;
+		}
 		case 'h':
 		case F_HELP:
 			fputs(fwd_usage, stdout);
@@ -167,6 +190,9 @@ static int fwd_parse(int argc, char **argv, struct up_opts *o)
 		FWD_ERR("exactly two --port options are required (got %u)", o->nports);
 	if (!strcmp(o->port[0].name, o->port[1].name))
 		FWD_ERR("the two ports must have different names");
+	if (o->ncpus && o->ncpus < o->queues)
+		FWD_ERR("--cpus: %u CPU%s listed for %u queues (one per queue)", o->ncpus,
+			o->ncpus > 1 ? "s" : "", o->queues);
 	/* port A doubles as up's single TAP for the shared code paths */
 	o->tap = o->port[0].name;
 	o->netns = o->port[0].netns;

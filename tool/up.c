@@ -493,6 +493,8 @@ static int up_drop(struct up *u, char *err, size_t errlen)
 		return e;
 	if ((e = tool_ebpf_give(&u->kb, pv.uid, pv.gid, err, errlen)) != 0)
 		return e;
+	if (u->tap2 && (e = tool_ebpf_give(&u->kb2, pv.uid, pv.gid, err, errlen)) != 0)
+		return e;   /* fwd: port B's pins too */
 	if (u->o.netns && !u->o.quiet)
 		fprintf(stderr, "tapring up: note: with --user and --netns, kernel_dropped stays 0: reading "
 			"the TAP's counters in %s needs CAP_SYS_ADMIN (setns)\n", u->o.netns);

@@ -468,7 +468,7 @@ run_pipeline_(struct tr_worker *w, struct tr_buf **bufs, unsigned n, const bool 
 					w->m_idx[k] = w->m_idx[i];
 				bufs[k++] = b;
 				break;
-			case 5:   /* TR_ACT_TX_PORT: out of another port */
+			case TR_ACT_KIND_TX_PORT:   /* out of another port */
 				tr_buf_set_port(b, TR_ACT_REASON(a));
 				/* fall through */
 			case TR_ACT_TX: {
@@ -498,7 +498,7 @@ run_pipeline_(struct tr_worker *w, struct tr_buf **bufs, unsigned n, const bool 
 					tr__cnt_add(&w->cnt.held, 1);
 				}
 				break;
-			case 4:
+			case TR_ACT_KIND_DROP:
 				if (TR_ACT_REASON(a) < e->nreasons) {
 					if (mirror)
 						*fin = a;
@@ -543,8 +543,9 @@ static void run_pipeline_mirror(struct tr_worker *w, struct tr_buf **bufs, unsig
 	run_pipeline_(w, bufs, n, true);
 }
 
-static void refill_rx_port(struct tr_worker *w, unsigned port, const unsigned *posted)
+static void refill_rx_port(struct tr_worker *w, unsigned port)
 {
+	const unsigned *posted = &w->u.rx_posted_port[port];   /* moved by tr_uring_rx_post */
 	uint64_t enters = 0;
 	const uint32_t headroom = w->u.headroom;
 	while (*posted < w->u.rx_depth) {
@@ -594,7 +595,7 @@ static void refill_rx(struct tr_worker *w)
 {
 	for (unsigned p = 0; p < w->nports; p++)
 		if (!(w->port_down & (1u << p)))
-			refill_rx_port(w, p, &w->u.rx_posted_port[p]);
+			refill_rx_port(w, p);
 }
 
 static unsigned app_tx(struct tr_worker *w)

@@ -168,7 +168,7 @@ static struct tr_buf *write_rec(struct tr_mirror *m, struct mirror_q *mq, void *
 	uint32_t act = (uint32_t)(meta >> 8);
 	char comment[64];
 	const char *cm = NULL;
-	if (dir == TR_PCAP_DIR_IN && TR_ACT_KIND(act) == 4) {
+	if (dir == TR_PCAP_DIR_IN && TR_ACT_KIND(act) == TR_ACT_KIND_DROP) {
 		const char *name = tr_engine_reason_name(m->e, TR_ACT_REASON(act));
 		snprintf(comment, sizeof(comment), "drop: %s", name ? name : "unknown");
 		cm = comment;

@@ -153,7 +153,7 @@ static void stage_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, 
 		 * through io_tx; dropped ones are freed. */
 		if (st->l3 && a <= TR_STACK_ACT_DELIVER)
 			l3_pull(bufs[i]);
-		if (TR_STACK_ACT_KIND(a) == 4u) {
+		if (TR_STACK_ACT_KIND(a) == TR_STACK_ACT_KIND_DROP) {
 			unsigned r = TR_STACK_ACT_REASON(a);
 			/* A socket callback may return a reason that is not a
 			 * registered drop reason: count it as consumed. */

@@ -266,7 +266,7 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 		if (!so->cb)
 			return udp_to_ring(s, so, b, &m);
 		uint32_t act = so->cb(so->arg, s, b, &m);
-		if (TR_STACK_ACT_KIND(act) == 4u) {
+		if (TR_STACK_ACT_KIND(act) == TR_STACK_ACT_KIND_DROP) {
 			unsigned r = TR_STACK_ACT_REASON(act);
 			if (r < TR_STACK_C_COUNT)
 				s->cnt[r]++;
@@ -306,7 +306,7 @@ uint32_t tr__udp_gso_split(struct tr_stack *s, struct tr_buf *b, const struct tr
 		if (act == TR_STACK_ACT_TX)
 			s->io.tx(s->io.ctx, c);
 		else
-			s->io.drop(s->io.ctx, c, TR_STACK_ACT_KIND(act) == 4u ? TR_STACK_ACT_REASON(act)
+			s->io.drop(s->io.ctx, c, TR_STACK_ACT_KIND(act) == TR_STACK_ACT_KIND_DROP ? TR_STACK_ACT_REASON(act)
 									     : TR_STACK_C_UDP_CONSUMED);
 	}
 	return TR_DROP(s, UDP_GSO_SPLIT);

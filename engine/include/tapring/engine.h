@@ -54,9 +54,11 @@ struct tr_engine;
 #define TR_ACT_TX       1u  /* transmit this buffer (modified in place) on the same queue and port */
 #define TR_ACT_DELIVER  2u  /* hand to the application's ring for this queue */
 #define TR_ACT_STOLEN   3u  /* the stage keeps the buffer; it must later tr_worker_tx() or tr_worker_drop() it */
-#define TR_ACT_DROP(reason_id)  (4u | ((uint32_t)(reason_id) << 8))  /* drop and bump the named counter */
-#define TR_ACT_TX_PORT(port)    (5u | ((uint32_t)(port) << 8))  /* transmit on the same queue of port */
-#define TR_ACT_KIND(act)        ((act) & 0xffu)          /* TR_ACT_* kind; 4 = drop, 5 = tx on a port */
+#define TR_ACT_KIND_DROP     4u  /* TR_ACT_KIND of a TR_ACT_DROP(reason) */
+#define TR_ACT_KIND_TX_PORT  5u  /* TR_ACT_KIND of a TR_ACT_TX_PORT(port) */
+#define TR_ACT_DROP(reason_id)  (TR_ACT_KIND_DROP | ((uint32_t)(reason_id) << 8))  /* drop and bump the named counter */
+#define TR_ACT_TX_PORT(port)    (TR_ACT_KIND_TX_PORT | ((uint32_t)(port) << 8))  /* transmit on the same queue of port */
+#define TR_ACT_KIND(act)        ((act) & 0xffu)          /* TR_ACT_NEXT..STOLEN, TR_ACT_KIND_DROP or _TX_PORT */
 #define TR_ACT_REASON(act)      ((act) >> 8)             /* reason id of a TR_ACT_DROP */
 
 /* Most named drop reasons an engine can register (engine-own ones included). */

@@ -55,8 +55,9 @@ struct tr_stack_host;
 #define TR_STACK_ACT_TX       1u
 #define TR_STACK_ACT_DELIVER  2u
 #define TR_STACK_ACT_STOLEN   3u
-#define TR_STACK_ACT_DROP(r)  (4u | ((uint32_t)(r) << 8))
-#define TR_STACK_ACT_KIND(a)  ((a) < 4u ? (a) : 4u)
+#define TR_STACK_ACT_KIND_DROP 4u   /* TR_STACK_ACT_KIND of a TR_STACK_ACT_DROP(r) */
+#define TR_STACK_ACT_DROP(r)  (TR_STACK_ACT_KIND_DROP | ((uint32_t)(r) << 8))
+#define TR_STACK_ACT_KIND(a)  ((a) < TR_STACK_ACT_KIND_DROP ? (a) : TR_STACK_ACT_KIND_DROP)
 #define TR_STACK_ACT_REASON(a) ((unsigned)((a) >> 8))
 
 /*

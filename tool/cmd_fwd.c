@@ -18,7 +18,6 @@
 
 #include "cmds.h"
 #include "ebpfopt.h"
-#include "privs.h"
 #include "up.h"
 
 enum {
@@ -96,6 +95,7 @@ static int parse_spec(char *spec, struct up_port *p)
 
 static int fwd_parse(int argc, char **argv, struct up_opts *o)
 {
+	char eb[320];
 	unsigned long v;
 	int c, r;
 
@@ -131,15 +131,13 @@ static int fwd_parse(int argc, char **argv, struct up_opts *o)
 		case F_STATS_FILE:
 			o->stats_file = optarg;
 			break;
-		case F_DURATION: {
-			char *end;
-
-			errno = 0;
-			o->duration = strtod(optarg, &end);
-			if (errno || *end || !(o->duration > 0) || o->duration > 1e7)
-				FWD_ERR("--duration: expected a positive number of seconds, got '%s'", optarg);
+		case F_DURATION:
+		case F_USER:
+		case F_CPUS:
+			if (up_opt_shared(o, c == F_DURATION ? "duration" : c == F_USER ? "user" : "cpus", optarg,
+					  eb, sizeof(eb)))
+				FWD_ERR("%s", eb);
 			break;
-		}
 		case F_DUMP_FILE:
 			if (!*optarg)
 				FWD_ERR("--dump-file: empty path");
@@ -158,22 +156,6 @@ static int fwd_parse(int argc, char **argv, struct up_opts *o)
 			if (tool_ebpf_opt(&o->ebpf, c == F_BLOCK ? "block" : "steering", optarg, "tapring fwd"))
 				return 2;
 			break;
-		case F_USER: {
-			struct tool_privs pv;
-			char eb[256];
-
-			if (tool_privs_parse(optarg, &pv, eb, sizeof(eb)))
-				FWD_ERR("%s", eb);
-			o->user = optarg;
-			break;
-		}
-		case F_CPUS: {
-			char eb[128];
-
-			if (tool_parse_cpus(optarg, o->cpus, UP_MAX_CPUS, &o->ncpus, eb, sizeof(eb)))
-				FWD_ERR("--cpus: %s", eb);
-			break;
-		}
 		case 'h':
 		case F_HELP:
 			fputs(fwd_usage, stdout);
@@ -190,9 +172,8 @@ static int fwd_parse(int argc, char **argv, struct up_opts *o)
 		FWD_ERR("exactly two --port options are required (got %u)", o->nports);
 	if (!strcmp(o->port[0].name, o->port[1].name))
 		FWD_ERR("the two ports must have different names");
-	if (o->ncpus && o->ncpus < o->queues)
-		FWD_ERR("--cpus: %u CPU%s listed for %u queues (one per queue)", o->ncpus,
-			o->ncpus > 1 ? "s" : "", o->queues);
+	if (up_check_cpus(o, eb, sizeof(eb)))
+		FWD_ERR("%s", eb);
 	/* port A doubles as up's single TAP for the shared code paths */
 	o->tap = o->port[0].name;
 	o->netns = o->port[0].netns;

@@ -199,8 +199,47 @@ static int up_dlt(const struct up_opts *o)
 #define UP_ERR(...) do { fprintf(stderr, "%s: ", prog); fprintf(stderr, __VA_ARGS__); \
 	fputc('\n', stderr); return 2; } while (0)
 
+int up_opt_shared(struct up_opts *o, const char *opt, const char *arg, char *err, size_t errlen)
+{
+	if (!strcmp(opt, "duration")) {
+		char *end;
+		errno = 0;
+		o->duration = strtod(arg, &end);
+		if (errno || *end || !(o->duration > 0) || o->duration > 1e7) {
+			snprintf(err, errlen, "--duration: expected a positive number of seconds, got '%s'", arg);
+			return -1;
+		}
+	} else if (!strcmp(opt, "user")) {
+		struct tool_privs pv;
+		if (tool_privs_parse(arg, &pv, err, errlen))
+			return -1;
+		o->user = arg;
+	} else if (!strcmp(opt, "cpus")) {
+		char eb[128];
+		if (tool_parse_cpus(arg, o->cpus, UP_MAX_CPUS, &o->ncpus, eb, sizeof(eb))) {
+			snprintf(err, errlen, "--cpus: %s", eb);
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen, "internal: unknown shared option %s", opt);
+		return -1;
+	}
+	return 0;
+}
+
+int up_check_cpus(const struct up_opts *o, char *err, size_t errlen)
+{
+	if (o->ncpus && o->ncpus < o->queues) {
+		snprintf(err, errlen, "--cpus: %u CPU%s listed for %u queues (one per queue)", o->ncpus,
+			 o->ncpus > 1 ? "s" : "", o->queues);
+		return -1;
+	}
+	return 0;
+}
+
 int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 {
+	char eshared[320];
 	unsigned long v;
 	int c;
 
@@ -264,14 +303,10 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 		case OPT_STATS_FILE:
 			o->stats_file = optarg;
 			break;
-		case OPT_DURATION: {
-			char *end;
-			errno = 0;
-			o->duration = strtod(optarg, &end);
-			if (errno || *end || !(o->duration > 0) || o->duration > 1e7)
-				UP_ERR("--duration: expected a positive number of seconds, got '%s'", optarg);
+		case OPT_DURATION:
+			if (up_opt_shared(o, "duration", optarg, eshared, sizeof(eshared)))
+				UP_ERR("%s", eshared);
 			break;
-		}
 		case OPT_KFILTER:
 			o->kernel_filter = optarg;
 			break;
@@ -327,15 +362,10 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 				UP_ERR("--snaplen: expected 1..262144, got '%s'", optarg);
 			o->snaplen = (unsigned)v;
 			break;
-		case OPT_USER: {
-			struct tool_privs pv;
-			char eb[256];
-
-			if (tool_privs_parse(optarg, &pv, eb, sizeof(eb)))
-				UP_ERR("%s", eb);
-			o->user = optarg;
+		case OPT_USER:
+			if (up_opt_shared(o, "user", optarg, eshared, sizeof(eshared)))
+				UP_ERR("%s", eshared);
 			break;
-		}
 		case OPT_STEERING:
 		case OPT_BLOCK:
 			if (tool_ebpf_opt(&o->ebpf, c == OPT_STEERING ? "steering" : "block", optarg, prog))
@@ -354,13 +384,10 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 				UP_ERR("--offload-refuse: expected a list of csum,tso4,tso6,tso_ecn,uso4,uso6,"
 				       "tso,uso, got '%s'", optarg);
 			break;
-		case OPT_CPUS: {
-			char ebuf[128];
-
-			if (tool_parse_cpus(optarg, o->cpus, UP_MAX_CPUS, &o->ncpus, ebuf, sizeof(ebuf)))
-				UP_ERR("--cpus: %s", ebuf);
+		case OPT_CPUS:
+			if (up_opt_shared(o, "cpus", optarg, eshared, sizeof(eshared)))
+				UP_ERR("%s", eshared);
 			break;
-		}
 		case 'h':
 		case OPT_HELP:
 			fputs(up_usage, stdout);
@@ -401,9 +428,8 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 		UP_ERR("--udp-discard %u: the port is already used by another service", o->udp_discard);
 	if (o->offloads && o->tun)
 		UP_ERR("--offloads: the virtio-net header path parses Ethernet frames: not available with --tun");
-	if (o->ncpus && o->ncpus < o->queues)
-		UP_ERR("--cpus: %u CPU%s listed for %u queues (one per queue)", o->ncpus,
-		       o->ncpus > 1 ? "s" : "", o->queues);
+	if (up_check_cpus(o, eshared, sizeof(eshared)))
+		UP_ERR("%s", eshared);
 	return 0;
 }
 

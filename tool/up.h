@@ -71,6 +71,13 @@ struct up;
  * (2) after printing one clear message to stderr. */
 int up_parse(int argc, char **argv, struct up_opts *o, const char *prog);
 
+/* The options `up` and `fwd` share, parsed one way for both: opt is
+ * "duration", "user" or "cpus" (without dashes), arg its value. 0, or -1
+ * with one message (no program prefix) in err. */
+int up_opt_shared(struct up_opts *o, const char *opt, const char *arg, char *err, size_t errlen);
+/* After parsing: --cpus must list one CPU per queue. 0, or -1 + err. */
+int up_check_cpus(const struct up_opts *o, char *err, size_t errlen);
+
 /* The `up`/`fwd` main loop: start, status line, stats file every second,
  * SIGHUP reloads --match, SIGINT/SIGTERM/--duration stop. Exit status. */
 int up_run(const struct up_opts *o, const char *prog);

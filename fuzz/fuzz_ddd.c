@@ -14,6 +14,19 @@
 
 #include <tapring/filter.h>
 
+/* The count the text announces, found independently of the loader: the
+ * first number after separators (space, tab, CR, LF, comma) and '#'
+ * comments, which run to the end of their line. */
+static unsigned long announced_count(const char *s)
+{
+	for (;;) {
+		s += strspn(s, " \t\r\n,");
+		if (*s != '#')
+			return strtoul(s, NULL, 10);
+		s += strcspn(s, "\n");
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -42,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p) {
 		unsigned n;
 		const struct tr_bpf_insn *ins = tr_bpf_insns(p, &n);
-		unsigned long cnt = strtoul(text + strspn(text, " \t\r\n,"), NULL, 10);
+		unsigned long cnt = announced_count(text);
 
 		if (n == 0 || n != cnt || tr_bpf_validate(ins, n, NULL, 0) != 0)
 			abort();

@@ -120,8 +120,9 @@ struct tr_bpf_prog *tr_bpf_compile_dlt(const char *expr, int dlt, int snaplen, b
 
 /*
  * Load raw cBPF in tcpdump -ddd format: the instruction count, then one line
- * "code jt jf k" (decimal) per instruction. Blank lines and lines starting
- * with '#' are ignored; commas between numbers are accepted too (so the
+ * "code jt jf k" (decimal) per instruction. Blank lines are ignored, and '#'
+ * starts a comment that runs to the end of its line (a line of its own, or
+ * after the numbers); commas between numbers are accepted too (so the
  * "count,code jt jf k,..." one-line form works). Validated like
  * tr_bpf_from_insns. NULL + *err (-EINVAL parse/validation, -E2BIG, -ENOMEM).
  */

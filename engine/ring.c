@@ -10,6 +10,8 @@
 
 #include <tapring/ring.h>
 
+#include "ring_pvt.h"
+
 static int tr__ring_count_ok(uint32_t count)
 {
 	return count != 0 && count <= TR_RING_MAX_COUNT && (count & (count - 1)) == 0;
@@ -90,7 +92,7 @@ int tr_ring_valid(const struct tr_ring *r)
 	return 1;
 }
 
-void tr__ring_invalid_abort(const struct tr_ring *r, const char *file, int line)
+void tr_ring_invalid_abort(const struct tr_ring *r, const char *file, int line)
 {
 	fprintf(stderr, "tapring: ring %p violates its index invariant at %s:%d "
 		"(size %u prod %u/%u cons %u/%u)\n", (const void *)r, file, line, r->tr__size,

@@ -10,6 +10,7 @@
 #include <tapring/ring.h>
 
 #include "helpers.h"
+#include "../../engine/ring_pvt.h"   /* tr__ring_set_index (static library only) */
 
 typedef unsigned (*ring_fn)(struct tr_ring *, void **, unsigned);
 

@@ -17,6 +17,7 @@
 
 #include "core_test.h"
 #include "helpers.h"
+#include "../../engine/ring_pvt.h"   /* tr__ring_set_index (static library only) */
 
 #define NP 3
 #define NC 3

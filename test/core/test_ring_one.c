@@ -13,6 +13,7 @@
 #include <tapring/ring.h>
 
 #include "helpers.h"
+#include "../../engine/ring_pvt.h"   /* tr__ring_set_index (static library only) */
 
 #define N 400000u
 

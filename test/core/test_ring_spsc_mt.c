@@ -12,6 +12,7 @@
 
 #include "core_test.h"
 #include "helpers.h"
+#include "../../engine/ring_pvt.h"   /* tr__ring_set_index (static library only) */
 
 #define RING_SIZE 64
 #define DEADLINE_NS (60ull * 1000000000ull)

@@ -12,6 +12,8 @@
 #ifndef TAPRING_ADDR_H
 #define TAPRING_ADDR_H
 
+#include <tapring/api.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,16 +25,16 @@ extern "C" {
 #define TR_IPV4_STRLEN 16   /* "255.255.255.255" + NUL */
 #define TR_IPV6_STRLEN 46   /* INET6_ADDRSTRLEN */
 
-size_t tr_addr_mac_fmt(const uint8_t mac[6], char out[TR_MAC_STRLEN]);
-size_t tr_addr_ipv4_fmt(const uint8_t a[4], char out[TR_IPV4_STRLEN]);
-size_t tr_addr_ipv6_fmt(const uint8_t a[16], char out[TR_IPV6_STRLEN]);
+TR_API size_t tr_addr_mac_fmt(const uint8_t mac[6], char out[TR_MAC_STRLEN]);
+TR_API size_t tr_addr_ipv4_fmt(const uint8_t a[4], char out[TR_IPV4_STRLEN]);
+TR_API size_t tr_addr_ipv6_fmt(const uint8_t a[16], char out[TR_IPV6_STRLEN]);
 
 /* Six hex pairs separated by ':' (or '-'), either case. */
-int tr_addr_mac_parse(const char *s, uint8_t mac[6]);
+TR_API int tr_addr_mac_parse(const char *s, uint8_t mac[6]);
 /* Four decimal octets 0..255, no leading zeros beyond a single "0". */
-int tr_addr_ipv4_parse(const char *s, uint8_t a[4]);
+TR_API int tr_addr_ipv4_parse(const char *s, uint8_t a[4]);
 /* RFC 4291 §2.2 text forms: full, "::" compressed, trailing dotted quad. */
-int tr_addr_ipv6_parse(const char *s, uint8_t a[16]);
+TR_API int tr_addr_ipv6_parse(const char *s, uint8_t a[16]);
 
 #ifdef __cplusplus
 }

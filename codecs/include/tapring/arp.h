@@ -9,6 +9,8 @@
 #ifndef TAPRING_ARP_H
 #define TAPRING_ARP_H
 
+#include <tapring/api.h>
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,13 +57,13 @@ struct tr_arp_repr {
 
 /* Validate and copy the fields out. Bytes past 28 (Ethernet padding) are
  * ignored. err may be NULL. */
-int tr_arp_parse(const struct tr_arp_view *v, struct tr_arp_repr *r, char *err, size_t errlen);
+TR_API int tr_arp_parse(const struct tr_arp_view *v, struct tr_arp_repr *r, char *err, size_t errlen);
 
 /* Always 28. */
-size_t tr_arp_emit_len(const struct tr_arp_repr *r);
+TR_API size_t tr_arp_emit_len(const struct tr_arp_repr *r);
 
 /* Write exactly 28 bytes. Returns 0 or -ENOSPC. */
-int tr_arp_emit(const struct tr_arp_repr *r, uint8_t *buf, size_t len);
+TR_API int tr_arp_emit(const struct tr_arp_repr *r, uint8_t *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@
 #ifndef TAPRING_CHECKSUM_H
 #define TAPRING_CHECKSUM_H
 
+#include <tapring/api.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -27,7 +29,7 @@ extern "C" {
 
 /* Add len bytes at buf to the running sum; returns the new (partially
  * folded) 32-bit sum. buf may be unaligned. */
-uint32_t tr_cksum_add(uint32_t sum, const void *buf, size_t len);
+TR_API uint32_t tr_cksum_add(uint32_t sum, const void *buf, size_t len);
 
 /* Fold to 16 bits and complement: the value to store in a checksum field. */
 static inline uint16_t tr_cksum_finish(uint32_t sum)
@@ -60,19 +62,19 @@ static inline void tr_cksum_store(uint8_t *p, uint16_t ck)
 /* Pseudo-header partial sums (RFC 768/793 for IPv4, RFC 8200 §8.1 for IPv6).
  * Addresses are raw network-order bytes; l4len is the upper-layer length in
  * host order. Feed the result as the initial sum to tr_cksum_add(). */
-uint32_t tr_cksum_pseudo_ipv4(const uint8_t src[4], const uint8_t dst[4],
+TR_API uint32_t tr_cksum_pseudo_ipv4(const uint8_t src[4], const uint8_t dst[4],
 			      uint8_t proto, uint32_t l4len);
-uint32_t tr_cksum_pseudo_ipv6(const uint8_t src[16], const uint8_t dst[16],
+TR_API uint32_t tr_cksum_pseudo_ipv6(const uint8_t src[16], const uint8_t dst[16],
 			      uint8_t next_header, uint32_t l4len);
 
 /* RFC 1624 eqn. 3 incremental update: HC' = ~(~HC + ~m + m'). All values are
  * raw 16-bit words in memory order (as loaded with memcpy). */
-uint16_t tr_cksum_update16(uint16_t old_cksum, uint16_t old_word, uint16_t new_word);
+TR_API uint16_t tr_cksum_update16(uint16_t old_cksum, uint16_t old_word, uint16_t new_word);
 /* The same for a 32-bit field (e.g. an IPv4 address), raw memory order. */
-uint16_t tr_cksum_update32(uint16_t old_cksum, uint32_t old_val, uint32_t new_val);
+TR_API uint16_t tr_cksum_update32(uint16_t old_cksum, uint32_t old_val, uint32_t new_val);
 
 /* Reference implementation (byte at a time) for tests and benchmarks. */
-uint16_t tr_cksum_reference(const void *buf, size_t len);
+TR_API uint16_t tr_cksum_reference(const void *buf, size_t len);
 
 #ifdef __cplusplus
 }

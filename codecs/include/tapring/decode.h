@@ -38,6 +38,8 @@
 #ifndef TAPRING_DECODE_H
 #define TAPRING_DECODE_H
 
+#include <tapring/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -172,7 +174,7 @@ struct tr_decoded {
  * Returns 0 when every present header decoded, or -EINVAL when decoding
  * stopped at a malformed/truncated layer (TR_DEC_ERROR, d->error).
  */
-int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_decoded *d);
+TR_API int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_decoded *d);
 
 /*
  * Decode one frame of link type dlt (TR_DLT_*, as pcap_datalink() reports
@@ -182,7 +184,7 @@ int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_dec
  * without a parser is an error "link: unsupported type N" with no layer
  * decoded (payload_off 0: the whole frame is the payload).
  */
-int tr_decode_link(uint32_t dlt, const uint8_t *frame, size_t caplen, size_t wirelen,
+TR_API int tr_decode_link(uint32_t dlt, const uint8_t *frame, size_t caplen, size_t wirelen,
 		   struct tr_decoded *d);
 
 /* ---- classify-only fast path (like DPDK rte_net_get_ptype) ------------- */
@@ -223,7 +225,7 @@ struct tr_classify {
  * IHL, IPv6 extension lengths, TCP data offset) and bounds. Never reads
  * outside [frame, frame + len). Returns c->ptype (0 only for len < 14).
  */
-uint32_t tr_classify(const uint8_t *frame, size_t len, struct tr_classify *c);
+TR_API uint32_t tr_classify(const uint8_t *frame, size_t len, struct tr_classify *c);
 
 #ifdef __cplusplus
 }

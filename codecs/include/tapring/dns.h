@@ -33,6 +33,8 @@
 #ifndef TAPRING_DNS_H
 #define TAPRING_DNS_H
 
+#include <tapring/api.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,12 +88,12 @@ enum tr_dns_section {
  * past the name as it sits in the record (past the first pointer, if any).
  * Returns the text length, or -EINVAL (malformed) / -ENOSPC (cap too small).
  */
-int tr_dns_name_decode(const uint8_t *msg, size_t len, size_t *off, char *text,
+TR_API int tr_dns_name_decode(const uint8_t *msg, size_t len, size_t *off, char *text,
 		       size_t cap, const char **why);
 
 /* Skip the name at *off without decoding (still validates label lengths and
  * that any pointer lies inside the message). Returns 0 or -EINVAL. */
-int tr_dns_name_skip(const uint8_t *msg, size_t len, size_t *off, const char **why);
+TR_API int tr_dns_name_skip(const uint8_t *msg, size_t len, size_t *off, const char **why);
 
 /*
  * Text (escapes as above, optional trailing dot, "" or "." = root) to an
@@ -99,11 +101,11 @@ int tr_dns_name_skip(const uint8_t *msg, size_t len, size_t *off, const char **w
  * (1..255) or -EINVAL (empty label, label > 63, name > 255, bad escape) /
  * -ENOSPC.
  */
-int tr_dns_name_encode(const char *text, uint8_t *out, size_t cap, const char **why);
+TR_API int tr_dns_name_encode(const char *text, uint8_t *out, size_t cap, const char **why);
 
 /* Case-insensitive (ASCII) comparison of two name texts, ignoring one
  * trailing dot. Returns 1 when equal. Escapes are compared literally. */
-int tr_dns_name_eq(const char *a, const char *b);
+TR_API int tr_dns_name_eq(const char *a, const char *b);
 
 /* ---- records ------------------------------------------------------------- */
 
@@ -165,7 +167,7 @@ static inline int tr_dns_type_is_decoded(uint16_t type)
  * rdlen. Parse has already validated TXT rdata, so on a parsed rr this only
  * returns 1 or 0.
  */
-int tr_dns_txt_next(const struct tr_dns_rr *rr, size_t *off, const uint8_t **s,
+TR_API int tr_dns_txt_next(const struct tr_dns_rr *rr, size_t *off, const uint8_t **s,
 		    size_t *slen);
 
 /* ---- message iterator ---------------------------------------------------- */
@@ -181,11 +183,11 @@ struct tr_dns_msg {
 
 /* Start iterating over msg[0..len) (not copied; must outlive m). Returns 0
  * or -EINVAL ("dns: message 7 < 12 bytes"). */
-int tr_dns_parse_header(struct tr_dns_msg *m, const uint8_t *buf, size_t len,
+TR_API int tr_dns_parse_header(struct tr_dns_msg *m, const uint8_t *buf, size_t len,
 			const char **why);
 
 /* Next question: 1 (q filled), 0 (no questions left), -EINVAL. */
-int tr_dns_next_question(struct tr_dns_msg *m, struct tr_dns_question *q,
+TR_API int tr_dns_next_question(struct tr_dns_msg *m, struct tr_dns_question *q,
 			 const char **why);
 
 /*
@@ -195,13 +197,13 @@ int tr_dns_next_question(struct tr_dns_msg *m, struct tr_dns_question *q,
  * are decoded into rr->u and their rdata length must match exactly; TXT must
  * tile its rdata with character-strings; other types keep only rdata.
  */
-int tr_dns_next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, const char **why);
+TR_API int tr_dns_next_rr(struct tr_dns_msg *m, struct tr_dns_rr *rr, const char **why);
 
 /* Walk the whole message (header, all questions and records) with exactly
  * the iterators' checks, but without writing name text (about twice as
  * fast): q/rr are scratch (non-name fields get overwritten). Returns 0 or
  * -EINVAL with the same `why` the iterators would give. */
-int tr_dns_validate(const uint8_t *buf, size_t len, struct tr_dns_question *q,
+TR_API int tr_dns_validate(const uint8_t *buf, size_t len, struct tr_dns_question *q,
 		    struct tr_dns_rr *rr, const char **why);
 
 /* ---- writer -------------------------------------------------------------- */
@@ -220,21 +222,21 @@ struct tr_dns_writer {
 /* Start a message in buf (cap bytes) with header h (its counts are ignored
  * and filled by tr_dns_writer_finish). cap < 12 makes the writer fail with
  * -ENOSPC. */
-void tr_dns_writer_init(struct tr_dns_writer *w, uint8_t *buf, size_t cap,
+TR_API void tr_dns_writer_init(struct tr_dns_writer *w, uint8_t *buf, size_t cap,
 			const struct tr_dns_header *h);
 
 /* Append a question. Returns 0, -EINVAL (bad name, or a question after a
  * record), -ENOSPC. Errors are sticky. */
-int tr_dns_write_question(struct tr_dns_writer *w, const struct tr_dns_question *q);
+TR_API int tr_dns_write_question(struct tr_dns_writer *w, const struct tr_dns_question *q);
 
 /* Append a record to section (AN, NS or AR; not before the current one).
  * Names in CNAME/NS/PTR/MX/SOA rdata are compressed; SRV targets are not
  * (RFC 2782). Returns 0, -EINVAL, -ENOSPC. */
-int tr_dns_write_rr(struct tr_dns_writer *w, enum tr_dns_section section,
+TR_API int tr_dns_write_rr(struct tr_dns_writer *w, enum tr_dns_section section,
 		    const struct tr_dns_rr *rr);
 
 /* Store the counts; returns the message length or the first error. */
-int tr_dns_writer_finish(struct tr_dns_writer *w);
+TR_API int tr_dns_writer_finish(struct tr_dns_writer *w);
 
 /* ---- DNS over TCP (RFC 1035 §4.2.2: 2-byte length prefix) --------------- */
 
@@ -245,7 +247,7 @@ int tr_dns_writer_finish(struct tr_dns_writer *w);
  * when the prefix announces a message shorter than a DNS header (malformed;
  * the stream cannot be resynchronised).
  */
-int tr_dns_tcp_frame(const uint8_t *buf, size_t len, const uint8_t **msg,
+TR_API int tr_dns_tcp_frame(const uint8_t *buf, size_t len, const uint8_t **msg,
 		     size_t *msg_len, const char **why);
 
 /* Accumulating stream over a caller buffer (>= 65537 bytes to hold any
@@ -257,13 +259,13 @@ struct tr_dns_stream {
 	size_t consumed;         /* bytes of buf already returned as messages */
 };
 
-void tr_dns_stream_init(struct tr_dns_stream *s, uint8_t *buf, size_t cap);
+TR_API void tr_dns_stream_init(struct tr_dns_stream *s, uint8_t *buf, size_t cap);
 /* Append n bytes (copied). Returns n, or -ENOSPC if they don't fit even
  * after compaction. */
-int tr_dns_stream_feed(struct tr_dns_stream *s, const uint8_t *data, size_t n);
+TR_API int tr_dns_stream_feed(struct tr_dns_stream *s, const uint8_t *data, size_t n);
 /* Next complete message: 1 (msg valid until the next feed), -EAGAIN
  * (incomplete), -EINVAL (malformed prefix). */
-int tr_dns_stream_next(struct tr_dns_stream *s, const uint8_t **msg, size_t *msg_len,
+TR_API int tr_dns_stream_next(struct tr_dns_stream *s, const uint8_t **msg, size_t *msg_len,
 		       const char **why);
 
 #ifdef __cplusplus

@@ -14,6 +14,8 @@
 #ifndef TAPRING_ETHERNET_H
 #define TAPRING_ETHERNET_H
 
+#include <tapring/api.h>
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -85,15 +87,15 @@ struct tr_eth_repr {
  * a tag is bad (cut, or one too many), r still holds the addresses and the
  * complete tags before the bad one (n_vlan, hdr_len), and ethertype is the
  * bad tag's TPID; with a short header r is unspecified. */
-int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, char *err, size_t errlen);
+TR_API int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, char *err, size_t errlen);
 
 /* 14 + 4 * n_vlan. */
-size_t tr_eth_emit_len(const struct tr_eth_repr *r);
+TR_API size_t tr_eth_emit_len(const struct tr_eth_repr *r);
 
 /* Write exactly tr_eth_emit_len(r) bytes (addresses, tags from vlan[].tpid,
  * pcp, dei, vid, then r->ethertype; inner_type is derived). Returns 0,
  * -ENOSPC if len is too small, or -EINVAL if n_vlan > TR_ETH_MAX_VLAN. */
-int tr_eth_emit(const struct tr_eth_repr *r, uint8_t *buf, size_t len);
+TR_API int tr_eth_emit(const struct tr_eth_repr *r, uint8_t *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,8 @@
 #ifndef TAPRING_ICMPV4_H
 #define TAPRING_ICMPV4_H
 
+#include <tapring/api.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,7 +41,7 @@ static inline struct tr_icmpv4_view tr_icmpv4_view_ro(const uint8_t *buf, size_t
 }
 
 /* Make every getter safe: len >= 8. */
-int tr_icmpv4_check(const struct tr_icmpv4_view *v, const char **why);
+TR_API int tr_icmpv4_check(const struct tr_icmpv4_view *v, const char **why);
 
 static inline uint8_t tr_icmpv4_type(const struct tr_icmpv4_view *v)   { return v->buf[TR_ICMP_OFF_TYPE]; }
 static inline uint8_t tr_icmpv4_code(const struct tr_icmpv4_view *v)   { return v->buf[TR_ICMP_OFF_CODE]; }
@@ -58,11 +60,11 @@ static inline void tr_icmpv4_set_echo_seq(struct tr_icmpv4_view *v, uint16_t s) 
 
 /* Checksum over the whole message (len bytes) with the checksum field taken
  * as zero, as stored in the header (memory order). */
-uint16_t tr_icmpv4_compute_cksum(const struct tr_icmpv4_view *v);
+TR_API uint16_t tr_icmpv4_compute_cksum(const struct tr_icmpv4_view *v);
 /* Recompute and store the checksum in place. */
-void tr_icmpv4_fill_cksum(struct tr_icmpv4_view *v);
+TR_API void tr_icmpv4_fill_cksum(struct tr_icmpv4_view *v);
 /* Nonzero when the stored checksum is correct. */
-int tr_icmpv4_cksum_ok(const struct tr_icmpv4_view *v);
+TR_API int tr_icmpv4_cksum_ok(const struct tr_icmpv4_view *v);
 
 /* True for the error types that embed the original datagram. */
 static inline int tr_icmpv4_is_error(uint8_t type)
@@ -98,7 +100,7 @@ struct tr_icmpv4_repr {
 };
 
 /* Returns 0, -EINVAL, or -EBADMSG (bad checksum, repr filled). */
-int tr_icmpv4_parse(const struct tr_icmpv4_view *v, struct tr_icmpv4_repr *r,
+TR_API int tr_icmpv4_parse(const struct tr_icmpv4_view *v, struct tr_icmpv4_repr *r,
 		    unsigned flags, const char **why);
 
 static inline size_t tr_icmpv4_emit_len(const struct tr_icmpv4_repr *r)
@@ -112,7 +114,7 @@ static inline size_t tr_icmpv4_emit_len(const struct tr_icmpv4_repr *r)
  * for unreachable (zero upper half), u.gateway for redirect, u.pointer for
  * parameter problem (then 3 zero bytes), else u.rest. Returns 0 or -ENOSPC.
  */
-int tr_icmpv4_emit(const struct tr_icmpv4_repr *r, uint8_t *buf, size_t len);
+TR_API int tr_icmpv4_emit(const struct tr_icmpv4_repr *r, uint8_t *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,8 @@
 #ifndef TAPRING_ICMPV6_H
 #define TAPRING_ICMPV6_H
 
+#include <tapring/api.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,7 +38,7 @@ static inline struct tr_icmpv6_view tr_icmpv6_view_ro(const uint8_t *buf, size_t
 
 /* Make every getter safe: len >= 8. (Message-specific fixed parts such as
  * the NS target are checked by tr_icmpv6_parse().) */
-int tr_icmpv6_check(const struct tr_icmpv6_view *v, const char **why);
+TR_API int tr_icmpv6_check(const struct tr_icmpv6_view *v, const char **why);
 
 static inline uint8_t tr_icmpv6_type(const struct tr_icmpv6_view *v)   { return v->buf[TR_ICMP6_OFF_TYPE]; }
 static inline uint8_t tr_icmpv6_code(const struct tr_icmpv6_view *v)   { return v->buf[TR_ICMP6_OFF_CODE]; }
@@ -51,8 +53,8 @@ static inline void tr_icmpv6_set_cksum(struct tr_icmpv6_view *v, uint16_t c) { t
 
 /* Checksum (pseudo-header + len bytes, checksum field taken as zero), as
  * stored in the header (memory order). ph->family must be 6. */
-uint16_t tr_icmpv6_compute_cksum(const struct tr_icmpv6_view *v, const struct tr_l4_pseudo *ph);
-void tr_icmpv6_fill_cksum(struct tr_icmpv6_view *v, const struct tr_l4_pseudo *ph);
+TR_API uint16_t tr_icmpv6_compute_cksum(const struct tr_icmpv6_view *v, const struct tr_l4_pseudo *ph);
+TR_API void tr_icmpv6_fill_cksum(struct tr_icmpv6_view *v, const struct tr_l4_pseudo *ph);
 
 /* ---- ND options ---------------------------------------------------------- */
 
@@ -69,7 +71,7 @@ struct tr_nd_opt {
  * (advancing *off), 0 at the end, -EINVAL for a zero length or an option
  * running past the region ("icmp6: nd option length 0").
  */
-int tr_nd_opt_next(const uint8_t *buf, size_t len, size_t *off, struct tr_nd_opt *o,
+TR_API int tr_nd_opt_next(const uint8_t *buf, size_t len, size_t *off, struct tr_nd_opt *o,
 		   const char **why);
 
 #define TR_ND_PREFIX_MAX 4
@@ -101,11 +103,11 @@ struct tr_nd_opts {
 
 /* Parse an options region into o (wrong-length SLLA/TLLA (!= 8 bytes for
  * Ethernet), prefix (!= 32) and MTU (!= 8) are errors). */
-int tr_nd_opts_parse(const uint8_t *buf, size_t len, struct tr_nd_opts *o,
+TR_API int tr_nd_opts_parse(const uint8_t *buf, size_t len, struct tr_nd_opts *o,
 		     const char **why);
 
 /* Bytes tr_icmpv6_emit() writes for the options in o. */
-size_t tr_nd_opts_emit_len(const struct tr_nd_opts *o);
+TR_API size_t tr_nd_opts_emit_len(const struct tr_nd_opts *o);
 
 /* ---- repr ---------------------------------------------------------------- */
 
@@ -149,16 +151,16 @@ struct tr_icmpv6_repr {
  * TR_L4_NO_CKSUM). ND messages: code must be 0, fixed part present, options
  * valid. Returns 0, -EINVAL, or -EBADMSG (bad checksum, repr filled).
  */
-int tr_icmpv6_parse(const struct tr_icmpv6_view *v, const struct tr_l4_pseudo *ph,
+TR_API int tr_icmpv6_parse(const struct tr_icmpv6_view *v, const struct tr_l4_pseudo *ph,
 		    struct tr_icmpv6_repr *r, unsigned flags, const char **why);
 
 /* Fixed part for the type + options (ND) or + data_len (others). */
-size_t tr_icmpv6_emit_len(const struct tr_icmpv6_repr *r);
+TR_API size_t tr_icmpv6_emit_len(const struct tr_icmpv6_repr *r);
 
 /* Write exactly tr_icmpv6_emit_len(r) bytes and the checksum (ph family 6,
  * required). Options are emitted in the order SLLA, TLLA, MTU, prefixes.
  * Returns 0, -ENOSPC or -EINVAL (ph missing / not IPv6). */
-int tr_icmpv6_emit(const struct tr_icmpv6_repr *r, const struct tr_l4_pseudo *ph,
+TR_API int tr_icmpv6_emit(const struct tr_icmpv6_repr *r, const struct tr_l4_pseudo *ph,
 		   uint8_t *buf, size_t len);
 
 #ifdef __cplusplus

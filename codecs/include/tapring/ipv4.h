@@ -17,6 +17,8 @@
 #ifndef TAPRING_IPV4_H
 #define TAPRING_IPV4_H
 
+#include <tapring/api.h>
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -84,9 +86,9 @@ static inline void tr_ipv4_set_src(struct tr_ipv4_view *v, const uint8_t a[4]) {
 static inline void tr_ipv4_set_dst(struct tr_ipv4_view *v, const uint8_t a[4]) { memcpy(v->buf + TR_IPV4_OFF_DST, a, 4); }
 
 /* Recompute the header checksum in place (after tr_ipv4_check()). */
-void tr_ipv4_fill_csum(struct tr_ipv4_view *v);
+TR_API void tr_ipv4_fill_csum(struct tr_ipv4_view *v);
 /* True when the header checksum verifies (after tr_ipv4_check()). */
-bool tr_ipv4_csum_ok(const struct tr_ipv4_view *v);
+TR_API bool tr_ipv4_csum_ok(const struct tr_ipv4_view *v);
 
 struct tr_ipv4_repr {
 	uint8_t src[4];
@@ -116,20 +118,20 @@ struct tr_ipv4_repr {
 static inline bool tr_ipv4_is_later_frag(const struct tr_ipv4_repr *r) { return r->frag_off != 0; }
 static inline bool tr_ipv4_is_frag(const struct tr_ipv4_repr *r) { return r->frag_off != 0 || r->mf; }
 
-int tr_ipv4_parse(const struct tr_ipv4_view *v, struct tr_ipv4_repr *r, unsigned flags,
+TR_API int tr_ipv4_parse(const struct tr_ipv4_view *v, struct tr_ipv4_repr *r, unsigned flags,
 		  char *err, size_t errlen);
 
 /* hdr_len (20 + opt_len rounded up to 4) + payload_len bytes is the
  * datagram; tr_ipv4_emit writes only the header: returns 20 + opt_len
  * rounded up to a multiple of 4. */
-size_t tr_ipv4_emit_len(const struct tr_ipv4_repr *r);
+TR_API size_t tr_ipv4_emit_len(const struct tr_ipv4_repr *r);
 
 /* Write exactly tr_ipv4_emit_len(r) header bytes: total_len =
  * emit_len + r->payload_len, options padded with EOL, checksum computed.
  * The payload (written by the caller after the header) is not touched.
  * Returns 0, -ENOSPC, or -EINVAL (opt_len > 40, frag_off not a multiple of 8
  * or too large, total length > 65535). */
-int tr_ipv4_emit(const struct tr_ipv4_repr *r, uint8_t *buf, size_t len);
+TR_API int tr_ipv4_emit(const struct tr_ipv4_repr *r, uint8_t *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@
 #ifndef TAPRING_IPV6_H
 #define TAPRING_IPV6_H
 
+#include <tapring/api.h>
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -92,18 +94,18 @@ struct tr_ipv6_repr {
 
 static inline bool tr_ipv6_is_later_frag(const struct tr_ipv6_repr *r) { return r->has_frag && r->frag_off != 0; }
 
-int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned flags,
+TR_API int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned flags,
 		  char *err, size_t errlen);
 
 /* 40, plus 8 when has_frag: emit writes the fixed header and, if has_frag,
  * a fragment header (other extension headers in ext[] are not emitted). */
-size_t tr_ipv6_emit_len(const struct tr_ipv6_repr *r);
+TR_API size_t tr_ipv6_emit_len(const struct tr_ipv6_repr *r);
 
 /* Write exactly tr_ipv6_emit_len(r) bytes. payload_len must cover the
  * fragment header (if any) and the upper-layer data; the fixed header's next
  * header is 44 when has_frag (then the fragment header's next is r->upper),
  * otherwise r->upper. Returns 0, -ENOSPC or -EINVAL (bad field ranges). */
-int tr_ipv6_emit(const struct tr_ipv6_repr *r, uint8_t *buf, size_t len);
+TR_API int tr_ipv6_emit(const struct tr_ipv6_repr *r, uint8_t *buf, size_t len);
 
 #ifdef __cplusplus
 }

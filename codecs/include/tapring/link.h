@@ -28,6 +28,8 @@
 #ifndef TAPRING_LINK_H
 #define TAPRING_LINK_H
 
+#include <tapring/api.h>
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -140,33 +142,33 @@ struct tr_link_repr {
 
 /* Each parses a header at the start of v. r->dlt is set by tr_link_parse
  * (the same parser serves NULL and LOOP, RAW and its aliases). */
-int tr_sll_parse(const struct tr_sll_view *v, struct tr_link_repr *r, char *err, size_t errlen);
-int tr_sll2_parse(const struct tr_sll2_view *v, struct tr_link_repr *r, char *err, size_t errlen);
-int tr_null_parse(const struct tr_null_view *v, struct tr_link_repr *r, char *err, size_t errlen);
+TR_API int tr_sll_parse(const struct tr_sll_view *v, struct tr_link_repr *r, char *err, size_t errlen);
+TR_API int tr_sll2_parse(const struct tr_sll2_view *v, struct tr_link_repr *r, char *err, size_t errlen);
+TR_API int tr_null_parse(const struct tr_null_view *v, struct tr_link_repr *r, char *err, size_t errlen);
 /* Raw IP: proto from the version nibble (ip_version 0) or fixed (4, 6). */
-int tr_rawip_parse(const uint8_t *buf, size_t len, unsigned ip_version, struct tr_link_repr *r,
+TR_API int tr_rawip_parse(const uint8_t *buf, size_t len, unsigned ip_version, struct tr_link_repr *r,
 		   char *err, size_t errlen);
 
 /* True when tr_link_parse knows dlt (EN10MB included: tr_decode's own). */
-bool tr_link_supported(uint32_t dlt);
+TR_API bool tr_link_supported(uint32_t dlt);
 
 /* Short name as libpcap spells it ("LINUX_SLL2"), or NULL. */
-const char *tr_link_name(uint32_t dlt);
+TR_API const char *tr_link_name(uint32_t dlt);
 
 /* Parse the link header of a frame of type dlt (not EN10MB, which
  * tr_eth_parse handles). -EPROTONOSUPPORT for a type without parser. */
-int tr_link_parse(uint32_t dlt, const uint8_t *buf, size_t len, struct tr_link_repr *r,
+TR_API int tr_link_parse(uint32_t dlt, const uint8_t *buf, size_t len, struct tr_link_repr *r,
 		  char *err, size_t errlen);
 
 /* Bytes tr_link_emit writes for dlt: 16, 20, 4, or 0 for raw IP; -1 when
  * the type has no emitter (EN10MB included). */
-int tr_link_emit_len(uint32_t dlt);
+TR_API int tr_link_emit_len(uint32_t dlt);
 
 /* Write the header of r (r->dlt) into buf: SLL/SLL2 from pkttype, hatype,
  * halen (addr bytes beyond halen are zeroed), proto and ifindex; NULL in
  * host order and LOOP in network order from family. Returns the length
  * written, -ENOSPC, or -EPROTONOSUPPORT. */
-int tr_link_emit(const struct tr_link_repr *r, uint8_t *buf, size_t len);
+TR_API int tr_link_emit(const struct tr_link_repr *r, uint8_t *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,8 @@
 #ifndef TAPRING_TCP_H
 #define TAPRING_TCP_H
 
+#include <tapring/api.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,7 +38,7 @@ static inline struct tr_tcp_view tr_tcp_view_ro(const uint8_t *buf, size_t len)
  * Make every getter safe: len >= 20, data offset >= 5 and header length
  * <= len. tr_tcp_set_doff() invalidates it.
  */
-int tr_tcp_check(const struct tr_tcp_view *v, const char **why);
+TR_API int tr_tcp_check(const struct tr_tcp_view *v, const char **why);
 
 static inline uint16_t tr_tcp_src_port(const struct tr_tcp_view *v) { return tr_load_be16(v->buf + TR_TCP_OFF_SPORT); }
 static inline uint16_t tr_tcp_dst_port(const struct tr_tcp_view *v) { return tr_load_be16(v->buf + TR_TCP_OFF_DPORT); }
@@ -77,7 +79,7 @@ static inline void tr_tcp_set_doff(struct tr_tcp_view *v, unsigned words)
 
 /* Checksum over the whole segment (len bytes) with the pseudo-header, as
  * stored in the header (memory order). Call after tr_tcp_check(). */
-uint16_t tr_tcp_compute_cksum(const struct tr_tcp_view *v, const struct tr_l4_pseudo *ph);
+TR_API uint16_t tr_tcp_compute_cksum(const struct tr_tcp_view *v, const struct tr_l4_pseudo *ph);
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -113,13 +115,13 @@ struct tr_tcp_opts {
  * (>= 2). A length running past the region is an error. Returns 0 or
  * -EINVAL with why ("tcp: option 2 length 3 != 4").
  */
-int tr_tcp_opts_parse(const uint8_t *opt, size_t len, struct tr_tcp_opts *o,
+TR_API int tr_tcp_opts_parse(const uint8_t *opt, size_t len, struct tr_tcp_opts *o,
 		      const char **why);
 
 /* Bytes tr_tcp_emit() writes for the options in o: NOP-aligned 32-bit
  * groups in Linux's layout (MSS; SACK-perm+TS; NOP+wscale; NOP NOP+SACK).
  * Over 40 means the repr cannot be emitted (tr_tcp_emit: -EINVAL). */
-size_t tr_tcp_opts_emit_len(const struct tr_tcp_opts *o);
+TR_API size_t tr_tcp_opts_emit_len(const struct tr_tcp_opts *o);
 
 /* ---- repr ---------------------------------------------------------------- */
 
@@ -140,11 +142,11 @@ struct tr_tcp_repr {
 
 /* Check, parse options, verify the checksum (unless TR_L4_NO_CKSUM).
  * Returns 0, -EINVAL, or -EBADMSG (bad checksum, repr filled). */
-int tr_tcp_parse(const struct tr_tcp_view *v, const struct tr_l4_pseudo *ph,
+TR_API int tr_tcp_parse(const struct tr_tcp_view *v, const struct tr_l4_pseudo *ph,
 		 struct tr_tcp_repr *r, unsigned flags, const char **why);
 
 /* 20 + padded options + payload_len. */
-size_t tr_tcp_emit_len(const struct tr_tcp_repr *r);
+TR_API size_t tr_tcp_emit_len(const struct tr_tcp_repr *r);
 
 /*
  * Write exactly tr_tcp_emit_len(r) bytes: header, options (layout above;
@@ -152,7 +154,7 @@ size_t tr_tcp_emit_len(const struct tr_tcp_repr *r);
  * unless already in place), checksum when ph != NULL (else 0). Returns 0,
  * -ENOSPC (len too small) or -EINVAL (options over 40 bytes, sack_count > 4).
  */
-int tr_tcp_emit(const struct tr_tcp_repr *r, const struct tr_l4_pseudo *ph,
+TR_API int tr_tcp_emit(const struct tr_tcp_repr *r, const struct tr_l4_pseudo *ph,
 		uint8_t *buf, size_t len);
 
 #ifdef __cplusplus

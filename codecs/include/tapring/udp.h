@@ -16,6 +16,8 @@
 #ifndef TAPRING_UDP_H
 #define TAPRING_UDP_H
 
+#include <tapring/api.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,7 +81,7 @@ static inline struct tr_udp_view tr_udp_view_ro(const uint8_t *buf, size_t len)
  * field, e.g. padding, are ignored). Setting the length field with
  * tr_udp_set_len() invalidates this check.
  */
-int tr_udp_check(const struct tr_udp_view *v, const char **why);
+TR_API int tr_udp_check(const struct tr_udp_view *v, const char **why);
 
 static inline uint16_t tr_udp_src_port(const struct tr_udp_view *v) { return tr_load_be16(v->buf + TR_UDP_OFF_SPORT); }
 static inline uint16_t tr_udp_dst_port(const struct tr_udp_view *v) { return tr_load_be16(v->buf + TR_UDP_OFF_DPORT); }
@@ -98,7 +100,7 @@ static inline void tr_udp_set_cksum(struct tr_udp_view *v, uint16_t c)    { tr_s
  * stored in the header (memory order, see checksum.h). Over IPv4 a computed
  * 0 is returned as 0xffff (RFC 768). Call after tr_udp_check().
  */
-uint16_t tr_udp_compute_cksum(const struct tr_udp_view *v, const struct tr_l4_pseudo *ph);
+TR_API uint16_t tr_udp_compute_cksum(const struct tr_udp_view *v, const struct tr_l4_pseudo *ph);
 
 /* ---- repr ---------------------------------------------------------------- */
 
@@ -118,7 +120,7 @@ struct tr_udp_repr {
  * Returns 0, -EINVAL (malformed/truncated), or -EBADMSG (bad checksum, repr
  * filled).
  */
-int tr_udp_parse(const struct tr_udp_view *v, const struct tr_l4_pseudo *ph,
+TR_API int tr_udp_parse(const struct tr_udp_view *v, const struct tr_l4_pseudo *ph,
 		 struct tr_udp_repr *r, unsigned flags, const char **why);
 
 /* 8 + payload_len. */
@@ -133,7 +135,7 @@ static inline size_t tr_udp_emit_len(const struct tr_udp_repr *r)
  * r->payload == buf + 8 (or payload_len is 0). ph != NULL: the checksum is
  * computed; ph == NULL: checksum field 0 (only valid over IPv4). Returns 0.
  */
-int tr_udp_emit(const struct tr_udp_repr *r, const struct tr_l4_pseudo *ph,
+TR_API int tr_udp_emit(const struct tr_udp_repr *r, const struct tr_l4_pseudo *ph,
 		uint8_t *buf, size_t len);
 
 #ifdef __cplusplus

@@ -26,6 +26,8 @@
 #ifndef TAPRING_VNET_H
 #define TAPRING_VNET_H
 
+#include <tapring/api.h>
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,7 +59,7 @@ struct tr_vnet_meta {
 };
 
 /* Parse the 12 bytes at buf (len >= 12). 0 or -EINVAL. */
-int tr_vnet_parse(const uint8_t *buf, size_t len, struct tr_vnet_repr *r, const char **why);
+TR_API int tr_vnet_parse(const uint8_t *buf, size_t len, struct tr_vnet_repr *r, const char **why);
 
 static inline size_t tr_vnet_emit_len(void)
 {
@@ -65,7 +67,7 @@ static inline size_t tr_vnet_emit_len(void)
 }
 
 /* Write exactly 12 bytes at buf. 0, or -ENOSPC when len < 12. */
-int tr_vnet_emit(const struct tr_vnet_repr *r, uint8_t *buf, size_t len);
+TR_API int tr_vnet_emit(const struct tr_vnet_repr *r, uint8_t *buf, size_t len);
 
 /* What a validated header says about its frame. */
 struct tr_vnet_info {
@@ -89,7 +91,7 @@ struct tr_vnet_info {
  * most TR_VNET_UDP_MAX_SEGS segments. Fills *info (may be NULL). 0 or
  * -EINVAL.
  */
-int tr_vnet_check_frame(const struct tr_vnet_repr *r, const uint8_t *frame, size_t len,
+TR_API int tr_vnet_check_frame(const struct tr_vnet_repr *r, const uint8_t *frame, size_t len,
 			struct tr_vnet_info *info, const char **why);
 
 /*
@@ -100,7 +102,7 @@ int tr_vnet_check_frame(const struct tr_vnet_repr *r, const uint8_t *frame, size
  * For a GSO super-frame, segment instead (each segment gets a full
  * checksum). 0 or -EINVAL (span outside the frame).
  */
-int tr_vnet_csum_complete(struct tr_vnet_repr *r, uint8_t *frame, size_t len);
+TR_API int tr_vnet_csum_complete(struct tr_vnet_repr *r, uint8_t *frame, size_t len);
 
 /*
  * Build segment k (0 <= k < info->segs) of a GSO super-frame that passed
@@ -112,7 +114,7 @@ int tr_vnet_csum_complete(struct tr_vnet_repr *r, uint8_t *frame, size_t len);
  * on the first) and a full L4 checksum. Returns the segment's length, or
  * -ENOSPC (out_len too small), -EINVAL (k out of range), -ENOTSUP (UFO).
  */
-int tr_vnet_segment(const struct tr_vnet_repr *r, const struct tr_vnet_info *info,
+TR_API int tr_vnet_segment(const struct tr_vnet_repr *r, const struct tr_vnet_info *info,
 		    const uint8_t *frame, size_t len, uint32_t k, uint8_t *out, size_t out_len);
 
 /*
@@ -124,7 +126,7 @@ int tr_vnet_segment(const struct tr_vnet_repr *r, const struct tr_vnet_info *inf
  * payload fits one segment or gso_size is 0). 0 or -EINVAL (not IP TCP/UDP,
  * more than 128 UDP segments).
  */
-int tr_vnet_prepare_gso(struct tr_vnet_repr *r, uint8_t *frame, size_t len, uint16_t gso_size,
+TR_API int tr_vnet_prepare_gso(struct tr_vnet_repr *r, uint8_t *frame, size_t len, uint16_t gso_size,
 			const char **why);
 
 #ifdef __cplusplus

@@ -9,6 +9,8 @@
 #ifndef TAPRING_CAPTURE_H
 #define TAPRING_CAPTURE_H
 
+#include <tapring/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,7 +57,7 @@ struct tr_capture_stats {
 /* Opens a capture. Needs CAP_NET_RAW (err = -EPERM otherwise); err = -ENODEV
  * for an unknown interface. The filter, if any, must be set before the first
  * dispatch; frames are not delivered before tr_capture_activate(). */
-struct tr_capture *tr_capture_open(const struct tr_capture_config *cfg, int *err);
+TR_API struct tr_capture *tr_capture_open(const struct tr_capture_config *cfg, int *err);
 
 /* Attaches a classic BPF program (raw insns: code, jt, jf, k, 8 bytes each,
  * the layout of struct sock_filter / struct tr_bpf_insn) in the kernel. Call
@@ -64,10 +66,10 @@ struct tr_capture *tr_capture_open(const struct tr_capture_config *cfg, int *err
  * it is rewritten for the kernel, which sees no SLL2 header, and a program
  * that reads header fields the kernel cannot supply, or the frame length,
  * is -EOPNOTSUPP: run it in user space then. */
-int tr_capture_set_filter(struct tr_capture *c, const void *insns, unsigned n);
+TR_API int tr_capture_set_filter(struct tr_capture *c, const void *insns, unsigned n);
 
 /* Binds the socket to the interface: frames start arriving. */
-int tr_capture_activate(struct tr_capture *c);
+TR_API int tr_capture_activate(struct tr_capture *c);
 
 typedef void (*tr_capture_cb)(void *arg, const struct tr_capture_pkt *pkt);
 
@@ -75,25 +77,25 @@ typedef void (*tr_capture_cb)(void *arg, const struct tr_capture_pkt *pkt);
  * most max (0: no limit) frames. Returns the number delivered (0 on timeout),
  * -EINTR if a signal interrupted the wait, or another -errno (-ENETDOWN when
  * the interface went away). */
-int tr_capture_dispatch(struct tr_capture *c, int timeout_ms, unsigned max,
+TR_API int tr_capture_dispatch(struct tr_capture *c, int timeout_ms, unsigned max,
 			tr_capture_cb cb, void *arg);
 
 /* Makes a blocked tr_capture_dispatch() return soon (async-signal-safe). */
-void tr_capture_breakloop(struct tr_capture *c);
+TR_API void tr_capture_breakloop(struct tr_capture *c);
 
-int tr_capture_stats(struct tr_capture *c, struct tr_capture_stats *st);
+TR_API int tr_capture_stats(struct tr_capture *c, struct tr_capture_stats *st);
 
 /* The link type of the frames handed over (a DLT_ value): TR_PCAP_DLT_EN10MB
  * for Ethernet and loopback devices, TR_PCAP_DLT_RAW for a TUN
  * (ARPHRD_NONE) or an IP tunnel, TR_PCAP_DLT_LINUX_SLL2 for "any" and every
  * other device type (read in cooked mode, a 20-byte SLL2 header with the
  * interface index in front of each frame, as tcpdump 4.99 writes). */
-uint32_t tr_capture_dlt(const struct tr_capture *c);
+TR_API uint32_t tr_capture_dlt(const struct tr_capture *c);
 
 /* The link type an interface of ARPHRD type arphrd is captured as. */
-uint32_t tr_capture_dlt_for_arphrd(int arphrd);
-int tr_capture_fd(const struct tr_capture *c);
-void tr_capture_close(struct tr_capture *c);
+TR_API uint32_t tr_capture_dlt_for_arphrd(int arphrd);
+TR_API int tr_capture_fd(const struct tr_capture *c);
+TR_API void tr_capture_close(struct tr_capture *c);
 
 /* ---- sending frames (AF_PACKET, sendmmsg) ------------------------------- */
 
@@ -122,16 +124,16 @@ struct tr_send_stats {
  * EN10MB frames) or a TUN (ARPHRD_NONE: takes raw IP). Needs CAP_NET_RAW
  * (err -EPERM); -ENODEV unknown interface; -EPFNOSUPPORT another device
  * type; -EPERM/-ENOPROTOOPT from qdisc_bypass. */
-struct tr_sender *tr_sender_open(const struct tr_send_config *cfg, int *err);
+TR_API struct tr_sender *tr_sender_open(const struct tr_send_config *cfg, int *err);
 
 /* The link type the device takes (TR_PCAP_DLT_EN10MB or TR_PCAP_DLT_RAW). */
-uint32_t tr_sender_dlt(const struct tr_sender *s);
+TR_API uint32_t tr_sender_dlt(const struct tr_sender *s);
 /* MTU + link header: longer frames are skipped. */
-uint32_t tr_sender_max_frame(const struct tr_sender *s);
+TR_API uint32_t tr_sender_max_frame(const struct tr_sender *s);
 /* 0 when frames of link type dlt suit the device (Ethernet to an
  * Ethernet-like device; RAW, LINKTYPE_RAW, IPV4, IPV6 to a TUN), else
  * -EPROTOTYPE. */
-int tr_sender_accepts(const struct tr_sender *s, uint32_t dlt);
+TR_API int tr_sender_accepts(const struct tr_sender *s, uint32_t dlt);
 
 /*
  * Sends up to TR_SEND_MAX_BATCH frames with one sendmmsg() (more calls only
@@ -142,10 +144,10 @@ int tr_sender_accepts(const struct tr_sender *s, uint32_t dlt);
  * skipped ones excluded), or -EINVAL for n too large; every frame ends in
  * exactly one of the counters, which accumulate in tr_sender_stats.
  */
-int tr_capture_send(struct tr_sender *s, const struct tr_send_frame *f, unsigned n);
+TR_API int tr_capture_send(struct tr_sender *s, const struct tr_send_frame *f, unsigned n);
 
-void tr_sender_stats(const struct tr_sender *s, struct tr_send_stats *st);
-void tr_sender_close(struct tr_sender *s);
+TR_API void tr_sender_stats(const struct tr_sender *s, struct tr_send_stats *st);
+TR_API void tr_sender_close(struct tr_sender *s);
 
 /* ---- capture files ----------------------------------------------------- */
 
@@ -155,7 +157,7 @@ enum tr_pcap_format {
 };
 
 /* TR_PCAP_FORMAT_PCAPNG when path ends in ".pcapng", else PCAP. */
-enum tr_pcap_format tr_pcap_format_for(const char *path);
+TR_API enum tr_pcap_format tr_pcap_format_for(const char *path);
 
 #define TR_PCAP_DIR_UNKNOWN 0
 #define TR_PCAP_DIR_IN      1
@@ -171,13 +173,13 @@ struct tr_pcap_writer;
 
 /* Opens path for writing (truncates). ifname may be NULL. "-" writes to
  * standard output. Ethernet frames (TR_PCAP_DLT_EN10MB). */
-struct tr_pcap_writer *tr_pcap_writer_open(const char *path, enum tr_pcap_format fmt,
+TR_API struct tr_pcap_writer *tr_pcap_writer_open(const char *path, enum tr_pcap_format fmt,
 					   uint32_t snaplen, const char *ifname, int *err);
 
 /* The same for frames of link type dlt (a DLT_ value: 1 Ethernet, 12 raw
  * IP, 276 Linux cooked v2, ...): the pcap header, or pcapng interface 0,
  * carries it (raw IP as LINKTYPE_RAW 101, as libpcap writes it). */
-struct tr_pcap_writer *tr_pcap_writer_open_link(const char *path, enum tr_pcap_format fmt,
+TR_API struct tr_pcap_writer *tr_pcap_writer_open_link(const char *path, enum tr_pcap_format fmt,
 						uint32_t snaplen, const char *ifname, uint32_t dlt,
 						int *err);
 
@@ -185,27 +187,27 @@ struct tr_pcap_writer *tr_pcap_writer_open_link(const char *path, enum tr_pcap_f
  * returns its id for tr_pcap_writer_write_on (1, 2, ...), or -errno.
  * Classic pcap has one link type per file: 0 when dlt is the file's,
  * -EINVAL otherwise. */
-int tr_pcap_writer_add_interface(struct tr_pcap_writer *w, const char *ifname, uint32_t dlt);
+TR_API int tr_pcap_writer_add_interface(struct tr_pcap_writer *w, const char *ifname, uint32_t dlt);
 
 /* The link type given at open. */
-uint32_t tr_pcap_writer_dlt(const struct tr_pcap_writer *w);
+TR_API uint32_t tr_pcap_writer_dlt(const struct tr_pcap_writer *w);
 
 /* Writes one frame. caplen bytes at data are stored (cut to snaplen); len is
  * the wire length. dir is TR_PCAP_DIR_*; comment (may be NULL) becomes a
  * pcapng packet comment (ignored for pcap). Returns 0 or -errno. */
-int tr_pcap_writer_write(struct tr_pcap_writer *w, const uint8_t *data, uint32_t caplen,
+TR_API int tr_pcap_writer_write(struct tr_pcap_writer *w, const uint8_t *data, uint32_t caplen,
 			 uint32_t len, uint64_t ts_ns, int dir, const char *comment);
 
 /* The same on interface ifid (0, or an id from tr_pcap_writer_add_interface);
  * -EINVAL for an interface not described. */
-int tr_pcap_writer_write_on(struct tr_pcap_writer *w, unsigned ifid, const uint8_t *data,
+TR_API int tr_pcap_writer_write_on(struct tr_pcap_writer *w, unsigned ifid, const uint8_t *data,
 			    uint32_t caplen, uint32_t len, uint64_t ts_ns, int dir,
 			    const char *comment);
 
-int tr_pcap_writer_flush(struct tr_pcap_writer *w);
+TR_API int tr_pcap_writer_flush(struct tr_pcap_writer *w);
 /* Flushes and closes; the file is complete and readable afterwards. */
-int tr_pcap_writer_close(struct tr_pcap_writer *w);
-uint64_t tr_pcap_writer_count(const struct tr_pcap_writer *w);
+TR_API int tr_pcap_writer_close(struct tr_pcap_writer *w);
+TR_API uint64_t tr_pcap_writer_count(const struct tr_pcap_writer *w);
 
 /* ---- engine mirror: zero-copy capture of the engine's own frames ------- */
 
@@ -245,11 +247,11 @@ struct tr_mirror_stats {
  * Replaces any mirror set before. Returns NULL and sets *err (-EINVAL,
  * -EBUSY if the engine was started, -ENOMEM, or the file open error).
  */
-struct tr_mirror *tr_mirror_create(struct tr_engine *e, const struct tr_mirror_config *cfg, int *err);
+TR_API struct tr_mirror *tr_mirror_create(struct tr_engine *e, const struct tr_mirror_config *cfg, int *err);
 
 /* Counters, from any thread: a snapshot while running (the final values
  * come from tr_mirror_destroy's st). 0 or -EINVAL. */
-int tr_mirror_stats(const struct tr_mirror *m, struct tr_mirror_stats *st);
+TR_API int tr_mirror_stats(const struct tr_mirror *m, struct tr_mirror_stats *st);
 
 /*
  * Call after tr_engine_stop (the workers no longer produce records): drains
@@ -258,7 +260,7 @@ int tr_mirror_stats(const struct tr_mirror *m, struct tr_mirror_stats *st);
  * Returns 0 or the first write/close error (-errno). The engine keeps its
  * mirror hook pointing at freed memory: do not restart it.
  */
-int tr_mirror_destroy(struct tr_mirror *m, struct tr_mirror_stats *st);
+TR_API int tr_mirror_destroy(struct tr_mirror *m, struct tr_mirror_stats *st);
 
 #ifdef __cplusplus
 }

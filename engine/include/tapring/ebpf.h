@@ -33,6 +33,8 @@
 #ifndef TAPRING_EBPF_H
 #define TAPRING_EBPF_H
 
+#include <tapring/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,7 +47,7 @@ extern "C" {
 /* For tests: while on, TUNSETSTEERINGEBPF and TUNSETFILTEREBPF (attach and
  * detach) fail with -EINVAL as on a kernel without them. Process-wide; set
  * it from the thread that attaches, before attaching. */
-void tr_ebpf_test_no_tun_ioctls(bool on);
+TR_API void tr_ebpf_test_no_tun_ioctls(bool on);
 
 /* ---- symmetric flow steering ------------------------------------------- */
 
@@ -54,20 +56,20 @@ struct tr_steer;
 /* Loads the steering program and attaches it to the TAP behind tap_fd (any
  * one queue fd: the program belongs to the device). NULL on failure with
  * *err (-EPERM, -EINVAL: no such ioctl, -EACCES: verifier...) and msg. */
-struct tr_steer *tr_steer_attach(int tap_fd, char *msg, size_t msglen, int *err);
+TR_API struct tr_steer *tr_steer_attach(int tap_fd, char *msg, size_t msglen, int *err);
 
 /* Detaches (the kernel goes back to its own queue choice) and frees.
  * tap_fd may be -1 when the device is already gone. NULL is a no-op. */
-void tr_steer_detach(struct tr_steer *s, int tap_fd);
+TR_API void tr_steer_detach(struct tr_steer *s, int tap_fd);
 
 /* The value the steering program returns for this frame, computed in user
  * space by the same parser and hash (engine/bpf/flow_hash.h). 0 for
  * non-IP or truncated frames. Reads only frame[0..len). */
-uint32_t tr_steer_hash(const void *frame, size_t len);
+TR_API uint32_t tr_steer_hash(const void *frame, size_t len);
 
 /* The queue the kernel picks for this frame with nqueues queues attached:
  * (uint16_t)tr_steer_hash() % nqueues. nqueues 0 gives 0. */
-unsigned tr_steer_queue(const void *frame, size_t len, unsigned nqueues);
+TR_API unsigned tr_steer_queue(const void *frame, size_t len, unsigned nqueues);
 
 /* ---- blocklist ---------------------------------------------------------- */
 
@@ -89,14 +91,14 @@ struct tr_block_rule {
 /* Parses "10.77.0.128/25", "fd77::/64", a bare address (a host prefix),
  * "udp/53" or "tcp/22". Host bits beyond the prefix are cleared. 0, or
  * -EINVAL with a reason in msg. */
-int tr_block_rule_parse(const char *text, struct tr_block_rule *r, char *msg, size_t msglen);
+TR_API int tr_block_rule_parse(const char *text, struct tr_block_rule *r, char *msg, size_t msglen);
 
 /* Writes the rule in the form tr_block_rule_parse reads ("10.77.0.128/25",
  * "udp/53"). Returns the length snprintf would write. */
-int tr_block_rule_format(const struct tr_block_rule *r, char *buf, size_t len);
+TR_API int tr_block_rule_format(const struct tr_block_rule *r, char *buf, size_t len);
 
 /* Name of a kind for counters and JSON: "src4", "src6", "udp", "tcp". */
-const char *tr_block_kind_name(enum tr_block_kind kind);
+TR_API const char *tr_block_kind_name(enum tr_block_kind kind);
 
 struct tr_block;
 
@@ -105,34 +107,34 @@ struct tr_block;
  * /sys/fs/bpf/tapring/<ifname>/ (the bpf filesystem is mounted there first
  * if nothing is; stale pins of that name are replaced). NULL on failure
  * with *err and msg. */
-struct tr_block *tr_block_attach(int tap_fd, const char *ifname, char *msg, size_t msglen, int *err);
+TR_API struct tr_block *tr_block_attach(int tap_fd, const char *ifname, char *msg, size_t msglen, int *err);
 
 /* Opens the pinned maps of a running engine's TAP ifname, to change its
  * rules from another process. -ENOENT (msg says so) when no engine has
  * pinned a blocklist for that name. */
-struct tr_block *tr_block_open(const char *ifname, char *msg, size_t msglen, int *err);
+TR_API struct tr_block *tr_block_open(const char *ifname, char *msg, size_t msglen, int *err);
 
 /* Adds a rule; it applies to the next frame the kernel sends. 0 (also when
  * it was present), -ENOSPC when the map is full, other -errno. */
-int tr_block_add(struct tr_block *b, const struct tr_block_rule *r);
+TR_API int tr_block_add(struct tr_block *b, const struct tr_block_rule *r);
 /* Removes a rule: 0, or -ENOENT if it was not there. */
-int tr_block_del(struct tr_block *b, const struct tr_block_rule *r);
+TR_API int tr_block_del(struct tr_block *b, const struct tr_block_rule *r);
 /* Up to max rules into out (sources, then ports); returns how many exist
  * (may exceed max), or -errno. */
-int tr_block_list(struct tr_block *b, struct tr_block_rule *out, unsigned max);
+TR_API int tr_block_list(struct tr_block *b, struct tr_block_rule *out, unsigned max);
 /* Frames dropped so far, per kind (summed over CPUs). 0 or -errno. */
-int tr_block_stats(struct tr_block *b, uint64_t counts[TR_BLOCK_NKINDS]);
+TR_API int tr_block_stats(struct tr_block *b, uint64_t counts[TR_BLOCK_NKINDS]);
 
 /* Hands the pins (directory and maps) of an attached blocklist to uid/gid,
  * for a process about to drop root: it can then still remove them at
  * close (the emptied directory stays: its parent belongs to root), and
  * that user can open them. 0 (also when nothing is pinned) or -errno. */
-int tr_block_pins_chown(struct tr_block *b, uid_t uid, gid_t gid);
+TR_API int tr_block_pins_chown(struct tr_block *b, uid_t uid, gid_t gid);
 
 /* For an attached blocklist: detaches the program (tap_fd may be -1 when
  * the device is gone), removes the pins and the pin directory. For an
  * opened one: closes the maps. NULL is a no-op. */
-void tr_block_close(struct tr_block *b, int tap_fd);
+TR_API void tr_block_close(struct tr_block *b, int tap_fd);
 
 #ifdef __cplusplus
 }

@@ -33,6 +33,8 @@
 #ifndef TAPRING_ENGINE_H
 #define TAPRING_ENGINE_H
 
+#include <tapring/api.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -208,20 +210,20 @@ enum {
  * and sets *err when err is not NULL (-EINVAL bad config, -ENOMEM, -ENOTSUP
  * if rx_mode asks for multishot the kernel lacks, other -errno from
  * io_uring_queue_init). */
-struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err);
+TR_API struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err);
 
 /* Append a stage (copied; arg is not). Before tr_engine_start. 0 or -errno
  * (-EBUSY if started, -ENOSPC past TR_ENGINE_MAX_STAGES, -EINVAL). */
-int tr_engine_add_stage(struct tr_engine *e, const struct tr_stage *st);
+TR_API int tr_engine_add_stage(struct tr_engine *e, const struct tr_stage *st);
 
 /* Register or look up a named drop reason, before start. Returns its id
  * (>= 0, usable in TR_ACT_DROP and tr_worker_drop) or -errno (-ENOSPC,
  * -EBUSY after start, -EINVAL). The name is copied. */
-int tr_engine_counter(struct tr_engine *e, const char *name);
+TR_API int tr_engine_counter(struct tr_engine *e, const char *name);
 
 /* Run stage init() on every worker, then start the worker threads.
  * 0 or -errno (the first init() error; nothing is left running). */
-int tr_engine_start(struct tr_engine *e);
+TR_API int tr_engine_start(struct tr_engine *e);
 
 /* Stop the workers and join them. Each worker cancels its outstanding
  * I/O, reaps it, drops pending tx frames ("shutdown"), runs stage fini() and
@@ -229,44 +231,44 @@ int tr_engine_start(struct tr_engine *e);
  * application rings stay there (rx_burst still returns them); destroy frees
  * the rest. Idempotent. Returns the first worker error (see
  * tr_engine_error) or 0. */
-int tr_engine_stop(struct tr_engine *e);
+TR_API int tr_engine_stop(struct tr_engine *e);
 
 /* Stop if needed, free everything. The caller's fds stay open. */
-void tr_engine_destroy(struct tr_engine *e);
+TR_API void tr_engine_destroy(struct tr_engine *e);
 
 /* Block until every worker has exited by itself (error such as the device
  * being deleted) or timeout_ms elapses (-1: forever). Returns 0 if all
  * workers have exited, -ETIMEDOUT otherwise. Does not join (call stop). */
-int tr_engine_wait(struct tr_engine *e, int timeout_ms);
+TR_API int tr_engine_wait(struct tr_engine *e, int timeout_ms);
 
 /* First error a worker hit (negative errno, e.g. -EBADFD when the device was
  * deleted), 0 if none. *queue (optional) gets the queue that reported it. */
-int tr_engine_error(const struct tr_engine *e, unsigned *queue);
+TR_API int tr_engine_error(const struct tr_engine *e, unsigned *queue);
 
 /* True while queue q's worker runs its loop. */
-bool tr_engine_running(const struct tr_engine *e, unsigned q);
+TR_API bool tr_engine_running(const struct tr_engine *e, unsigned q);
 
-unsigned tr_engine_nqueues(const struct tr_engine *e);
-unsigned tr_engine_nports(const struct tr_engine *e);   /* 1, or 2 with cfg.fds2 */
-struct tr_slab *tr_engine_slab(struct tr_engine *e);
+TR_API unsigned tr_engine_nqueues(const struct tr_engine *e);
+TR_API unsigned tr_engine_nports(const struct tr_engine *e);   /* 1, or 2 with cfg.fds2 */
+TR_API struct tr_slab *tr_engine_slab(struct tr_engine *e);
 /* The configured device kind (TR_ENGINE_DEV_TAP or TR_ENGINE_DEV_TUN). */
-enum tr_engine_device tr_engine_device(const struct tr_engine *e);
+TR_API enum tr_engine_device tr_engine_device(const struct tr_engine *e);
 
 /* On a TAP queue fd opened with IFF_VNET_HDR: TUNSETVNETHDRSZ 12. 0,
  * -ENOTTY (not a TUN/TAP fd), -EINVAL (no IFF_VNET_HDR), -errno. */
-int tr_tap_vnet_setup(int fd);
+TR_API int tr_tap_vnet_setup(int fd);
 /* TUNSETOFFLOAD with the features `want` (TR_OFFLOAD_*), falling back one
  * group at a time (TSO_ECN, USO4|USO6, TSO4|TSO6, then CSUM) while the
  * kernel says EINVAL; `refuse` (a test switch) makes any set containing
  * those bits fail like an old kernel. *on gets what was accepted (possibly
  * 0). 0 or -errno (other than EINVAL). Device-wide: one fd is enough. */
-int tr_tap_set_offloads(int fd, unsigned want, unsigned refuse, unsigned *on);
+TR_API int tr_tap_set_offloads(int fd, unsigned want, unsigned refuse, unsigned *on);
 
 /* TR_OFFLOAD_* features the kernel accepted (0 without offloads; with
  * offloads and nothing accepted, vnet headers are still exchanged). */
-unsigned tr_engine_offloads(const struct tr_engine *e);
+TR_API unsigned tr_engine_offloads(const struct tr_engine *e);
 /* True when the engine runs with vnet headers (cfg.offloads). */
-bool tr_engine_has_vnet(const struct tr_engine *e);
+TR_API bool tr_engine_has_vnet(const struct tr_engine *e);
 
 /*
  * Offload metadata of b (a side array indexed by buffer id: tr_buf stays
@@ -276,7 +278,7 @@ bool tr_engine_has_vnet(const struct tr_engine *e);
  * does) and set TR_BUF_F_VNET; without that bit a tx carries a zero
  * header. Valid from any thread that owns b.
  */
-struct tr_vnet_meta *tr_engine_offload(struct tr_engine *e, const struct tr_buf *b);
+TR_API struct tr_vnet_meta *tr_engine_offload(struct tr_engine *e, const struct tr_buf *b);
 
 /*
  * Make b (a full-length IPv4/IPv6 TCP or UDP frame, up to 64 KiB: use a
@@ -286,7 +288,7 @@ struct tr_vnet_meta *tr_engine_offload(struct tr_engine *e, const struct tr_buf 
  * checksum left to the kernel. 0, -ENOTSUP (engine without offloads),
  * -EINVAL (not TCP/UDP over IP, > 128 UDP segments).
  */
-int tr_engine_set_gso(struct tr_engine *e, struct tr_buf *b, uint16_t gso_size);
+TR_API int tr_engine_set_gso(struct tr_engine *e, struct tr_buf *b, uint16_t gso_size);
 
 /*
  * Software segmentation (GSO in user space) for an application that
@@ -296,7 +298,7 @@ int tr_engine_set_gso(struct tr_engine *e, struct tr_buf *b, uint16_t gso_size);
  * segments written to out (all of them), or -ENOSPC (n too small),
  * -ENOBUFS (pool short; nothing allocated is kept), -EINVAL.
  */
-int tr_engine_gso_segment(struct tr_engine *e, unsigned q, const struct tr_buf *b,
+TR_API int tr_engine_gso_segment(struct tr_engine *e, unsigned q, const struct tr_buf *b,
 			  struct tr_buf **out, unsigned n);
 
 /*
@@ -304,40 +306,40 @@ int tr_engine_gso_segment(struct tr_engine *e, unsigned q, const struct tr_buf *
  * (tr_vnet_csum_complete) and clear TR_BUF_F_CSUM_PARTIAL. For a frame
  * that leaves through a device or file without offloads. 0 or -EINVAL.
  */
-int tr_engine_csum_complete(struct tr_engine *e, struct tr_buf *b);
+TR_API int tr_engine_csum_complete(struct tr_engine *e, struct tr_buf *b);
 
 /* Which rx path queue q uses: TR_ENGINE_RX_MULTISHOT or TR_ENGINE_RX_READ. */
-enum tr_engine_rx_mode tr_engine_rx_mode(const struct tr_engine *e, unsigned q);
+TR_API enum tr_engine_rx_mode tr_engine_rx_mode(const struct tr_engine *e, unsigned q);
 
 /* ---- application hand-off (see threading note above) ------------------- */
 
 /* Take up to n delivered frames of queue q. The caller owns them: free with
  * tr_engine_buf_free or send with tr_engine_tx_burst. Returns the count. */
-unsigned tr_engine_rx_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n);
+TR_API unsigned tr_engine_rx_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n);
 
 /* Queue up to n frames (data/len set) for transmission on queue q. Returns
  * how many were accepted; ownership of those passes to the engine, the
  * caller keeps the rest. Works before start (sent once running). */
-unsigned tr_engine_tx_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n);
+TR_API unsigned tr_engine_tx_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n);
 
 /* Fresh buffers for the application side of queue q (data = base +
  * headroom, len = 0). Returns the count (< n when the pool is short). */
-unsigned tr_engine_buf_alloc_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n);
-struct tr_buf *tr_engine_buf_alloc(struct tr_engine *e, unsigned q);
+TR_API unsigned tr_engine_buf_alloc_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n);
+TR_API struct tr_buf *tr_engine_buf_alloc(struct tr_engine *e, unsigned q);
 
 /* Return a buffer from any thread (drops one reference). */
-void tr_engine_buf_free(struct tr_engine *e, struct tr_buf *b);
+TR_API void tr_engine_buf_free(struct tr_engine *e, struct tr_buf *b);
 /* Same for n buffers in one shared-ring operation (any thread). */
-void tr_engine_buf_free_burst(struct tr_engine *e, struct tr_buf **bufs, unsigned n);
+TR_API void tr_engine_buf_free_burst(struct tr_engine *e, struct tr_buf **bufs, unsigned n);
 
 /* ---- statistics --------------------------------------------------------- */
 
 /* Totals over all queues. Lock-free: each counter has one writer (its
  * worker); readers use relaxed loads, so a snapshot taken while running may
  * mix batches. */
-void tr_engine_stats(const struct tr_engine *e, struct tr_engine_stats *st);
+TR_API void tr_engine_stats(const struct tr_engine *e, struct tr_engine_stats *st);
 /* One queue's counters. -EINVAL if q is out of range. */
-int tr_engine_queue_stats(const struct tr_engine *e, unsigned q, struct tr_engine_stats *st);
+TR_API int tr_engine_queue_stats(const struct tr_engine *e, unsigned q, struct tr_engine_stats *st);
 
 /* Per-port counters (totals over all queues). */
 struct tr_engine_port_stats {
@@ -346,13 +348,13 @@ struct tr_engine_port_stats {
 };
 /* 0, or -EINVAL if port >= tr_engine_nports(e). Same snapshot rules as
  * tr_engine_stats. */
-int tr_engine_port_stats(const struct tr_engine *e, unsigned port, struct tr_engine_port_stats *st);
+TR_API int tr_engine_port_stats(const struct tr_engine *e, unsigned port, struct tr_engine_port_stats *st);
 
 /* Number of registered drop reasons (ids 0..n-1). */
-unsigned tr_engine_nreasons(const struct tr_engine *e);
+TR_API unsigned tr_engine_nreasons(const struct tr_engine *e);
 /* Reason id's name and counts (queue q, or all queues when q == UINT32_MAX).
  * 0 or -EINVAL. */
-int tr_engine_reason(const struct tr_engine *e, unsigned q, unsigned id, struct tr_engine_reason_stat *out);
+TR_API int tr_engine_reason(const struct tr_engine *e, unsigned q, unsigned id, struct tr_engine_reason_stat *out);
 
 /* ---- mirror hook (capture) --------------------------------------------- */
 
@@ -389,10 +391,10 @@ struct tr_engine_mirror {
  * removes it. 0, -EBUSY after start, -EINVAL (e NULL or a callback
  * missing). Without a mirror the workers pay one predictable branch per
  * batch. */
-int tr_engine_set_mirror(struct tr_engine *e, const struct tr_engine_mirror *m);
+TR_API int tr_engine_set_mirror(struct tr_engine *e, const struct tr_engine_mirror *m);
 
 /* Name of drop reason id ("ip4.bad_csum"), NULL if out of range. */
-const char *tr_engine_reason_name(const struct tr_engine *e, unsigned id);
+TR_API const char *tr_engine_reason_name(const struct tr_engine *e, unsigned id);
 
 /* ---- forwarding ---------------------------------------------------------- */
 
@@ -405,34 +407,34 @@ const char *tr_engine_reason_name(const struct tr_engine *e, unsigned id);
  * "port_down" (device gone) or "tx_full" (too many writes in flight);
  * neither ever waits. 0, -EINVAL (one-port engine), -EBUSY, -ENOSPC.
  */
-int tr_engine_add_fwd_stage(struct tr_engine *e);
+TR_API int tr_engine_add_fwd_stage(struct tr_engine *e);
 
 /* ---- worker services for stages (call only from that worker's thread) -- */
 
 /* New frame from the worker's pool cache (data = base + headroom, len = 0),
  * NULL on exhaustion (counted as pool_empty). Send it with tr_worker_tx or
  * release it with tr_worker_drop. */
-struct tr_buf *tr_worker_alloc(struct tr_worker *w);
+TR_API struct tr_buf *tr_worker_alloc(struct tr_worker *w);
 
 /* New frame from the large class (data = base + headroom, len = 0, room:
  * tr_worker_buf_room), NULL when the engine has no large class or it is
  * exhausted (counted as large_empty in orig_drops). Every release and
  * transmit path (tr_worker_tx/drop, TR_ACT_*, tr_engine_buf_free*, the
  * mirror's references) accepts it and returns it to the large class. */
-struct tr_buf *tr_worker_alloc_large(struct tr_worker *w);
+TR_API struct tr_buf *tr_worker_alloc_large(struct tr_worker *w);
 
 /* Bytes available from b->data to the end of b's buffer, either class. */
-uint32_t tr_worker_buf_room(const struct tr_worker *w, const struct tr_buf *b);
+TR_API uint32_t tr_worker_buf_room(const struct tr_worker *w, const struct tr_buf *b);
 
 /* Queue a stage-originated or previously stolen frame for tx in this batch,
  * on the port in its flags (tr_buf_port). 0, or -ENOSPC when the worker's
  * tx batch is full, or (two-port engines) that port is down or has
  * 4 x batch writes in flight: the caller still owns the frame and may
  * retry from poll() or drop it. */
-int tr_worker_tx(struct tr_worker *w, struct tr_buf *b);
+TR_API int tr_worker_tx(struct tr_worker *w, struct tr_buf *b);
 
 /* Drop a stolen (or stage-allocated) frame with a counted reason. */
-void tr_worker_drop(struct tr_worker *w, struct tr_buf *b, int reason_id);
+TR_API void tr_worker_drop(struct tr_worker *w, struct tr_buf *b, int reason_id);
 
 /*
  * Copy-on-write for stages that modify a frame in place. If *slot is shared
@@ -445,7 +447,7 @@ void tr_worker_drop(struct tr_worker *w, struct tr_buf *b, int reason_id);
  * replaced bufs[i] with the result: the copy is what gets transmitted,
  * delivered or stolen, and the frame still counts as one rx frame.
  */
-struct tr_buf *tr_worker_unshare(struct tr_worker *w, struct tr_buf **slot);
+TR_API struct tr_buf *tr_worker_unshare(struct tr_worker *w, struct tr_buf **slot);
 
 /* For a stage that rebuilds a received frame in another buffer (the stack
  * reassembling a datagram into the large class), inside process(): nb
@@ -453,7 +455,7 @@ struct tr_buf *tr_worker_unshare(struct tr_worker *w, struct tr_buf **slot);
  * received frame old. nb inherits old's accounting (it now is that rx
  * frame: the action the stage sets applies to it) and old is released
  * uncounted; the stage stores nb in bufs[i]. old must not be shared. */
-void tr_worker_adopt(struct tr_worker *w, struct tr_buf *old, struct tr_buf *nb);
+TR_API void tr_worker_adopt(struct tr_worker *w, struct tr_buf *old, struct tr_buf *nb);
 
 /* True if another holder also references b (refcnt > 1, e.g. the mirror):
  * its bytes are then read-only; copy first (tr_worker_unshare). */
@@ -477,9 +479,9 @@ static inline void tr_buf_set_port(struct tr_buf *b, unsigned port)
 	b->flags = (uint16_t)((b->flags & ~TR_BUF_PORT_MASK) | ((port << TR_BUF_PORT_SHIFT) & TR_BUF_PORT_MASK));
 }
 
-unsigned tr_worker_queue(const struct tr_worker *w);
-uint64_t tr_worker_now_ns(const struct tr_worker *w);   /* CLOCK_MONOTONIC, cached per batch */
-struct tr_engine *tr_worker_engine(const struct tr_worker *w);
+TR_API unsigned tr_worker_queue(const struct tr_worker *w);
+TR_API uint64_t tr_worker_now_ns(const struct tr_worker *w);   /* CLOCK_MONOTONIC, cached per batch */
+TR_API struct tr_engine *tr_worker_engine(const struct tr_worker *w);
 
 #ifdef __cplusplus
 }

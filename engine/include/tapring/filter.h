@@ -23,6 +23,8 @@
 #ifndef TAPRING_FILTER_H
 #define TAPRING_FILTER_H
 
+#include <tapring/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,7 +106,7 @@ struct tr_bpf_prog;
  * or invalid output, -E2BIG too long, -ENOMEM) and a message in errbuf
  * (libpcap's pcap_geterr() text for expression errors). errbuf may be NULL.
  */
-struct tr_bpf_prog *tr_bpf_compile(const char *expr, int snaplen, bool optimize,
+TR_API struct tr_bpf_prog *tr_bpf_compile(const char *expr, int snaplen, bool optimize,
 				   uint32_t netmask, unsigned max_insns,
 				   char *errbuf, size_t errlen, int *err);
 
@@ -114,7 +116,7 @@ struct tr_bpf_prog *tr_bpf_compile(const char *expr, int snaplen, bool optimize,
  * Linux cooked v2, ...). An expression the link type cannot express
  * ("ether host" on raw IP) is -EINVAL with libpcap's message.
  */
-struct tr_bpf_prog *tr_bpf_compile_dlt(const char *expr, int dlt, int snaplen, bool optimize,
+TR_API struct tr_bpf_prog *tr_bpf_compile_dlt(const char *expr, int dlt, int snaplen, bool optimize,
 				       uint32_t netmask, unsigned max_insns,
 				       char *errbuf, size_t errlen, int *err);
 
@@ -126,12 +128,12 @@ struct tr_bpf_prog *tr_bpf_compile_dlt(const char *expr, int dlt, int snaplen, b
  * "count,code jt jf k,..." one-line form works). Validated like
  * tr_bpf_from_insns. NULL + *err (-EINVAL parse/validation, -E2BIG, -ENOMEM).
  */
-struct tr_bpf_prog *tr_bpf_load_ddd(const char *text, unsigned max_insns,
+TR_API struct tr_bpf_prog *tr_bpf_load_ddd(const char *text, unsigned max_insns,
 				    char *errbuf, size_t errlen, int *err);
 
 /* Build a program from n instructions (copied). Validated first. NULL +
  * *err (-EINVAL invalid, -E2BIG n > max_insns, -ENOMEM). */
-struct tr_bpf_prog *tr_bpf_from_insns(const struct tr_bpf_insn *insns, unsigned n,
+TR_API struct tr_bpf_prog *tr_bpf_from_insns(const struct tr_bpf_insn *insns, unsigned n,
 				      unsigned max_insns, char *errbuf, size_t errlen,
 				      int *err);
 
@@ -145,7 +147,7 @@ struct tr_bpf_prog *tr_bpf_from_insns(const struct tr_bpf_insn *insns, unsigned 
  * TR_BPF_MAX_INSNS, as the constructors over their max_insns) or -EINVAL,
  * with a message naming the instruction in errbuf (may be NULL).
  */
-int tr_bpf_validate(const struct tr_bpf_insn *insns, unsigned n, char *errbuf, size_t errlen);
+TR_API int tr_bpf_validate(const struct tr_bpf_insn *insns, unsigned n, char *errbuf, size_t errlen);
 
 /*
  * Run p over one frame: pkt holds caplen readable bytes, wirelen is the
@@ -159,27 +161,27 @@ static inline uint32_t tr_bpf_run(const struct tr_bpf_prog *p, const uint8_t *pk
 
 /* Run p over n frames (wirelen == caplen == lens[i]); verdicts[i] gets each
  * result. Returns how many verdicts are non-zero. */
-unsigned tr_bpf_run_burst(const struct tr_bpf_prog *p, const uint8_t *const *pkts,
+TR_API unsigned tr_bpf_run_burst(const struct tr_bpf_prog *p, const uint8_t *const *pkts,
 			  const uint32_t *lens, uint32_t *verdicts, unsigned n);
 
 /* True if p runs as x86-64 machine code (JIT), false if it runs in the
  * direct-threaded interpreter (other architectures, JIT failure, or
  * tr_bpf_set_jit(p, false)). Same verdicts. */
-bool tr_bpf_jited(const struct tr_bpf_prog *p);
+TR_API bool tr_bpf_jited(const struct tr_bpf_prog *p);
 
 /* Choose p's executor: on = the JIT (the default wherever it compiled),
  * off = the interpreter (always built; tests and fuzzers compare the
  * two). Not while another thread runs p. 0, -EINVAL (p NULL), or -ENOTSUP
  * (on, but p has no JIT code on this architecture). */
-int tr_bpf_set_jit(struct tr_bpf_prog *p, bool on);
+TR_API int tr_bpf_set_jit(struct tr_bpf_prog *p, bool on);
 
 /* The validated instructions (owned by p; valid until tr_bpf_free). */
-const struct tr_bpf_insn *tr_bpf_insns(const struct tr_bpf_prog *p, unsigned *n);
+TR_API const struct tr_bpf_insn *tr_bpf_insns(const struct tr_bpf_prog *p, unsigned *n);
 
 /* Write p in tcpdump -ddd format. 0 or -EIO. */
-int tr_bpf_dump(const struct tr_bpf_prog *p, FILE *f);
+TR_API int tr_bpf_dump(const struct tr_bpf_prog *p, FILE *f);
 
-void tr_bpf_free(struct tr_bpf_prog *p);
+TR_API void tr_bpf_free(struct tr_bpf_prog *p);
 
 /*
  * In-kernel prescreen: attach p to a TAP fd with TUNATTACHFILTER. The kernel
@@ -194,14 +196,14 @@ void tr_bpf_free(struct tr_bpf_prog *p);
  * CAP_BPF or CAP_SYS_ADMIN: -EPERM otherwise) and attached with
  * TUNSETFILTEREBPF: the same verdicts on the same raw IP packets.
  */
-int tr_bpf_attach_tap(int tap_fd, const struct tr_bpf_prog *p);
+TR_API int tr_bpf_attach_tap(int tap_fd, const struct tr_bpf_prog *p);
 /* Remove the filter set by tr_bpf_attach_tap. 0 or -errno. */
-int tr_bpf_detach_tap(int tap_fd);
+TR_API int tr_bpf_detach_tap(int tap_fd);
 
 /* The device's tx_dropped counter (includes frames a TUNATTACHFILTER filter
  * rejected), read over rtnetlink in the calling thread's network namespace.
  * >= 0, or -errno (-ENODEV if there is no such interface). */
-int64_t tr_tap_kernel_dropped(const char *ifname);
+TR_API int64_t tr_tap_kernel_dropped(const char *ifname);
 
 /*
  * Engine prescreen stage (see <tapring/engine.h>): frames p rejects (verdict
@@ -214,9 +216,9 @@ int64_t tr_tap_kernel_dropped(const char *ifname);
  */
 struct tr_engine;
 struct tr_stage;
-struct tr_stage *tr_bpf_stage(struct tr_engine *e, const struct tr_bpf_prog *p,
+TR_API struct tr_stage *tr_bpf_stage(struct tr_engine *e, const struct tr_bpf_prog *p,
 			      const char *reason, int *err);
-void tr_bpf_stage_free(struct tr_stage *st);
+TR_API void tr_bpf_stage_free(struct tr_stage *st);
 
 /* Internal: the first member of every struct tr_bpf_prog, so tr_bpf_run can
  * be one inline indirect call (JIT code or the interpreter). */

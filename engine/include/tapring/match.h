@@ -22,6 +22,8 @@
 #ifndef TAPRING_MATCH_H
 #define TAPRING_MATCH_H
 
+#include <tapring/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,21 +60,21 @@ struct tr_match_rule {
 };
 
 /* 0 if Hyperscan runs on this CPU; else -ENOTSUP with a message in err. */
-int tr_match_platform_check(char *err, size_t errlen);
+TR_API int tr_match_platform_check(char *err, size_t errlen);
 
 /* Parse rules text (not NUL-terminated; len bytes). Syntax only, no
  * compile. NULL on error with *errp (-EINVAL, -ENOMEM, -E2BIG past
  * TR_MATCH_MAX_RULES) and one message in err naming the line. */
-struct tr_match_ruleset *tr_match_ruleset_parse(const char *text, size_t len, char *err, size_t errlen,
+TR_API struct tr_match_ruleset *tr_match_ruleset_parse(const char *text, size_t len, char *err, size_t errlen,
 						int *errp);
 /* Compile a parsed ruleset into a block-mode database. 0, or -EINVAL with
  * "line N: rule ID: <Hyperscan's message>" in err. */
-int tr_match_ruleset_compile(struct tr_match_ruleset *rs, char *err, size_t errlen);
+TR_API int tr_match_ruleset_compile(struct tr_match_ruleset *rs, char *err, size_t errlen);
 /* Read, parse and compile a file ("cannot read PATH: ..." on I/O errors). */
-struct tr_match_ruleset *tr_match_ruleset_load(const char *path, char *err, size_t errlen, int *errp);
-unsigned tr_match_ruleset_count(const struct tr_match_ruleset *rs);
-const struct tr_match_rule *tr_match_ruleset_rule(const struct tr_match_ruleset *rs, unsigned i);
-void tr_match_ruleset_free(struct tr_match_ruleset *rs);
+TR_API struct tr_match_ruleset *tr_match_ruleset_load(const char *path, char *err, size_t errlen, int *errp);
+TR_API unsigned tr_match_ruleset_count(const struct tr_match_ruleset *rs);
+TR_API const struct tr_match_rule *tr_match_ruleset_rule(const struct tr_match_ruleset *rs, unsigned i);
+TR_API void tr_match_ruleset_free(struct tr_match_ruleset *rs);
 
 struct tr_match_config {
 	unsigned nqueues;          /* only without an engine (tr_match_process users) */
@@ -86,13 +88,13 @@ struct tr_match_config {
  * reason "match" and appends the stage; with e == NULL the caller drives it
  * through tr_match_process. NULL with *err on failure.
  */
-struct tr_match *tr_match_create(struct tr_engine *e, struct tr_match_ruleset *rs,
+TR_API struct tr_match *tr_match_create(struct tr_engine *e, struct tr_match_ruleset *rs,
 				 const struct tr_match_config *cfg, int *err);
 
 /* Run the stage on a burst of queue q outside an engine: acts[i] becomes
  * TR_ACT_DROP(the "match" reason, or 0 without an engine) for frames a drop
  * rule matched, else stays. One thread per q at a time. */
-void tr_match_process(struct tr_match *m, unsigned q, struct tr_buf **bufs, uint32_t *acts, unsigned n);
+TR_API void tr_match_process(struct tr_match *m, unsigned q, struct tr_buf **bufs, uint32_t *acts, unsigned n);
 
 /*
  * Load and compile path, then switch every worker to it. Blocks the caller
@@ -101,14 +103,14 @@ void tr_match_process(struct tr_match *m, unsigned q, struct tr_buf **bufs, uint
  * stay, the failure is counted and err gets the line and the reason.
  * 0 or -errno. Counters of IDs that stay keep counting.
  */
-int tr_match_reload(struct tr_match *m, const char *path, char *err, size_t errlen);
+TR_API int tr_match_reload(struct tr_match *m, const char *path, char *err, size_t errlen);
 /* Start tr_match_reload on a new thread; -EBUSY while one runs. Its result
  * shows in tr_match_stats and tr_match_last_error. */
-int tr_match_reload_async(struct tr_match *m, const char *path);
+TR_API int tr_match_reload_async(struct tr_match *m, const char *path);
 /* Wait for a running async reload. */
-void tr_match_reload_join(struct tr_match *m);
+TR_API void tr_match_reload_join(struct tr_match *m);
 /* Last reload error message ("" if the last reload worked). */
-void tr_match_last_error(struct tr_match *m, char *buf, size_t len);
+TR_API void tr_match_last_error(struct tr_match *m, char *buf, size_t len);
 
 struct tr_match_stats {
 	uint64_t scanned;          /* frames with a TCP/UDP payload scanned */
@@ -121,15 +123,15 @@ struct tr_match_stats {
 	uint64_t reload_failures;  /* reloads that kept the old rules */
 	uint64_t generation;       /* rules in use: 1 at create, +1 per reload */
 };
-void tr_match_stats(struct tr_match *m, struct tr_match_stats *st);
+TR_API void tr_match_stats(struct tr_match *m, struct tr_match_stats *st);
 
 /* Calls fn for each rule of the current rules, in file order, with its
  * count summed over the workers (a snapshot while running). */
-void tr_match_foreach(struct tr_match *m, void (*fn)(void *arg, const char *id, uint64_t count), void *arg);
+TR_API void tr_match_foreach(struct tr_match *m, void (*fn)(void *arg, const char *id, uint64_t count), void *arg);
 
 /* Free everything (after tr_engine_stop; joins a running reload and the
  * dump writer, closes the dump file). */
-void tr_match_destroy(struct tr_match *m);
+TR_API void tr_match_destroy(struct tr_match *m);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,8 @@
 #ifndef TAPRING_RING_H
 #define TAPRING_RING_H
 
+#include <tapring/api.h>
+
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,33 +123,30 @@ struct tr_ring {
  * ring holds up to `count` entries. Returns NULL and sets *err to -EINVAL
  * (bad count) or -ENOMEM. The memory is TR_RING_ALIGN aligned.
  */
-struct tr_ring *tr_ring_create(uint32_t count, int *err);
+TR_API struct tr_ring *tr_ring_create(uint32_t count, int *err);
 /* Free a ring created by tr_ring_create() (NULL is allowed). No thread may
  * still use it. Entries still in the ring are not freed. */
-void tr_ring_destroy(struct tr_ring *r);
+TR_API void tr_ring_destroy(struct tr_ring *r);
 /* Bytes tr_ring_create() allocates for `count` slots (0 if count is bad);
  * with tr_ring_init() a ring can live in caller memory (shared, huge). */
-size_t tr_ring_memsize(uint32_t count);
+TR_API size_t tr_ring_memsize(uint32_t count);
 /* Initialise a ring in caller memory of tr_ring_memsize(count) bytes,
  * TR_RING_ALIGN-byte aligned. Returns 0 or -EINVAL. */
-int tr_ring_init(struct tr_ring *r, uint32_t count);
+TR_API int tr_ring_init(struct tr_ring *r, uint32_t count);
 /*
  * Debug check of the invariant above. Only meaningful on a quiescent ring
  * (no call in flight); returns 1 if it holds, 0 if not. Cheap but not for
  * the hot path: TR_RING_ASSERT_VALID() compiles to nothing unless
  * TR_DEBUG_POOL is defined.
  */
-int tr_ring_valid(const struct tr_ring *r);
-/* Test-only (internal): set all indices of an EMPTY, quiescent ring to
- * `start`, e.g. UINT32_MAX - 5 to exercise the wraparound. Returns 0, or
- * -EBUSY if the ring is not empty. */
-int tr__ring_set_index(struct tr_ring *r, uint32_t start);
-
-/* internal: prints the ring's indices and aborts (TR_RING_ASSERT_VALID). */
-void tr__ring_invalid_abort(const struct tr_ring *r, const char *file, int line);
+TR_API int tr_ring_valid(const struct tr_ring *r);
+/* Prints the ring's indices to stderr with file:line and aborts. Called by
+ * TR_RING_ASSERT_VALID() when tr_ring_valid() fails (so it is exported: an
+ * embedder may build with TR_DEBUG_POOL). */
+TR_API void tr_ring_invalid_abort(const struct tr_ring *r, const char *file, int line);
 #ifdef TR_DEBUG_POOL
 #define TR_RING_ASSERT_VALID(r) do { \
-	if (!tr_ring_valid(r)) tr__ring_invalid_abort((r), __FILE__, __LINE__); \
+	if (!tr_ring_valid(r)) tr_ring_invalid_abort((r), __FILE__, __LINE__); \
 } while (0)
 #else
 #define TR_RING_ASSERT_VALID(r) do { (void)(r); } while (0)

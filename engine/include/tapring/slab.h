@@ -24,6 +24,8 @@
 #ifndef TAPRING_SLAB_H
 #define TAPRING_SLAB_H
 
+#include <tapring/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,42 +106,42 @@ struct tr_slab_cache;
 
 /* Create a pool. NULL cfg means all defaults. Returns NULL and sets *err
  * to -EINVAL (bad config) or -ENOMEM. All buffers start free. */
-struct tr_slab *tr_slab_create(const struct tr_slab_config *cfg, int *err);
+TR_API struct tr_slab *tr_slab_create(const struct tr_slab_config *cfg, int *err);
 /* Unmap the pool. Caches must be destroyed first; no buffer may be in use. */
-void tr_slab_destroy(struct tr_slab *s);
+TR_API void tr_slab_destroy(struct tr_slab *s);
 
-uint8_t *tr_slab_base(const struct tr_slab *s);        /* start of the one mmap'd data region */
-size_t tr_slab_region_size(const struct tr_slab *s);   /* bytes mapped (>= nbufs * buf_size) */
-uint32_t tr_slab_buf_size(const struct tr_slab *s);
-uint32_t tr_slab_headroom(const struct tr_slab *s);
-uint32_t tr_slab_nbufs(const struct tr_slab *s);
-bool tr_slab_hugepages(const struct tr_slab *s);       /* true if MAP_HUGETLB succeeded */
+TR_API uint8_t *tr_slab_base(const struct tr_slab *s);        /* start of the one mmap'd data region */
+TR_API size_t tr_slab_region_size(const struct tr_slab *s);   /* bytes mapped (>= nbufs * buf_size) */
+TR_API uint32_t tr_slab_buf_size(const struct tr_slab *s);
+TR_API uint32_t tr_slab_headroom(const struct tr_slab *s);
+TR_API uint32_t tr_slab_nbufs(const struct tr_slab *s);
+TR_API bool tr_slab_hugepages(const struct tr_slab *s);       /* true if MAP_HUGETLB succeeded */
 /* Buffer base (no headroom) of id, small or large class. */
-uint8_t *tr_slab_buf_addr(const struct tr_slab *s, uint32_t id);
+TR_API uint8_t *tr_slab_buf_addr(const struct tr_slab *s, uint32_t id);
 /* Metadata by id (0 .. nbufs + large_nbufs - 1), NULL out of range. */
-struct tr_buf *tr_slab_buf(const struct tr_slab *s, uint32_t id);
+TR_API struct tr_buf *tr_slab_buf(const struct tr_slab *s, uint32_t id);
 /* Metadata of the buffer containing addr (either region), or NULL if addr
  * is outside both (e.g. a CQE's buffer address). */
-struct tr_buf *tr_slab_buf_of(const struct tr_slab *s, const void *addr);
+TR_API struct tr_buf *tr_slab_buf_of(const struct tr_slab *s, const void *addr);
 
 /* ---- large class (see tr_slab_config.large_nbufs) ---- */
-uint32_t tr_slab_large_nbufs(const struct tr_slab *s);     /* 0: no large class */
-uint32_t tr_slab_large_buf_size(const struct tr_slab *s);  /* 0 without a large class */
-uint8_t *tr_slab_large_base(const struct tr_slab *s);      /* NULL without a large class */
-size_t tr_slab_large_region_size(const struct tr_slab *s);
+TR_API uint32_t tr_slab_large_nbufs(const struct tr_slab *s);     /* 0: no large class */
+TR_API uint32_t tr_slab_large_buf_size(const struct tr_slab *s);  /* 0 without a large class */
+TR_API uint8_t *tr_slab_large_base(const struct tr_slab *s);      /* NULL without a large class */
+TR_API size_t tr_slab_large_region_size(const struct tr_slab *s);
 /* True if b belongs to the large class. */
-bool tr_slab_buf_is_large(const struct tr_slab *s, const struct tr_buf *b);
+TR_API bool tr_slab_buf_is_large(const struct tr_slab *s, const struct tr_buf *b);
 /* Size of b's buffer (buf_size or large_buf_size). */
-uint32_t tr_slab_buf_size_of(const struct tr_slab *s, const struct tr_buf *b);
+TR_API uint32_t tr_slab_buf_size_of(const struct tr_slab *s, const struct tr_buf *b);
 /* Bytes from b->data to the end of b's buffer (0 if data lies outside). */
-uint32_t tr_slab_buf_room(const struct tr_slab *s, const struct tr_buf *b);
+TR_API uint32_t tr_slab_buf_room(const struct tr_slab *s, const struct tr_buf *b);
 /* One large buffer from any thread (lock-free MPMC free list; large frames
  * are rare enough per byte that a cache is not worth it). refcnt = 1,
  * data = base + headroom, len = 0. NULL when the class is absent or empty
  * (counted in large_alloc_fail). Free it with any tr_slab_free_*. */
-struct tr_buf *tr_slab_alloc_large(struct tr_slab *s);
+TR_API struct tr_buf *tr_slab_alloc_large(struct tr_slab *s);
 /* Large buffers in the free list: == large_nbufs when all are back. */
-unsigned tr_slab_large_available(const struct tr_slab *s);
+TR_API unsigned tr_slab_large_available(const struct tr_slab *s);
 
 /*
  * A per-worker cache holding up to 2 * size buffers (size 0 means
@@ -147,12 +149,12 @@ unsigned tr_slab_large_available(const struct tr_slab *s);
  * it may call alloc/free_local with it. Returns NULL with *err = -EINVAL,
  * -ENOMEM or -ENOSPC (max_caches reached).
  */
-struct tr_slab_cache *tr_slab_cache_create(struct tr_slab *s, unsigned size, int *err);
+TR_API struct tr_slab_cache *tr_slab_cache_create(struct tr_slab *s, unsigned size, int *err);
 /* Flush the cache's buffers back to the pool and free it (owner thread). */
-void tr_slab_cache_destroy(struct tr_slab_cache *c);
+TR_API void tr_slab_cache_destroy(struct tr_slab_cache *c);
 /* Give every buffer in the cache back to the shared pool (owner thread). */
-void tr_slab_cache_flush(struct tr_slab_cache *c);
-struct tr_slab *tr_slab_cache_slab(const struct tr_slab_cache *c);
+TR_API void tr_slab_cache_flush(struct tr_slab_cache *c);
+TR_API struct tr_slab *tr_slab_cache_slab(const struct tr_slab_cache *c);
 
 /*
  * Allocate up to n buffers into bufs[]. Returns the count delivered; less
@@ -161,16 +163,16 @@ struct tr_slab *tr_slab_cache_slab(const struct tr_slab_cache *c);
  * other fields are NOT reset (queue, flags, verdict, user... hold stale
  * values: set what you use).
  */
-unsigned tr_slab_alloc_burst(struct tr_slab_cache *c, struct tr_buf **bufs, unsigned n);
+TR_API unsigned tr_slab_alloc_burst(struct tr_slab_cache *c, struct tr_buf **bufs, unsigned n);
 /* One buffer, or NULL on exhaustion (counted). */
-struct tr_buf *tr_slab_alloc(struct tr_slab_cache *c);
+TR_API struct tr_buf *tr_slab_alloc(struct tr_slab_cache *c);
 /* Owner thread of c: drop one reference; at zero the buffer goes to c. */
-void tr_slab_free_local(struct tr_slab_cache *c, struct tr_buf *b);
-void tr_slab_free_burst_local(struct tr_slab_cache *c, struct tr_buf **bufs, unsigned n);
+TR_API void tr_slab_free_local(struct tr_slab_cache *c, struct tr_buf *b);
+TR_API void tr_slab_free_burst_local(struct tr_slab_cache *c, struct tr_buf **bufs, unsigned n);
 /* Any thread, no cache needed: drop one reference; at zero the buffer goes
  * straight back to the shared lock-free free ring. */
-void tr_slab_free_remote(struct tr_slab *s, struct tr_buf *b);
-void tr_slab_free_burst_remote(struct tr_slab *s, struct tr_buf **bufs, unsigned n);
+TR_API void tr_slab_free_remote(struct tr_slab *s, struct tr_buf *b);
+TR_API void tr_slab_free_burst_remote(struct tr_slab *s, struct tr_buf **bufs, unsigned n);
 
 /*
  * +1 reference (capture, mirror, retransmit queue: keep the buffer without
@@ -209,10 +211,10 @@ struct tr_slab_stats {
 	uint64_t large_alloc_fail;
 };
 /* Snapshot of the counters; exact only when no thread is allocating. */
-void tr_slab_stats(const struct tr_slab *s, struct tr_slab_stats *st);
+TR_API void tr_slab_stats(const struct tr_slab *s, struct tr_slab_stats *st);
 /* Small-class buffers in the pool + caches: == nbufs at shutdown (exact
  * when quiet). The large class: tr_slab_large_available. */
-unsigned tr_slab_available(const struct tr_slab *s);
+TR_API unsigned tr_slab_available(const struct tr_slab *s);
 
 #ifdef __cplusplus
 }

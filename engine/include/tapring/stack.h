@@ -37,6 +37,8 @@
 #ifndef TAPRING_STACK_H
 #define TAPRING_STACK_H
 
+#include <tapring/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -156,11 +158,11 @@ enum tr_stack_counter {
 };
 
 /* Name of counter id ("ip4.bad_csum"), NULL when out of range. */
-const char *tr_stack_counter_name(unsigned id);
+TR_API const char *tr_stack_counter_name(unsigned id);
 /* true when the counter is a drop reason (a frame outcome). */
-bool tr_stack_counter_is_drop(unsigned id);
+TR_API bool tr_stack_counter_is_drop(unsigned id);
 /* Counter id by name, or -ENOENT. */
-int tr_stack_counter_find(const char *name);
+TR_API int tr_stack_counter_find(const char *name);
 
 /* ---- configuration (host identity), read-only once workers run ---------- */
 
@@ -200,13 +202,13 @@ struct tr_stack_config {
 /* Builds the shared host object. Loads the hosts file (if any), derives the
  * link-local address. NULL + *err (-EINVAL bad config, -ENOMEM, -errno from
  * reading the hosts file). */
-struct tr_stack_host *tr_stack_host_create(const struct tr_stack_config *cfg, int *err);
-void tr_stack_host_destroy(struct tr_stack_host *h);
+TR_API struct tr_stack_host *tr_stack_host_create(const struct tr_stack_config *cfg, int *err);
+TR_API void tr_stack_host_destroy(struct tr_stack_host *h);
 /* The configuration as normalised (defaults filled in). */
-const struct tr_stack_config *tr_stack_host_config(const struct tr_stack_host *h);
+TR_API const struct tr_stack_config *tr_stack_host_config(const struct tr_stack_host *h);
 /* IPv6 addresses in use (configured, then the link-local one); returns the
  * count, *addrs points at that many consecutive 16-byte addresses. */
-unsigned tr_stack_host_ip6(const struct tr_stack_host *h, const uint8_t **addrs);
+TR_API unsigned tr_stack_host_ip6(const struct tr_stack_host *h, const uint8_t **addrs);
 
 /* ---- UDP sockets ------------------------------------------------------- */
 
@@ -240,7 +242,7 @@ typedef uint32_t (*tr_udp_cb)(void *arg, struct tr_stack *s, struct tr_buf *b,
 
 /* Binds a port (host order) for family 4, 6 or 0 (both) on the host; before
  * workers start. 0, -EADDRINUSE, -ENOSPC (table full), -EINVAL. */
-int tr_udp_bind(struct tr_stack_host *h, int family, uint16_t port, tr_udp_cb cb, void *arg);
+TR_API int tr_udp_bind(struct tr_stack_host *h, int family, uint16_t port, tr_udp_cb cb, void *arg);
 
 struct tr_ring;
 /* Binds a port whose datagrams go to the application zero copy through one
@@ -254,14 +256,14 @@ struct tr_ring;
  * << 32 | payload length. A full ring (or no ring for the queue) drops the
  * frame as "udp.ring_full". Before workers start. */
 #define TR_STACK_MAX_QUEUES 64
-int tr_udp_bind_ring(struct tr_stack_host *h, int family, uint16_t port,
+TR_API int tr_udp_bind_ring(struct tr_stack_host *h, int family, uint16_t port,
 		     struct tr_ring *const *rings, unsigned nrings);
 
 /* Turns the received datagram b (described by m) into a reply in place:
  * addresses and ports swapped, payload length new_len (the payload was
  * edited at m->payload; new_len must fit the buffer), checksums redone.
  * Returns the action to return from the callback (TX, or a DROP). */
-uint32_t tr_udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m,
+TR_API uint32_t tr_udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m,
 		      uint32_t new_len);
 
 /* Sends b's payload (b->data, b->len bytes) as one UDP datagram: headers
@@ -271,7 +273,7 @@ uint32_t tr_udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_
  * wait in a bounded queue. Ownership of b passes to the stack in every case.
  * src may be NULL (first address of the family). Returns 0, -EMSGSIZE,
  * -ENOBUFS, -EHOSTUNREACH (not on-link: no routing), -EINVAL. */
-int tr_udp_sendto(struct tr_stack *s, struct tr_buf *b, int family,
+TR_API int tr_udp_sendto(struct tr_stack *s, struct tr_buf *b, int family,
 		  const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport);
 
 /* ---- per-worker instance ------------------------------------------------ */
@@ -302,56 +304,56 @@ struct tr_stack_io {
 };
 
 /* One per worker. The io struct is copied. */
-struct tr_stack *tr_stack_create(const struct tr_stack_host *h, const struct tr_stack_io *io,
+TR_API struct tr_stack *tr_stack_create(const struct tr_stack_host *h, const struct tr_stack_io *io,
 				 int *err);
 /* Releases every held buffer through io->drop (reason stack.shutdown). */
-void tr_stack_destroy(struct tr_stack *s);
+TR_API void tr_stack_destroy(struct tr_stack *s);
 
 /* The worker queue this instance serves (selects the socket ring); 0 by
  * default, set by the stage adapter. */
-void tr_stack_set_queue(struct tr_stack *s, unsigned queue);
+TR_API void tr_stack_set_queue(struct tr_stack *s, unsigned queue);
 
 /* Announce: gratuitous ARP for each IPv4 address (originated frames). */
-void tr_stack_start(struct tr_stack *s, uint64_t now_ns);
+TR_API void tr_stack_start(struct tr_stack *s, uint64_t now_ns);
 
 /* Processes one received frame; returns its action (TR_STACK_ACT_*). For
  * TX the reply was built in place in b. For STOLEN the stack keeps b and
  * releases it later through io. */
-uint32_t tr_stack_input(struct tr_stack *s, struct tr_buf *b, uint64_t now_ns);
+TR_API uint32_t tr_stack_input(struct tr_stack *s, struct tr_buf *b, uint64_t now_ns);
 /* Same, but the stack may replace *slot: a reassembled datagram too large
  * for the buffer of its last fragment continues in a large buffer (io
  * alloc_large/adopt), which then is the frame the action applies to. With
  * tr_stack_input such datagrams are dropped as "ip4/ip6.reasm_too_big". */
-uint32_t tr_stack_input_slot(struct tr_stack *s, struct tr_buf **slot, uint64_t now_ns);
+TR_API uint32_t tr_stack_input_slot(struct tr_stack *s, struct tr_buf **slot, uint64_t now_ns);
 /* Burst form: acts[i] for bufs[i] (bufs[i] may be replaced, as above). */
-void tr_stack_input_burst(struct tr_stack *s, struct tr_buf **bufs, uint32_t *acts,
+TR_API void tr_stack_input_burst(struct tr_stack *s, struct tr_buf **bufs, uint32_t *acts,
 			  unsigned n, uint64_t now_ns);
 
 /* Timers: neighbour retries/give-up/aging, reassembly timeouts. Cheap when
  * nothing is due; call once per loop. */
-void tr_stack_poll(struct tr_stack *s, uint64_t now_ns);
+TR_API void tr_stack_poll(struct tr_stack *s, uint64_t now_ns);
 
 /* A fresh buffer from the worker's pool (for tr_udp_sendto from a
  * callback), NULL on exhaustion. */
-struct tr_buf *tr_stack_alloc(struct tr_stack *s);
+TR_API struct tr_buf *tr_stack_alloc(struct tr_stack *s);
 
 /* Discard service totals over every worker (any thread, lock-free):
  * datagrams counted after segmentation, bytes = UDP payload. */
-void tr_stack_discard_stats(const struct tr_stack_host *h, uint64_t *datagrams, uint64_t *bytes);
+TR_API void tr_stack_discard_stats(const struct tr_stack_host *h, uint64_t *datagrams, uint64_t *bytes);
 
 /* Counters of this instance. */
-uint64_t tr_stack_counter(const struct tr_stack *s, unsigned id);
+TR_API uint64_t tr_stack_counter(const struct tr_stack *s, unsigned id);
 /* Received frames currently stolen (IPv4 fragments awaiting reassembly):
  * the "held" term of the engine's accounting equation. */
-unsigned tr_stack_held(const struct tr_stack *s);
+TR_API unsigned tr_stack_held(const struct tr_stack *s);
 /* Originated frames waiting for neighbour resolution. */
-unsigned tr_stack_queued(const struct tr_stack *s);
+TR_API unsigned tr_stack_queued(const struct tr_stack *s);
 /* Neighbour cache occupancy for family 4 or 6. */
-unsigned tr_stack_neigh_count(const struct tr_stack *s, int family);
+TR_API unsigned tr_stack_neigh_count(const struct tr_stack *s, int family);
 /* Looks up a resolved neighbour; 0 and mac filled, or -ENOENT. */
-int tr_stack_neigh_lookup(const struct tr_stack *s, int family, const uint8_t *ip, uint8_t mac[6]);
+TR_API int tr_stack_neigh_lookup(const struct tr_stack *s, int family, const uint8_t *ip, uint8_t mac[6]);
 /* The host object the instance was created from. */
-const struct tr_stack_host *tr_stack_get_host(const struct tr_stack *s);
+TR_API const struct tr_stack_host *tr_stack_get_host(const struct tr_stack *s);
 
 /* ---- hosts file (used by the DNS responder; exposed for tests/tools) ---- */
 
@@ -359,7 +361,7 @@ const struct tr_stack_host *tr_stack_get_host(const struct tr_stack *s);
  * addresses of family 4 or 6 into out (4 or 16 bytes each); returns the
  * count found, 0 when the name exists only for the other family, -ENOENT
  * when the name is unknown. */
-int tr_stack_hosts_lookup(const struct tr_stack_host *h, const char *name, size_t name_len,
+TR_API int tr_stack_hosts_lookup(const struct tr_stack_host *h, const char *name, size_t name_len,
 			  int family, uint8_t *out, unsigned max);
 
 /* ---- engine stage adapter ---------------------------------------------- */
@@ -370,7 +372,7 @@ struct tr_engine;
  * drop reason as an engine counter (same names). h must outlive the engine:
  * destroy the engine first, then the host (which frees the adapter).
  * 0 or -errno. */
-int tr_stack_stage_add(struct tr_engine *e, struct tr_stack_host *h);
+TR_API int tr_stack_stage_add(struct tr_engine *e, struct tr_stack_host *h);
 
 #ifdef __cplusplus
 }

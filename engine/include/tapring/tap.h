@@ -30,6 +30,8 @@
 #ifndef TAPRING_TAP_H
 #define TAPRING_TAP_H
 
+#include <tapring/api.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,7 +88,7 @@ struct tr_tap;
  * created is gone. Errors: -EINVAL (bad flags/queue count), -ENAMETOOLONG,
  * -EPERM (needs CAP_NET_ADMIN), -EBUSY, -ENOENT (no /dev/net/tun)...
  */
-struct tr_tap *tr_tap_create(const struct tr_tap_config *cfg, int *err);
+TR_API struct tr_tap *tr_tap_create(const struct tr_tap_config *cfg, int *err);
 
 /* tr_tap_destroy() modes */
 enum {
@@ -98,19 +100,19 @@ enum {
 
 /* Release the handle (always freed, even on error). Returns 0, or the first
  * -errno seen while clearing persist / deleting. NULL is a no-op. */
-int tr_tap_destroy(struct tr_tap *tap, int mode);
+TR_API int tr_tap_destroy(struct tr_tap *tap, int mode);
 
 /* ---- getters (no syscalls) --------------------------------------------- */
-const char *tr_tap_name(const struct tr_tap *tap);  /* kernel-assigned name */
-uint32_t tr_tap_flags(const struct tr_tap *tap);    /* TR_TAP_* */
-int tr_tap_ifindex(const struct tr_tap *tap);       /* in its namespace */
-unsigned tr_tap_queue_count(const struct tr_tap *tap);
+TR_API const char *tr_tap_name(const struct tr_tap *tap);  /* kernel-assigned name */
+TR_API uint32_t tr_tap_flags(const struct tr_tap *tap);    /* TR_TAP_* */
+TR_API int tr_tap_ifindex(const struct tr_tap *tap);       /* in its namespace */
+TR_API unsigned tr_tap_queue_count(const struct tr_tap *tap);
 /* Queue q's fd, or -1 if q is out of range. Owned by the handle. */
-int tr_tap_fd(const struct tr_tap *tap, unsigned q);
+TR_API int tr_tap_fd(const struct tr_tap *tap, unsigned q);
 /* 1 if queue q is attached, 0 if detached, -EINVAL if out of range. */
-int tr_tap_queue_attached(const struct tr_tap *tap, unsigned q);
+TR_API int tr_tap_queue_attached(const struct tr_tap *tap, unsigned q);
 /* fd of the namespace the device lives in (-1: the creator's own). */
-int tr_tap_netns_fd(const struct tr_tap *tap);
+TR_API int tr_tap_netns_fd(const struct tr_tap *tap);
 
 /* ---- queue control (multiqueue devices; TUNSETQUEUE) -------------------- */
 /* A detached queue gets no traffic steered to it; its fd stays open and the
@@ -118,17 +120,17 @@ int tr_tap_netns_fd(const struct tr_tap *tap);
  * detached queue returns 0). -EOPNOTSUPP without TR_TAP_MULTI_QUEUE,
  * -EINVAL for q out of range. The property calls below need at least one
  * attached queue (-EBADFD otherwise). */
-int tr_tap_queue_detach(struct tr_tap *tap, unsigned q);
-int tr_tap_queue_attach(struct tr_tap *tap, unsigned q);
+TR_API int tr_tap_queue_detach(struct tr_tap *tap, unsigned q);
+TR_API int tr_tap_queue_attach(struct tr_tap *tap, unsigned q);
 
 /* ---- device properties (ioctls on a queue fd) -------------------------- */
-int tr_tap_set_persist(struct tr_tap *tap, bool persist);
+TR_API int tr_tap_set_persist(struct tr_tap *tap, bool persist);
 /* uid/gid in 0..UINT32_MAX-1. The kernel has no way to clear an owner or
  * group once set (it rejects -1), so TR_TAP_ID_NONE gives -EINVAL. */
-int tr_tap_set_owner(struct tr_tap *tap, int64_t uid);
-int tr_tap_set_group(struct tr_tap *tap, int64_t gid);
-int64_t tr_tap_owner(const struct tr_tap *tap);  /* last set, or TR_TAP_ID_NONE */
-int64_t tr_tap_group(const struct tr_tap *tap);
+TR_API int tr_tap_set_owner(struct tr_tap *tap, int64_t uid);
+TR_API int tr_tap_set_group(struct tr_tap *tap, int64_t gid);
+TR_API int64_t tr_tap_owner(const struct tr_tap *tap);  /* last set, or TR_TAP_ID_NONE */
+TR_API int64_t tr_tap_group(const struct tr_tap *tap);
 
 /* ---- link state via rtnetlink, in the device's namespace ---------------- */
 
@@ -155,15 +157,15 @@ struct tr_tap_link_info {
 	} stats;
 };
 
-int tr_tap_get_link(const struct tr_tap *tap, struct tr_tap_link_info *out);
-int tr_tap_set_mtu(struct tr_tap *tap, unsigned mtu);
-int tr_tap_get_mtu(const struct tr_tap *tap, unsigned *mtu);
+TR_API int tr_tap_get_link(const struct tr_tap *tap, struct tr_tap_link_info *out);
+TR_API int tr_tap_set_mtu(struct tr_tap *tap, unsigned mtu);
+TR_API int tr_tap_get_mtu(const struct tr_tap *tap, unsigned *mtu);
 /* TAP only; a TUN has no link-layer address (-EOPNOTSUPP). */
-int tr_tap_set_mac(struct tr_tap *tap, const uint8_t mac[6]);
-int tr_tap_get_mac(const struct tr_tap *tap, uint8_t mac[6]);
-int tr_tap_set_up(struct tr_tap *tap, bool up);
+TR_API int tr_tap_set_mac(struct tr_tap *tap, const uint8_t mac[6]);
+TR_API int tr_tap_get_mac(const struct tr_tap *tap, uint8_t mac[6]);
+TR_API int tr_tap_set_up(struct tr_tap *tap, bool up);
 /* 1 if administratively up, 0 if down, or -errno. */
-int tr_tap_is_up(const struct tr_tap *tap);
+TR_API int tr_tap_is_up(const struct tr_tap *tap);
 
 /*
  * An interface address. local is IFA_LOCAL (our address). A point-to-point
@@ -179,12 +181,12 @@ struct tr_tap_addr {
 	uint8_t peer[16];
 };
 
-int tr_tap_addr_add(struct tr_tap *tap, const struct tr_tap_addr *a);
-int tr_tap_addr_del(struct tr_tap *tap, const struct tr_tap_addr *a);
+TR_API int tr_tap_addr_add(struct tr_tap *tap, const struct tr_tap_addr *a);
+TR_API int tr_tap_addr_del(struct tr_tap *tap, const struct tr_tap_addr *a);
 /* Fill up to max addresses of the device (both families, including IPv6
  * link-local ones); returns how many the device has (may exceed max) or
  * -errno. */
-int tr_tap_addr_list(const struct tr_tap *tap, struct tr_tap_addr *out, size_t max);
+TR_API int tr_tap_addr_list(const struct tr_tap *tap, struct tr_tap_addr *out, size_t max);
 
 /*
  * Move the device into another network namespace: netns is a name under
@@ -194,33 +196,33 @@ int tr_tap_addr_list(const struct tr_tap *tap, struct tr_tap_addr *out, size_t m
  * the calls above, which then run in the new namespace. The ifindex is
  * re-read in the new namespace.
  */
-int tr_tap_move_netns(struct tr_tap *tap, const char *netns);
+TR_API int tr_tap_move_netns(struct tr_tap *tap, const char *netns);
 /* Same with an open namespace fd (dup'ed; the caller keeps its own). */
-int tr_tap_move_netns_fd(struct tr_tap *tap, int nsfd);
+TR_API int tr_tap_move_netns_fd(struct tr_tap *tap, int nsfd);
 
 /* ---- links by name (netns NULL: the calling thread's namespace) --------- */
-int tr_tap_link_get(const char *netns, const char *ifname, struct tr_tap_link_info *out);
+TR_API int tr_tap_link_get(const char *netns, const char *ifname, struct tr_tap_link_info *out);
 /* Every TUN/TAP link in the namespace: fills up to max, returns the total
  * count or -errno. */
-int tr_tap_link_list(const char *netns, struct tr_tap_link_info *out, size_t max);
-int tr_tap_link_addr_list(const char *netns, const char *ifname,
+TR_API int tr_tap_link_list(const char *netns, struct tr_tap_link_info *out, size_t max);
+TR_API int tr_tap_link_addr_list(const char *netns, const char *ifname,
 			  struct tr_tap_addr *out, size_t max);
 /* RTM_DELLINK: removes a link (any kind: check tr_tap_link_info.is_tun
  * first if that matters), persistent or not; open fds on a removed TUN/TAP
  * then fail. */
-int tr_tap_link_delete(const char *netns, const char *ifname);
+TR_API int tr_tap_link_delete(const char *netns, const char *ifname);
 /* The handle calls above, for a link named in a namespace. They work on
  * any kind of link (lo, veth...), not only TUN/TAP; each looks the name up
  * first (-ENODEV if absent). */
-int tr_tap_link_set_mtu(const char *netns, const char *ifname, unsigned mtu);
-int tr_tap_link_set_mac(const char *netns, const char *ifname, const uint8_t mac[6]);
-int tr_tap_link_set_up(const char *netns, const char *ifname, bool up);
-int tr_tap_link_addr_add(const char *netns, const char *ifname, const struct tr_tap_addr *a);
-int tr_tap_link_addr_del(const char *netns, const char *ifname, const struct tr_tap_addr *a);
+TR_API int tr_tap_link_set_mtu(const char *netns, const char *ifname, unsigned mtu);
+TR_API int tr_tap_link_set_mac(const char *netns, const char *ifname, const uint8_t mac[6]);
+TR_API int tr_tap_link_set_up(const char *netns, const char *ifname, bool up);
+TR_API int tr_tap_link_addr_add(const char *netns, const char *ifname, const struct tr_tap_addr *a);
+TR_API int tr_tap_link_addr_del(const char *netns, const char *ifname, const struct tr_tap_addr *a);
 
 /* One clear line for an error (negative or positive errno), e.g. -EPERM
  * gives "needs CAP_NET_ADMIN (run as root)". Never NULL. */
-const char *tr_tap_strerror(int err);
+TR_API const char *tr_tap_strerror(int err);
 
 #ifdef __cplusplus
 }

@@ -150,7 +150,7 @@ struct tr_stack_host;
 	X(NEIGH_RESOLVED,    "neigh.resolved",      E) \
 	X(STACK_PASSED,      "stack.passed",        E) /* frames not for the stack: action NEXT */
 
-enum tr_stack_counter {
+enum tr_stack_counter_id {
 #define TR__STACK_ENUM(id, name, kind) TR_STACK_C_##id,
 	TR_STACK_COUNTERS(TR__STACK_ENUM)
 #undef TR__STACK_ENUM

@@ -53,7 +53,7 @@ uint32_t tr__arp_input(struct tr_stack *s, struct tr_buf *b)
 	tr_arp_emit(&rep, av.buf, av.len);
 	b->len = TR_ETH_HDR_LEN + TR_ARP_LEN;
 	TR_CNT(s, ARP_REPLIED);
-	return TR_STACK_ACT_TX;
+	return TR_ACT_TX;
 }
 
 static bool arp_send(struct tr_stack *s, const uint8_t sha[6], const uint8_t spa[4], const uint8_t tpa[4])

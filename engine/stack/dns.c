@@ -115,7 +115,7 @@ uint32_t tr__dns_input(struct tr_stack *s, struct tr_buf *b, const struct tr_udp
 		TR_CNT(s, DNS_ANSWERED);
 	act = tr_udp_reply(s, b, m, (uint32_t)len);
 out:
-	if (TR_STACK_ACT_KIND(act) == TR_STACK_ACT_KIND_DROP)
-		s->cnt[TR_STACK_ACT_REASON(act)]++;
+	if (TR_ACT_KIND(act) == TR_ACT_KIND_DROP)
+		s->cnt[TR_ACT_REASON(act)]++;
 	return act;
 }

@@ -76,7 +76,7 @@ static uint32_t icmp4_echo(struct tr_stack *s, struct tr_buf *b, int idx, uint32
 	TR_CNT(s, ICMP4_ECHO);
 	if (tr_load_be16(ip + TR_IPV4_OFF_TOTLEN) > s->h->cfg.mtu)
 		return tr__ip4_reply_big(s, b);   /* a reassembled request */
-	return TR_STACK_ACT_TX;
+	return TR_ACT_TX;
 }
 
 static uint32_t icmp4_input(struct tr_stack *s, struct tr_buf *b, int idx, uint32_t hl, uint32_t tl)
@@ -96,7 +96,7 @@ static uint32_t icmp4_input(struct tr_stack *s, struct tr_buf *b, int idx, uint3
 	case TR_ICMP_ECHO_REPLY:
 		/* Replies to the application's pings: its business. */
 		TR_CNT(s, STACK_PASSED);
-		return TR_STACK_ACT_NEXT;
+		return TR_ACT_NEXT;
 	default:
 		return TR_DROP(s, ICMP4_UNHANDLED);
 	}
@@ -175,7 +175,7 @@ uint32_t tr__ip4_input(struct tr_stack *s, struct tr_buf *b)
 			.mf = (frag & TR_IPV4_FLAG_MF) != 0,
 		};
 		uint32_t act = tr__reasm_input(s, &b, &fi);
-		if (act != TR_STACK_ACT_NEXT)
+		if (act != TR_ACT_NEXT)
 			return act;
 		v.buf = b->data + L3;
 		/* b now holds the whole datagram; the header may come from
@@ -192,7 +192,7 @@ uint32_t tr__ip4_input(struct tr_stack *s, struct tr_buf *b)
 		return tr__udp_input(s, b, 4, L3, L3 + hl, tl - hl);
 	default:
 		TR_CNT(s, STACK_PASSED);
-		return TR_STACK_ACT_NEXT;
+		return TR_ACT_NEXT;
 	}
 }
 
@@ -226,5 +226,5 @@ uint32_t tr__ip4_reply_big(struct tr_stack *s, struct tr_buf *b)
 	b->data += L3 + hl;
 	b->len = tl - hl;
 	tr__frag4_out(s, b, src, dst, proto, dmac);
-	return TR_STACK_ACT_STOLEN;
+	return TR_ACT_STOLEN;
 }

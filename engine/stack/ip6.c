@@ -111,7 +111,7 @@ static uint32_t icmp6_echo(struct tr_stack *s, struct tr_buf *b, struct tr_icmpv
 	TR_CNT(s, ICMP6_ECHO);
 	if (b->len - L3 > s->h->cfg.mtu)   /* a reassembled request */
 		return tr__ip6_reply_big(s, b, (uint32_t)(iv->buf - d), TR_IPPROTO_ICMPV6);
-	return TR_STACK_ACT_TX;
+	return TR_ACT_TX;
 }
 
 /* ---- Neighbor Discovery -------------------------------------------------- */
@@ -142,7 +142,7 @@ static uint32_t nd_build_na(struct tr_stack *s, struct tr_buf *b, const uint8_t 
 		return TR_DROP(s, ND_MALFORMED);
 	b->len = (uint32_t)(L4 + n);
 	TR_CNT(s, ND_NA_SENT);
-	return TR_STACK_ACT_TX;
+	return TR_ACT_TX;
 }
 
 static uint32_t nd_ns_input(struct tr_stack *s, struct tr_buf *b, struct tr_icmpv6_view *iv,
@@ -238,7 +238,7 @@ static uint32_t icmp6_input(struct tr_stack *s, struct tr_buf *b, uint32_t l4, u
 		return icmp6_echo(s, b, &iv);
 	case TR_ICMP6_ECHO_REPLY:
 		TR_CNT(s, STACK_PASSED);
-		return TR_STACK_ACT_NEXT;
+		return TR_ACT_NEXT;
 	case TR_ICMP6_PACKET_TOO_BIG:
 		/* RFC 8201 4: about a packet we sent (the quoted source is
 		 * ours); the MTU field follows the type/code/checksum. */
@@ -341,7 +341,7 @@ static uint32_t ip6_frag_input(struct tr_stack *s, struct tr_buf **bp, const str
 		 * mixed with a reassembly in progress. */
 		ip6_strip_frag(b, off, nh);
 		TR_CNT(s, IP6_ATOMIC_FRAG);
-		return TR_STACK_ACT_NEXT;
+		return TR_ACT_NEXT;
 	}
 	struct tr_frag_in fi = {
 		.family = 6, .next = ip[off], .id = r->frag_id,
@@ -382,7 +382,7 @@ uint32_t tr__ip6_input(struct tr_stack *s, struct tr_buf *b)
 			return TR_DROP(s, IP6_BAD_LEN);
 		if (r.has_frag) {
 			uint32_t act = ip6_frag_input(s, &b, &r);
-			if (act != TR_STACK_ACT_NEXT)
+			if (act != TR_ACT_NEXT)
 				return act;
 			/* b now holds a datagram without fragment header
 			 * (reassembled, or an atomic fragment): walk again. */
@@ -397,7 +397,7 @@ uint32_t tr__ip6_input(struct tr_stack *s, struct tr_buf *b)
 		l4 = L3 + r.hdr_len;
 		if (next != TR_IPPROTO_ICMPV6 && next != TR_IPPROTO_UDP) {
 			TR_CNT(s, STACK_PASSED);
-			return TR_STACK_ACT_NEXT;
+			return TR_ACT_NEXT;
 		}
 	}
 	uint32_t len = b->len - l4;
@@ -436,7 +436,7 @@ uint32_t tr__ip6_reply_big(struct tr_stack *s, struct tr_buf *b, uint32_t l4, ui
 	b->data += l4;
 	b->len = end - l4;
 	tr__frag6_out(s, b, src, dst, proto, dmac);
-	return TR_STACK_ACT_STOLEN;
+	return TR_ACT_STOLEN;
 }
 
 const uint8_t *tr__ip6_pick_src(const struct tr_stack_host *h, const uint8_t *dst)

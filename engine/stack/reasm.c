@@ -142,7 +142,7 @@ static uint32_t reasm_fail(struct tr_stack *s, struct tr_reasm *r, struct tr_rea
 {
 	slot_drop(s, r, sl, reason);
 	s->cnt[reason]++;
-	return TR_STACK_ACT_DROP(reason);
+	return TR_ACT_DROP(reason);
 }
 
 uint32_t tr__reasm_input(struct tr_stack *s, struct tr_buf **bp, const struct tr_frag_in *fi)
@@ -159,7 +159,7 @@ uint32_t tr__reasm_input(struct tr_stack *s, struct tr_buf **bp, const struct tr
 	uint32_t limit = fam == 4 ? 65535u - fi->hl : 65535u - (fi->hl - 40u);
 	if (plen == 0 || (fi->mf && (plen & 7)) || off + plen > limit) {
 		s->cnt[rsn(fam, R_BAD_LEN)]++;
-		return TR_STACK_ACT_DROP(rsn(fam, R_BAD_LEN));
+		return TR_ACT_DROP(rsn(fam, R_BAD_LEN));
 	}
 
 	struct tr_reasm_slot *sl = slot_get(s, r, fi);
@@ -204,14 +204,14 @@ uint32_t tr__reasm_input(struct tr_stack *s, struct tr_buf **bp, const struct tr
 					sl->total = 0;
 			}
 			s->cnt[rsn(fam, R_MEM)]++;
-			return TR_STACK_ACT_DROP(rsn(fam, R_MEM));
+			return TR_ACT_DROP(rsn(fam, R_MEM));
 		}
 		sl->f[sl->nfrags++] = (struct tr_reasm_frag){
 			.b = b, .off = (uint16_t)off, .len = (uint16_t)plen, .poff = (uint16_t)fi->poff,
 		};
 		r->bufs++;
 		s->held++;
-		return TR_STACK_ACT_STOLEN;
+		return TR_ACT_STOLEN;
 	}
 
 	/* Complete. The headers come from the offset-0 fragment. */
@@ -280,5 +280,5 @@ uint32_t tr__reasm_input(struct tr_stack *s, struct tr_buf **bp, const struct tr
 		*bp = d;
 	}
 	s->cnt[rsn(fam, R_OK)]++;
-	return TR_STACK_ACT_NEXT;
+	return TR_ACT_NEXT;
 }

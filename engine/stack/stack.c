@@ -358,7 +358,7 @@ static uint32_t stack_input(struct tr_stack *s, struct tr_buf *b, uint64_t now_n
 		/* VLAN-tagged and other protocols are not the stack's: the
 		 * next stage (or the application) gets them. */
 		TR_CNT(s, STACK_PASSED);
-		return TR_STACK_ACT_NEXT;
+		return TR_ACT_NEXT;
 	}
 }
 

@@ -266,7 +266,7 @@ struct tr_stack {
 };
 
 #define TR_CNT(s, id) ((s)->cnt[TR_STACK_C_##id]++)
-#define TR_DROP(s, id) (TR_CNT(s, id), TR_STACK_ACT_DROP(TR_STACK_C_##id))
+#define TR_DROP(s, id) (TR_CNT(s, id), TR_ACT_DROP(TR_STACK_C_##id))
 
 /* Release a stolen buffer (held--). */
 static inline void tr__stack_release_drop(struct tr_stack *s, struct tr_buf *b, unsigned reason)

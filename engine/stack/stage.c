@@ -151,10 +151,10 @@ static void stage_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, 
 		/* The frame leaves as it came (NEXT, DELIVER) or as the reply
 		 * built in place (TX): raw IP again. Stolen frames leave later
 		 * through io_tx; dropped ones are freed. */
-		if (st->l3 && a <= TR_STACK_ACT_DELIVER)
+		if (st->l3 && a <= TR_ACT_DELIVER)
 			l3_pull(bufs[i]);
-		if (TR_STACK_ACT_KIND(a) == TR_STACK_ACT_KIND_DROP) {
-			unsigned r = TR_STACK_ACT_REASON(a);
+		if (TR_ACT_KIND(a) == TR_ACT_KIND_DROP) {
+			unsigned r = TR_ACT_REASON(a);
 			/* A socket callback may return a reason that is not a
 			 * registered drop reason: count it as consumed. */
 			int id = r < TR_STACK_C_COUNT ? st->reason[r] : -1;

@@ -106,7 +106,7 @@ static uint32_t udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_
 	/* Drops are returned uncounted: the caller (or the socket dispatch)
 	 * counts the reason exactly once. */
 	if (new_len > 65507u || l4 + TR_UDP_HDR_LEN + new_len > tr__room(s, b))
-		return TR_STACK_ACT_DROP(TR_STACK_C_TX_TOO_BIG);
+		return TR_ACT_DROP(TR_STACK_C_TX_TOO_BIG);
 	bool recompute = !same_payload || new_len != m->len;
 	/* Offloads: a NEEDS_CSUM frame keeps its checksum unfinished (the
 	 * kernel completes it, per segment for a super-frame): the field gets
@@ -116,7 +116,7 @@ static uint32_t udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_
 	if (vm && new_len != m->len) {
 		uint32_t segs = (new_len + vm->hdr.gso_size - 1u) / vm->hdr.gso_size;
 		if (segs > TR_VNET_UDP_MAX_SEGS)
-			return TR_STACK_ACT_DROP(TR_STACK_C_TX_TOO_BIG);
+			return TR_ACT_DROP(TR_STACK_C_TX_TOO_BIG);
 		vm->segs = (uint16_t)(segs ? segs : 1);
 	}
 	uint8_t tmp[16];
@@ -135,7 +135,7 @@ static uint32_t udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_
 		if (idx < 0) {
 			/* Sent to broadcast: answer from our first address. */
 			if (h->cfg.n_ip4 == 0)
-				return TR_STACK_ACT_DROP(TR_STACK_C_IP4_NOT_OURS);
+				return TR_ACT_DROP(TR_STACK_C_IP4_NOT_OURS);
 			idx = 0;
 			recompute = true;
 		}
@@ -155,7 +155,7 @@ static uint32_t udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_
 		if (tr__host_ip6_index(h, src) < 0) {
 			src = tr__ip6_pick_src(h, m->src);
 			if (!src)
-				return TR_STACK_ACT_DROP(TR_STACK_C_IP6_NOT_OURS);
+				return TR_ACT_DROP(TR_STACK_C_IP6_NOT_OURS);
 			recompute = true;
 		}
 		memcpy(d + TR_ETH_OFF_SRC, h->cfg.mac, 6);
@@ -177,12 +177,12 @@ static uint32_t udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_
 	}
 	b->len = l4 + TR_UDP_HDR_LEN + new_len;
 	if (vm)
-		return TR_STACK_ACT_TX;   /* the kernel cuts it into MTU-sized datagrams */
+		return TR_ACT_TX;   /* the kernel cuts it into MTU-sized datagrams */
 	if (m->family == 4 && b->len - L3 > h->cfg.mtu)
 		return tr__ip4_reply_big(s, b);   /* fragment the reply */
 	if (m->family == 6 && b->len - L3 > h->cfg.mtu)
 		return tr__ip6_reply_big(s, b, l4, TR_IPPROTO_UDP);
-	return TR_STACK_ACT_TX;
+	return TR_ACT_TX;
 }
 
 uint32_t tr_udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m, uint32_t new_len)
@@ -252,10 +252,10 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 
 	if (m.dport == h->cfg.udp_echo_port && m.dport) {
 		uint32_t act = udp_reply(s, b, &m, m.len, true);
-		if (act == TR_STACK_ACT_TX || act == TR_STACK_ACT_STOLEN)
+		if (act == TR_ACT_TX || act == TR_ACT_STOLEN)
 			TR_CNT(s, UDP_ECHO);   /* STOLEN: sent as fragments */
 		else
-			s->cnt[TR_STACK_ACT_REASON(act)]++;
+			s->cnt[TR_ACT_REASON(act)]++;
 		return act;
 	}
 	if (m.dport == h->cfg.dns_port && m.dport)
@@ -266,8 +266,8 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 		if (!so->cb)
 			return udp_to_ring(s, so, b, &m);
 		uint32_t act = so->cb(so->arg, s, b, &m);
-		if (TR_STACK_ACT_KIND(act) == TR_STACK_ACT_KIND_DROP) {
-			unsigned r = TR_STACK_ACT_REASON(act);
+		if (TR_ACT_KIND(act) == TR_ACT_KIND_DROP) {
+			unsigned r = TR_ACT_REASON(act);
 			if (r < TR_STACK_C_COUNT)
 				s->cnt[r]++;
 		}
@@ -303,10 +303,10 @@ uint32_t tr__udp_gso_split(struct tr_stack *s, struct tr_buf *b, const struct tr
 		cm.segs = 1;
 		cm.gso_size = 0;
 		uint32_t act = tr__dns_input(s, c, &cm);   /* counts its own drop reasons */
-		if (act == TR_STACK_ACT_TX)
+		if (act == TR_ACT_TX)
 			s->io.tx(s->io.ctx, c);
 		else
-			s->io.drop(s->io.ctx, c, TR_STACK_ACT_KIND(act) == TR_STACK_ACT_KIND_DROP ? TR_STACK_ACT_REASON(act)
+			s->io.drop(s->io.ctx, c, TR_ACT_KIND(act) == TR_ACT_KIND_DROP ? TR_ACT_REASON(act)
 									     : TR_STACK_C_UDP_CONSUMED);
 	}
 	return TR_DROP(s, UDP_GSO_SPLIT);

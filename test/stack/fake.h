@@ -291,23 +291,23 @@ static inline uint32_t fk_input_buf(struct fake *f, struct tr_buf *b)
 	f->rx++;
 	/* The slot form: b may come back replaced by a large buffer. */
 	uint32_t act = tr_stack_input_slot(f->s, &b, f->now);
-	switch (TR_STACK_ACT_KIND(act)) {
-	case TR_STACK_ACT_TX:
+	switch (TR_ACT_KIND(act)) {
+	case TR_ACT_TX:
 		f->tx_inplace++;
 		T_ASSERT(b->len <= sizeof(f->last));
 		memcpy(f->last, b->data, b->len);
 		f->last_len = b->len;
 		fk_buf_free(f, b);
 		break;
-	case TR_STACK_ACT_NEXT:
-	case TR_STACK_ACT_DELIVER:
+	case TR_ACT_NEXT:
+	case TR_ACT_DELIVER:
 		f->passed++;
 		fk_buf_free(f, b);
 		break;
-	case TR_STACK_ACT_STOLEN:
+	case TR_ACT_STOLEN:
 		break;
 	default: {
-		unsigned r = TR_STACK_ACT_REASON(act);
+		unsigned r = TR_ACT_REASON(act);
 		T_CHECK(r < TR_STACK_C_COUNT && tr_stack_counter_is_drop(r));
 		f->rx_dropped++;
 		fk_buf_free(f, b);
@@ -360,7 +360,7 @@ static inline uint64_t fk_cnt(const struct fake *f, const char *name)
 	return tr_stack_counter(f->s, (unsigned)id);
 }
 
-#define FK_IS_DROP(act, id) ((act) == TR_STACK_ACT_DROP(TR_STACK_C_##id))
+#define FK_IS_DROP(act, id) ((act) == TR_ACT_DROP(TR_STACK_C_##id))
 
 /* ---- frame builders (codec emit functions) ------------------------------- */
 

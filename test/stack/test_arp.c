@@ -52,10 +52,10 @@ int main(void)
 
 	/* a request for each published address -> reply in place with its MAC */
 	uint32_t n = fk_arp(fr, TR_ARP_OP_REQUEST, FK_PEER_MAC, FK_PEER_IP, FK_IP1, FK_BCAST);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_TX);
 	check_reply(&f, FK_IP1, FK_MAC);
 	n = fk_arp(fr, TR_ARP_OP_REQUEST, FK_PEER_MAC, FK_PEER_IP, FK_IP2, FK_BCAST);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	check_reply(&f, FK_IP2, FK_MAC2);
 	T_CHECK_EQ(fk_cnt(&f, "arp.replied"), 2);
 	/* the requester was learned */

@@ -92,11 +92,11 @@ int main(void)
 	/* A with two addresses */
 	uint32_t n = query(fr, 0x1111, TR_DNS_F_RD, "www.example.test", TR_DNS_T_A, 0xffff);
 	/* with no room to grow the answer in place: header only, TC set */
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(parse_reply(&f, 0x1111, &nans, addrs), TR_DNS_RC_NOERROR);
 	T_CHECK_EQ(nans, 0);
 	T_CHECK(tr_load_be16(f.last + 42 + 2) & TR_DNS_F_TC);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(parse_reply(&f, 0x1111, &nans, addrs), TR_DNS_RC_NOERROR);
 	T_CHECK_EQ(nans, 2);
 	T_CHECK(memcmp(addrs[0], (uint8_t[]){ 10, 77, 1, 1 }, 4) == 0);
@@ -106,35 +106,35 @@ int main(void)
 	T_CHECK_EQ(tr_load_be16(f.last + 36), 33333);
 	/* AAAA, case-insensitive, trailing dot tolerated in the file */
 	n = query(fr, 0x2222, 0, "WWW.Example.TEST", TR_DNS_T_AAAA, 0xffff);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(parse_reply(&f, 0x2222, &nans, addrs), TR_DNS_RC_NOERROR);
 	T_CHECK_EQ(nans, 1);
 	T_CHECK(memcmp(addrs[0], (uint8_t[]){ 0xfd, 0x77, [13] = 1, [15] = 1 }, 16) == 0);
 	/* NXDOMAIN */
 	n = query(fr, 0x3333, 0, "nope.test", TR_DNS_T_A, 0xffff);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(parse_reply(&f, 0x3333, &nans, addrs), TR_DNS_RC_NXDOMAIN);
 	T_CHECK_EQ(nans, 0);
 	/* NODATA: known name, no A */
 	n = query(fr, 0x4444, 0, "v6only.test", TR_DNS_T_A, 0xffff);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(parse_reply(&f, 0x4444, &nans, addrs), TR_DNS_RC_NOERROR);
 	T_CHECK_EQ(nans, 0);
 	/* FORMERR: two questions announced, one present */
 	n = query(fr, 0x5555, 0, "www", TR_DNS_T_A, 2);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(parse_reply(&f, 0x5555, &nans, addrs), TR_DNS_RC_FORMERR);
 	/* FORMERR: label length running past the message */
 	n = query(fr, 0x5556, 0, "www", TR_DNS_T_A, 0xffff);
 	fr[42 + 12] = 60;
 	/* fix the UDP checksum after the edit */
 	memset(fr + 40, 0, 2);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(parse_reply(&f, 0x5556, &nans, addrs), TR_DNS_RC_FORMERR);
 	T_CHECK_EQ(fk_cnt(&f, "dns.formerr"), 2);
 	/* NOTIMP: opcode STATUS */
 	n = query(fr, 0x6666, tr_dns_make_flags(0, TR_DNS_OP_STATUS, 0, 0), "www", TR_DNS_T_A, 0xffff);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(parse_reply(&f, 0x6666, &nans, addrs), TR_DNS_RC_NOTIMP);
 	T_CHECK_EQ(fk_cnt(&f, "dns.notimp"), 1);
 	/* a response (QR=1) and a runt message are dropped, never answered */

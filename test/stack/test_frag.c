@@ -32,7 +32,7 @@ int main(void)
 	fk_start(&f);
 	/* learn the peer first so frames go out at once */
 	uint32_t n = fk_arp(fr, TR_ARP_OP_REQUEST, FK_PEER_MAC, FK_PEER_IP, FK_IP1, FK_BCAST);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 
 	struct tr_buf *b = tr_stack_alloc(f.s);
 	T_ASSERT(b);
@@ -78,8 +78,8 @@ int main(void)
 	fk_init(&p, &pc, 65536 - FK_HEADROOM);
 	T_CHECK_EQ(tr_udp_bind(p.h, 4, 4000, sink_cb, NULL), 0);
 	fk_start(&p);
-	T_CHECK_EQ(fk_input(&p, f.tx[2].d, f.tx[2].len), TR_STACK_ACT_STOLEN);
-	T_CHECK_EQ(fk_input(&p, f.tx[0].d, f.tx[0].len), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&p, f.tx[2].d, f.tx[2].len), TR_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&p, f.tx[0].d, f.tx[0].len), TR_ACT_STOLEN);
 	T_CHECK(FK_IS_DROP(fk_input(&p, f.tx[1].d, f.tx[1].len), UDP_CONSUMED));
 	T_CHECK_EQ(got_len, sizeof(payload));
 	T_CHECK(memcmp(got, payload, sizeof(payload)) == 0);
@@ -180,8 +180,8 @@ int main(void)
 			T_CHECK_EQ(tr_udp_bind(p6.h, 6, 4000, sink_cb, NULL), 0);
 			fk_start(&p6);
 			got_len = 0;
-			T_CHECK_EQ(fk_input(&p6, f.tx[first + 2].d, f.tx[first + 2].len), TR_STACK_ACT_STOLEN);
-			T_CHECK_EQ(fk_input(&p6, f.tx[first].d, f.tx[first].len), TR_STACK_ACT_STOLEN);
+			T_CHECK_EQ(fk_input(&p6, f.tx[first + 2].d, f.tx[first + 2].len), TR_ACT_STOLEN);
+			T_CHECK_EQ(fk_input(&p6, f.tx[first].d, f.tx[first].len), TR_ACT_STOLEN);
 			T_CHECK(FK_IS_DROP(fk_input(&p6, f.tx[first + 1].d, f.tx[first + 1].len), UDP_CONSUMED));
 			T_CHECK_EQ(got_len, sizeof(payload));
 			T_CHECK(memcmp(got, payload, sizeof(payload)) == 0);

@@ -59,13 +59,13 @@ static void process_burst(struct fake *f, struct tr_buf **bufs, unsigned n)
 	f->rx += n;
 	tr_stack_input_burst(f->s, bufs, acts, n, f->now);
 	for (unsigned i = 0; i < n; i++) {
-		switch (TR_STACK_ACT_KIND(acts[i])) {
-		case TR_STACK_ACT_TX: f->tx_inplace++; fk_buf_free(f, bufs[i]); break;
-		case TR_STACK_ACT_NEXT:
-		case TR_STACK_ACT_DELIVER: f->passed++; fk_buf_free(f, bufs[i]); break;
-		case TR_STACK_ACT_STOLEN: break;
+		switch (TR_ACT_KIND(acts[i])) {
+		case TR_ACT_TX: f->tx_inplace++; fk_buf_free(f, bufs[i]); break;
+		case TR_ACT_NEXT:
+		case TR_ACT_DELIVER: f->passed++; fk_buf_free(f, bufs[i]); break;
+		case TR_ACT_STOLEN: break;
 		default:
-			T_CHECK(tr_stack_counter_is_drop(TR_STACK_ACT_REASON(acts[i])));
+			T_CHECK(tr_stack_counter_is_drop(TR_ACT_REASON(acts[i])));
 			f->rx_dropped++;
 			fk_buf_free(f, bufs[i]);
 		}
@@ -87,7 +87,7 @@ int main(void)
 	/* the samples themselves are accepted */
 	for (unsigned k = 0; k < NSAMPLES; k++) {
 		uint32_t act = fk_input(&f, sample[k], slen[k]);
-		T_CHECK(TR_STACK_ACT_KIND(act) != 4u || FK_IS_DROP(act, ND_CONSUMED) ||
+		T_CHECK(TR_ACT_KIND(act) != TR_ACT_KIND_DROP || FK_IS_DROP(act, ND_CONSUMED) ||
 			FK_IS_DROP(act, UDP_CONSUMED));
 	}
 	T_CHECK_EQ(tr_stack_held(f.s), 0);   /* the fragment pair completed */

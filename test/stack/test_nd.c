@@ -62,7 +62,7 @@ int main(void)
 	/* NS to our solicited-node group with SLLA -> solicited NA, learned */
 	fk_snm(snm, FK_IP6);
 	uint32_t n = ns(fr, FK_PEER_IP6, snm, FK_IP6, FK_PEER_MAC, 255);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(check_na(f.last, f.last_len, FK_PEER_MAC, FK_PEER_IP6, FK_IP6),
 		   TR_ICMP6_NA_F_SOLICITED | TR_ICMP6_NA_F_OVERRIDE);
 	T_CHECK_EQ(tr_stack_neigh_lookup(f.s, 6, FK_PEER_IP6, mac), 0);
@@ -71,7 +71,7 @@ int main(void)
 	const uint8_t p2[16] = { 0xfd, 0x77, [15] = 0x42 };
 	n = ns(fr, p2, FK_IP6, FK_IP6, NULL, 255);
 	T_CHECK(FK_IS_DROP(fk_input_guard(&f, fr, n), TX_TOO_BIG));
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(check_na(f.last, f.last_len, FK_PEER_MAC, p2, FK_IP6),
 		   TR_ICMP6_NA_F_SOLICITED | TR_ICMP6_NA_F_OVERRIDE);
 	/* link-local target, derived from the MAC */
@@ -79,14 +79,14 @@ int main(void)
 	const uint8_t peer_ll[16] = { 0xfe, 0x80, [15] = 0x99 };
 	fk_snm(snm, ll);
 	n = ns(fr, peer_ll, snm, ll, FK_PEER_MAC, 255);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	T_CHECK(check_na(f.last, f.last_len, FK_PEER_MAC, peer_ll, ll) >= 0);
 	/* DAD probe from :: -> NA to all-nodes, not solicited */
 	const uint8_t unspec[16] = { 0 }, all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 	const uint8_t all_nodes_mac[6] = { 0x33, 0x33, 0, 0, 0, 1 };
 	fk_snm(snm, FK_IP6);
 	n = ns(fr, unspec, snm, FK_IP6, NULL, 255);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(check_na(f.last, f.last_len, all_nodes_mac, all_nodes, FK_IP6), TR_ICMP6_NA_F_OVERRIDE);
 	T_CHECK_EQ(fk_cnt(&f, "nd.na_sent"), 4);
 

@@ -130,7 +130,7 @@ int main(void)
 		spa[3] = (uint8_t)(seed >> 24) | 1;
 		memcpy(sha + 2, spa, 4);
 		n = fk_arp(fr, TR_ARP_OP_REQUEST, sha, spa, FK_IP1, FK_BCAST);
-		T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+		T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 		T_ASSERT(tr_stack_neigh_count(f.s, 4) <= 256);
 	}
 	T_CHECK(tr_stack_neigh_count(f.s, 4) <= 256);

@@ -93,7 +93,7 @@ int main(void)
 	/* Y announced itself to B (a request for us): A sends to Y at once */
 	const uint8_t y[4] = { 10, 77, 0, 21 }, ymac[6] = { 0x02, 0, 0, 0x77, 0, 0x21 };
 	n = fk_arp(fr, TR_ARP_OP_REQUEST, ymac, y, FK_IP1, FK_BCAST);
-	T_CHECK_EQ(fk_input(&b, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&b, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(send_to(&a, 4, y), 0);
 	T_ASSERT(a.ntx == 1);
 	T_CHECK(memcmp(a.tx[0].d, ymac, 6) == 0);
@@ -107,7 +107,7 @@ int main(void)
 	ns.opts.present = TR_ND_HAS_SLLA;
 	memcpy(ns.opts.slla, zmac, 6);
 	n = fk_icmp6(fr, FK_MAC, zmac, z, FK_IP6, 255, &ns);
-	T_CHECK_EQ(fk_input(&b, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&b, fr, n), TR_ACT_TX);
 	T_CHECK_EQ(send_to(&a, 6, z), 0);
 	T_ASSERT(a.ntx == 1);
 	T_CHECK(memcmp(a.tx[0].d, zmac, 6) == 0);

@@ -42,7 +42,7 @@ int main(void)
 	for (int k = 0; k < 2; k++) {
 		const uint8_t *ip = k ? FK_IP2 : FK_IP1, *mac = k ? FK_MAC2 : FK_MAC;
 		uint32_t n = echo4(req, TR_ICMP_ECHO_REQUEST, mac, FK_PEER_MAC, FK_PEER_IP, ip, 57);
-		T_CHECK_EQ(fk_input_guard(&f, req, n), TR_STACK_ACT_TX);
+		T_CHECK_EQ(fk_input_guard(&f, req, n), TR_ACT_TX);
 		uint32_t m = echo4(exp, TR_ICMP_ECHO_REPLY, FK_PEER_MAC, mac, ip, FK_PEER_IP, 64);
 		T_CHECK_EQ(f.last_len, m);
 		T_CHECK(memcmp(f.last, exp, m) == 0);
@@ -53,12 +53,12 @@ int main(void)
 	/* Ethernet padding after the datagram is cut from the reply */
 	uint32_t n = echo4(req, TR_ICMP_ECHO_REQUEST, FK_MAC, FK_PEER_MAC, FK_PEER_IP, FK_IP1, 64);
 	memset(req + n, 0, 10);
-	T_CHECK_EQ(fk_input(&f, req, n + 10), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, req, n + 10), TR_ACT_TX);
 	T_CHECK_EQ(f.last_len, n);
 
 	/* IPv6 */
 	n = echo6(req, TR_ICMP6_ECHO_REQUEST, FK_MAC, FK_PEER_MAC, FK_PEER_IP6, FK_IP6, 61);
-	T_CHECK_EQ(fk_input_guard(&f, req, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input_guard(&f, req, n), TR_ACT_TX);
 	uint32_t m = echo6(exp, TR_ICMP6_ECHO_REPLY, FK_PEER_MAC, FK_MAC, FK_IP6, FK_PEER_IP6, 64);
 	T_CHECK_EQ(f.last_len, m);
 	T_CHECK(memcmp(f.last, exp, m) == 0);
@@ -67,7 +67,7 @@ int main(void)
 	/* to the link-local address derived from the MAC (EUI-64) */
 	const uint8_t ll[16] = { 0xfe, 0x80, [8] = 0x00, 0x00, 0x00, 0xff, 0xfe, 0x77, 0x00, 0x01 };
 	n = echo6(req, TR_ICMP6_ECHO_REQUEST, FK_MAC, FK_PEER_MAC, FK_PEER_IP6, ll, 64);
-	T_CHECK_EQ(fk_input(&f, req, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, req, n), TR_ACT_TX);
 
 	/* drops, each with its counter */
 	n = echo4(req, TR_ICMP_ECHO_REQUEST, FK_MAC, FK_PEER_MAC, FK_PEER_IP, FK_IP1, 64);
@@ -98,7 +98,7 @@ int main(void)
 	T_CHECK_EQ(fk_cnt(&f, "icmp4.bad_csum"), 1);
 	/* echo replies are passed on (the application's own pings) */
 	n = echo4(req, TR_ICMP_ECHO_REPLY, FK_MAC, FK_PEER_MAC, FK_PEER_IP, FK_IP1, 64);
-	T_CHECK_EQ(fk_input(&f, req, n), TR_STACK_ACT_NEXT);
+	T_CHECK_EQ(fk_input(&f, req, n), TR_ACT_NEXT);
 	T_CHECK_EQ(f.ntx, 0);  /* nothing originated */
 
 	T_CHECK(fk_accounting_ok(&f));

@@ -44,12 +44,12 @@ int main(void)
 
 	/* in order */
 	uint32_t n = frag(fr, 1, 0, 400, true);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_STOLEN);
 	n = frag(fr, 1, 400, 400, true);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_STOLEN);
 	T_CHECK_EQ(tr_stack_held(f.s), 2);
 	n = frag(fr, 1, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	check_echo(&f);
 	T_CHECK_EQ(tr_stack_held(f.s), 0);
 	T_CHECK_EQ(f.drops[TR_STACK_C_IP4_FRAG_MERGED], 2);
@@ -57,25 +57,25 @@ int main(void)
 
 	/* out of order: last, first, middle */
 	n = frag(fr, 2, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = frag(fr, 2, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = frag(fr, 2, 400, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	check_echo(&f);
 	/* the offset-0 fragment completes it */
 	n = frag(fr, 3, 400, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = frag(fr, 3, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = frag(fr, 3, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	check_echo(&f);
 	T_CHECK_EQ(tr_stack_held(f.s), 0);
 
 	/* overlap: the whole datagram goes */
 	n = frag(fr, 4, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = frag(fr, 4, 392, 400, true);
 	T_CHECK(FK_IS_DROP(fk_input(&f, fr, n), IP4_REASM_OVERLAP));
 	T_CHECK_EQ(tr_stack_held(f.s), 0);
@@ -92,7 +92,7 @@ int main(void)
 
 	/* timeout */
 	n = frag(fr, 7, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	fk_poll(&f, 29000000000ull);
 	T_CHECK_EQ(tr_stack_held(f.s), 1);
 	fk_poll(&f, 2000000000ull);
@@ -123,7 +123,7 @@ int main(void)
 			n = fk_ip4(fr, FK_MAC, FK_PEER_MAC, FK_PEER_IP, FK_IP1, TR_IPPROTO_ICMP, icmp + off, l,
 				   0x999, (uint16_t)off, off + l < il);
 			uint32_t act = fk_input(&f, fr, n);
-			T_CHECK_EQ(act, TR_STACK_ACT_STOLEN);
+			T_CHECK_EQ(act, TR_ACT_STOLEN);
 		}
 		T_CHECK_EQ(f.tx_stolen, before + 1);
 		T_ASSERT(f.ntx == 2);

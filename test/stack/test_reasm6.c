@@ -66,12 +66,12 @@ int main(void)
 
 	/* in order */
 	uint32_t n = ufrag(fr, 1, 0, 400, true);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_STOLEN);
 	n = ufrag(fr, 1, 400, 400, true);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_STOLEN);
 	T_CHECK_EQ(tr_stack_held(f.s), 2);
 	n = ufrag(fr, 1, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	check_echo(&f);
 	T_CHECK_EQ(tr_stack_held(f.s), 0);
 	T_CHECK_EQ(f.drops[TR_STACK_C_IP6_FRAG_MERGED], 2);
@@ -80,25 +80,25 @@ int main(void)
 
 	/* out of order: last, first, middle; then middle, last, first */
 	n = ufrag(fr, 2, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = ufrag(fr, 2, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = ufrag(fr, 2, 400, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	check_echo(&f);
 	n = ufrag(fr, 3, 400, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = ufrag(fr, 3, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = ufrag(fr, 3, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	check_echo(&f);
 	T_CHECK_EQ(fk_cnt(&f, "ip6.reasm_ok"), 3);
 	/* the same id from another source is another datagram */
 	n = ufrag(fr, 3, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	fr[14 + 8 + 15] ^= 1;   /* source fd77::98 */
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	T_CHECK_EQ(tr_stack_held(f.s), 2);
 	fk_poll(&f, 31000000000ull);
 	T_CHECK_EQ(tr_stack_held(f.s), 0);
@@ -106,22 +106,22 @@ int main(void)
 
 	/* overlap: the whole datagram goes (RFC 5722) */
 	n = ufrag(fr, 4, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = ufrag(fr, 4, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = ufrag(fr, 4, 392, 400, true);
 	T_CHECK(FK_IS_DROP(fk_input(&f, fr, n), IP6_REASM_OVERLAP));
 	T_CHECK_EQ(tr_stack_held(f.s), 0);
 	T_CHECK_EQ(fk_cnt(&f, "ip6.reasm_overlap"), 3);
 	/* the fragment that would have completed it starts a new datagram */
 	n = ufrag(fr, 4, 400, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	/* duplicate */
 	T_CHECK(FK_IS_DROP(fk_input(&f, fr, n), IP6_REASM_OVERLAP));
 	T_CHECK_EQ(fk_cnt(&f, "ip6.reasm_overlap"), 5);
 	/* two different last fragments */
 	n = ufrag(fr, 5, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = ufrag(fr, 5, 400, 200, false);
 	T_CHECK(FK_IS_DROP(fk_input(&f, fr, n), IP6_REASM_OVERLAP));
 	T_CHECK_EQ(tr_stack_held(f.s), 0);
@@ -142,16 +142,16 @@ int main(void)
 	 * fragment header in the reply, while a reassembly with the same id
 	 * is in progress and stays untouched (RFC 6946) */
 	n = ufrag(fr, 7, 400, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = ufrag(fr, 7, 0, dlen, false);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_TX);
 	check_echo(&f);
 	T_CHECK_EQ(fk_cnt(&f, "ip6.atomic_frags"), 1);
 	T_CHECK_EQ(tr_stack_held(f.s), 1);
 	n = ufrag(fr, 7, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 	n = ufrag(fr, 7, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	check_echo(&f);
 	/* an atomic ICMPv6 echo request: the reply carries no fragment header */
 	{
@@ -163,7 +163,7 @@ int main(void)
 		dlen = (uint32_t)tr_icmpv6_emit_len(&er);
 		T_ASSERT(tr_icmpv6_emit(&er, &ph, dgram, dlen) == 0);
 		n = frag6(fr, TR_IPPROTO_ICMPV6, 8, 0, dlen, false);
-		T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_TX);
+		T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_TX);
 		T_CHECK_EQ(f.last_len, 14 + 40 + dlen);
 		T_CHECK_EQ(f.last[20], TR_IPPROTO_ICMPV6);
 		T_CHECK_EQ(f.last[54], TR_ICMP6_ECHO_REPLY);
@@ -194,7 +194,7 @@ int main(void)
 			n = fk_ip4(fr, FK_MAC, FK_PEER_MAC, FK_PEER_IP, FK_IP1, TR_IPPROTO_UDP, dgram, 400,
 				   (uint16_t)i, 0, true);
 		}
-		T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_STOLEN);
+		T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
 		T_ASSERT(tr_stack_held(f.s) <= 16);
 	}
 	T_CHECK_EQ(tr_stack_held(f.s), 16);
@@ -236,7 +236,7 @@ int main(void)
 			uint32_t l = dlen - (uint32_t)off < 1448 ? dlen - (uint32_t)off : 1448;
 			n = frag6(fr, TR_IPPROTO_ICMPV6, 0xabcdef01u, (uint32_t)off, l, (uint32_t)off + l < dlen);
 			uint32_t act = fk_input(&f, fr, n);
-			T_CHECK_EQ(act, TR_STACK_ACT_STOLEN);
+			T_CHECK_EQ(act, TR_ACT_STOLEN);
 			nfr++;
 		}
 		T_CHECK_EQ(nfr, 42);

@@ -31,7 +31,7 @@ static uint32_t upper_cb(void *arg, struct tr_stack *s, struct tr_buf *b, const 
 static uint32_t deliver_cb(void *arg, struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m)
 {
 	(void)arg; (void)s; (void)b; (void)m;
-	return TR_STACK_ACT_DELIVER;
+	return TR_ACT_DELIVER;
 }
 
 int main(void)
@@ -58,7 +58,7 @@ int main(void)
 
 	/* echo v4: ports and addresses swapped, payload intact */
 	uint32_t n = fk_udp4(fr, FK_PEER_IP, FK_IP1, 4000, 7, msg, sizeof(msg));
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_TX);
 	uint8_t exp[2048];
 	uint32_t m = fk_udp_l4(exp, 4, FK_IP1, FK_PEER_IP, 7, 4000, msg, sizeof(msg));
 	T_CHECK_EQ(f.last_len, n);
@@ -68,7 +68,7 @@ int main(void)
 	T_CHECK(fk_ip4_csums_ok(f.last, f.last_len));
 	/* echo v6 */
 	n = fk_udp6(fr, FK_PEER_IP6, FK_IP6, 4000, 7, msg, sizeof(msg));
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_TX);
 	m = fk_udp_l4(exp, 6, FK_IP6, FK_PEER_IP6, 7, 4000, msg, sizeof(msg));
 	T_CHECK(memcmp(f.last + 54, exp, m) == 0);
 	T_CHECK(fk_ip6_l4_csum_ok(f.last, f.last_len));
@@ -81,17 +81,17 @@ int main(void)
 	T_CHECK_EQ(cb_last_len, 5);
 	T_CHECK_EQ(fk_cnt(&f, "udp.consumed"), 1);
 	n = fk_udp4(fr, FK_PEER_IP, FK_IP1, 4001, 9001, (const uint8_t *)"abc", 3);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	m = fk_udp_l4(exp, 4, FK_IP1, FK_PEER_IP, 9001, 4001, (const uint8_t *)"ABC!", 4);
 	T_CHECK_EQ(f.last_len, 34 + m);
 	T_CHECK(memcmp(f.last + 34, exp, m) == 0);
 	T_CHECK(fk_ip4_csums_ok(f.last, f.last_len));
 	n = fk_udp6(fr, FK_PEER_IP6, FK_IP6, 4001, 9001, (const uint8_t *)"xyz", 3);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
 	T_CHECK(memcmp(f.last + 54 + 8, "XYZ!", 4) == 0);
 	T_CHECK(fk_ip6_l4_csum_ok(f.last, f.last_len));
 	n = fk_udp6(fr, FK_PEER_IP6, FK_IP6, 4001, 9002, msg, 3);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_STACK_ACT_DELIVER);
+	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_DELIVER);
 	/* 9002 is bound for IPv6 only */
 	n = fk_udp4(fr, FK_PEER_IP, FK_IP1, 4001, 9002, msg, 3);
 	T_CHECK(FK_IS_DROP(fk_input(&f, fr, n), UDP_NO_PORT));
@@ -182,7 +182,7 @@ int main(void)
 	T_CHECK(FK_IS_DROP(fk_input_guard(&f, fr, n), UDP_MALFORMED));
 	n = fk_udp4(fr, FK_PEER_IP, FK_IP1, 4000, 7, msg, sizeof(msg));
 	memset(fr + 34 + 6, 0, 2);  /* no checksum over IPv4: accepted */
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_STACK_ACT_TX);
+	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_TX);
 	T_CHECK(f.last[40] == 0 && f.last[41] == 0);
 	n = fk_udp6(fr, FK_PEER_IP6, FK_IP6, 4000, 7, msg, sizeof(msg));
 	memset(fr + 54 + 6, 0, 2);  /* zero checksum over IPv6: dropped */

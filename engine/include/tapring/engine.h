@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <tapring/action.h> /* TR_ACT_*: what a stage decides for each frame */
 #include <tapring/slab.h>   /* struct tr_buf, for tr_buf_shared */
 #include <tapring/vnet.h>   /* struct tr_vnet_meta (offloads) */
 
@@ -52,16 +53,8 @@ struct tr_engine;
 
 /* ---- stage actions ------------------------------------------------------ */
 
-#define TR_ACT_NEXT     0u  /* continue to the next stage (after the last stage: deliver to the app ring) */
-#define TR_ACT_TX       1u  /* transmit this buffer (modified in place) on the same queue and port */
-#define TR_ACT_DELIVER  2u  /* hand to the application's ring for this queue */
-#define TR_ACT_STOLEN   3u  /* the stage keeps the buffer; it must later tr_worker_tx() or tr_worker_drop() it */
-#define TR_ACT_KIND_DROP     4u  /* TR_ACT_KIND of a TR_ACT_DROP(reason) */
-#define TR_ACT_KIND_TX_PORT  5u  /* TR_ACT_KIND of a TR_ACT_TX_PORT(port) */
-#define TR_ACT_DROP(reason_id)  (TR_ACT_KIND_DROP | ((uint32_t)(reason_id) << 8))  /* drop and bump the named counter */
-#define TR_ACT_TX_PORT(port)    (TR_ACT_KIND_TX_PORT | ((uint32_t)(port) << 8))  /* transmit on the same queue of port */
-#define TR_ACT_KIND(act)        ((act) & 0xffu)          /* TR_ACT_NEXT..STOLEN, TR_ACT_KIND_DROP or _TX_PORT */
-#define TR_ACT_REASON(act)      ((act) >> 8)             /* reason id of a TR_ACT_DROP */
+/* TR_ACT_NEXT, _TX, _DELIVER, _STOLEN, TR_ACT_DROP(reason), TR_ACT_TX_PORT(port):
+ * one encoding for every stage and the stack core, see <tapring/action.h>. */
 
 /* Most named drop reasons an engine can register (engine-own ones included). */
 #define TR_ENGINE_MAX_REASONS 128

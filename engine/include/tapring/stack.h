@@ -14,9 +14,9 @@
  *                         no locks, no malloc after creation.
  *
  * The core is independent of threads, TAP and io_uring: frames go in with
- * tr_stack_input() (one action per frame, same encoding as the engine's
- * TR_ACT_*), timers run in tr_stack_poll(), and every frame the stack
- * creates or has stolen leaves through struct tr_stack_io (in the engine:
+ * tr_stack_input() (one action per frame, the engine's TR_ACT_* encoding
+ * from <tapring/action.h>), timers run in tr_stack_poll(), and every frame
+ * the stack creates or has stolen leaves through struct tr_stack_io (in the engine:
  * tr_worker_alloc / tr_worker_tx / tr_worker_drop; in tests: a fake).
  * tr_stack_stage_add() plugs it into an engine as a stage.
  *
@@ -43,6 +43,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <tapring/action.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -52,15 +54,8 @@ struct tr_vnet_meta;
 struct tr_stack;
 struct tr_stack_host;
 
-/* Actions: numerically identical to the engine's TR_ACT_* (engine.h). */
-#define TR_STACK_ACT_NEXT     0u
-#define TR_STACK_ACT_TX       1u
-#define TR_STACK_ACT_DELIVER  2u
-#define TR_STACK_ACT_STOLEN   3u
-#define TR_STACK_ACT_KIND_DROP 4u   /* TR_STACK_ACT_KIND of a TR_STACK_ACT_DROP(r) */
-#define TR_STACK_ACT_DROP(r)  (TR_STACK_ACT_KIND_DROP | ((uint32_t)(r) << 8))
-#define TR_STACK_ACT_KIND(a)  ((a) < TR_STACK_ACT_KIND_DROP ? (a) : TR_STACK_ACT_KIND_DROP)
-#define TR_STACK_ACT_REASON(a) ((unsigned)((a) >> 8))
+/* Actions: the engine's TR_ACT_* (<tapring/action.h>); a drop's reason is a
+ * TR_STACK_C_* counter id. */
 
 /*
  * Counters. D = a drop reason (a frame's outcome), E = an event counter.
@@ -232,13 +227,13 @@ struct tr_udp_meta {
  * Returns what happens to the frame:
  *   TR_UDP_CONSUMED         the callback is done; the buffer is freed
  *                           (counted as the exit reason "udp.consumed")
- *   TR_STACK_ACT_DELIVER    hand the frame to the engine's app ring
+ *   TR_ACT_DELIVER          hand the frame to the engine's app ring
  *   tr_udp_reply(...)       the payload was rewritten in place: send it back
  * The callback may also call tr_udp_sendto() with other buffers. It must
  * not keep b (use a ring socket, tr_udp_bind_ring, for that). */
 typedef uint32_t (*tr_udp_cb)(void *arg, struct tr_stack *s, struct tr_buf *b,
 			      const struct tr_udp_meta *m);
-#define TR_UDP_CONSUMED TR_STACK_ACT_DROP(TR_STACK_C_UDP_CONSUMED)
+#define TR_UDP_CONSUMED TR_ACT_DROP(TR_STACK_C_UDP_CONSUMED)
 
 /* Binds a port (host order) for family 4, 6 or 0 (both) on the host; before
  * workers start. 0, -EADDRINUSE, -ENOSPC (table full), -EINVAL. */
@@ -316,7 +311,7 @@ TR_API void tr_stack_set_queue(struct tr_stack *s, unsigned queue);
 /* Announce: gratuitous ARP for each IPv4 address (originated frames). */
 TR_API void tr_stack_start(struct tr_stack *s, uint64_t now_ns);
 
-/* Processes one received frame; returns its action (TR_STACK_ACT_*). For
+/* Processes one received frame; returns its action (TR_ACT_*). For
  * TX the reply was built in place in b. For STOLEN the stack keeps b and
  * releases it later through io. */
 TR_API uint32_t tr_stack_input(struct tr_stack *s, struct tr_buf *b, uint64_t now_ns);

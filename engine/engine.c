@@ -118,6 +118,7 @@ static void engine_free(struct tr_engine *e)
 	if (e->slab)
 		tr_slab_destroy(e->slab);
 	free(e->vmeta);
+	free(e->tx_first_fail);
 	free(e->app_cache);
 	free(e->w);
 	free(e->fds);
@@ -303,6 +304,12 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 		}
 	}
 
+	e->tx_first_fail = calloc((size_t)e->cfg.nbufs + e->cfg.large_nbufs, sizeof(*e->tx_first_fail));
+	if (!e->tx_first_fail) {
+		r = -ENOMEM;
+		goto fail;
+	}
+
 	for (unsigned i = 0; i < TR_ENGINE_DROP_BUILTIN_COUNT; i++)
 		tr_engine_counter(e, builtin_reasons[i]);
 
@@ -339,6 +346,7 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 		w->batch = b;
 		w->vnet = e->cfg.offloads;
 		w->vmeta = e->vmeta;
+		w->tx_first_fail = e->tx_first_fail;
 		if (cfg->cpus)
 			w->cpu = cfg->cpus[q];
 		else

@@ -21,7 +21,9 @@
 
 #include "uring_compat_pvt.h"
 
-/* user_data layout: kind << 56 | origin << 48 | port << 40 | bid */
+/* user_data layout: kind << 56 | origin << 48 | port << 40 | tries << 32 | bid
+ * (tries: a write's earlier -EAGAIN attempts, 0..TR__TX_MAX_RETRY, so the
+ * retry count travels with the write instead of living in the frame). */
 enum tr__ud_kind {
 	TR__UD_RX_MS = 1,     /* multishot read */
 	TR__UD_RX_READ = 2,   /* plain read into bid */
@@ -45,6 +47,7 @@ static inline uint64_t tr__ud_p(unsigned kind, unsigned origin, unsigned port, u
 static inline unsigned tr__ud_port(uint64_t ud) { return (unsigned)(ud >> 40) & 0xff; }
 static inline unsigned tr__ud_kind(uint64_t ud) { return (unsigned)(ud >> 56); }
 static inline unsigned tr__ud_origin(uint64_t ud) { return (unsigned)(ud >> 48) & 0xff; }
+static inline unsigned tr__ud_tries(uint64_t ud) { return (unsigned)(ud >> 32) & 0xff; }
 static inline uint32_t tr__ud_bid(uint64_t ud) { return (uint32_t)ud; }
 
 #define TR__BGID 7
@@ -122,17 +125,17 @@ static inline struct io_uring_sqe *tr_uring_sqe(struct tr_uring *u, uint64_t *en
 	return sqe;
 }
 
-/* Queue a write of b on port (no copy). 0 or -ENOSPC (SQ full even after
- * submit). */
+/* Queue a write of b on port (no copy); tries (< 256) comes back in the
+ * completion's tr__ud_tries. 0 or -ENOSPC (SQ full even after submit). */
 static inline int tr_uring_tx(struct tr_uring *u, struct tr_buf *b, unsigned origin, unsigned port,
-			      uint64_t *enters)
+			      unsigned tries, uint64_t *enters)
 {
 	struct io_uring_sqe *sqe = tr_uring_sqe(u, enters);
 	if (!sqe)
 		return -ENOSPC;
 	io_uring_prep_write(sqe, (int)port, b->data - u->vnet, b->len + u->vnet, 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
-	io_uring_sqe_set_data64(sqe, tr__ud_p(TR__UD_TX, origin, port, b->id));
+	io_uring_sqe_set_data64(sqe, tr__ud_p(TR__UD_TX, origin, port, b->id) | (uint64_t)tries << 32);
 	u->tx_inflight++;
 	u->tx_inflight_port[port]++;
 	return 0;

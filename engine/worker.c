@@ -152,10 +152,13 @@ static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origi
 	int r = port_room(w, port);
 	if (r < 0)
 		return r;
-	b->verdict = 0;   /* retry count while in flight */
+	/* Out of the pipeline: a frame a stage sends from inside process()
+	 * and then reports STOLEN is not held (run_pipeline_ checks for
+	 * TR__VERDICT_RX). */
+	b->verdict = 0;
 	if (w->vnet && tx_vnet(w, b) < 0)
 		return -ENOSPC;
-	r = tr_uring_tx(&w->u, b, origin, port, &enters);
+	r = tr_uring_tx(&w->u, b, origin, port, 0, &enters);
 	if (enters)
 		tr__cnt_add(&w->cnt.enters, enters);
 	if (w->m_on && r >= 0) {
@@ -242,19 +245,18 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 	}
 	if (res == -EAGAIN || res == -ENOBUFS || res == -EINTR) {
 		/* Retried on later iterations until both bounds of
-		 * TR__TX_MAX_RETRY / TR__TX_RETRY_NS are used up. b->ts (the rx
-		 * time) is free once a frame is being written: it holds the time
-		 * of the first failure. */
+		 * TR__TX_MAX_RETRY / TR__TX_RETRY_NS are used up (the state
+		 * lives outside the frame, see worker_pvt.h). */
+		unsigned tries = tr__ud_tries(ud);
+		uint64_t *first = &w->tx_first_fail[b->id];
 		tr__cnt_add(&w->cnt.tx_eagain, 1);
-		if (b->verdict == 0)
-			b->ts = w->now_ns;
-		bool give_up = b->verdict >= TR__TX_MAX_RETRY &&
-			       w->now_ns - b->ts >= TR__TX_RETRY_NS;
+		if (tries == 0)
+			*first = w->now_ns;
+		bool give_up = tries >= TR__TX_MAX_RETRY && w->now_ns - *first >= TR__TX_RETRY_NS;
 		if (!give_up && w->nretry < w->retry_cap) {
-			if (b->verdict < TR__TX_MAX_RETRY)
-				b->verdict++;
 			w->retry[w->nretry].b = b;
 			w->retry[w->nretry].origin = (uint8_t)origin;
+			w->retry[w->nretry].tries = (uint8_t)(tries < TR__TX_MAX_RETRY ? tries + 1 : tries);
 			w->nretry++;
 			return;
 		}
@@ -627,11 +629,11 @@ static unsigned resend_retries(struct tr_worker *w)
 	w->nretry = 0;
 	uint64_t enters = 0;
 	for (unsigned i = 0; i < n; i++) {
-		/* verdict keeps the retry count (tr_uring_tx leaves it alone) */
 		struct tr_buf *b = w->retry[i].b;
 		int r = port_room(w, tr_buf_port(b));
 		if (r == 0)
-			r = tr_uring_tx(&w->u, b, w->retry[i].origin, tr_buf_port(b), &enters);
+			r = tr_uring_tx(&w->u, b, w->retry[i].origin, tr_buf_port(b), w->retry[i].tries,
+					&enters);
 		if (r < 0)
 			drop_buf(w, b, w->retry[i].origin, tx_fail_reason(r));
 	}

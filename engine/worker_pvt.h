@@ -33,7 +33,6 @@ enum {
 
 /* tr_buf.verdict markers used by the engine (verdict is engine-owned). */
 #define TR__VERDICT_RX     0x52580000u   /* rx frame inside the pipeline */
-/* (while a frame is being written, verdict holds its -EAGAIN retry count, 0..8) */
 #define TR__VERDICT_STOLEN 0x53544c4eu   /* rx frame a stage stole */
 #define TR__VERDICT_ORIG   0x4f524947u   /* stage-originated (tr_worker_alloc) */
 
@@ -44,7 +43,11 @@ enum {
 /* A write that fails with -EAGAIN is retried on later iterations; it counts
  * as tx_error only after TR__TX_MAX_RETRY attempts AND TR__TX_RETRY_NS since
  * the first failure (a count alone is microseconds on a fast loop, too short
- * for a peer that was merely descheduled). */
+ * for a peer that was merely descheduled). The attempt count rides in the
+ * write's user_data (tr__ud_tries) and in struct tr_retry; the time of the
+ * first failure in tr_worker.tx_first_fail[buffer id]. Neither touches the
+ * frame: struct tr_buf is one full cache line, and both are written on the
+ * failure path only. */
 #define TR__TX_MAX_RETRY 8u
 #define TR__TX_RETRY_NS  20000000ull   /* 20 ms */
 
@@ -72,6 +75,7 @@ struct tr__wcnt {
 struct tr_retry {
 	struct tr_buf *b;
 	uint8_t origin;
+	uint8_t tries;                 /* failed attempts so far, 1..TR__TX_MAX_RETRY */
 };
 
 struct tr_worker {
@@ -107,6 +111,8 @@ struct tr_worker {
 	unsigned ndn;
 	struct tr_retry *retry;        /* writes to resend after -EAGAIN */
 	unsigned nretry, retry_cap;
+	uint64_t *tx_first_fail;       /* e->tx_first_fail: by buffer id, the time a write
+	                                * of that frame first failed (valid while tries > 0) */
 	/* mirror (only allocated when a mirror is set, see tr_engine_set_mirror) */
 	struct tr_buf **m_orig;         /* batch: rx frames as received (one extra ref each) */
 	uint32_t *m_acts;               /* batch + 1: final action of m_orig[i]; slot [batch]
@@ -147,6 +153,9 @@ struct tr_engine {
 	struct tr_worker **w;
 	struct tr_slab_cache **app_cache;   /* per queue, used by that queue's app thread */
 	struct tr_vnet_meta *vmeta;         /* offloads: per buffer id (both classes) */
+	uint64_t *tx_first_fail;            /* per buffer id (both classes), see TR__TX_MAX_RETRY;
+	                                     * an entry is only touched by the worker writing
+	                                     * that buffer */
 	unsigned offloads_on;               /* TR_OFFLOAD_* the kernel accepted */
 	bool started, stopped;
 	/* First worker error and its queue in one word, so a reader can never

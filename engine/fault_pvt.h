@@ -11,6 +11,10 @@
  * can drive the retry bound, the give-up and both accounting equations.
  * The frame has really been written each time: a receiver sees it once
  * per attempt.
+ *
+ * Compiled in only with TR_FAULT_INJECTION (meson -Dfault_injection,
+ * on by default in debug and debugoptimized builds, off in release ones),
+ * so a release worker's tx completion path has no test switch to load.
  */
 #ifndef TAPRING_FAULT_PVT_H
 #define TAPRING_FAULT_PVT_H
@@ -22,7 +26,8 @@
 /* Turn the next `eagain` successful write completions of queue q into
  * -EAGAIN (then the next `short_writes` into a result one byte short; the
  * -EAGAIN ones come first). Adds to what is still pending; callable before
- * start or while running, from any thread. 0 or -EINVAL. */
+ * start or while running, from any thread. 0, -EINVAL, or -EOPNOTSUPP in
+ * a build without TR_FAULT_INJECTION. */
 int tr__engine_inject_tx_faults(struct tr_engine *e, unsigned q, uint32_t eagain, uint32_t short_writes);
 
 #endif /* TAPRING_FAULT_PVT_H */

@@ -185,6 +185,7 @@ static void done_flush(struct tr_worker *w)
 	w->ndn = 0;
 }
 
+#ifdef TR_FAULT_INJECTION
 /* Test-only (engine/fault_pvt.h): take one from an injected-fault count.
  * Relaxed: the counters publish nothing else, and the worker is their only
  * decrementer (the CAS only guards against a concurrent add). */
@@ -206,15 +207,20 @@ static int tx_fault(struct tr_worker *w, int res)
 		return res - 1;
 	return res;
 }
+#endif
 
 static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 {
 	struct tr_buf *b = tr_slab_buf(w->slab, tr__ud_bid(ud));
 	unsigned origin = tr__ud_origin(ud);
 	unsigned port = tr__ud_port(ud);
-	/* Relaxed: a test switch (see tx_fault); one predictable branch. */
+#ifdef TR_FAULT_INJECTION
+	/* Relaxed: a test switch; pairs with the relaxed store in
+	 * tr__engine_inject_tx_faults, which publishes nothing else (see
+	 * tx_fault). Test builds only. */
 	if (__builtin_expect(atomic_load_explicit(&w->fault_on, memory_order_relaxed), 0) && res > 0)
 		res = tx_fault(w, res);
+#endif
 	w->u.tx_inflight--;
 	w->u.tx_inflight_port[port]--;
 	if (res >= 0 && (uint32_t)res == b->len + w->u.vnet) {
@@ -853,12 +859,19 @@ int tr__engine_inject_tx_faults(struct tr_engine *e, unsigned q, uint32_t eagain
 {
 	if (!e || q >= e->cfg.nqueues)
 		return -EINVAL;
+#ifdef TR_FAULT_INJECTION
 	struct tr_worker *w = e->w[q];
-	/* Relaxed: counters and switch publish nothing else (see tx_fault). */
+	/* Relaxed: counters and switch publish nothing else; they pair with
+	 * the relaxed loads and CAS in take_fault and the load in tx_done. */
 	atomic_fetch_add_explicit(&w->fault_eagain, eagain, memory_order_relaxed);
 	atomic_fetch_add_explicit(&w->fault_short, short_writes, memory_order_relaxed);
 	atomic_store_explicit(&w->fault_on, true, memory_order_relaxed);
 	return 0;
+#else
+	(void)eagain;
+	(void)short_writes;
+	return -EOPNOTSUPP;
+#endif
 }
 
 /* ---- services for stages ------------------------------------------------ */

@@ -125,10 +125,12 @@ struct tr_worker {
 	bool m_on;                     /* a mirror is set (copy of e->has_mirror, hot line) */
 	bool vnet;                     /* offloads: vnet headers, rx into the large class */
 	struct tr_vnet_meta *vmeta;    /* e->vmeta (offloads), indexed by buffer id */
+#ifdef TR_FAULT_INJECTION
 	/* Test-only fault injection (engine/fault_pvt.h): the next completions
 	 * of successful writes are turned into -EAGAIN or short writes. */
 	_Atomic bool fault_on;
 	_Atomic uint32_t fault_eagain, fault_short;
+#endif
 	/* shared */
 	_Atomic int state;             /* TR__W_*; written by the worker, read by control */
 	_Atomic bool stop;             /* written by control, read by the worker */

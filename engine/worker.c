@@ -391,14 +391,14 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 			break;
 		case TR__UD_RX_READ:
 			w->u.rx_posted_port[port]--;
+			/* res > 0 without a frame: too big, already counted and
+			 * dropped by rx_buf; the port is fine. */
 			b = rx_buf(w, tr__ud_bid(ud), res, port);
 			if (b)
 				out[n++] = b;
-			else if (res > 0)
-				;   /* too big: dropped and counted in rx_buf */
 			else if (res == 0)
 				port_fail(w, port, -EPIPE);   /* end of file, see above */
-			else if (!is_transient(res))
+			else if (res < 0 && !is_transient(res))
 				port_fail(w, port, res);
 			break;
 		case TR__UD_TX:

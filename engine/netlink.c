@@ -3,8 +3,15 @@
  * engine/netlink.c: a minimal rtnetlink client for TUN/TAP control (see
  * netlink_pvt.h). One socket per operation, opened in the target network
  * namespace; requests are built in a fixed buffer on the caller's stack.
+ * The link and address requests tap.c needs are built and their replies
+ * parsed here too, so tap.c speaks only of devices.
  */
 #include "netlink_pvt.h"
+
+#include <net/if.h>
+#include <linux/if_arp.h>
+#include <linux/if_link.h>
+#include <linux/if_tun.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -276,4 +283,296 @@ int tr_nl_get_u32(const struct rtattr *a, uint32_t *v)
 		return 0;
 	memcpy(v, tr_nl_data(a), 4);
 	return 1;
+}
+
+/* ---- links and addresses (RTM_*LINK, RTM_*ADDR) ---------------------------- */
+
+static uint32_t tr_nl_tun_flags(const struct rtattr *data)
+{
+	const struct rtattr *tb[IFLA_TUN_MAX + 1];
+	uint8_t v;
+	uint32_t f = 0;
+
+	tr_nl_parse(tr_nl_data(data), tr_nl_len(data), tb, IFLA_TUN_MAX);
+	if (tr_nl_get_u8(tb[IFLA_TUN_TYPE], &v) && v == IFF_TUN)
+		f |= TR_TAP_TUN;
+	if (tr_nl_get_u8(tb[IFLA_TUN_PI], &v) && v)
+		f |= TR_TAP_PI;
+	if (tr_nl_get_u8(tb[IFLA_TUN_VNET_HDR], &v) && v)
+		f |= TR_TAP_VNET_HDR;
+	if (tr_nl_get_u8(tb[IFLA_TUN_MULTI_QUEUE], &v) && v)
+		f |= TR_TAP_MULTI_QUEUE;
+	if (tr_nl_get_u8(tb[IFLA_TUN_PERSIST], &v) && v)
+		f |= TR_TAP_PERSIST;
+	return f;
+}
+
+/* IFLA_LINKINFO of a tun/tap link: its kind and driver data. */
+static void tr_nl_parse_tun_info(const struct rtattr *linkinfo, struct tr_tap_link_info *out)
+{
+	const struct rtattr *li[IFLA_INFO_MAX + 1];
+	tr_nl_parse(tr_nl_data(linkinfo), tr_nl_len(linkinfo), li, IFLA_INFO_MAX);
+	const struct rtattr *kind = li[IFLA_INFO_KIND];
+	if (!kind || tr_nl_len(kind) < 3 || memcmp(tr_nl_data(kind), "tun", 3) != 0 ||
+	    (tr_nl_len(kind) != 3 && ((const char *)tr_nl_data(kind))[3] != '\0'))
+		return;
+	out->is_tun = true;
+	if (!li[IFLA_INFO_DATA])
+		return;
+	const struct rtattr *td[IFLA_TUN_MAX + 1];
+	uint32_t v;
+	out->tun_flags = tr_nl_tun_flags(li[IFLA_INFO_DATA]);
+	tr_nl_parse(tr_nl_data(li[IFLA_INFO_DATA]), tr_nl_len(li[IFLA_INFO_DATA]), td, IFLA_TUN_MAX);
+	if (tr_nl_get_u32(td[IFLA_TUN_OWNER], &v))
+		out->owner = v;
+	if (tr_nl_get_u32(td[IFLA_TUN_GROUP], &v))
+		out->group = v;
+	/* the kernel sends these two for multi_queue only */
+	if (tr_nl_get_u32(td[IFLA_TUN_NUM_QUEUES], &v))
+		out->queues = v;
+	if (tr_nl_get_u32(td[IFLA_TUN_NUM_DISABLED_QUEUES], &v))
+		out->detached = v;
+}
+
+int tr_nl_parse_link(const struct nlmsghdr *m, struct tr_tap_link_info *out)
+{
+	struct ifinfomsg ifi;
+	const struct rtattr *tb[IFLA_MAX + 1];
+
+	if (m->nlmsg_type != RTM_NEWLINK || m->nlmsg_len < NLMSG_LENGTH(sizeof(ifi)))
+		return -EIO;
+	memcpy(&ifi, NLMSG_DATA(m), sizeof(ifi));
+	memset(out, 0, sizeof(*out));
+	out->owner = TR_TAP_ID_NONE;
+	out->group = TR_TAP_ID_NONE;
+	out->ifindex = ifi.ifi_index;
+	out->ifflags = ifi.ifi_flags;
+
+	size_t alen = m->nlmsg_len - NLMSG_LENGTH(sizeof(ifi));
+	tr_nl_parse((const uint8_t *)NLMSG_DATA(m) + NLMSG_ALIGN(sizeof(ifi)), alen, tb, IFLA_MAX);
+	if (tb[IFLA_IFNAME]) {
+		size_t n = tr_nl_len(tb[IFLA_IFNAME]);
+		if (n > TR_TAP_NAME_MAX - 1)
+			n = TR_TAP_NAME_MAX - 1;
+		memcpy(out->name, tr_nl_data(tb[IFLA_IFNAME]), n);
+		out->name[TR_TAP_NAME_MAX - 1] = '\0';
+	}
+	uint32_t mtu;
+	if (tr_nl_get_u32(tb[IFLA_MTU], &mtu))
+		out->mtu = mtu;
+	if (tb[IFLA_ADDRESS] && ifi.ifi_type == ARPHRD_ETHER && tr_nl_len(tb[IFLA_ADDRESS]) == 6) {
+		memcpy(out->mac, tr_nl_data(tb[IFLA_ADDRESS]), 6);
+		out->mac_len = 6;
+	}
+	if (tb[IFLA_STATS64] && tr_nl_len(tb[IFLA_STATS64]) >= sizeof(struct rtnl_link_stats64)) {
+		struct rtnl_link_stats64 st;
+		memcpy(&st, tr_nl_data(tb[IFLA_STATS64]), sizeof(st));
+		out->stats.rx_packets = st.rx_packets;
+		out->stats.tx_packets = st.tx_packets;
+		out->stats.rx_bytes = st.rx_bytes;
+		out->stats.tx_bytes = st.tx_bytes;
+		out->stats.rx_dropped = st.rx_dropped;
+		out->stats.tx_dropped = st.tx_dropped;
+	}
+	if (tb[IFLA_LINKINFO])
+		tr_nl_parse_tun_info(tb[IFLA_LINKINFO], out);
+	return 0;
+}
+
+/* Open a socket in nsfd, send r, deliver the replies to cb, close. */
+static int tr_nl_request(int nsfd, struct tr_nl_req *r, tr_nl_cb cb, void *arg)
+{
+	struct tr_nl nl;
+	int rc = tr_nl_open(&nl, nsfd);
+	if (rc != 0)
+		return rc;
+	rc = tr_nl_call(&nl, r, cb, arg);
+	tr_nl_close(&nl);
+	return rc;
+}
+
+struct tr_nl_link_one {
+	struct tr_tap_link_info *out;
+	int found;
+};
+
+static int tr_nl_link_one_cb(const struct nlmsghdr *m, void *arg)
+{
+	struct tr_nl_link_one *o = arg;
+	if (tr_nl_parse_link(m, o->out) != 0)
+		return -EIO;
+	o->found = 1;
+	return 1;
+}
+
+int tr_nl_link_get(int nsfd, int ifindex, const char *ifname, struct tr_tap_link_info *out)
+{
+	struct tr_nl_req r;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex > 0 ? ifindex : 0 };
+	struct tr_nl_link_one o = { out, 0 };
+
+	if (ifindex <= 0 && !ifname)
+		return -EINVAL;
+	tr_nl_req_init(&r, RTM_GETLINK, 0, &ifi, sizeof(ifi));
+	if (ifindex <= 0)
+		tr_nl_put_str(&r, IFLA_IFNAME, ifname);
+	int rc = tr_nl_request(nsfd, &r, tr_nl_link_one_cb, &o);
+	if (rc == 0 && !o.found)
+		rc = -ENODEV;
+	return rc;
+}
+
+struct tr_nl_link_dump {
+	struct tr_tap_link_info *out;
+	size_t max, count;
+};
+
+static int tr_nl_link_dump_cb(const struct nlmsghdr *m, void *arg)
+{
+	struct tr_nl_link_dump *d = arg;
+	struct tr_tap_link_info li;
+	if (tr_nl_parse_link(m, &li) != 0 || !li.is_tun)
+		return 0;
+	if (d->count < d->max)
+		d->out[d->count] = li;
+	d->count++;
+	return 0;
+}
+
+int tr_nl_link_list_tun(int nsfd, struct tr_tap_link_info *out, size_t max)
+{
+	struct tr_nl_req r;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct tr_nl_link_dump d = { out, out ? max : 0, 0 };
+
+	tr_nl_req_init(&r, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi));
+	int rc = tr_nl_request(nsfd, &r, tr_nl_link_dump_cb, &d);
+	if (rc)
+		return rc;
+	return d.count > INT32_MAX ? INT32_MAX : (int)d.count;
+}
+
+int tr_nl_link_set(int nsfd, int ifindex, const struct tr_nl_setlink *s)
+{
+	struct tr_nl_req r;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	if (s->up >= 0) {
+		ifi.ifi_change = IFF_UP;
+		ifi.ifi_flags = s->up ? IFF_UP : 0;
+	}
+	tr_nl_req_init(&r, RTM_SETLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	if (s->mtu >= 0)
+		tr_nl_put_u32(&r, IFLA_MTU, (uint32_t)s->mtu);
+	if (s->mac)
+		tr_nl_put(&r, IFLA_ADDRESS, s->mac, 6);
+	if (s->target_nsfd >= 0)
+		tr_nl_put_u32(&r, IFLA_NET_NS_FD, (uint32_t)s->target_nsfd);
+	return tr_nl_request(nsfd, &r, NULL, NULL);
+}
+
+int tr_nl_link_del(int nsfd, int ifindex, const char *ifname)
+{
+	struct tr_nl_req r;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex > 0 ? ifindex : 0 };
+
+	if (ifindex <= 0 && (!ifname || !ifname[0]))
+		return -EINVAL;
+	tr_nl_req_init(&r, RTM_DELLINK, NLM_F_ACK, &ifi, sizeof(ifi));
+	if (ifindex <= 0)
+		tr_nl_put_str(&r, IFLA_IFNAME, ifname);
+	return tr_nl_request(nsfd, &r, NULL, NULL);
+}
+
+static int tr_nl_addr_len(const struct tr_tap_addr *a)
+{
+	if (a->family == AF_INET)
+		return a->prefix_len <= 32 ? 4 : -EINVAL;
+	if (a->family == AF_INET6)
+		return a->prefix_len <= 128 ? 16 : -EINVAL;
+	return -EAFNOSUPPORT;
+}
+
+int tr_nl_addr_change(int nsfd, int ifindex, const struct tr_tap_addr *a, bool add)
+{
+	struct tr_nl_req r;
+	int alen = tr_nl_addr_len(a);
+
+	if (alen < 0)
+		return alen;
+	if (ifindex <= 0)
+		return -ENODEV;
+	struct ifaddrmsg ifa = {
+		.ifa_family = (uint8_t)a->family,
+		.ifa_prefixlen = a->prefix_len,
+		.ifa_scope = RT_SCOPE_UNIVERSE,
+		.ifa_index = (uint32_t)ifindex,
+	};
+	tr_nl_req_init(&r, add ? RTM_NEWADDR : RTM_DELADDR,
+		       (uint16_t)(NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0)),
+		       &ifa, sizeof(ifa));
+	/* IFA_LOCAL is our address; IFA_ADDRESS is the peer on a
+	 * point-to-point link and equals IFA_LOCAL otherwise. */
+	tr_nl_put(&r, IFA_LOCAL, a->local, (size_t)alen);
+	tr_nl_put(&r, IFA_ADDRESS, a->has_peer ? a->peer : a->local, (size_t)alen);
+	return tr_nl_request(nsfd, &r, NULL, NULL);
+}
+
+struct tr_nl_addr_dump {
+	int ifindex;
+	struct tr_tap_addr *out;
+	size_t max, count;
+};
+
+static int tr_nl_addr_cb(const struct nlmsghdr *m, void *arg)
+{
+	struct tr_nl_addr_dump *d = arg;
+	struct ifaddrmsg ifa;
+	const struct rtattr *tb[IFA_MAX + 1];
+
+	if (m->nlmsg_type != RTM_NEWADDR || m->nlmsg_len < NLMSG_LENGTH(sizeof(ifa)))
+		return 0;
+	memcpy(&ifa, NLMSG_DATA(m), sizeof(ifa));
+	if ((int)ifa.ifa_index != d->ifindex)
+		return 0;
+	size_t alen = ifa.ifa_family == AF_INET ? 4 : ifa.ifa_family == AF_INET6 ? 16 : 0;
+	if (!alen)
+		return 0;
+	tr_nl_parse((const uint8_t *)NLMSG_DATA(m) + NLMSG_ALIGN(sizeof(ifa)),
+		    m->nlmsg_len - NLMSG_LENGTH(sizeof(ifa)), tb, IFA_MAX);
+	const struct rtattr *loc = tb[IFA_LOCAL], *adr = tb[IFA_ADDRESS];
+	if (loc && tr_nl_len(loc) != alen)
+		loc = NULL;
+	if (adr && tr_nl_len(adr) != alen)
+		adr = NULL;
+	if (!loc && !adr)
+		return 0;
+	if (d->count < d->max) {
+		struct tr_tap_addr *a = &d->out[d->count];
+		memset(a, 0, sizeof(*a));
+		a->family = ifa.ifa_family;
+		a->prefix_len = ifa.ifa_prefixlen;
+		memcpy(a->local, tr_nl_data(loc ? loc : adr), alen);
+		if (loc && adr && memcmp(tr_nl_data(loc), tr_nl_data(adr), alen)) {
+			a->has_peer = true;
+			memcpy(a->peer, tr_nl_data(adr), alen);
+		}
+	}
+	d->count++;
+	return 0;
+}
+
+int tr_nl_addr_list(int nsfd, int ifindex, struct tr_tap_addr *out, size_t max)
+{
+	struct tr_nl_req r;
+	struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC };
+	struct tr_nl_addr_dump d = { ifindex, out, out ? max : 0, 0 };
+
+	tr_nl_req_init(&r, RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof(ifa));
+	int rc = tr_nl_request(nsfd, &r, tr_nl_addr_cb, &d);
+	if (rc)
+		return rc;
+	return d.count > INT32_MAX ? INT32_MAX : (int)d.count;
 }

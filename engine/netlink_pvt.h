@@ -3,7 +3,9 @@
  * Minimal rtnetlink client (private to engine/tap.c): open a NETLINK_ROUTE
  * socket in a given network namespace, build one request, send it and read
  * replies until the ACK (or NLMSG_DONE for a dump). Control path only:
- * one socket per operation, nothing shared, no allocation.
+ * one socket per operation, nothing shared, no allocation. On top of it,
+ * the link and address requests tap.c makes (tr_nl_link_*, tr_nl_addr_*),
+ * which fill tap.h's structs.
  */
 #ifndef TAPRING_ENGINE_NETLINK_PVT_H
 #define TAPRING_ENGINE_NETLINK_PVT_H
@@ -12,8 +14,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <stdbool.h>
+
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+
+#include <tapring/tap.h>   /* struct tr_tap_link_info, struct tr_tap_addr */
 
 /* Request buffer: large enough for any request this module sends. */
 #define TR_NL_REQ_MAX 512
@@ -91,5 +97,39 @@ static inline size_t tr_nl_len(const struct rtattr *a)
 /* Read a u8/u32 attribute if present and long enough; returns 1 if read. */
 int tr_nl_get_u8(const struct rtattr *a, uint8_t *v);
 int tr_nl_get_u32(const struct rtattr *a, uint32_t *v);
+
+/* ---- links and addresses ----------------------------------------------------
+ * nsfd: the namespace to talk to (-1: the caller's). A link is named by
+ * ifindex (> 0) or, where an ifname is taken, by name when ifindex <= 0;
+ * names are passed to the kernel as given (tap.c checks them first).
+ * Each returns 0 or -errno (the kernel's, or -ENODEV / -EINVAL as said). */
+
+/* Decode one RTM_NEWLINK message (tun/tap details from IFLA_LINKINFO);
+ * 0 or -EIO if it is not one or is too short. */
+int tr_nl_parse_link(const struct nlmsghdr *m, struct tr_tap_link_info *out);
+/* RTM_GETLINK for one link; -ENODEV if the kernel sent none. */
+int tr_nl_link_get(int nsfd, int ifindex, const char *ifname, struct tr_tap_link_info *out);
+/* RTM_GETLINK dump of the tun/tap links: fills up to max, returns how many
+ * there are (may exceed max). */
+int tr_nl_link_list_tun(int nsfd, struct tr_tap_link_info *out, size_t max);
+
+/* RTM_SETLINK: -1 / NULL leave a field unchanged. */
+struct tr_nl_setlink {
+	int mtu;
+	const uint8_t *mac;   /* 6 bytes */
+	int up;               /* 0 or 1 */
+	int target_nsfd;      /* move the link into this namespace */
+};
+#define TR_NL_SETLINK_INIT { .mtu = -1, .mac = NULL, .up = -1, .target_nsfd = -1 }
+int tr_nl_link_set(int nsfd, int ifindex, const struct tr_nl_setlink *s);
+/* RTM_DELLINK by ifindex, or by a non-empty name. */
+int tr_nl_link_del(int nsfd, int ifindex, const char *ifname);
+
+/* RTM_NEWADDR (add) / RTM_DELADDR of a on ifindex; -EINVAL for a prefix
+ * too long for the family, -EAFNOSUPPORT for a family other than 4/6. */
+int tr_nl_addr_change(int nsfd, int ifindex, const struct tr_tap_addr *a, bool add);
+/* RTM_GETADDR dump filtered to ifindex: fills up to max, returns how many
+ * there are. */
+int tr_nl_addr_list(int nsfd, int ifindex, struct tr_tap_addr *out, size_t max);
 
 #endif /* TAPRING_ENGINE_NETLINK_PVT_H */

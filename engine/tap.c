@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * engine/tap.c: TUN/TAP devices (ioctls on /dev/net/tun queue fds) and their
- * link configuration through rtnetlink (netlink.c). Control path only.
+ * link configuration through rtnetlink (the requests are built and parsed
+ * in netlink.c). Every link setting has one implementation, on a handle;
+ * the tr_tap_link_*() calls by (netns, ifname) run it on a queue-less
+ * handle they resolve first. Control path only.
  */
 #include <tapring/tap.h>
 
@@ -11,12 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/if_arp.h>
-#include <linux/if_link.h>
 #include <linux/if_tun.h>
 
 #include "netlink_pvt.h"
@@ -226,15 +226,13 @@ fail:
 	return NULL;
 }
 
-static int tr_tap_nl_dellink(int nsfd, int ifindex, const char *ifname);
-
 int tr_tap_destroy(struct tr_tap *tap, int mode)
 {
 	int rc = 0;
 	if (!tap)
 		return 0;
 	if (mode == TR_TAP_DESTROY_DELETE) {
-		rc = tr_tap_nl_dellink(tap->nsfd, tap->ifindex, NULL);
+		rc = tr_nl_link_del(tap->nsfd, tap->ifindex, NULL);
 	} else if (mode != TR_TAP_DESTROY_KEEP && (tap->flags & TR_TAP_PERSIST)) {
 		/* TUNSETPERSIST needs an attached queue: reattach one if all
 		 * were detached. */
@@ -242,7 +240,7 @@ int tr_tap_destroy(struct tr_tap *tap, int mode)
 			(void)tr_tap_queue_attach(tap, 0);
 		rc = tr_tap_set_persist(tap, false);
 		if (rc)   /* fall back to deleting the link */
-			rc = tr_tap_nl_dellink(tap->nsfd, tap->ifindex, NULL);
+			rc = tr_nl_link_del(tap->nsfd, tap->ifindex, NULL);
 	}
 	tr_tap_close_fds(tap->fds, tap->nq);
 	if (tap->nsfd >= 0)
@@ -329,205 +327,28 @@ int tr_tap_set_group(struct tr_tap *tap, int64_t gid)
 	return rc;
 }
 
-/* ---- rtnetlink: links ------------------------------------------------------- */
+/* ---- link settings (rtnetlink requests in netlink.c) ------------------------ */
 
-static uint32_t tr_tap_tun_flags(const struct rtattr *data)
+/* RTM_GETLINK by a caller's name, checked first for a clear error. */
+static int tr_tap_getlink_name(int nsfd, const char *ifname, struct tr_tap_link_info *out)
 {
-	const struct rtattr *tb[IFLA_TUN_MAX + 1];
-	uint8_t v;
-	uint32_t f = 0;
-
-	tr_nl_parse(tr_nl_data(data), tr_nl_len(data), tb, IFLA_TUN_MAX);
-	if (tr_nl_get_u8(tb[IFLA_TUN_TYPE], &v) && v == IFF_TUN)
-		f |= TR_TAP_TUN;
-	if (tr_nl_get_u8(tb[IFLA_TUN_PI], &v) && v)
-		f |= TR_TAP_PI;
-	if (tr_nl_get_u8(tb[IFLA_TUN_VNET_HDR], &v) && v)
-		f |= TR_TAP_VNET_HDR;
-	if (tr_nl_get_u8(tb[IFLA_TUN_MULTI_QUEUE], &v) && v)
-		f |= TR_TAP_MULTI_QUEUE;
-	if (tr_nl_get_u8(tb[IFLA_TUN_PERSIST], &v) && v)
-		f |= TR_TAP_PERSIST;
-	return f;
-}
-
-/* Decode one RTM_NEWLINK message; returns 0 or -EIO if malformed. */
-static int tr_tap_parse_link(const struct nlmsghdr *m, struct tr_tap_link_info *out)
-{
-	struct ifinfomsg ifi;
-	const struct rtattr *tb[IFLA_MAX + 1];
-
-	if (m->nlmsg_type != RTM_NEWLINK || m->nlmsg_len < NLMSG_LENGTH(sizeof(ifi)))
-		return -EIO;
-	memcpy(&ifi, NLMSG_DATA(m), sizeof(ifi));
-	memset(out, 0, sizeof(*out));
-	out->owner = TR_TAP_ID_NONE;
-	out->group = TR_TAP_ID_NONE;
-	out->ifindex = ifi.ifi_index;
-	out->ifflags = ifi.ifi_flags;
-
-	size_t alen = m->nlmsg_len - NLMSG_LENGTH(sizeof(ifi));
-	tr_nl_parse((const uint8_t *)NLMSG_DATA(m) + NLMSG_ALIGN(sizeof(ifi)), alen, tb, IFLA_MAX);
-	if (tb[IFLA_IFNAME]) {
-		size_t n = tr_nl_len(tb[IFLA_IFNAME]);
-		if (n > TR_TAP_NAME_MAX - 1)
-			n = TR_TAP_NAME_MAX - 1;
-		memcpy(out->name, tr_nl_data(tb[IFLA_IFNAME]), n);
-		out->name[TR_TAP_NAME_MAX - 1] = '\0';
-	}
-	uint32_t mtu;
-	if (tr_nl_get_u32(tb[IFLA_MTU], &mtu))
-		out->mtu = mtu;
-	if (tb[IFLA_ADDRESS] && ifi.ifi_type == ARPHRD_ETHER && tr_nl_len(tb[IFLA_ADDRESS]) == 6) {
-		memcpy(out->mac, tr_nl_data(tb[IFLA_ADDRESS]), 6);
-		out->mac_len = 6;
-	}
-	if (tb[IFLA_STATS64] && tr_nl_len(tb[IFLA_STATS64]) >= sizeof(struct rtnl_link_stats64)) {
-		struct rtnl_link_stats64 st;
-		memcpy(&st, tr_nl_data(tb[IFLA_STATS64]), sizeof(st));
-		out->stats.rx_packets = st.rx_packets;
-		out->stats.tx_packets = st.tx_packets;
-		out->stats.rx_bytes = st.rx_bytes;
-		out->stats.tx_bytes = st.tx_bytes;
-		out->stats.rx_dropped = st.rx_dropped;
-		out->stats.tx_dropped = st.tx_dropped;
-	}
-	if (tb[IFLA_LINKINFO]) {
-		const struct rtattr *li[IFLA_INFO_MAX + 1];
-		tr_nl_parse(tr_nl_data(tb[IFLA_LINKINFO]), tr_nl_len(tb[IFLA_LINKINFO]), li, IFLA_INFO_MAX);
-		if (li[IFLA_INFO_KIND] && tr_nl_len(li[IFLA_INFO_KIND]) >= 3 &&
-		    !memcmp(tr_nl_data(li[IFLA_INFO_KIND]), "tun", 3) &&
-		    (tr_nl_len(li[IFLA_INFO_KIND]) == 3 ||
-		     ((const char *)tr_nl_data(li[IFLA_INFO_KIND]))[3] == '\0')) {
-			out->is_tun = true;
-			if (li[IFLA_INFO_DATA]) {
-				const struct rtattr *td[IFLA_TUN_MAX + 1];
-				uint32_t v;
-				out->tun_flags = tr_tap_tun_flags(li[IFLA_INFO_DATA]);
-				tr_nl_parse(tr_nl_data(li[IFLA_INFO_DATA]), tr_nl_len(li[IFLA_INFO_DATA]),
-					    td, IFLA_TUN_MAX);
-				if (tr_nl_get_u32(td[IFLA_TUN_OWNER], &v))
-					out->owner = v;
-				if (tr_nl_get_u32(td[IFLA_TUN_GROUP], &v))
-					out->group = v;
-				/* the kernel sends these two for multi_queue only */
-				if (tr_nl_get_u32(td[IFLA_TUN_NUM_QUEUES], &v))
-					out->queues = v;
-				if (tr_nl_get_u32(td[IFLA_TUN_NUM_DISABLED_QUEUES], &v))
-					out->detached = v;
-			}
-		}
-	}
-	return 0;
-}
-
-struct tr_tap_link_one {
-	struct tr_tap_link_info *out;
-	int found;
-};
-
-static int tr_tap_link_one_cb(const struct nlmsghdr *m, void *arg)
-{
-	struct tr_tap_link_one *o = arg;
-	if (tr_tap_parse_link(m, o->out) != 0)
-		return -EIO;
-	o->found = 1;
-	return 1;
-}
-
-/* RTM_GETLINK for one link by ifindex (> 0) or name. */
-static int tr_tap_nl_getlink(int nsfd, int ifindex, const char *ifname,
-			     struct tr_tap_link_info *out)
-{
-	struct tr_nl nl;
-	struct tr_nl_req r;
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex > 0 ? ifindex : 0 };
-	struct tr_tap_link_one o = { out, 0 };
-	int rc;
-
-	if (ifindex <= 0 && (!ifname || tr_tap_check_name(ifname) || !ifname[0]))
+	if (!ifname || tr_tap_check_name(ifname) || !ifname[0])
 		return ifname && strnlen(ifname, TR_TAP_NAME_MAX) >= TR_TAP_NAME_MAX ? -ENAMETOOLONG : -EINVAL;
-	tr_nl_req_init(&r, RTM_GETLINK, 0, &ifi, sizeof(ifi));
-	if (ifindex <= 0)
-		tr_nl_put_str(&r, IFLA_IFNAME, ifname);
-	if ((rc = tr_nl_open(&nl, nsfd)) != 0)
-		return rc;
-	rc = tr_nl_call(&nl, &r, tr_tap_link_one_cb, &o);
-	tr_nl_close(&nl);
-	if (rc == 0 && !o.found)
-		rc = -ENODEV;
-	return rc;
-}
-
-/* RTM_SETLINK on ifindex with optional MTU, MAC, up/down, netns fd. */
-struct tr_tap_setlink {
-	int mtu;              /* -1: unchanged */
-	const uint8_t *mac;   /* NULL: unchanged */
-	int up;               /* -1: unchanged */
-	int target_nsfd;      /* -1: unchanged */
-};
-
-static int tr_tap_nl_setlink(int nsfd, int ifindex, const struct tr_tap_setlink *s)
-{
-	struct tr_nl nl;
-	struct tr_nl_req r;
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
-	int rc;
-
-	if (ifindex <= 0)
-		return -ENODEV;
-	if (s->up >= 0) {
-		ifi.ifi_change = IFF_UP;
-		ifi.ifi_flags = s->up ? IFF_UP : 0;
-	}
-	tr_nl_req_init(&r, RTM_SETLINK, NLM_F_ACK, &ifi, sizeof(ifi));
-	if (s->mtu >= 0)
-		tr_nl_put_u32(&r, IFLA_MTU, (uint32_t)s->mtu);
-	if (s->mac)
-		tr_nl_put(&r, IFLA_ADDRESS, s->mac, 6);
-	if (s->target_nsfd >= 0)
-		tr_nl_put_u32(&r, IFLA_NET_NS_FD, (uint32_t)s->target_nsfd);
-	if ((rc = tr_nl_open(&nl, nsfd)) != 0)
-		return rc;
-	rc = tr_nl_call(&nl, &r, NULL, NULL);
-	tr_nl_close(&nl);
-	return rc;
-}
-
-static int tr_tap_nl_dellink(int nsfd, int ifindex, const char *ifname)
-{
-	struct tr_nl nl;
-	struct tr_nl_req r;
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex > 0 ? ifindex : 0 };
-	int rc;
-
-	if (ifindex <= 0) {
-		if (!ifname || !ifname[0])
-			return -EINVAL;
-		if ((rc = tr_tap_check_name(ifname)) != 0)
-			return rc;
-	}
-	tr_nl_req_init(&r, RTM_DELLINK, NLM_F_ACK, &ifi, sizeof(ifi));
-	if (ifindex <= 0)
-		tr_nl_put_str(&r, IFLA_IFNAME, ifname);
-	if ((rc = tr_nl_open(&nl, nsfd)) != 0)
-		return rc;
-	rc = tr_nl_call(&nl, &r, NULL, NULL);
-	tr_nl_close(&nl);
-	return rc;
+	return tr_nl_link_get(nsfd, 0, ifname, out);
 }
 
 int tr_tap_get_link(const struct tr_tap *tap, struct tr_tap_link_info *out)
 {
-	return tr_tap_nl_getlink(tap->nsfd, tap->ifindex, NULL, out);
+	return tr_nl_link_get(tap->nsfd, tap->ifindex, NULL, out);
 }
 
 int tr_tap_set_mtu(struct tr_tap *tap, unsigned mtu)
 {
 	if (mtu > INT32_MAX)
 		return -EINVAL;
-	struct tr_tap_setlink s = { .mtu = (int)mtu, .mac = NULL, .up = -1, .target_nsfd = -1 };
-	return tr_tap_nl_setlink(tap->nsfd, tap->ifindex, &s);
+	struct tr_nl_setlink s = TR_NL_SETLINK_INIT;
+	s.mtu = (int)mtu;
+	return tr_nl_link_set(tap->nsfd, tap->ifindex, &s);
 }
 
 int tr_tap_get_mtu(const struct tr_tap *tap, unsigned *mtu)
@@ -543,8 +364,9 @@ int tr_tap_set_mac(struct tr_tap *tap, const uint8_t mac[6])
 {
 	if (tap->flags & TR_TAP_TUN)
 		return -EOPNOTSUPP;
-	struct tr_tap_setlink s = { .mtu = -1, .mac = mac, .up = -1, .target_nsfd = -1 };
-	return tr_tap_nl_setlink(tap->nsfd, tap->ifindex, &s);
+	struct tr_nl_setlink s = TR_NL_SETLINK_INIT;
+	s.mac = mac;
+	return tr_nl_link_set(tap->nsfd, tap->ifindex, &s);
 }
 
 int tr_tap_get_mac(const struct tr_tap *tap, uint8_t mac[6])
@@ -560,8 +382,9 @@ int tr_tap_get_mac(const struct tr_tap *tap, uint8_t mac[6])
 
 int tr_tap_set_up(struct tr_tap *tap, bool up)
 {
-	struct tr_tap_setlink s = { .mtu = -1, .mac = NULL, .up = up ? 1 : 0, .target_nsfd = -1 };
-	return tr_tap_nl_setlink(tap->nsfd, tap->ifindex, &s);
+	struct tr_nl_setlink s = TR_NL_SETLINK_INIT;
+	s.up = up ? 1 : 0;
+	return tr_nl_link_set(tap->nsfd, tap->ifindex, &s);
 }
 
 int tr_tap_is_up(const struct tr_tap *tap)
@@ -583,8 +406,9 @@ int tr_tap_move_netns_fd(struct tr_tap *tap, int nsfd)
 	mine = fcntl(nsfd, F_DUPFD_CLOEXEC, 0);
 	if (mine < 0)
 		return -errno;
-	struct tr_tap_setlink s = { .mtu = -1, .mac = NULL, .up = -1, .target_nsfd = nsfd };
-	rc = tr_tap_nl_setlink(tap->nsfd, tap->ifindex, &s);
+	struct tr_nl_setlink s = TR_NL_SETLINK_INIT;
+	s.target_nsfd = nsfd;
+	rc = tr_nl_link_set(tap->nsfd, tap->ifindex, &s);
 	if (rc) {
 		close(mine);
 		return rc;
@@ -595,7 +419,7 @@ int tr_tap_move_netns_fd(struct tr_tap *tap, int nsfd)
 	/* The name survives the move (the kernel refuses a clash with
 	 * EEXIST); the ifindex is kept when free in the target, else a new
 	 * one is chosen: read it back. */
-	rc = tr_tap_nl_getlink(tap->nsfd, 0, tap->name, &li);
+	rc = tr_nl_link_get(tap->nsfd, 0, tap->name, &li);
 	if (rc == 0)
 		tap->ifindex = li.ifindex;
 	return rc;
@@ -613,123 +437,26 @@ int tr_tap_move_netns(struct tr_tap *tap, const char *netns)
 
 /* ---- addresses -------------------------------------------------------------- */
 
-static int tr_tap_addr_len(const struct tr_tap_addr *a)
-{
-	if (a->family == AF_INET)
-		return a->prefix_len <= 32 ? 4 : -EINVAL;
-	if (a->family == AF_INET6)
-		return a->prefix_len <= 128 ? 16 : -EINVAL;
-	return -EAFNOSUPPORT;
-}
-
-static int tr_tap_nl_addr(int nsfd, int ifindex, const struct tr_tap_addr *a, int add)
-{
-	struct tr_nl nl;
-	struct tr_nl_req r;
-	int alen = tr_tap_addr_len(a), rc;
-
-	if (alen < 0)
-		return alen;
-	if (ifindex <= 0)
-		return -ENODEV;
-	struct ifaddrmsg ifa = {
-		.ifa_family = (uint8_t)a->family,
-		.ifa_prefixlen = a->prefix_len,
-		.ifa_scope = RT_SCOPE_UNIVERSE,
-		.ifa_index = (uint32_t)ifindex,
-	};
-	tr_nl_req_init(&r, add ? RTM_NEWADDR : RTM_DELADDR,
-		       (uint16_t)(NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0)),
-		       &ifa, sizeof(ifa));
-	/* IFA_LOCAL is our address; IFA_ADDRESS is the peer on a
-	 * point-to-point link and equals IFA_LOCAL otherwise. */
-	tr_nl_put(&r, IFA_LOCAL, a->local, (size_t)alen);
-	tr_nl_put(&r, IFA_ADDRESS, a->has_peer ? a->peer : a->local, (size_t)alen);
-	if ((rc = tr_nl_open(&nl, nsfd)) != 0)
-		return rc;
-	rc = tr_nl_call(&nl, &r, NULL, NULL);
-	tr_nl_close(&nl);
-	return rc;
-}
-
 int tr_tap_addr_add(struct tr_tap *tap, const struct tr_tap_addr *a)
 {
-	return tr_tap_nl_addr(tap->nsfd, tap->ifindex, a, 1);
+	return tr_nl_addr_change(tap->nsfd, tap->ifindex, a, true);
 }
 
 int tr_tap_addr_del(struct tr_tap *tap, const struct tr_tap_addr *a)
 {
-	return tr_tap_nl_addr(tap->nsfd, tap->ifindex, a, 0);
-}
-
-struct tr_tap_addr_dump {
-	int ifindex;
-	struct tr_tap_addr *out;
-	size_t max, count;
-};
-
-static int tr_tap_addr_cb(const struct nlmsghdr *m, void *arg)
-{
-	struct tr_tap_addr_dump *d = arg;
-	struct ifaddrmsg ifa;
-	const struct rtattr *tb[IFA_MAX + 1];
-
-	if (m->nlmsg_type != RTM_NEWADDR || m->nlmsg_len < NLMSG_LENGTH(sizeof(ifa)))
-		return 0;
-	memcpy(&ifa, NLMSG_DATA(m), sizeof(ifa));
-	if ((int)ifa.ifa_index != d->ifindex)
-		return 0;
-	size_t alen = ifa.ifa_family == AF_INET ? 4 : ifa.ifa_family == AF_INET6 ? 16 : 0;
-	if (!alen)
-		return 0;
-	tr_nl_parse((const uint8_t *)NLMSG_DATA(m) + NLMSG_ALIGN(sizeof(ifa)),
-		    m->nlmsg_len - NLMSG_LENGTH(sizeof(ifa)), tb, IFA_MAX);
-	const struct rtattr *loc = tb[IFA_LOCAL], *adr = tb[IFA_ADDRESS];
-	if (loc && tr_nl_len(loc) != alen)
-		loc = NULL;
-	if (adr && tr_nl_len(adr) != alen)
-		adr = NULL;
-	if (!loc && !adr)
-		return 0;
-	if (d->count < d->max) {
-		struct tr_tap_addr *a = &d->out[d->count];
-		memset(a, 0, sizeof(*a));
-		a->family = ifa.ifa_family;
-		a->prefix_len = ifa.ifa_prefixlen;
-		memcpy(a->local, tr_nl_data(loc ? loc : adr), alen);
-		if (loc && adr && memcmp(tr_nl_data(loc), tr_nl_data(adr), alen)) {
-			a->has_peer = true;
-			memcpy(a->peer, tr_nl_data(adr), alen);
-		}
-	}
-	d->count++;
-	return 0;
-}
-
-static int tr_tap_nl_addr_list(int nsfd, int ifindex, struct tr_tap_addr *out, size_t max)
-{
-	struct tr_nl nl;
-	struct tr_nl_req r;
-	struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC };
-	struct tr_tap_addr_dump d = { ifindex, out, out ? max : 0, 0 };
-	int rc;
-
-	tr_nl_req_init(&r, RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof(ifa));
-	if ((rc = tr_nl_open(&nl, nsfd)) != 0)
-		return rc;
-	rc = tr_nl_call(&nl, &r, tr_tap_addr_cb, &d);
-	tr_nl_close(&nl);
-	if (rc)
-		return rc;
-	return d.count > INT32_MAX ? INT32_MAX : (int)d.count;
+	return tr_nl_addr_change(tap->nsfd, tap->ifindex, a, false);
 }
 
 int tr_tap_addr_list(const struct tr_tap *tap, struct tr_tap_addr *out, size_t max)
 {
-	return tr_tap_nl_addr_list(tap->nsfd, tap->ifindex, out, max);
+	return tr_nl_addr_list(tap->nsfd, tap->ifindex, out, max);
 }
 
-/* ---- links by name ---------------------------------------------------------- */
+/* ---- links by name ----------------------------------------------------------
+ * The same operations on a link named by (netns, ifname) instead of a
+ * handle: each opens the namespace, resolves the name, and runs the handle
+ * call above on a handle that holds just that (no queues, flags 0: the
+ * kernel, not the handle, says what the link supports). */
 
 /* Open the namespace named by netns (NULL: none, *fd = -1). */
 static int tr_tap_ns_open(const char *netns, int *fd)
@@ -744,73 +471,66 @@ static int tr_tap_ns_open(const char *netns, int *fd)
 	return 0;
 }
 
-int tr_tap_link_get(const char *netns, const char *ifname, struct tr_tap_link_info *out)
+/* A queue-less handle on (netns, ifname); li gets the link as resolved.
+ * tr_tap_ref_close() releases it. */
+static int tr_tap_ref_open(const char *netns, const char *ifname, struct tr_tap *ref,
+			   struct tr_tap_link_info *li)
 {
-	int nsfd, rc;
+	int rc;
+	memset(ref, 0, sizeof(*ref));
+	ref->owner = TR_TAP_ID_NONE;
+	ref->group = TR_TAP_ID_NONE;
 	if (!ifname)
 		return -EINVAL;
+	if ((rc = tr_tap_ns_open(netns, &ref->nsfd)) != 0)
+		return rc;
+	rc = tr_tap_getlink_name(ref->nsfd, ifname, li);
+	if (rc) {
+		if (ref->nsfd >= 0)
+			close(ref->nsfd);
+		return rc;
+	}
+	ref->ifindex = li->ifindex;
+	memcpy(ref->name, li->name, sizeof(ref->name));
+	return 0;
+}
+
+static void tr_tap_ref_close(struct tr_tap *ref)
+{
+	if (ref->nsfd >= 0)
+		close(ref->nsfd);
+}
+
+int tr_tap_link_get(const char *netns, const char *ifname, struct tr_tap_link_info *out)
+{
+	struct tr_tap ref;
+	int rc = tr_tap_ref_open(netns, ifname, &ref, out);
+	if (rc == 0)
+		tr_tap_ref_close(&ref);
+	return rc;
+}
+
+int tr_tap_link_list(const char *netns, struct tr_tap_link_info *out, size_t max)
+{
+	int nsfd, rc;
 	if ((rc = tr_tap_ns_open(netns, &nsfd)) != 0)
 		return rc;
-	rc = tr_tap_nl_getlink(nsfd, 0, ifname, out);
+	rc = tr_nl_link_list_tun(nsfd, out, max);
 	if (nsfd >= 0)
 		close(nsfd);
 	return rc;
 }
 
-struct tr_tap_link_dump {
-	struct tr_tap_link_info *out;
-	size_t max, count;
-};
-
-static int tr_tap_link_dump_cb(const struct nlmsghdr *m, void *arg)
-{
-	struct tr_tap_link_dump *d = arg;
-	struct tr_tap_link_info li;
-	if (tr_tap_parse_link(m, &li) != 0 || !li.is_tun)
-		return 0;
-	if (d->count < d->max)
-		d->out[d->count] = li;
-	d->count++;
-	return 0;
-}
-
-int tr_tap_link_list(const char *netns, struct tr_tap_link_info *out, size_t max)
-{
-	struct tr_nl nl;
-	struct tr_nl_req r;
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-	struct tr_tap_link_dump d = { out, out ? max : 0, 0 };
-	int nsfd, rc;
-
-	if ((rc = tr_tap_ns_open(netns, &nsfd)) != 0)
-		return rc;
-	tr_nl_req_init(&r, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi));
-	rc = tr_nl_open(&nl, nsfd);
-	if (nsfd >= 0)
-		close(nsfd);
-	if (rc)
-		return rc;
-	rc = tr_nl_call(&nl, &r, tr_tap_link_dump_cb, &d);
-	tr_nl_close(&nl);
-	if (rc)
-		return rc;
-	return d.count > INT32_MAX ? INT32_MAX : (int)d.count;
-}
-
 int tr_tap_link_addr_list(const char *netns, const char *ifname,
 			  struct tr_tap_addr *out, size_t max)
 {
+	struct tr_tap ref;
 	struct tr_tap_link_info li;
-	int nsfd, rc;
-	if (!ifname)
-		return -EINVAL;
-	if ((rc = tr_tap_ns_open(netns, &nsfd)) != 0)
-		return rc;
-	rc = tr_tap_nl_getlink(nsfd, 0, ifname, &li);
-	if (rc == 0)
-		rc = tr_tap_nl_addr_list(nsfd, li.ifindex, out, max);
-	if (nsfd >= 0)
-		close(nsfd);
+	int rc = tr_tap_ref_open(netns, ifname, &ref, &li);
+	if (rc == 0) {
+		rc = tr_tap_addr_list(&ref, out, max);
+		tr_tap_ref_close(&ref);
+	}
 	return rc;
 }
 
@@ -821,41 +541,34 @@ int tr_tap_link_delete(const char *netns, const char *ifname)
 		return -EINVAL;
 	if ((rc = tr_tap_ns_open(netns, &nsfd)) != 0)
 		return rc;
-	rc = tr_tap_nl_dellink(nsfd, 0, ifname);
+	/* By name in one request (no lookup first: nothing to race with). */
+	rc = ifname[0] ? tr_tap_check_name(ifname) : -EINVAL;
+	if (rc == 0)
+		rc = tr_nl_link_del(nsfd, 0, ifname);
 	if (nsfd >= 0)
 		close(nsfd);
 	return rc;
 }
 
-/* Resolve (netns, ifname) to an open namespace fd (or -1) and an ifindex.
- * On success the caller closes *nsfd if >= 0. */
-static int tr_tap_resolve(const char *netns, const char *ifname, int *nsfd, int *ifindex)
-{
-	struct tr_tap_link_info li;
-	int rc;
-	if (!ifname)
-		return -EINVAL;
-	if ((rc = tr_tap_ns_open(netns, nsfd)) != 0)
-		return rc;
-	rc = tr_tap_nl_getlink(*nsfd, 0, ifname, &li);
-	if (rc) {
-		if (*nsfd >= 0)
-			close(*nsfd);
-		*nsfd = -1;
-		return rc;
-	}
-	*ifindex = li.ifindex;
-	return 0;
-}
+/* Which handle call a by-name setter runs. */
+enum tr_tap_ref_op { TR_TAP_OP_MTU, TR_TAP_OP_MAC, TR_TAP_OP_UP, TR_TAP_OP_ADDR_ADD, TR_TAP_OP_ADDR_DEL };
 
-static int tr_tap_link_setlink(const char *netns, const char *ifname, const struct tr_tap_setlink *s)
+static int tr_tap_ref_do(const char *netns, const char *ifname, enum tr_tap_ref_op op,
+			 unsigned mtu, const uint8_t *mac, bool up, const struct tr_tap_addr *a)
 {
-	int nsfd, ifindex, rc;
-	if ((rc = tr_tap_resolve(netns, ifname, &nsfd, &ifindex)) != 0)
+	struct tr_tap ref;
+	struct tr_tap_link_info li;
+	int rc = tr_tap_ref_open(netns, ifname, &ref, &li);
+	if (rc)
 		return rc;
-	rc = tr_tap_nl_setlink(nsfd, ifindex, s);
-	if (nsfd >= 0)
-		close(nsfd);
+	switch (op) {
+	case TR_TAP_OP_MTU: rc = tr_tap_set_mtu(&ref, mtu); break;
+	case TR_TAP_OP_MAC: rc = tr_tap_set_mac(&ref, mac); break;
+	case TR_TAP_OP_UP: rc = tr_tap_set_up(&ref, up); break;
+	case TR_TAP_OP_ADDR_ADD: rc = tr_tap_addr_add(&ref, a); break;
+	case TR_TAP_OP_ADDR_DEL: rc = tr_tap_addr_del(&ref, a); break;
+	}
+	tr_tap_ref_close(&ref);
 	return rc;
 }
 
@@ -863,45 +576,33 @@ int tr_tap_link_set_mtu(const char *netns, const char *ifname, unsigned mtu)
 {
 	if (mtu > INT32_MAX)
 		return -EINVAL;
-	struct tr_tap_setlink s = { .mtu = (int)mtu, .mac = NULL, .up = -1, .target_nsfd = -1 };
-	return tr_tap_link_setlink(netns, ifname, &s);
+	return tr_tap_ref_do(netns, ifname, TR_TAP_OP_MTU, mtu, NULL, false, NULL);
 }
 
 int tr_tap_link_set_mac(const char *netns, const char *ifname, const uint8_t mac[6])
 {
 	if (!mac)
 		return -EINVAL;
-	struct tr_tap_setlink s = { .mtu = -1, .mac = mac, .up = -1, .target_nsfd = -1 };
-	return tr_tap_link_setlink(netns, ifname, &s);
+	return tr_tap_ref_do(netns, ifname, TR_TAP_OP_MAC, 0, mac, false, NULL);
 }
 
 int tr_tap_link_set_up(const char *netns, const char *ifname, bool up)
 {
-	struct tr_tap_setlink s = { .mtu = -1, .mac = NULL, .up = up ? 1 : 0, .target_nsfd = -1 };
-	return tr_tap_link_setlink(netns, ifname, &s);
-}
-
-static int tr_tap_link_addr(const char *netns, const char *ifname, const struct tr_tap_addr *a, int add)
-{
-	int nsfd, ifindex, rc;
-	if (!a)
-		return -EINVAL;
-	if ((rc = tr_tap_resolve(netns, ifname, &nsfd, &ifindex)) != 0)
-		return rc;
-	rc = tr_tap_nl_addr(nsfd, ifindex, a, add);
-	if (nsfd >= 0)
-		close(nsfd);
-	return rc;
+	return tr_tap_ref_do(netns, ifname, TR_TAP_OP_UP, 0, NULL, up, NULL);
 }
 
 int tr_tap_link_addr_add(const char *netns, const char *ifname, const struct tr_tap_addr *a)
 {
-	return tr_tap_link_addr(netns, ifname, a, 1);
+	if (!a)
+		return -EINVAL;
+	return tr_tap_ref_do(netns, ifname, TR_TAP_OP_ADDR_ADD, 0, NULL, false, a);
 }
 
 int tr_tap_link_addr_del(const char *netns, const char *ifname, const struct tr_tap_addr *a)
 {
-	return tr_tap_link_addr(netns, ifname, a, 0);
+	if (!a)
+		return -EINVAL;
+	return tr_tap_ref_do(netns, ifname, TR_TAP_OP_ADDR_DEL, 0, NULL, false, a);
 }
 
 /* ---- messages ------------------------------------------------------------------ */

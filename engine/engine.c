@@ -463,6 +463,7 @@ int tr_engine_start(struct tr_engine *e)
 				break;
 			sleep_ms(1);
 		}
+		/* Acquire: as in the loop (the worker's release of its state). */
 		if (r == 0 && atomic_load_explicit(&e->w[q]->state, memory_order_acquire) == TR__W_INIT)
 			r = -ETIMEDOUT;
 	}
@@ -658,6 +659,8 @@ void tr_engine_buf_free_burst(struct tr_engine *e, struct tr_buf **bufs, unsigne
 		while (j < n && bufs[j]->queue == q && tr_buf_refcnt(bufs[j]) == 1 &&
 		       bufs[j]->id < e->cfg.nbufs)
 			j++;
+		/* Acquire pairs with the worker's release of its state, as in
+		 * tr_engine_buf_free. */
 		if (atomic_load_explicit(&e->w[q]->state, memory_order_acquire) == TR__W_RUNNING)
 			k = tr_ring_enqueue_burst_mpmc(e->w[q]->ret, (void *const *)(bufs + i), j - i);
 		if (k < j - i)

@@ -94,6 +94,7 @@ int tr_ring_valid(const struct tr_ring *r)
 
 void tr_ring_invalid_abort(const struct tr_ring *r, const char *file, int line)
 {
+	/* Relaxed: a diagnostic before abort(); nothing is read on its strength. */
 	fprintf(stderr, "tapring: ring %p violates its index invariant at %s:%d "
 		"(size %u prod %u/%u cons %u/%u)\n", (const void *)r, file, line, r->tr__size,
 		atomic_load_explicit(&r->tr__prod.head, memory_order_relaxed),

@@ -689,6 +689,7 @@ void tr_slab_stats(const struct tr_slab *s, struct tr_slab_stats *st)
 		if (!c)
 			continue;
 		st->caches++;
+		/* Relaxed: statistics (single writer: the cache's owner). */
 		st->in_caches += atomic_load_explicit(&c->pub_count, memory_order_relaxed);
 		st->allocs += atomic_load_explicit(&c->allocs, memory_order_relaxed);
 		st->alloc_fail += atomic_load_explicit(&c->alloc_fail, memory_order_relaxed);

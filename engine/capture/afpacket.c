@@ -389,6 +389,7 @@ int tr_capture_dispatch(struct tr_capture *c, int timeout_ms, unsigned max,
 					if (read(c->evfd, &x, sizeof(x)) < 0) {
 						/* nothing to do: the counter was reset anyway */
 					}
+					/* Relaxed: as the exchange above. */
 					atomic_store_explicit(&c->broken, false, memory_order_relaxed);
 					return -EINTR;
 				}

@@ -592,7 +592,7 @@ unsigned tr_engine_buf_alloc_burst(struct tr_engine *e, unsigned q, struct tr_bu
 		return 0;
 	struct tr_worker *w = e->w[q];
 	/* Frames of ours the worker has sent come first (still cached). The
-	 * acquire inside the ring pairs with the worker's release in tx_done;
+	 * acquire inside the ring pairs with the worker's release in done_flush;
 	 * MPMC dequeue because the worker's shutdown and tr_engine_stop also
 	 * drain this ring. */
 	unsigned k = tr_ring_dequeue_burst_mpmc(w->done, (void **)bufs, n);

@@ -49,7 +49,7 @@
 #include <tapring/vnet.h>
 
 #include "io/io_test.h"
-#include "machine.h"
+#include "bench_json.h"
 
 #define SEG 1472u
 #define NSEG 44u
@@ -490,9 +490,14 @@ static double scale_tx(unsigned nq, double *cpu_ns)
 	return (double)n / dt;
 }
 
+static void offload_json(const char *dir, const char *who, const char *mode, const struct fig *f)
+{
+	bench_json_row("\"dir\": \"%s\", \"path\": \"%s\", \"mode\": \"%s\", \"gbps\": %.3f, "
+		       "\"cpu_s_per_gb\": %.4f", dir, who, mode, f->gbps, f->cpu_per_gb);
+}
+
 int main(int argc, char **argv)
 {
-	(void)argc; (void)argv;
 	if (geteuid() != 0) {
 		printf("SKIP: needs root (CAP_NET_ADMIN)\n");
 		return 77;
@@ -504,6 +509,7 @@ int main(int argc, char **argv)
 	const char *only = getenv("TR_BENCH_ONLY");
 	t_netns_add(g_ns);
 	bench_machine_print(stdout);
+	bench_json_begin("offload", argc, argv);
 	printf("bench_offload: bulk UDP payload through a TAP, %.1f s per case (Gbit/s, CPU s per GB of the user side)\n",
 	       g_secs);
 	if (!only || !strcmp(only, "in")) {
@@ -513,6 +519,10 @@ int main(int argc, char **argv)
 		printf("in   engine plain    %7.2f Gbit/s %6.3f cpu-s/GB\n", ep.gbps, ep.cpu_per_gb);
 		printf("in   engine offloads %7.2f Gbit/s %6.3f cpu-s/GB   %.2fx engine plain (target 5x), %.2fx bare offloads (target 0.8x)\n",
 		       eo.gbps, eo.cpu_per_gb, ep.gbps > 0 ? eo.gbps / ep.gbps : 0, bo.gbps > 0 ? eo.gbps / bo.gbps : 0);
+		offload_json("in", "bare", "plain", &bp);
+		offload_json("in", "bare", "offloads", &bo);
+		offload_json("in", "engine", "plain", &ep);
+		offload_json("in", "engine", "offloads", &eo);
 	}
 	if (!only || !strcmp(only, "out")) {
 		struct fig bp = out_bare(false), bo = out_bare(true), ep = out_engine(false), eo = out_engine(true);
@@ -521,12 +531,18 @@ int main(int argc, char **argv)
 		printf("out  engine plain    %7.2f Gbit/s %6.3f cpu-s/GB\n", ep.gbps, ep.cpu_per_gb);
 		printf("out  engine offloads %7.2f Gbit/s %6.3f cpu-s/GB   %.2fx engine plain (target 5x), %.2fx bare offloads (target 0.8x)\n",
 		       eo.gbps, eo.cpu_per_gb, ep.gbps > 0 ? eo.gbps / ep.gbps : 0, bo.gbps > 0 ? eo.gbps / bo.gbps : 0);
+		offload_json("out", "bare", "plain", &bp);
+		offload_json("out", "bare", "offloads", &bo);
+		offload_json("out", "engine", "plain", &ep);
+		offload_json("out", "engine", "offloads", &eo);
 	}
 	if (!only || !strcmp(only, "scale")) {
 		double c1, c2;
 		double p1 = scale_tx(1, &c1), p2 = scale_tx(2, &c2);
 		printf("scale tx 64 B  1 queue %8.0f pps %5.0f cpu-ns/frame   2 queues %8.0f pps %5.0f cpu-ns/frame   %.2fx (target 1.7x)\n",
 		       p1, c1, p2, c2, p1 > 0 ? p2 / p1 : 0);
+		bench_json_row("\"dir\": \"scale\", \"len\": 64, \"queues\": 1, \"pps\": %.0f, \"cpu_ns\": %.1f", p1, c1);
+		bench_json_row("\"dir\": \"scale\", \"len\": 64, \"queues\": 2, \"pps\": %.0f, \"cpu_ns\": %.1f", p2, c2);
 	}
 	return 0;
 }

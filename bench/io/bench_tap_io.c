@@ -39,7 +39,7 @@
 #include <tapring/slab.h>
 
 #include "io/io_test.h"
-#include "machine.h"
+#include "bench_json.h"
 
 static char g_ns[16], g_dev[16];
 
@@ -495,6 +495,7 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 int main(int argc, char **argv)
 {
 	bench_machine_print(stdout);
+	bench_json_begin("tap_io", argc, argv);
 	int rounds = argc > 1 ? atoi(argv[1]) : 2;
 	const char *only = getenv("TR_BENCH_ONLY");   /* "tx" or "rx" */
 	if (rounds < 1 || rounds > 10)
@@ -514,6 +515,9 @@ int main(int argc, char **argv)
 			struct res q = tx_raw(fd, len, 400000, (unsigned)(i / 2 ? 64 : 1));
 			printf("raw  tx %-5u bufs=%-2d plain %8.0f pps %5.0f ns  bare io_uring %8.0f pps %5.0f ns  %5.2fx\n",
 			       len, i / 2 ? 64 : 1, p.pps, p.cpu_ns, q.pps, q.cpu_ns, q.pps / p.pps);
+			bench_json_row("\"dir\": \"tx\", \"len\": %u, \"path\": \"bare_uring\", \"bufs\": %d, "
+				       "\"plain_pps\": %.0f, \"plain_cpu_ns\": %.1f, \"pps\": %.0f, \"cpu_ns\": %.1f",
+				       len, i / 2 ? 64 : 1, p.pps, p.cpu_ns, q.pps, q.cpu_ns);
 		}
 		for (int i = 0; i < 4; i++) {
 			unsigned len = i % 2 ? 1514 : 64;
@@ -521,9 +525,26 @@ int main(int argc, char **argv)
 			struct res q = rx_raw(fd, len, 60000);
 			printf("raw  rx %-5u         plain %8.0f pps %5.0f ns  bare io_uring %8.0f pps %5.0f ns  %5.2fx\n",
 			       len, p.pps, p.cpu_ns, q.pps, q.cpu_ns, q.pps / p.pps);
+			bench_json_row("\"dir\": \"rx\", \"len\": %u, \"path\": \"bare_uring\", "
+				       "\"plain_pps\": %.0f, \"plain_cpu_ns\": %.1f, \"pps\": %.0f, \"cpu_ns\": %.1f",
+				       len, p.pps, p.cpu_ns, q.pps, q.cpu_ns);
 		}
 	}
-	static const unsigned lens[] = { 64, 1514 };
+	/* TR_BENCH_LENS=64,256,...: the frame sizes (default 64 and 1514) */
+	unsigned lens[16] = { 64, 1514 };
+	size_t nlens = 2;
+	if (getenv("TR_BENCH_LENS")) {
+		char *p = getenv("TR_BENCH_LENS");
+		for (nlens = 0; *p && nlens < 16; p++) {
+			unsigned long v = strtoul(p, &p, 10);
+			if (v >= 60 && v <= 1514)
+				lens[nlens++] = (unsigned)v;
+			if (!*p)
+				break;
+		}
+		if (nlens == 0)
+			lens[nlens++] = 64;
+	}
 	printf("tap_io: TAP frames, engine (io_uring, default config) vs plain read()/write() per frame\n");
 	printf("  engine paths: stage = frames made/consumed by a stage on the worker (run to completion);\n"
 	       "  app = through the SPSC rings to/from an application thread; ms = multishot read, rd = plain reads\n");
@@ -533,7 +554,7 @@ int main(int argc, char **argv)
 	for (int dir = 0; dir < 2; dir++) {
 		if (only && strcmp(only, dir ? "rx" : "tx") != 0)
 			continue;
-		for (size_t li = 0; li < 2; li++) {
+		for (size_t li = 0; li < nlens; li++) {
 			unsigned len = lens[li];
 			if (getenv("TR_BENCH_LEN") && (unsigned)atoi(getenv("TR_BENCH_LEN")) != len)
 				continue;
@@ -561,6 +582,12 @@ int main(int argc, char **argv)
 				printf("%-4s %-5u %-9s %10.0f %9.0f %10.0f %9.0f %6.2fx %6.2fx  mean of %d\n",
 				       dir ? "RX" : "TX", len, name, bs.pps, bs.cpu_ns, es.pps, es.cpu_ns,
 				       es.pps / bs.pps, bs.cpu_ns / es.cpu_ns, rounds);
+				bench_json_row("\"dir\": \"%s\", \"len\": %u, \"path\": \"%s\", \"rounds\": %d, "
+					       "\"src_burst\": %u, \"batch\": %d, \"plain_pps\": %.0f, "
+					       "\"plain_cpu_ns\": %.1f, \"pps\": %.0f, \"cpu_ns\": %.1f",
+					       dir ? "rx" : "tx", len, name, rounds, g_src_burst,
+					       getenv("TR_BENCH_BATCH") ? atoi(getenv("TR_BENCH_BATCH")) : 0,
+					       bs.pps, bs.cpu_ns, es.pps, es.cpu_ns);
 			}
 		}
 	}

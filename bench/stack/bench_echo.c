@@ -27,6 +27,14 @@
  *
  *   bench_echo [COUNT] [SECONDS]     (root; exits 77 otherwise)
  *   TR_ECHO_ONLY=kernel|tap1|tap2|tap2k   one case only
+ *   TR_ECHO_ONLY=ext TR_ECHO_EXT_NS=NS TR_ECHO_EXT_IF=DEV [TR_ECHO_EXT_PID=PID]
+ *     [TR_ECHO_EXT_MAC=MAC] [TR_ECHO_EXT_NAME=LABEL]
+ *     the same generator against a responder running elsewhere (dpdk-testpmd
+ *     icmpecho, `tapring up`): DEV is its TAP's kernel side, already in the
+ *     caller's namespace NS; requests go to MAC (default tapring's
+ *     02:74:72:00:08:01) and 10.77.8.1; PID's CPU time (utime + stime)
+ *     over the run is added to the CPU per reply (bench/peers/).
+ *   TR_BENCH_JSON=PATH   every run also as a JSON row (bench/bench_json.h)
  *
  * TR_ECHO_PLACEMENT=1 measures worker placement instead (what `tapring up
  * --cpus` chooses), one queue, alternated rounds: the kernel; the worker
@@ -62,7 +70,7 @@
 
 #include "helpers.h"
 #include "xcore.h"
-#include "machine.h"
+#include "bench_json.h"
 
 #define BURST 64
 #define WINDOW 512
@@ -373,12 +381,21 @@ static int generate(const char *ifname, const uint8_t dmac[6], const uint8_t sma
 	return 0;
 }
 
+static double ext_cpu;   /* CPU seconds of the external responder in the last ext run */
+
 static void report(const char *name, const struct result *r)
 {
 	double rate = r->replies / r->secs;
 	double loss = r->sent ? 100.0 * (double)(r->sent - r->replies) / (double)r->sent : 0;
 
 	double rep_n = r->replies ? (double)r->replies : 1;
+
+	bench_json_row("\"case\": \"%s\", \"sent\": %llu, \"replies\": %llu, \"secs\": %.4f, "
+		       "\"replies_per_s\": %.0f, \"loss_pct\": %.4f, \"cpu_ns_per_reply\": %.1f, "
+		       "\"gen_cpu_ns_per_reply\": %.1f, \"ext_cpu_ns_per_reply\": %.1f, \"resets\": %llu",
+		       name, (unsigned long long)r->sent, (unsigned long long)r->replies, r->secs, rate,
+		       loss, r->cpu_self * 1e9 / rep_n, r->cpu_gen * 1e9 / rep_n, ext_cpu * 1e9 / rep_n,
+		       (unsigned long long)r->resets);
 
 	printf("%-22s sent %8llu  replies %8llu  %6.3f s  %8.0f replies/s  %5.0f ns/reply  loss %.3f%%"
 	       "  cpu/reply %5.0f ns (generator %5.0f)%s\n",
@@ -548,6 +565,71 @@ static int run_kernel(const char *nb1, const char *nb2, uint64_t count, double s
 	return rc;
 }
 
+/* utime + stime of process pid, in seconds (0 if unreadable). */
+static double proc_cpu_s(int pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	unsigned long long ut = 0, st = 0;
+	/* after ") ": state(3) ppid pgrp session tty tpgid flags minflt cminflt
+	 * majflt cmajflt utime(14) stime(15) */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			 &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The generator against an external responder (see the header comment). */
+static int run_ext(uint64_t count, double secs, struct result *r)
+{
+	const char *ns = getenv("TR_ECHO_EXT_NS"), *dev = getenv("TR_ECHO_EXT_IF");
+	int pid = getenv("TR_ECHO_EXT_PID") ? atoi(getenv("TR_ECHO_EXT_PID")) : 0;
+	unsigned m[6] = { 0x02, 0x74, 0x72, 0x00, 0x08, 0x01 };
+	uint8_t dmac[6];
+	int rc, self;
+
+	if (!ns || !dev) {
+		fprintf(stderr, "bench_echo: TR_ECHO_ONLY=ext needs TR_ECHO_EXT_NS and TR_ECHO_EXT_IF\n");
+		return -EINVAL;
+	}
+	if (getenv("TR_ECHO_EXT_MAC") &&
+	    sscanf(getenv("TR_ECHO_EXT_MAC"), "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
+		   &m[5]) != 6) {
+		fprintf(stderr, "bench_echo: bad TR_ECHO_EXT_MAC\n");
+		return -EINVAL;
+	}
+	for (int i = 0; i < 6; i++)
+		dmac[i] = (uint8_t)m[i];
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if ((rc = enter_netns(ns)) != 0) {
+		fprintf(stderr, "bench_echo: namespace %s: %s\n", ns, strerror(-rc));
+		close(self);
+		return rc;
+	}
+	if ((rc = get_mac(dev, own_mac)) != 0) {
+		fprintf(stderr, "bench_echo: %s in %s: %s\n", dev, ns, strerror(-rc));
+		setns(self, CLONE_NEWNET);
+		close(self);
+		return rc;
+	}
+	usleep(200 * 1000);
+	double c0 = pid ? proc_cpu_s(pid) : 0;
+	rc = generate(dev, dmac, gen_mac(), (uint8_t[]){ 10, 77, 8, 2 }, (uint8_t[]){ 10, 77, 8, 1 },
+		      count, secs, r);
+	ext_cpu = pid ? proc_cpu_s(pid) - c0 : 0;
+	r->cpu_self += ext_cpu;
+	setns(self, CLONE_NEWNET);
+	close(self);
+	return rc;
+}
+
 static void gen_on(bool pinned)
 {
 	cpu_set_t cs;
@@ -600,6 +682,7 @@ static int placement(const char *na, const char *nb1, const char *nb2, uint64_t 
 int main(int argc, char **argv)
 {
 	bench_machine_print(stdout);
+	bench_json_begin("echo", argc, argv);
 	uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 10) : 300000;
 	double secs = argc > 2 ? atof(argv[2]) : 10;
 	char na[16], nb1[16], nb2[16];
@@ -627,11 +710,14 @@ int main(int argc, char **argv)
 		worker_cpu = getenv("TR_BENCH_CPU") ? atoi(getenv("TR_BENCH_CPU")) : 0;
 		if (!strcmp(only, "kernel"))
 			rc = run_kernel(nb1, nb2, count, secs, &r1);
+		else if (!strcmp(only, "ext"))
+			rc = run_ext(count, secs, &r1);
 		else if (!strcmp(only, "tap1") || !strcmp(only, "tap2") || !strcmp(only, "tap2k"))
 			rc = run_tapring(na, (unsigned)(only[3] - '0'), !strcmp(only, "tap2"), count, secs, &r1);
 		if (rc)
 			return 1;
-		report(only, &r1);
+		report(!strcmp(only, "ext") && getenv("TR_ECHO_EXT_NAME") ? getenv("TR_ECHO_EXT_NAME")
+									    : only, &r1);
 		return 0;
 	}
 	if (getenv("TR_ECHO_PLACEMENT") && atoi(getenv("TR_ECHO_PLACEMENT")))

@@ -148,8 +148,10 @@ def block_peers(R):
                 extra = "%d of %d" % (sum(x["dropped"] for x in xs), sum(x["offered"] for x in xs))
             else:
                 extra = "busy-polls a core" if s == "testpmd" else ""
+            label = {"engine": "tapring engine (in-process)", "up": "`tapring up`",
+                     "testpmd": "dpdk-testpmd (net_tap)", "kernel": "Linux kernel (veth)"}.get(s, s)
             out.append("| %s | %s | %s | %s | %s | %s |" % (
-                s, f0(v), ratio(v, bval), f0(c), ratio(c, bcpu), extra))
+                label, f0(v), ratio(v, bval), f0(c), ratio(c, bcpu), extra))
         for k, why in un.items():
             if k.startswith(test + "/"):
                 out.append("| %s | unavailable: %s | | | | |" % (k.split("/", 1)[1], why[:200]))
@@ -253,7 +255,40 @@ def block_insns(R):
     return "\n".join(out)
 
 
-BLOCKS = {"machine": block_machine, "tap_io": block_tap_io, "peers": block_peers,
+def block_micro(R):
+    out = []
+    f = R.get("filter")
+    if f and f.get("results"):
+        out += ["**cBPF filters** (medians of alternated rounds) " + origin(f), "",
+                "| filter | insns | libpcap `bpf_filter` ns | tapring ns | tapring faster by |", "|---|---|---|---|---|"]
+        for x in f["results"]:
+            out.append("| `%s` | %d | %.2f | %.2f | %s |" % (x["filter"], x["insns"], x["libpcap_ns"],
+                                                           x["tapring_ns"], ratio(x["libpcap_ns"], x["tapring_ns"])))
+        out.append("")
+    st = R.get("stack_micro")
+    if st and st.get("results"):
+        out += ["**Stack answers in place** (no root, fake worker) " + origin(st), "",
+                "| case | stack ns/frame | baseline | baseline ns | time ratio |", "|---|---|---|---|---|"]
+        for x in st["results"]:
+            out.append("| %s | %.1f | %s | %s | %s |" % (
+                x["case"], x["stack_ns"], x["baseline"] or "–",
+                "%.1f" % x["baseline_ns"] if x["baseline"] else "–",
+                ratio(x["stack_ns"], x["baseline_ns"]) if x["baseline"] else "–"))
+        out.append("")
+    mi = R.get("mirror")
+    if mi and mi.get("results"):
+        modes = {}
+        for x in mi["results"]:
+            modes.setdefault(x["mode"], []).append(x["frames_per_s"])
+        off = mean(modes.get("off", []))
+        out += ["**Engine RX with the zero-copy mirror** " + origin(mi), "",
+                "| mirror | frames/s | ratio to off |", "|---|---|---|"]
+        for k, v in modes.items():
+            out.append("| %s | %s | %s |" % (k, f0(mean(v)), ratio(mean(v), off)))
+    return "\n".join(out) if out else "_No results for filter, stack_micro, mirror._"
+
+
+BLOCKS = {"micro": block_micro, "machine": block_machine, "tap_io": block_tap_io, "peers": block_peers,
           "echo": block_echo, "offload": block_offload, "scaling": block_scaling,
           "rss": block_rss, "codecs": block_codecs, "insns": block_insns}
 
@@ -286,6 +321,8 @@ def plots(R, d):
         for ax, series, title, xl in ((axes[0], tx, "TX 64 B", "frames originated per loop (stage burst)"),
                                       (axes[1], rx, "RX 64 B", "engine batch (TR_BENCH_BATCH)")):
             paths = sorted({x["path"] for _, r in series for x in r["results"]})
+            if series is tx:   # the burst knob drives the stage path only
+                paths = [p for p in paths if p.endswith("stage")]
             for p in paths:
                 pts = [(b, x["pps"] / 1e6) for b, r in series for x in r["results"] if x["path"] == p]
                 ax.plot([a for a, _ in pts], [y for _, y in pts], "o-", label="tapring " + p)
@@ -310,7 +347,7 @@ def plots(R, d):
     if s and s.get("results"):
         fig, axes = plt.subplots(1, 2, figsize=(10, 4))
         for dirn, mk in (("tx", "o-"), ("rx", "s-")):
-            for p in sorted({x["path"] for x in s["results"] if x["dir"] == dirn}):
+            for p in sorted({x["path"] for x in s["results"] if x["dir"] == dirn and x["path"].endswith("stage")}):
                 pts = sorted((x["len"], x["pps"]) for x in s["results"] if x["dir"] == dirn and x["path"] == p)
                 axes[0].plot([a for a, _ in pts], [y / 1e6 for _, y in pts], mk, label="%s %s" % (dirn.upper(), p))
                 axes[1].plot([a for a, _ in pts], [a * y * 8 / 1e9 for a, y in pts], mk,

@@ -41,10 +41,11 @@ def benches(b, quick):
                    "--benchmark_min_time=%s" % ("0.02" if q else "0.5")], kind="gbench")
     add("ring", [b + "/bench/core/bench_ring"] + (["1t"] if q else []))
     add("slab", [b + "/bench/core/bench_slab"])
-    add("filter", [b + "/bench/filter/bench_bpf", "2" if q else "15"])
+    add("filter", [b + "/bench/filter/bench_bpf", "2" if q else "15"], kind="json")
     add("match", [b + "/bench/match/bench_match"], {"TR_BENCH_ITERS": "10" if q else "200"})
-    add("stack_micro", [b + "/bench/stack/bench_stack"])
-    add("mirror", [b + "/bench/capture/bench_mirror"] + (["20000", "1"] if q else ["200000", "4"]))
+    add("stack_micro", [b + "/bench/stack/bench_stack"], kind="json")
+    add("mirror", [b + "/bench/capture/bench_mirror"] + (["20000", "1"] if q else ["200000", "4"]),
+        kind="json")
     add("kbpf", [b + "/bench/bpf/bench_kbpf"] + (["100000", "2"] if q else ["2000000", "10"]))
     # TAP I/O: engine vs plain read()/write() vs the bare io_uring loops
     add("tap_io", [b + "/bench/io/bench_tap_io", "1" if q else "5"],
@@ -156,20 +157,29 @@ def main():
         date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         t0 = time.monotonic()
         print("bench: %-18s ..." % name, end="", flush=True)
+        # On timeout: SIGTERM first, so the harness removes its namespaces
+        # and stops what it started (testpmd, tapring up); SIGKILL after 15 s.
+        p = subprocess.Popen(argv, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, cwd=ROOT)
         try:
-            r = subprocess.run(argv, env=full_env, capture_output=True, text=True, timeout=tmo,
-                               cwd=ROOT)
-            rc, so, se = r.returncode, r.stdout, r.stderr
-        except subprocess.TimeoutExpired as e:
-            rc, so, se = -1, (e.stdout or b"").decode(errors="replace") if isinstance(
-                e.stdout, bytes) else (e.stdout or ""), "timeout after %d s" % tmo
+            so, se = p.communicate(timeout=tmo)
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            p.terminate()
+            try:
+                so, se = p.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                so, se = p.communicate()
+            rc, se = -1, (se or "") + "\ntimeout after %d s" % tmo
         dt = time.monotonic() - t0
         with open(os.path.join(out, name + ".log"), "w") as f:
             f.write("$ %s %s\n%s\n--- stderr\n%s" % (
                 " ".join("%s=%s" % kv for kv in env.items()), " ".join(argv), so, se))
         status = "ok" if rc == 0 else "skipped" if rc == 77 else "failed"
-        cmd = " ".join(["%s=%s" % kv for kv in env.items()] + [os.path.relpath(x, ROOT)
-                       if x.startswith(ROOT) else x for x in argv])
+        cmd = " ".join(["%s=%s" % kv for kv in env.items()] + [
+            os.path.relpath(x, ROOT) if x.startswith(ROOT) else x for x in argv
+            if not x.startswith("--benchmark_out") and x != "--benchmark_format=console"])
         rec = None
         if kind == "json" and os.path.exists(path):
             try:

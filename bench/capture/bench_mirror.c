@@ -21,7 +21,7 @@
 #include <tapring/filter.h>
 
 #include "io/io_test.h"
-#include "machine.h"
+#include "bench_json.h"
 
 struct gen {
 	int fd;
@@ -116,6 +116,7 @@ static double run(int mode, unsigned frames, struct tr_mirror_stats *ms)
 int main(int argc, char **argv)
 {
 	bench_machine_print(stdout);
+	bench_json_begin("mirror", argc, argv);
 	unsigned frames = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 200000;
 	unsigned rounds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 3;
 	static const char *names[] = { "off", "pcapng", "reject" };
@@ -135,6 +136,9 @@ int main(int argc, char **argv)
 			printf("round %u %-7s %8.0f frames/s (%6.1f ns/frame)  ratio to off %.2f  written %llu dropped %llu filtered %llu\n",
 			       r, names[mode], pps, 1e9 / pps, pps / base, (unsigned long long)ms.written,
 			       (unsigned long long)ms.dropped, (unsigned long long)ms.filtered);
+			bench_json_row("\"round\": %u, \"mode\": \"%s\", \"frames_per_s\": %.0f, \"written\": %llu, "
+				       "\"dropped\": %llu", r, names[mode], pps, (unsigned long long)ms.written,
+				       (unsigned long long)ms.dropped);
 		}
 	}
 	printf("mean: off %.0f  pcapng %.0f (x%.2f)  reject %.0f (x%.2f) frames/s\n", sum[0] / rounds,

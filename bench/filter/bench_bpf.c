@@ -19,7 +19,7 @@
 #include <tapring/filter.h>
 
 #include "filter/pkts.h"
-#include "machine.h"
+#include "bench_json.h"
 
 #define NPKT 64
 #define REPS 2000
@@ -55,6 +55,7 @@ static double time_ours(const struct tr_bpf_prog *p)
 int main(int argc, char **argv)
 {
 	bench_machine_print(stdout);
+	bench_json_begin("filter", argc, argv);
 	int rounds = argc > 1 ? atoi(argv[1]) : 15;
 	static char big[4096];
 	struct { const char *name; const char *expr; int opt; } cases[] = {
@@ -127,6 +128,8 @@ int main(int argc, char **argv)
 		double a = ta[rounds / 2], b = tb[rounds / 2];
 		printf("%-20s %6u %10.2f %10.2f %7.2fx %4u/%d\n", cases[c].name, bp.bf_len, a, b, a / b,
 		       pass, NPKT);
+		bench_json_row("\"filter\": \"%s\", \"insns\": %u, \"libpcap_ns\": %.3f, \"tapring_ns\": %.3f",
+			       cases[c].name, bp.bf_len, a, b);
 		free(ta);
 		free(tb);
 		tr_bpf_free(p);

@@ -63,6 +63,8 @@ def cleanup():
     for ns in NS_MADE:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
     shutil.rmtree(TMP, ignore_errors=True)
+    # EAL's runtime directory for our --file-prefix (even with --no-shconf)
+    shutil.rmtree("/var/run/dpdk/trp%d" % PID, ignore_errors=True)
 
 
 def sh(*a, timeout=30, check=False):
@@ -378,6 +380,7 @@ def main():
             s.stop()
 
     rec = {"bench": "peers", "date": date, "command": " ".join(sys.argv), "machine": m,
+           "quick": a.quick,
            "testpmd": TESTPMD or None, "unavailable": notes, "results": rows}
     json.dump(rec, open(a.out, "w"), indent=1)
 
@@ -407,6 +410,8 @@ def main():
                                 load.get("VmRSS"), load.get("VmHWM"),
                                 "%.0f" % row["replies_per_s"] if row else why), flush=True)
     json.dump({"bench": "rss", "date": date, "command": " ".join(sys.argv), "machine": m,
+               "command_line": "bench/peers/bench_peers.py%s (the resident-memory part)" % (
+                   " --quick" if a.quick else ""), "quick": a.quick,
                "what": "tapring up --queues N, VmRSS/VmHWM (kB) after start and after an ICMP "
                        "echo flood of %d requests (bench_echo ext)" % count,
                "results": mrows}, open(a.rss_out, "w"), indent=1)

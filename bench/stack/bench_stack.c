@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "stack/fake.h"
-#include "machine.h"
+#include "bench_json.h"
 
 #define ITERS 200000
 
@@ -131,6 +131,8 @@ static void report(const char *name, const uint8_t *req, uint32_t len,
 	}
 	qsort(a, 7, sizeof(double), bench_machine_cmp);
 	qsort(b, 7, sizeof(double), bench_machine_cmp);
+	bench_json_row("\"case\": \"%s\", \"stack_ns\": %.2f, \"baseline\": \"%s\", \"baseline_ns\": %.2f",
+		       name, a[3], base ? base_name : "", base ? b[3] : 0.0);
 	if (base)
 		printf("%-22s stack in place %7.1f ns/frame   %-26s %7.1f ns/frame   ratio %.2f\n",
 		       name, a[3], base_name, b[3], a[3] / b[3]);
@@ -141,6 +143,7 @@ static void report(const char *name, const uint8_t *req, uint32_t len,
 int main(void)
 {
 	bench_machine_print(stdout);
+	bench_json_begin("stack_micro", 0, NULL);
 	struct tr_stack_config cfg;
 	uint8_t fr[2048], l4[256], pl[56];
 	memset(pl, 0x5a, sizeof(pl));

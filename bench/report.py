@@ -297,7 +297,22 @@ def block_micro(R):
     return "\n".join(out) if out else "_No results for filter, stack_micro, mirror._"
 
 
-BLOCKS = {"micro": block_micro, "machine": block_machine, "tap_io": block_tap_io, "peers": block_peers,
+def block_text(R):
+    """The benches that print text only: their closing lines, as printed."""
+    out = []
+    for name in ("ring", "slab", "match", "kbpf", "fwd", "send"):
+        r = R.get(name)
+        if r is None:
+            continue
+        if r.get("status") not in (None, "ok"):
+            out += ["**%s**: %s (%s)" % (name, r.get("status"), r.get("reason", "")[:200]), ""]
+            continue
+        lines = [l for l in r.get("text", []) if l.strip()][-14:]
+        out += ["**%s** %s" % (name, origin(r)), "", "```"] + lines + ["```", ""]
+    return "\n".join(out) if out else "_No results._"
+
+
+BLOCKS = {"text": block_text, "micro": block_micro, "machine": block_machine, "tap_io": block_tap_io, "peers": block_peers,
           "echo": block_echo, "offload": block_offload, "scaling": block_scaling,
           "rss": block_rss, "codecs": block_codecs, "insns": block_insns}
 

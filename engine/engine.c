@@ -174,6 +174,8 @@ static int fill_defaults(struct tr_engine_config *c)
 			return -EINVAL;
 	if (c->force_fallback)
 		c->rx_mode = TR_ENGINE_RX_READ;
+	if (c->manual && c->sqpoll)
+		return -EINVAL;   /* the caller's steps are the only submitter */
 	return 0;
 }
 
@@ -417,8 +419,56 @@ int tr_engine_counter(struct tr_engine *e, const char *name)
 	return (int)e->nreasons++;
 }
 
+/* Manual engines: tear down queues [0, n) that were set up, on the
+ * caller's thread (the rings' single issuer). */
+static void manual_teardown(struct tr_engine *e, unsigned n)
+{
+	for (unsigned q = 0; q < n; q++) {
+		struct tr_worker *w = e->w[q];
+		/* Relaxed: this thread is the worker; nobody else writes state. */
+		if (atomic_load_explicit(&w->state, memory_order_relaxed) != TR__W_RUNNING)
+			continue;
+		tr__worker_teardown(w);
+		drain_ret(e, w);
+		/* Release pairs with the acquire in tr_engine_running / wait. */
+		atomic_store_explicit(&w->state, TR__W_EXITED, memory_order_release);
+	}
+}
+
+/* cfg.manual: every queue set up on this thread, no worker thread. */
+static int manual_start(struct tr_engine *e)
+{
+	for (unsigned q = 0; q < e->cfg.nqueues; q++) {
+		struct tr_worker *w = e->w[q];
+		int r = tr__worker_setup(w);
+		if (r < 0) {
+			/* Relaxed: published by the release store just below. */
+			atomic_store_explicit(&w->error, r, memory_order_relaxed);
+			/* Release pairs with the acquire in tr_engine_wait. */
+			atomic_store_explicit(&w->state, TR__W_FAILED, memory_order_release);
+			manual_teardown(e, q);
+			e->stopped = true;
+			return r;
+		}
+		/* Release pairs with the acquire in tr_engine_running. */
+		atomic_store_explicit(&w->state, TR__W_RUNNING, memory_order_release);
+	}
+	return 0;
+}
+
+int tr_engine_step(struct tr_engine *e, unsigned q, uint64_t now_ns)
+{
+	if (!e || !e->cfg.manual || q >= e->cfg.nqueues || !e->started || e->stopped)
+		return -EINVAL;
+	return tr__worker_step(e->w[q], now_ns);
+}
+
 static void stop_and_join(struct tr_engine *e)
 {
+	if (e->cfg.manual) {
+		manual_teardown(e, e->cfg.nqueues);
+		return;
+	}
 	for (unsigned q = 0; q < e->cfg.nqueues; q++)
 		/* Release pairs with the acquire at the top of worker_loop. */
 		atomic_store_explicit(&e->w[q]->stop, true, memory_order_release);
@@ -439,6 +489,8 @@ int tr_engine_start(struct tr_engine *e)
 	if (e->started)
 		return -EBUSY;
 	e->started = true;
+	if (e->cfg.manual)
+		return manual_start(e);
 	int r = 0;
 	for (unsigned q = 0; q < e->cfg.nqueues; q++) {
 		struct tr_worker *w = e->w[q];

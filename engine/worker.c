@@ -677,15 +677,16 @@ static void pin(struct tr_worker *w)
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);   /* best effort */
 }
 
-static void worker_loop(struct tr_worker *w)
+/* One iteration at time now_ns; returns the frames it moved. `wait`: may
+ * block up to idle_us for completions when nothing moved (the threaded
+ * loop); a manual engine's step never waits. */
+static inline __attribute__((always_inline)) unsigned worker_iter(struct tr_worker *w, uint64_t now_ns,
+								     bool wait)
 {
 	struct tr_engine *e = w->e;
-	bool busy = true;
-	for (;;) {
-		/* Acquire pairs with the release store in tr_engine_stop. */
-		if (atomic_load_explicit(&w->stop, memory_order_acquire) || w->fatal)
-			break;
-		w->now_ns = mono_ns();
+	bool busy;
+	{
+		w->now_ns = now_ns;
 		unsigned moved = 0;
 		unsigned n = reap(w, w->rxb, w->batch);
 		if (n) {
@@ -712,9 +713,32 @@ static void worker_loop(struct tr_worker *w)
 				}
 		if (moved)
 			tr__cnt_add(&w->cnt.batches, 1);
-		busy = moved != 0 || w->u.sq_pending != 0;
+		busy = !wait || moved != 0 || w->u.sq_pending != 0;
 		enter(w, busy);
+		return moved;
 	}
+}
+
+static void worker_loop(struct tr_worker *w)
+{
+	/* Acquire pairs with the release store in tr_engine_stop. */
+	while (!atomic_load_explicit(&w->stop, memory_order_acquire) && !w->fatal)
+		(void)worker_iter(w, mono_ns(), true);
+}
+
+int tr__worker_step(struct tr_worker *w, uint64_t now_ns)
+{
+	if (w->fatal)
+		return atomic_load_explicit(&w->error, memory_order_relaxed);   /* only this thread writes it */
+	if (now_ns < w->now_ns)
+		now_ns = w->now_ns;   /* the clock never goes back */
+	unsigned moved = worker_iter(w, now_ns, false);
+	if (w->fatal)
+		return atomic_load_explicit(&w->error, memory_order_relaxed);   /* as above */
+	/* Work left: completions the enter just posted, writes in flight,
+	 * resends and prepared SQEs all need another step. */
+	return (int)(moved + io_uring_cq_ready(&w->u.ring) + w->u.tx_inflight + w->nretry +
+		     w->u.sq_pending);
 }
 
 static bool ops_outstanding(const struct tr_worker *w)
@@ -759,7 +783,8 @@ static void worker_shutdown(struct tr_worker *w)
 		first = false;
 		tr__cnt_add(&w->cnt.enters, 1);
 		io_uring_submit_and_wait_timeout(&w->u.ring, &cqe, 1, &ts, NULL);
-		w->now_ns = mono_ns();
+		if (!e->cfg.manual)   /* a manual engine keeps its caller's clock */
+			w->now_ns = mono_ns();
 		while ((n = reap(w, w->rxb, w->batch)) > 0)
 			for (unsigned i = 0; i < n; i++)
 				drop_buf(w, w->rxb[i], TR__ORIG_FWD, TR_ENGINE_DROP_SHUTDOWN);
@@ -790,16 +815,14 @@ static void worker_shutdown(struct tr_worker *w)
 	}
 }
 
-void *tr__worker_main(void *arg)
+/* Set up queue w on the calling thread (its ring: SINGLE_ISSUER makes this
+ * thread the only submitter) and run the stages' init. 0 or -errno, with
+ * nothing left held. */
+int tr__worker_setup(struct tr_worker *w)
 {
-	struct tr_worker *w = arg;
 	struct tr_engine *e = w->e;
-	char name[16];
 	unsigned s;
 	int r;
-	snprintf(name, sizeof(name), "tr-io-q%u", w->q);
-	pthread_setname_np(pthread_self(), name);
-	pin(w);
 
 	struct tr_uring_params p = {
 		.rx_depth = e->rx_depth,
@@ -820,27 +843,48 @@ void *tr__worker_main(void *arg)
 		sq <<= 1;
 	p.sq_entries = sq;
 	p.cq_entries = 2 * (sq + (p.multishot ? e->rx_depth : 0));
-	w->now_ns = mono_ns();
+	if (!e->cfg.manual)
+		w->now_ns = mono_ns();
 	r = tr_uring_init(&w->u, w->fds, w->nports, &p);
 	if (r < 0)
-		goto fail;
+		return r;
 	for (s = 0; s < e->nstages; s++) {
 		if (e->stages[s].init && (r = e->stages[s].init(e->stages[s].arg, w)) < 0) {
 			while (s-- > 0)
 				if (e->stages[s].fini)
 					e->stages[s].fini(e->stages[s].arg, w);
 			tr_uring_fini(&w->u);
-			goto fail;
+			return r;
 		}
 	}
-	/* Release pairs with the acquire in tr_engine_start / tr_engine_running:
-	 * the ring and stage state set up above happen-before "running". */
-	atomic_store_explicit(&w->state, TR__W_RUNNING, memory_order_release);
-	worker_loop(w);
+	return 0;
+}
+
+/* Leave the loop's state behind: stage fini, every buffer back, ring gone. */
+void tr__worker_teardown(struct tr_worker *w)
+{
 	worker_shutdown(w);
 	if (w->m_on)
 		mirror_tx_flush(w);   /* writes queued by stage fini() */
 	tr_uring_fini(&w->u);
+}
+
+void *tr__worker_main(void *arg)
+{
+	struct tr_worker *w = arg;
+	char name[16];
+	int r;
+	snprintf(name, sizeof(name), "tr-io-q%u", w->q);
+	pthread_setname_np(pthread_self(), name);
+	pin(w);
+	r = tr__worker_setup(w);
+	if (r < 0)
+		goto fail;
+	/* Release pairs with the acquire in tr_engine_start / tr_engine_running:
+	 * the ring and stage state set up above happen-before "running". */
+	atomic_store_explicit(&w->state, TR__W_RUNNING, memory_order_release);
+	worker_loop(w);
+	tr__worker_teardown(w);
 	/* Release pairs with the acquire in tr_engine_wait / tr_engine_error:
 	 * the error and counters written above are visible once "exited" is. */
 	atomic_store_explicit(&w->state, TR__W_EXITED, memory_order_release);

@@ -171,6 +171,11 @@ int tr__engine_offload_setup(struct tr_engine *e);
 
 /* worker.c */
 void *tr__worker_main(void *arg);
+/* Manual engines (cfg.manual): the worker's set-up, one loop iteration and
+ * its tear-down, run on the caller's thread (tr_engine_start/step/stop). */
+int tr__worker_setup(struct tr_worker *w);
+int tr__worker_step(struct tr_worker *w, uint64_t now_ns);
+void tr__worker_teardown(struct tr_worker *w);
 void tr__engine_report_error(struct tr_engine *e, unsigned q, int err);
 
 #endif /* TAPRING_WORKER_PVT_H */

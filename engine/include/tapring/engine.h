@@ -137,6 +137,12 @@ struct tr_engine_config {
 	unsigned offload_flags;    /* TR_OFFLOAD_* to ask for (0: all of them) */
 	unsigned offload_refuse;   /* test switch: TR_OFFLOAD_* bits treated as refused by the
 	                            * kernel, to exercise the fallback */
+	/* Manual drive (offline replay, tests, simulation): no worker threads.
+	 * tr_engine_start sets every queue up on the calling thread, and that
+	 * thread then runs each queue's loop one iteration at a time with
+	 * tr_engine_step, giving the clock (virtual time) itself. Not with
+	 * sqpoll; cpu_base/cpus are ignored. */
+	bool manual;
 };
 
 /* TUNSETOFFLOAD features (the values of TUN_F_*). */
@@ -217,6 +223,25 @@ TR_API int tr_engine_counter(struct tr_engine *e, const char *name);
 /* Run stage init() on every worker, then start the worker threads.
  * 0 or -errno (the first init() error; nothing is left running). */
 TR_API int tr_engine_start(struct tr_engine *e);
+
+/*
+ * Manual engines (cfg.manual) only: one iteration of queue q's worker loop
+ * on the calling thread, which must be the one that called
+ * tr_engine_start (the io_uring instance accepts no other submitter):
+ * reap completions, run the received frames through the stages, the
+ * stages' poll() hooks, the application's frames, rx refill and one
+ * non-blocking io_uring_enter. now_ns is the loop's clock
+ * (tr_worker_now_ns, poll's now_ns, the frames' ts): any time base, but
+ * never going back (an earlier value is taken as the last one). Never
+ * blocks. Returns how much work is still under way or was just done
+ * (frames moved, completions posted, writes in flight): call again until
+ * it returns 0, then the queue is idle and every frame it was given has
+ * been handled. -EINVAL (not a manual engine, not started, stopped, q out
+ * of range) or the queue's fatal error (negative errno, as
+ * tr_engine_error). tr_engine_stop, also from this thread, tears the
+ * queues down (stage fini, every buffer back).
+ */
+TR_API int tr_engine_step(struct tr_engine *e, unsigned q, uint64_t now_ns);
 
 /* Stop the workers and join them. Each worker cancels its outstanding
  * I/O, reaps it, drops pending tx frames ("shutdown"), runs stage fini() and
@@ -473,7 +498,8 @@ static inline void tr_buf_set_port(struct tr_buf *b, unsigned port)
 }
 
 TR_API unsigned tr_worker_queue(const struct tr_worker *w);
-TR_API uint64_t tr_worker_now_ns(const struct tr_worker *w);   /* CLOCK_MONOTONIC, cached per batch */
+TR_API uint64_t tr_worker_now_ns(const struct tr_worker *w);   /* CLOCK_MONOTONIC (manual engines: the
+                                                                 * caller's clock), cached per batch */
 TR_API struct tr_engine *tr_worker_engine(const struct tr_worker *w);
 
 #ifdef __cplusplus

@@ -264,6 +264,24 @@ int tr__host_ip6_index(const struct tr_stack_host *h, const uint8_t ip[16])
 
 /* ---- per-worker instance ------------------------------------------------- */
 
+/* splitmix64 (Vigna): spreads a small seed over all 64 bits. */
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* cfg.seed set: the random state and the first IPv4 id come from the seed
+ * and the queue only (deterministic output, tapring replay). */
+static void seed_rng(struct tr_stack *s, unsigned queue)
+{
+	uint64_t x = splitmix64(s->h->cfg.seed ^ ((uint64_t)queue << 48));
+	s->rng = x ? x : 0x9e3779b97f4a7c15ull;
+	s->ip4_id = (uint16_t)(splitmix64(x) >> 48);
+}
+
 struct tr_stack *tr_stack_create(const struct tr_stack_host *h, const struct tr_stack_io *io, int *err)
 {
 	int rc = -EINVAL;
@@ -291,7 +309,9 @@ struct tr_stack *tr_stack_create(const struct tr_stack_host *h, const struct tr_
 		goto fail;
 	/* Different starting IP ids per instance (workers share addresses). */
 	s->ip4_id = (uint16_t)(((uintptr_t)s >> 6) * 40503u);
-	if (getrandom(&s->rng, sizeof(s->rng), GRND_NONBLOCK) != (ssize_t)sizeof(s->rng))
+	if (c->seed)
+		seed_rng(s, 0);
+	else if (getrandom(&s->rng, sizeof(s->rng), GRND_NONBLOCK) != (ssize_t)sizeof(s->rng))
 		s->rng = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull ^ (uint64_t)time(NULL);
 	if (s->rng == 0)
 		s->rng = 0x9e3779b97f4a7c15ull;
@@ -418,6 +438,8 @@ uint64_t tr_stack_counter(const struct tr_stack *s, unsigned id)
 void tr_stack_set_queue(struct tr_stack *s, unsigned queue)
 {
 	s->queue = queue;
+	if (s->h->cfg.seed)
+		seed_rng(s, queue);
 }
 
 unsigned tr_stack_held(const struct tr_stack *s)

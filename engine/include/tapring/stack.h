@@ -192,6 +192,11 @@ struct tr_stack_config {
 	uint64_t reasm_timeout_ns;      /* default 30 s as in Linux (RFC 791 suggests 15 s initially) */
 	uint32_t icmp_rate;             /* ICMP errors per second per worker, default 100 */
 	uint32_t icmp_burst;            /* bucket depth, default 10 */
+	/* 0: the stack's random choices (IPv6 fragment identifications, the
+	 * first IPv4 identification) are seeded from getrandom(). Else from
+	 * this seed and the worker's queue: the same input then gives the same
+	 * output (tapring replay --seed). */
+	uint64_t seed;
 };
 
 /* Builds the shared host object. Loads the hosts file (if any), derives the

@@ -14,5 +14,6 @@ int tr_cmd_dump(int argc, char **argv);
 int tr_cmd_demo(int argc, char **argv);
 int tr_cmd_block(int argc, char **argv);   /* ebpfopt.h, cmd_block.c */
 int tr_cmd_send(int argc, char **argv);
+int tr_cmd_replay(int argc, char **argv);  /* cmd_replay.c */
 
 #endif

@@ -18,6 +18,7 @@ static const struct tr_subcmd subcmds[] = {
 	{ "fwd", tr_cmd_fwd, "forward between two TAPs (zero-copy bump in the wire, payload rules)" },
 	{ "dump", tr_cmd_dump, "capture from an interface (tcpdump-like; -w FILE)" },
 	{ "block", tr_cmd_block, "change a running engine's kernel blocklist (add|del|list --tap NAME)" },
+	{ "replay", tr_cmd_replay, "run up's pipeline over a capture file (-r IN -w OUT, no device)" },
 	{ "send", tr_cmd_send, "write a capture file's frames to an interface (-i IFACE -r FILE)" },
 	{ "demo", tr_cmd_demo, "the live demo: stack in a namespace, real clients" },
 };

@@ -120,6 +120,7 @@ enum {
 	OPT_DUMP_FILE, OPT_DUMP_FILTER, OPT_SNAPLEN, OPT_USER, OPT_STEERING, OPT_BLOCK,
 	OPT_TUN, OPT_PEER, OPT_CPUS,
 	OPT_UDP_DISCARD, OPT_OFFLOADS, OPT_OFFLOAD_REFUSE, OPT_MATCH,
+	OPT_PCAPNG, OPT_JSON, OPT_STATS, OPT_SEED,   /* replay only */
 };
 
 static const struct option up_longopts[] = {
@@ -153,8 +154,27 @@ static const struct option up_longopts[] = {
 	{ "offload-refuse", required_argument, NULL, OPT_OFFLOAD_REFUSE },
 	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "pcapng", no_argument, NULL, OPT_PCAPNG },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "seed", required_argument, NULL, OPT_SEED },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* replay: options about a device, threads or the kernel side have no
+ * meaning there; refused by name. */
+static bool replay_refuses(int c)
+{
+	switch (c) {
+	case OPT_TAP: case OPT_QUEUES: case OPT_HOST_ADDR: case OPT_NETNS: case OPT_DURATION:
+	case OPT_KFILTER: case OPT_RX_MODE: case OPT_DUMP_FILE: case OPT_DUMP_FILTER: case OPT_SNAPLEN:
+	case OPT_USER: case OPT_STEERING: case OPT_BLOCK: case OPT_PEER: case OPT_OFFLOADS:
+	case OPT_OFFLOAD_REFUSE: case OPT_CPUS:
+		return true;
+	default:
+		return false;
+	}
+}
 
 static const char up_usage[] =
 	"usage: tapring up --tap NAME [--queues N] --addr CIDR [--addr CIDR]... [--mac MAC]\n"
@@ -237,21 +257,67 @@ int up_check_cpus(const struct up_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
+static int parse(int argc, char **argv, struct up_opts *o, const char *prog, bool replay);
+
 int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
+{
+	return parse(argc, argv, o, prog, false);
+}
+
+int up_parse_replay(int argc, char **argv, struct up_opts *o, const char *prog)
+{
+	return parse(argc, argv, o, prog, true);
+}
+
+static int parse(int argc, char **argv, struct up_opts *o, const char *prog, bool replay)
 {
 	char eshared[320];
 	unsigned long v;
-	int c;
+	int c, li;
 
 	memset(o, 0, sizeof(*o));
 	o->queues = 1;
+	o->replay = replay;
+	o->seed = 1;
+	o->replay_fd = -1;
 	/* 0, not 1: glibc then also forgets a half-read option cluster of an
 	 * earlier call (its pointer into that call's argv), so up_parse can be
 	 * called more than once in a process (fuzz_cli does) */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", up_longopts, NULL)) != -1) {
+	while ((li = -1, c = getopt_long(argc, argv, replay ? ":hr:w:" : ":h", up_longopts, &li)) != -1) {
+		if (replay && replay_refuses(c))
+			UP_ERR("--%s: not available with replay (no device; see --help)", up_longopts[li].name);
+		if (!replay && c >= OPT_PCAPNG && c <= OPT_SEED)
+			UP_ERR("unknown option '--%s' (see --help)", up_longopts[li].name);
 		switch (c) {
+		case 'r':
+			o->replay_in = optarg;
+			break;
+		case 'w':
+			if (!*optarg)
+				UP_ERR("-w: empty path");
+			o->replay_out = optarg;
+			break;
+		case OPT_PCAPNG:
+			o->replay_pcapng = true;
+			break;
+		case OPT_JSON:
+			o->replay_json = true;
+			break;
+		case OPT_STATS:
+			o->stats_file = optarg;
+			break;
+		case OPT_SEED: {
+			unsigned long long sv;
+			char *end;
+			errno = 0;
+			sv = *optarg >= '0' && *optarg <= '9' ? strtoull(optarg, &end, 10) : (end = optarg, 0);
+			if (errno || end == optarg || *end)
+				UP_ERR("--seed: expected a number 0..18446744073709551615, got '%s'", optarg);
+			o->seed = sv;
+			break;
+		}
 		case OPT_TAP:
 			if (!*optarg || strlen(optarg) >= TR_TAP_NAME_MAX || strchr(optarg, '/') ||
 			    strchr(optarg, ' '))
@@ -390,7 +456,8 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 			break;
 		case 'h':
 		case OPT_HELP:
-			fputs(up_usage, stdout);
+			if (!replay)
+				fputs(up_usage, stdout);
 			return 1;
 		case ':':
 			UP_ERR("option %s needs a value", argv[optind - 1]);
@@ -400,7 +467,11 @@ int up_parse(int argc, char **argv, struct up_opts *o, const char *prog)
 	}
 	if (optind < argc)
 		UP_ERR("unexpected argument '%s'", argv[optind]);
-	if (!o->tap)
+	if (replay && !o->replay_in)
+		UP_ERR("-r IN (the capture file to replay) is required");
+	if (replay && !o->replay_out)
+		UP_ERR("-w OUT (the capture file of transmitted frames) is required");
+	if (!o->tap && !replay)
 		UP_ERR("--tap NAME is required");
 	if (o->naddr == 0)
 		UP_ERR("at least one --addr is required");
@@ -464,8 +535,8 @@ static int64_t kernel_dropped(struct up *u)
 	struct tr_tap_link_info li;
 	int64_t n;
 
-	if (tr_tap_get_link(u->tap, &li) != 0)
-		return -1;
+	if (!u->tap || tr_tap_get_link(u->tap, &li) != 0)
+		return -1;   /* replay: no device */
 	n = (int64_t)li.stats.tx_dropped;
 	if (u->tap2 && tr_tap_get_link(u->tap2, &li) == 0)
 		n += (int64_t)li.stats.tx_dropped;
@@ -620,8 +691,11 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		}
 	}
 
-	/* 1-2. the TAP(s) and their kernel side: namespace, addresses, up */
-	if (fwd) {
+	/* 1-2. the TAP(s) and their kernel side: namespace, addresses, up
+	 * (replay: none, the engine runs on the caller's socketpair) */
+	if (o->replay) {
+		snprintf(u->ifname, sizeof(u->ifname), "replay");
+	} else if (fwd) {
 		const struct up_port *a = &o->port[0], *b = &o->port[1];
 
 		u->tap = open_port(a->name, o->queues, a->netns, a->addr, a->naddr, a->have_mac ? a->mac : NULL,
@@ -712,6 +786,7 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		sc.dns_port = o->dns_port;
 		sc.udp_discard_port = o->udp_discard;
 		sc.hosts_path = o->dns_hosts;
+		sc.seed = o->replay ? o->seed : 0;
 		u->host = tr_stack_host_create(&sc, &e);
 		if (!u->host) {
 			SET_ERR("stack configuration rejected: %s", strerror(-e));
@@ -748,7 +823,7 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 	/* 4b. kernel eBPF: queue steering and the blocklist, before any read.
 	 * Both programs parse Ethernet headers: not on a TUN (raw IP), where
 	 * the filter slot also holds --kernel-filter's eBPF translation. */
-	if (!o->tun && (e = tool_ebpf_start(&u->kb, &o->ebpf, u->ifname, tr_tap_fd(u->tap, 0),
+	if (!o->tun && !o->replay && (e = tool_ebpf_start(&u->kb, &o->ebpf, u->ifname, tr_tap_fd(u->tap, 0),
 					    o->queues, o->quiet, err, errlen)) != 0)
 		goto fail;
 	if (fwd && (e = tool_ebpf_start(&u->kb2, &o->ebpf, u->ifname2, tr_tap_fd(u->tap2, 0), o->queues,
@@ -759,10 +834,11 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 	 * prescreen -> match -> forward (fwd) */
 	memset(&ec, 0, sizeof(ec));
 	for (unsigned q = 0; q < o->queues; q++) {
-		fds[q] = tr_tap_fd(u->tap, q);
+		fds[q] = o->replay ? o->replay_fd : tr_tap_fd(u->tap, q);
 		if (fwd)
 			fds2[q] = tr_tap_fd(u->tap2, q);
 	}
+	ec.manual = o->replay;   /* no worker thread: replay steps the queue */
 	ec.fds = fds;
 	ec.fds2 = fwd ? fds2 : NULL;
 	ec.nqueues = o->queues;
@@ -884,6 +960,11 @@ static int add_fwd_or_stack(struct up *u, const struct up_opts *o, struct tr_sta
 		return -1;
 	}
 	return 0;
+}
+
+struct tr_engine *up_engine(struct up *u)
+{
+	return u->e;
 }
 
 int up_reload(struct up *u)

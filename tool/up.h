@@ -63,6 +63,14 @@ struct up_opts {
 	} port[2];
 	int cpus[UP_MAX_CPUS];   /* --cpus LIST: worker q on cpus[q] */
 	unsigned ncpus;          /* 0: workers unpinned (--cpus none, the default) */
+	/* `tapring replay` (cmd_replay.c): the same session over a capture
+	 * file, no device; up_start then runs a manual engine on replay_fd */
+	bool replay;             /* parsed by up_parse_replay */
+	const char *replay_in, *replay_out;   /* -r IN, -w OUT */
+	bool replay_pcapng;      /* --pcapng: OUT is pcapng whatever its name */
+	bool replay_json;        /* --json: the final stats on standard output */
+	uint64_t seed;           /* --seed N: the stack's random choices (default 1) */
+	int replay_fd;           /* set by cmd_replay: the engine's end of a socketpair */
 };
 
 struct up;
@@ -70,6 +78,13 @@ struct up;
 /* Parses `up` arguments (argv[0] is "up"). Returns 0, or an exit status
  * (2) after printing one clear message to stderr. */
 int up_parse(int argc, char **argv, struct up_opts *o, const char *prog);
+/* The same for `replay` (argv[0] "replay"): up's stack options plus -r,
+ * -w, --pcapng, --json, --stats, --seed; the device options are refused.
+ * 0, 1 for --help (nothing printed: the caller prints its usage), or 2
+ * after one message. */
+int up_parse_replay(int argc, char **argv, struct up_opts *o, const char *prog);
+/* The engine of a started session (replay steps it). */
+struct tr_engine *up_engine(struct up *u);
 
 /* The options `up` and `fwd` share, parsed one way for both: opt is
  * "duration", "user" or "cpus" (without dashes), arg its value. 0, or -1

@@ -14,7 +14,8 @@
  *     1. the virtual clock advances to the frame's capture time in 10 ms
  *        steps (the stack's timer tick), so timers that fall due in a gap
  *        (ARP retries, reassembly timeouts, neighbour ageing) fire at
- *        their own time, as they would live;
+ *        their own time, as they would live (the first 10 minutes of a
+ *        gap; then it jumps: every stack timer is shorter);
  *     2. the frame is written to the socket and the queue is stepped
  *        (tr_engine_step) until it is idle: frame N is completely handled
  *        before frame N + 1 goes in;
@@ -50,6 +51,12 @@
 /* The stack's timer tick: the virtual clock visits every multiple of it
  * within a gap, so a timer fires at most this late. */
 #define REPLAY_TICK_NS 10000000ull
+/* A gap longer than this is ticked through for its first part only, then
+ * the clock jumps to the next frame: every stack timer (neighbour
+ * reachability 300 s, reassembly 30 s, ARP/ND retries 1 s) falls due
+ * within it, and a capture with a year between two frames must not cost
+ * billions of steps. */
+#define REPLAY_GAP_TICKED_NS (600ull * 1000000000ull)
 /* Steps allowed for one frame or one tick before the engine counts as
  * stuck (it needs a handful). */
 #define REPLAY_MAX_STEPS 100000u
@@ -168,8 +175,11 @@ static int replay_advance(struct replay *r, uint64_t t)
 		r->now = t;
 		return replay_settle(r, r->fed);   /* the first poll: announcements */
 	}
+	uint64_t ticked_until = r->now + REPLAY_GAP_TICKED_NS;
 	while (t > r->now) {
 		uint64_t next = (r->now / REPLAY_TICK_NS + 1) * REPLAY_TICK_NS;
+		if (next > ticked_until)
+			next = t;   /* the rest of a long gap in one jump */
 		r->now = next < t ? next : t;
 		int e = replay_settle(r, r->fed);
 		if (e < 0)

@@ -25,6 +25,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 try:
     from scapy.all import (ARP, DNS, ICMP, ICMPv6EchoReply, ICMPv6ND_NA, IP, IPv6,
@@ -229,6 +230,16 @@ def check_timeout(rp, tmp, ins):
     _, st = rp(p)
     eq(st.get("drops", {}).get("ip4.reasm_timeout", 0), 0, "gap20: no reassembly timeout")
     conservation(st, "gap20")
+    # a year-long gap: ticked for 10 minutes, then one jump (bounded time)
+    p = os.path.join(tmp, "gapyear.pcap")
+    write_pcap(p, 1, ins[:-1] + [(ins[-2][0] + 365 * 86400 * 10**9, ins[-1][1])])
+    t = time.monotonic()
+    out, st = rp(p)
+    check(time.monotonic() - t < 60, "gapyear: replayed in bounded time")
+    eq(st.get("drops", {}).get("ip4.reasm_timeout", 0), 1, "gapyear: the reassembly timeout fired")
+    frames, _ = read_pcap(out)
+    eq(frames[-1][0], ins[-2][0] + 365 * 86400 * 10**9, "gapyear: the last reply a year later")
+    conservation(st, "gapyear")
 
 
 def check_filter(rp, inp):

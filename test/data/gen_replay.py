@@ -3,6 +3,7 @@
 """The fixed captures `tapring replay` is tested and measured on.
 
     /usr/bin/python3 test/data/gen_replay.py [DATADIR [CORPUSDIR]]
+    /usr/bin/python3 test/data/gen_replay.py --check DATADIR   (test replay_data_regen)
 
 Writes DATADIR/replay.pcap (default test/data/): Ethernet frames from a
 peer (02:77:00:00:00:02, 10.77.0.2, fd77::2) to the stack (02:74:72:00:00:01,
@@ -22,9 +23,13 @@ import os
 import struct
 import sys
 
-from scapy.all import (ARP, DNS, DNSQR, ICMP, ICMPv6EchoRequest, ICMPv6ND_NS,
-                       ICMPv6NDOptSrcLLAddr, IP, IPv6, IPv6ExtHdrFragment, Ether, Raw, UDP,
-                       fragment, fragment6)
+try:
+    from scapy.all import (ARP, DNS, DNSQR, ICMP, ICMPv6EchoRequest, ICMPv6ND_NS,
+                           ICMPv6NDOptSrcLLAddr, IP, IPv6, IPv6ExtHdrFragment, Ether, Raw, UDP,
+                           fragment, fragment6)
+except ImportError:
+    print("SKIP: python3-scapy is not installed")
+    sys.exit(77)
 
 ROUNDS = 12
 PEER_MAC, OUR_MAC = "02:77:00:00:00:02", "02:74:72:00:00:01"
@@ -75,6 +80,38 @@ def write_pcap(path, linktype, frames):
             f.write(b)
 
 
+def write_pcapng(path, linktype, frames):
+    """The same frames as pcapng: SHB, one IDB (microseconds), EPBs."""
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+    with open(path, "wb") as f:
+        f.write(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+        f.write(block(1, struct.pack("<HHI", linktype, 0, 262144)))
+        for sec, usec, b in frames:
+            ts = sec * 1000000 + usec
+            f.write(block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xffffffff, len(b), len(b)) + b))
+
+
+def check(data):
+    """--check: regenerate into a temporary directory and compare with the
+    committed files (exit 1 on any difference)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(os.path.join(tmp, "corpus"))
+        sys.argv = [sys.argv[0], tmp, os.path.join(tmp, "corpus")]
+        main()
+        bad = 0
+        for name in ("replay.pcap", "replay_raw.pcap"):
+            with open(os.path.join(tmp, name), "rb") as a, open(os.path.join(data, name), "rb") as b:
+                if a.read() != b.read():
+                    print("FAIL: %s differs from what gen_replay.py writes" % name)
+                    bad += 1
+        print("%d of 2 files regenerate byte-identical" % (2 - bad))
+        return 1 if bad else 0
+
+
 def main():
     data = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     corpus = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
@@ -107,8 +144,11 @@ def main():
     }
     for name, (lt, fr) in seeds.items():
         write_pcap(os.path.join(corpus, name), lt, fr)
+    write_pcapng(os.path.join(corpus, "eth_round.pcapng"), 1, frames[:len(round_eth(0))])
     print("replay.pcap: %d frames, replay_raw.pcap: %d frames" % (len(frames), len(raw)))
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--check":
+        sys.exit(check(sys.argv[2]))
     main()

@@ -349,6 +349,8 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 		w->vnet = e->cfg.offloads;
 		w->vmeta = e->vmeta;
 		w->tx_first_fail = e->tx_first_fail;
+		for (unsigned p = 0; p < e->nports; p++)
+			w->tx_caps[p] = e->offloads_port[p];
 		if (cfg->cpus)
 			w->cpu = cfg->cpus[q];
 		else
@@ -745,6 +747,9 @@ static void add_worker(const struct tr_worker *w, struct tr_engine_stats *st)
 	 * hot path). */
 	st->rx_segments += w->vnet ? tr__cnt_get(&c->rx_segs) : tr__cnt_get(&c->rx);
 	st->tx_segments += w->vnet ? tr__cnt_get(&c->tx_segs) : tr__cnt_get(&c->tx);
+	st->rx_csum_valid += tr__cnt_get(&c->rx_csum_valid);
+	st->tx_sw_csum += tr__cnt_get(&c->tx_sw_csum);
+	st->tx_sw_gso += tr__cnt_get(&c->tx_sw_gso);
 }
 
 void tr_engine_stats(const struct tr_engine *e, struct tr_engine_stats *st)

@@ -107,20 +107,37 @@ int tr_tap_set_offloads(int fd, unsigned want, unsigned refuse, unsigned *on)
 	return 0;
 }
 
+/* Every port's queue fds get the 12-byte header, and every port its own
+ * TUNSETOFFLOAD (a two-port engine's ports may differ: one device refused a
+ * feature the other has; the worker then segments or checksums in software
+ * what the other port hands over, see tx_vnet in worker.c). */
 int tr__engine_offload_setup(struct tr_engine *e)
 {
-	for (unsigned q = 0; q < e->cfg.nqueues; q++) {
-		int r = tr_tap_vnet_setup(e->fds[q]);
+	const unsigned want = e->cfg.offload_flags ? e->cfg.offload_flags : TR_OFFLOAD_ALL;
+	for (unsigned p = 0; p < e->nports; p++) {
+		const int *fds = p == 0 ? e->fds : e->fds2;
+		for (unsigned q = 0; q < e->cfg.nqueues; q++) {
+			int r = tr_tap_vnet_setup(fds[q]);
+			if (r < 0)
+				return r;
+		}
+		int r = tr_tap_set_offloads(fds[0], want, p == 0 ? e->cfg.offload_refuse : e->cfg.offload_refuse2,
+					    &e->offloads_port[p]);
 		if (r < 0)
 			return r;
 	}
-	return tr_tap_set_offloads(e->fds[0], e->cfg.offload_flags ? e->cfg.offload_flags : TR_OFFLOAD_ALL,
-				   e->cfg.offload_refuse, &e->offloads_on);
+	e->offloads_on = e->offloads_port[0];
+	return 0;
 }
 
 unsigned tr_engine_offloads(const struct tr_engine *e)
 {
 	return e->cfg.offloads ? e->offloads_on : 0;
+}
+
+unsigned tr_engine_port_offloads(const struct tr_engine *e, unsigned port)
+{
+	return e->cfg.offloads && port < e->nports ? e->offloads_port[port] : 0;
 }
 
 bool tr_engine_has_vnet(const struct tr_engine *e)

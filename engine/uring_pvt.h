@@ -34,6 +34,9 @@ enum tr__tx_origin {
 	TR__ORIG_FWD = 0,     /* an rx frame sent back out (counts in the rx equation) */
 	TR__ORIG_STAGE = 1,   /* stage-originated (tr_worker_alloc) */
 	TR__ORIG_APP = 2,     /* application frame (tr_engine_tx_burst) */
+	TR__ORIG_SEG = 3,     /* a software segment of a super-frame (tx_sw_gso): written and
+	                       * counted in tx/tx_segments, not in the origin counters (the
+	                       * super-frame counted there once) */
 };
 
 static inline uint64_t tr__ud(unsigned kind, unsigned origin, uint32_t bid)

@@ -116,21 +116,6 @@ static inline void drop_buf(struct tr_worker *w, struct tr_buf *b, unsigned orig
 	tr_slab_free_local(w->cache, b);
 }
 
-/* Offloads: write the frame's vnet header (its metadata, or a zero one)
- * into the 12 bytes before b->data. -ENOSPC if a stage moved data that
- * close to the buffer start. */
-static __attribute__((noinline)) int tx_vnet(struct tr_worker *w, struct tr_buf *b)
-{
-	if ((size_t)(b->data - tr_slab_buf_addr(w->slab, b->id)) < TR_VNET_HDR_LEN)
-		return -ENOSPC;
-	uint8_t *h = b->data - TR_VNET_HDR_LEN;
-	if (b->flags & TR_BUF_F_VNET)
-		tr_vnet_emit(&w->vmeta[b->id].hdr, h, TR_VNET_HDR_LEN);
-	else
-		memset(h, 0, TR_VNET_HDR_LEN);
-	return 0;
-}
-
 /* Hand the frames collected in m_tx (one extra reference each) to the
  * mirror; the callback owns those references from here on. */
 static void mirror_tx_flush(struct tr_worker *w)
@@ -141,24 +126,12 @@ static void mirror_tx_flush(struct tr_worker *w)
 	}
 }
 
-/* Queue a write on b's port; on a full SQ (cannot happen with the sizing
- * in engine.c unless a stage floods tr_worker_tx), a failed port or one
- * with tx_cap writes in flight, the caller drops the frame
- * (tx_fail_reason). */
-static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origin)
+/* Write b on port (its vnet header, if any, already in place); the mirror
+ * gets a reference to what was queued. 0 or -ENOSPC (SQ full). */
+static inline int queue_write(struct tr_worker *w, struct tr_buf *b, unsigned origin, unsigned port)
 {
 	uint64_t enters = 0;
-	unsigned port = tr_buf_port(b);
-	int r = port_room(w, port);
-	if (r < 0)
-		return r;
-	/* Out of the pipeline: a frame a stage sends from inside process()
-	 * and then reports STOLEN is not held (run_pipeline_ checks for
-	 * TR__VERDICT_RX). */
-	b->verdict = 0;
-	if (w->vnet && tx_vnet(w, b) < 0)
-		return -ENOSPC;
-	r = tr_uring_tx(&w->u, b, origin, port, 0, &enters);
+	int r = tr_uring_tx(&w->u, b, origin, port, 0, &enters);
 	if (enters)
 		tr__cnt_add(&w->cnt.enters, enters);
 	if (w->m_on && r >= 0) {
@@ -170,6 +143,138 @@ static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origi
 			mirror_tx_flush(w);
 	}
 	return r;
+}
+
+/* Whether port caps (TR_OFFLOAD_*) take a super-frame of GSO type t. */
+static bool gso_ok(uint8_t t, unsigned caps)
+{
+	if ((t & TR_VNET_GSO_ECN) && !(caps & TR_OFFLOAD_TSO_ECN))
+		return false;
+	switch (t & (uint8_t)~TR_VNET_GSO_ECN) {
+	case TR_VNET_GSO_TCPV4:
+		return caps & TR_OFFLOAD_TSO4;
+	case TR_VNET_GSO_TCPV6:
+		return caps & TR_OFFLOAD_TSO6;
+	case TR_VNET_GSO_UDP_L4:
+		return (caps & (TR_OFFLOAD_USO4 | TR_OFFLOAD_USO6)) == (TR_OFFLOAD_USO4 | TR_OFFLOAD_USO6);
+	default:
+		return true;   /* UFO and the like: passed on as they came */
+	}
+}
+
+/* Software GSO: super-frame b goes to a port that lacks its GSO type. Each
+ * segment (tr_vnet_segment: full lengths and checksums) is written from a
+ * fresh buffer as TR__ORIG_SEG; b itself counts once in its origin's tx
+ * counter and in tx_sw_gso, and goes back to the pool. A segment without
+ * a buffer is an originated drop (pool_empty / large_empty); a super-frame
+ * none of whose segments could be queued is dropped (origin, reason). */
+static __attribute__((noinline)) void tx_sw_gso(struct tr_worker *w, struct tr_buf *b, unsigned origin,
+						 unsigned port)
+{
+	const struct tr_vnet_meta *m = &w->vmeta[b->id];
+	struct tr_vnet_info in;
+	if (tr_vnet_check_frame(&m->hdr, b->data, b->len, &in, NULL) != 0) {
+		drop_buf(w, b, origin, TR_ENGINE_DROP_TX_ERROR);
+		return;
+	}
+	const uint32_t headroom = w->u.headroom;
+	unsigned sent = 0, reason = TR_ENGINE_DROP_TX_ERROR;
+	for (unsigned k = 0; k < in.segs; k++) {
+		struct tr_buf *s = tr_slab_alloc(w->cache);
+		bool large = false;
+		int len = -ENOSPC;
+		for (int pass = 0; pass < 2; pass++) {
+			if (!s) {
+				reason = large ? TR_ENGINE_DROP_LARGE_EMPTY : TR_ENGINE_DROP_POOL_EMPTY;
+				break;
+			}
+			s->data = tr_slab_buf_addr(w->slab, s->id) + headroom;
+			len = tr_vnet_segment(&m->hdr, &in, b->data, b->len, k, s->data,
+					      tr_slab_buf_room(w->slab, s));
+			if (len != -ENOSPC || large)
+				break;
+			/* A segment beyond a small buffer: a large one. */
+			tr_slab_free_local(w->cache, s);
+			s = tr_slab_alloc_large(w->slab);
+			large = true;
+		}
+		if (!s || len < 0) {
+			if (s)
+				tr_slab_free_local(w->cache, s);
+			tr__cnt_add(&w->cnt.orig_drops[s ? TR_ENGINE_DROP_TX_ERROR : reason], 1);
+			tr__cnt_add(&w->cnt.orig_dropped, 1);
+			continue;
+		}
+		s->len = (uint32_t)len;
+		s->flags = (uint16_t)(port << TR_BUF_PORT_SHIFT);   /* a plain frame: zero header */
+		s->queue = (uint16_t)w->q;
+		s->verdict = 0;
+		memset(s->data - TR_VNET_HDR_LEN, 0, TR_VNET_HDR_LEN);
+		if (queue_write(w, s, TR__ORIG_SEG, port) < 0) {
+			drop_buf(w, s, TR__ORIG_SEG, TR_ENGINE_DROP_TX_ERROR);
+			continue;
+		}
+		sent++;
+	}
+	if (!sent) {
+		drop_buf(w, b, origin, reason);
+		return;
+	}
+	tr__cnt_add(&w->cnt.tx_sw_gso, 1);
+	tr__cnt_add(origin == TR__ORIG_FWD ? &w->cnt.tx_forwarded
+		    : origin == TR__ORIG_STAGE ? &w->cnt.tx_originated : &w->cnt.tx_app, 1);
+	b->verdict = 0;
+	tr_slab_free_local(w->cache, b);
+}
+
+/* Offloads: write the frame's vnet header (its metadata, or a zero one)
+ * into the 12 bytes before b->data, after making the frame fit its port:
+ * a NEEDS_CSUM frame for a port without CSUM gets its checksum here
+ * (tx_sw_csum), a super-frame for a port without its GSO type is cut in
+ * software (tx_sw_gso; 1: b was consumed). -ENOSPC if a stage moved data
+ * that close to the buffer start. */
+static __attribute__((noinline)) int tx_vnet(struct tr_worker *w, struct tr_buf *b, unsigned origin,
+					     unsigned port)
+{
+	if ((size_t)(b->data - tr_slab_buf_addr(w->slab, b->id)) < TR_VNET_HDR_LEN)
+		return -ENOSPC;
+	uint8_t *h = b->data - TR_VNET_HDR_LEN;
+	if (!(b->flags & TR_BUF_F_VNET)) {
+		memset(h, 0, TR_VNET_HDR_LEN);
+		return 0;
+	}
+	struct tr_vnet_meta *m = &w->vmeta[b->id];
+	const unsigned caps = w->tx_caps[port];
+	if (m->hdr.gso_type != TR_VNET_GSO_NONE && !gso_ok(m->hdr.gso_type, caps)) {
+		tx_sw_gso(w, b, origin, port);
+		return 1;
+	}
+	if ((m->hdr.flags & TR_VNET_F_NEEDS_CSUM) && !(caps & TR_OFFLOAD_CSUM) &&
+	    tr_vnet_csum_complete(&m->hdr, b->data, b->len) == 0) {
+		b->flags = (uint16_t)((b->flags & ~TR_BUF_F_CSUM_PARTIAL) | TR_BUF_F_CSUM_VALID);
+		tr__cnt_add(&w->cnt.tx_sw_csum, 1);
+	}
+	tr_vnet_emit(&m->hdr, h, TR_VNET_HDR_LEN);
+	return 0;
+}
+
+/* Queue a write on b's port; on a full SQ (cannot happen with the sizing
+ * in engine.c unless a stage floods tr_worker_tx), a failed port or one
+ * with tx_cap writes in flight, the caller drops the frame
+ * (tx_fail_reason). 1: the offload path consumed b (software GSO). */
+static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origin)
+{
+	unsigned port = tr_buf_port(b);
+	int r = port_room(w, port);
+	if (r < 0)
+		return r;
+	/* Out of the pipeline: a frame a stage sends from inside process()
+	 * and then reports STOLEN is not held (run_pipeline_ checks for
+	 * TR__VERDICT_RX). */
+	b->verdict = 0;
+	if (w->vnet && (r = tx_vnet(w, b, origin, port)) != 0)
+		return r;
+	return queue_write(w, b, origin, port);
 }
 
 /* Sent application frames go back to the application's allocator, one
@@ -234,8 +339,9 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 			tr__cnt_add(&w->cnt.tx_forwarded, 1);
 		else if (origin == TR__ORIG_STAGE)
 			tr__cnt_add(&w->cnt.tx_originated, 1);
-		else
+		else if (origin == TR__ORIG_APP)
 			tr__cnt_add(&w->cnt.tx_app, 1);
+		/* TR__ORIG_SEG: its super-frame was counted in tx_sw_gso */
 		/* An application frame nobody else references goes back to the
 		 * application's allocator while its lines are still cached
 		 * (tr_engine_buf_alloc_burst takes these first), in bursts: see
@@ -306,6 +412,11 @@ static __attribute__((noinline)) struct tr_buf *rx_vnet(struct tr_worker *w, str
 			      (m->hdr.gso_type != TR_VNET_GSO_NONE ? TR_BUF_F_GSO : 0));
 	tr__cnt_add(&w->cnt.rx_bytes, len);
 	tr__cnt_add(&w->cnt.rx_segs, in.segs);
+	/* DATA_VALID: the kernel verified the checksum (tun_put_user sets it
+	 * for a CHECKSUM_UNNECESSARY skb); nothing here or in the stack
+	 * checks it again (TR_BUF_F_CSUM_VALID). */
+	if (m->hdr.flags & TR_VNET_F_DATA_VALID)
+		tr__cnt_add(&w->cnt.rx_csum_valid, 1);
 	return b;
 }
 

@@ -63,6 +63,7 @@ struct tr__wcnt {
 	_Atomic uint64_t delivered, held, dropped, orig_dropped;
 	_Atomic uint64_t batches, enters, rx_rearm, tx_eagain;
 	_Atomic uint64_t rx_segs, tx_segs;                    /* offloads only (see tr_engine_stats) */
+	_Atomic uint64_t rx_csum_valid, tx_sw_csum, tx_sw_gso;   /* offloads only */
 	_Atomic uint64_t port_rx[TR_ENGINE_MAX_PORTS], port_rx_bytes[TR_ENGINE_MAX_PORTS];
 	_Atomic uint64_t port_tx[TR_ENGINE_MAX_PORTS], port_tx_bytes[TR_ENGINE_MAX_PORTS];
 	_Atomic uint64_t drops[TR_ENGINE_MAX_REASONS];       /* rx frames, by reason */
@@ -125,6 +126,9 @@ struct tr_worker {
 	bool m_on;                     /* a mirror is set (copy of e->has_mirror, hot line) */
 	bool vnet;                     /* offloads: vnet headers, rx into the large class */
 	struct tr_vnet_meta *vmeta;    /* e->vmeta (offloads), indexed by buffer id */
+	unsigned tx_caps[TR_ENGINE_MAX_PORTS];   /* offloads: TR_OFFLOAD_* port p accepted; a
+	                                          * frame needing one it lacks is segmented or
+	                                          * checksummed in software before the write */
 #ifdef TR_FAULT_INJECTION
 	/* Test-only fault injection (engine/fault_pvt.h): the next completions
 	 * of successful writes are turned into -EAGAIN or short writes. */
@@ -158,7 +162,8 @@ struct tr_engine {
 	uint64_t *tx_first_fail;            /* per buffer id (both classes), see TR__TX_MAX_RETRY;
 	                                     * an entry is only touched by the worker writing
 	                                     * that buffer */
-	unsigned offloads_on;               /* TR_OFFLOAD_* the kernel accepted */
+	unsigned offloads_on;               /* TR_OFFLOAD_* the kernel accepted (port 0) */
+	unsigned offloads_port[TR_ENGINE_MAX_PORTS];   /* the same per port */
 	bool started, stopped;
 	/* First worker error and its queue in one word, so a reader can never
 	 * pair an error with another queue: (uint64_t)q << 32 | (uint32_t)err,

@@ -22,7 +22,7 @@
 
 enum {
 	F_PORT = 256, F_QUEUES, F_MATCH, F_FILTER, F_KFILTER, F_STATS_FILE, F_DURATION, F_DUMP_FILE, F_QUIET,
-	F_RX_MODE, F_HELP, F_BLOCK, F_STEERING, F_USER, F_CPUS,
+	F_RX_MODE, F_HELP, F_BLOCK, F_STEERING, F_USER, F_CPUS, F_OFFLOADS, F_OFFLOAD_REFUSE,
 };
 
 static const struct option fwd_longopts[] = {
@@ -41,6 +41,8 @@ static const struct option fwd_longopts[] = {
 	{ "steering", required_argument, NULL, F_STEERING },
 	{ "user", required_argument, NULL, F_USER },
 	{ "cpus", required_argument, NULL, F_CPUS },
+	{ "offloads", no_argument, NULL, F_OFFLOADS },
+	{ "offload-refuse", required_argument, NULL, F_OFFLOAD_REFUSE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -50,6 +52,7 @@ static const char fwd_usage[] =
 	"                   [--dump-file FILE] [--rx-mode auto|read|multishot] [--quiet]\n"
 	"                   [--block RULE]... [--steering symmetric|kernel]\n"
 	"                   [--user USER[:GROUP]] [--cpus LIST|none]\n"
+	"                   [--offloads [--offload-refuse [a:|b:]LIST]...]\n"
 	"  SPEC  NAME[,netns=NS][,addr=CIDR]...[,mac=MAC]: a TAP whose kernel side is in NS\n"
 	"        with these addresses and MAC; frames read on one port leave by the other\n"
 	"  --match FILE      Hyperscan payload rules (docs/match.md); SIGHUP reloads them\n"
@@ -58,7 +61,13 @@ static const char fwd_usage[] =
 	"                    tcp/PORT (as `tapring up --block`)\n"
 	"  --user USER[:GROUP] after opening both TAPs, drop root for good (as `up --user`)\n"
 	"  --cpus LIST       pin worker q (both ports' queue q) to the q-th CPU of LIST;\n"
-	"                    none (the default) leaves the workers to the scheduler\n";
+	"                    none (the default) leaves the workers to the scheduler\n"
+	"  --offloads        virtio-net headers on both TAPs: super-frames (GSO) and\n"
+	"                    unfinished checksums cross as they are; for a port that\n"
+	"                    lacks a feature the other has, the engine segments or\n"
+	"                    checksums in software (stats: offloads.tx_sw_gso/_csum)\n"
+	"  --offload-refuse [a:|b:]LIST  test switch: treat these features (csum,tso4,\n"
+	"                    tso6,tso_ecn,uso4,uso6) as refused on both ports, or on one\n";
 
 #define FWD_ERR(...) do { fprintf(stderr, "tapring fwd: "); fprintf(stderr, __VA_ARGS__); \
 	fputc('\n', stderr); return 2; } while (0)
@@ -138,6 +147,26 @@ static int fwd_parse(int argc, char **argv, struct up_opts *o)
 					  eb, sizeof(eb)))
 				FWD_ERR("%s", eb);
 			break;
+		case F_OFFLOADS:
+			o->offloads = true;
+			break;
+		case F_OFFLOAD_REFUSE: {
+			const char *l = optarg;
+			unsigned bits, which = 3;   /* bit 0: port A, bit 1: port B */
+
+			if (!strncmp(l, "a:", 2) || !strncmp(l, "b:", 2)) {
+				which = l[0] == 'a' ? 1 : 2;
+				l += 2;
+			}
+			if (tool_parse_offloads(l, &bits))
+				FWD_ERR("--offload-refuse: expected [a:|b:] and a list of csum,tso4,tso6,tso_ecn,"
+					"uso4,uso6, got '%s'", optarg);
+			if (which & 1)
+				o->offload_refuse |= bits;
+			if (which & 2)
+				o->offload_refuse_b |= bits;
+			break;
+		}
 		case F_DUMP_FILE:
 			if (!*optarg)
 				FWD_ERR("--dump-file: empty path");
@@ -172,6 +201,8 @@ static int fwd_parse(int argc, char **argv, struct up_opts *o)
 		FWD_ERR("exactly two --port options are required (got %u)", o->nports);
 	if (!strcmp(o->port[0].name, o->port[1].name))
 		FWD_ERR("the two ports must have different names");
+	if ((o->offload_refuse || o->offload_refuse_b) && !o->offloads)
+		FWD_ERR("--offload-refuse needs --offloads");
 	if (up_check_cpus(o, eb, sizeof(eb)))
 		FWD_ERR("%s", eb);
 	/* port A doubles as up's single TAP for the shared code paths */

@@ -600,15 +600,16 @@ static int up_drop(struct up *u, char *err, size_t errlen)
 
 /* Create one TAP port (exclusive: a name in use is an error, not a
  * takeover) with its kernel side in netns, given addresses and MAC, up. */
-static struct tr_tap *open_port(const char *name, unsigned queues, const char *netns, const struct up_cidr *addr,
-				unsigned naddr, const uint8_t *mac, char *ifname, char *err, size_t errlen)
+static struct tr_tap *open_port(const char *name, unsigned queues, bool vnet, const char *netns,
+				const struct up_cidr *addr, unsigned naddr, const uint8_t *mac, char *ifname, char *err,
+				size_t errlen)
 {
 	struct tr_tap_config tc = TR_TAP_CONFIG_INIT;
 	struct tr_tap *tap;
 	int e = 0;
 
 	tc.name = name;
-	tc.flags = TR_TAP_EXCL | (queues > 1 ? TR_TAP_MULTI_QUEUE : 0);
+	tc.flags = TR_TAP_EXCL | (queues > 1 ? TR_TAP_MULTI_QUEUE : 0) | (vnet ? TR_TAP_VNET_HDR : 0);
 	tc.queues = queues;
 	tap = tr_tap_create(&tc, &e);
 	if (!tap) {
@@ -698,10 +699,10 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 	} else if (fwd) {
 		const struct up_port *a = &o->port[0], *b = &o->port[1];
 
-		u->tap = open_port(a->name, o->queues, a->netns, a->addr, a->naddr, a->have_mac ? a->mac : NULL,
-				   u->ifname, err, errlen);
+		u->tap = open_port(a->name, o->queues, o->offloads, a->netns, a->addr, a->naddr,
+				   a->have_mac ? a->mac : NULL, u->ifname, err, errlen);
 		if (u->tap)
-			u->tap2 = open_port(b->name, o->queues, b->netns, b->addr, b->naddr,
+			u->tap2 = open_port(b->name, o->queues, o->offloads, b->netns, b->addr, b->naddr,
 					    b->have_mac ? b->mac : NULL, u->ifname2, err, errlen);
 		if (!u->tap || !u->tap2)
 			goto fail;
@@ -857,6 +858,7 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		ec.rx_mode = TR_ENGINE_RX_READ;
 	ec.offloads = o->offloads;
 	ec.offload_refuse = o->offload_refuse;
+	ec.offload_refuse2 = o->offload_refuse_b;
 	u->e = tr_engine_create(&ec, &e);
 	if (!u->e) {
 		if (o->offloads && e != -ENOTSUP && e != -ENOMEM)
@@ -921,11 +923,11 @@ struct up *up_start(const struct up_opts *o, char *err, size_t errlen, int *stat
 		SET_ERR("cannot start the engine: %s", strerror(-e));
 		goto fail;
 	}
-	if (o->offloads && !o->quiet) {
+	for (unsigned p = 0; o->offloads && !o->quiet && p < tr_engine_nports(u->e); p++) {
 		char nb[96];
-		fprintf(stderr, "tapring up: offloads on %s: %s\n", u->ifname,
-			tr_engine_offloads(u->e) ? tool_offload_names(tr_engine_offloads(u->e), nb, sizeof(nb))
-						 : "none (vnet header only)");
+		unsigned on = tr_engine_port_offloads(u->e, p);
+		fprintf(stderr, "%s: offloads on %s: %s\n", fwd ? "tapring fwd" : "tapring up", p ? u->ifname2 : u->ifname,
+			on ? tool_offload_names(on, nb, sizeof(nb)) : "none (vnet header only)");
 	}
 	*status = 0;
 	return u;
@@ -1063,6 +1065,12 @@ void up_stats_json(struct up *u, FILE *f)
 		fprintf(f, "},\"offloads\":{\"on\":\"%s\",\"rx_segments\":%llu,\"tx_segments\":%llu",
 			tool_offload_names(tr_engine_offloads(u->e), nb, sizeof(nb)),
 			(unsigned long long)st.rx_segments, (unsigned long long)st.tx_segments);
+		fprintf(f, ",\"rx_csum_valid\":%llu,\"tx_sw_csum\":%llu,\"tx_sw_gso\":%llu",
+			(unsigned long long)st.rx_csum_valid, (unsigned long long)st.tx_sw_csum,
+			(unsigned long long)st.tx_sw_gso);
+		if (u->tap2)   /* fwd: port B's own set */
+			fprintf(f, ",\"on_b\":\"%s\"",
+				tool_offload_names(tr_engine_port_offloads(u->e, 1), nb, sizeof(nb)));
 	}
 	fputc('}', f);
 	tool_ebpf_json(&u->kb, f);

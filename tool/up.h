@@ -50,6 +50,7 @@ struct up_opts {
 	uint16_t udp_discard;    /* --udp-discard PORT (RFC 863) */
 	bool offloads;           /* --offloads: vnet header, TUNSETOFFLOAD */
 	unsigned offload_refuse; /* --offload-refuse LIST (test switch) */
+	unsigned offload_refuse_b; /* fwd: --offload-refuse b:LIST (port B's) */
 	const char *match_file;  /* --match: Hyperscan rules file (SIGHUP reloads it) */
 	/* `tapring fwd`: two ports, no stack; port[0] is also tap/netns/host_addr above */
 	unsigned nports;         /* 0 or 1: `up`; 2: `fwd` */

@@ -137,6 +137,10 @@ struct tr_engine_config {
 	unsigned offload_flags;    /* TR_OFFLOAD_* to ask for (0: all of them) */
 	unsigned offload_refuse;   /* test switch: TR_OFFLOAD_* bits treated as refused by the
 	                            * kernel, to exercise the fallback */
+	unsigned offload_refuse2;  /* the same for port 1 of a two-port engine (both ports get
+	                            * vnet headers and their own TUNSETOFFLOAD; a frame for a
+	                            * port lacking its GSO type or CSUM is segmented or
+	                            * checksummed in software: tx_sw_gso, tx_sw_csum) */
 	/* Manual drive (offline replay, tests, simulation): no worker threads.
 	 * tr_engine_start sets every queue up on the calling thread, and that
 	 * thread then runs each queue's loop one iteration at a time with
@@ -175,6 +179,12 @@ struct tr_engine_stats {
 	uint64_t tx_eagain;        /* tx writes retried after -EAGAIN */
 	uint64_t rx_segments;      /* wire frames the rx frames stand for (== rx without offloads) */
 	uint64_t tx_segments;      /* wire frames the written frames stand for (== tx without offloads) */
+	/* offloads only (0 without): */
+	uint64_t rx_csum_valid;    /* frames read with DATA_VALID (the kernel checked the checksum) */
+	uint64_t tx_sw_csum;       /* NEEDS_CSUM frames checksummed in software: their port lacks CSUM */
+	uint64_t tx_sw_gso;        /* super-frames segmented in software (their port lacks the GSO
+	                            * type): each counts once in tx_forwarded/_originated/_app, its
+	                            * segments are written (tx, tx_segments) but not counted there */
 };
 
 /* One named drop reason with its counts; see tr_engine_reason(). */
@@ -285,6 +295,8 @@ TR_API int tr_tap_set_offloads(int fd, unsigned want, unsigned refuse, unsigned 
 /* TR_OFFLOAD_* features the kernel accepted (0 without offloads; with
  * offloads and nothing accepted, vnet headers are still exchanged). */
 TR_API unsigned tr_engine_offloads(const struct tr_engine *e);
+/* The same for one port of a two-port engine (port 0: tr_engine_offloads). */
+TR_API unsigned tr_engine_port_offloads(const struct tr_engine *e, unsigned port);
 /* True when the engine runs with vnet headers (cfg.offloads). */
 TR_API bool tr_engine_has_vnet(const struct tr_engine *e);
 

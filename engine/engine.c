@@ -345,6 +345,7 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 		 * the other direction, so its writes are capped. */
 		w->tx_cap = e->nports > 1 ? 4 * b : UINT32_MAX;
 		w->slab = e->slab;
+		w->meta = tr_slab_buf(e->slab, 0);
 		w->batch = b;
 		w->vnet = e->cfg.offloads;
 		w->vmeta = e->vmeta;

@@ -314,9 +314,33 @@ static int tx_fault(struct tr_worker *w, int res)
 }
 #endif
 
-static void tx_done(struct tr_worker *w, uint64_t ud, int res)
+/* The counters of one reap's successful writes, added to w->cnt once per
+ * reap instead of once per frame (readers already see them at most a batch
+ * old, see struct tr__wcnt). */
+struct tx_acc {
+	uint64_t tx, bytes, segs;
+	uint64_t origin[4];   /* TR__ORIG_*; [TR__ORIG_SEG] is not a counter */
+	uint64_t port_tx[TR_ENGINE_MAX_PORTS], port_bytes[TR_ENGINE_MAX_PORTS];
+};
+
+static void tx_acc_flush(struct tr_worker *w, const struct tx_acc *a)
 {
-	struct tr_buf *b = tr_slab_buf(w->slab, tr__ud_bid(ud));
+	tr__cnt_add(&w->cnt.tx, a->tx);
+	tr__cnt_add(&w->cnt.tx_bytes, a->bytes);
+	if (w->vnet)
+		tr__cnt_add(&w->cnt.tx_segs, a->segs);
+	tr__cnt_add(&w->cnt.tx_forwarded, a->origin[TR__ORIG_FWD]);
+	tr__cnt_add(&w->cnt.tx_originated, a->origin[TR__ORIG_STAGE]);
+	tr__cnt_add(&w->cnt.tx_app, a->origin[TR__ORIG_APP]);
+	for (unsigned p = 0; p < w->nports; p++) {
+		tr__cnt_add(&w->cnt.port_tx[p], a->port_tx[p]);
+		tr__cnt_add(&w->cnt.port_tx_bytes[p], a->port_bytes[p]);
+	}
+}
+
+static void tx_done(struct tr_worker *w, uint64_t ud, int res, struct tx_acc *acc)
+{
+	struct tr_buf *b = &w->meta[tr__ud_bid(ud)];
 	unsigned origin = tr__ud_origin(ud);
 	unsigned port = tr__ud_port(ud);
 #ifdef TR_FAULT_INJECTION
@@ -329,19 +353,14 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res)
 	w->u.tx_inflight--;
 	w->u.tx_inflight_port[port]--;
 	if (res >= 0 && (uint32_t)res == b->len + w->u.vnet) {
-		tr__cnt_add(&w->cnt.tx, 1);
-		tr__cnt_add(&w->cnt.tx_bytes, b->len);
-		tr__cnt_add(&w->cnt.port_tx[port], 1);
-		tr__cnt_add(&w->cnt.port_tx_bytes[port], b->len);
+		acc->tx++;
+		acc->bytes += b->len;
+		acc->port_tx[port]++;
+		acc->port_bytes[port] += b->len;
 		if (w->vnet)
-			tr__cnt_add(&w->cnt.tx_segs, (b->flags & TR_BUF_F_VNET) ? w->vmeta[b->id].segs : 1);
-		if (origin == TR__ORIG_FWD)
-			tr__cnt_add(&w->cnt.tx_forwarded, 1);
-		else if (origin == TR__ORIG_STAGE)
-			tr__cnt_add(&w->cnt.tx_originated, 1);
-		else if (origin == TR__ORIG_APP)
-			tr__cnt_add(&w->cnt.tx_app, 1);
-		/* TR__ORIG_SEG: its super-frame was counted in tx_sw_gso */
+			acc->segs += (b->flags & TR_BUF_F_VNET) ? w->vmeta[b->id].segs : 1;
+		/* TR__ORIG_SEG: its super-frame was counted at tx_sw_gso */
+		acc->origin[origin & 3]++;
 		/* An application frame nobody else references goes back to the
 		 * application's allocator while its lines are still cached
 		 * (tr_engine_buf_alloc_burst takes these first), in bursts: see
@@ -423,7 +442,7 @@ static __attribute__((noinline)) struct tr_buf *rx_vnet(struct tr_worker *w, str
 /* A buffer came back from an rx op: a frame (returned) or nothing (NULL). */
 static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res, unsigned port)
 {
-	struct tr_buf *b = tr_slab_buf(w->slab, bid);
+	struct tr_buf *b = &w->meta[bid];
 	w->u.posted[bid - w->u.bid_base] = 0;
 	w->u.rx_posted--;
 	if (res <= 0) {
@@ -471,6 +490,8 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 {
 	struct io_uring_cqe *cqe;
 	unsigned head, seen = 0, n = 0;
+	struct tx_acc acc;
+	memset(&acc, 0, sizeof(acc));
 	io_uring_for_each_cqe(&w->u.ring, head, cqe) {
 		uint64_t ud = io_uring_cqe_get_data64(cqe);
 		int res = cqe->res;
@@ -513,7 +534,7 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 				port_fail(w, port, res);
 			break;
 		case TR__UD_TX:
-			tx_done(w, ud, res);
+			tx_done(w, ud, res, &acc);
 			break;
 		default:
 			break;
@@ -522,6 +543,8 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 			break;
 	}
 	io_uring_cq_advance(&w->u.ring, seen);
+	if (acc.tx)
+		tx_acc_flush(w, &acc);
 	if (w->ndn)
 		done_flush(w);
 	return n;

@@ -89,6 +89,8 @@ struct tr_worker {
 	unsigned tx_cap;               /* most writes in flight per port (4 x batch) */
 	struct tr_uring u;
 	struct tr_slab *slab;
+	struct tr_buf *meta;           /* tr_slab_buf(slab, 0): metadata of every buffer by id (both
+	                                * classes), so a completion's id is an index, not a call */
 	struct tr_slab_cache *cache;   /* created/destroyed by the control thread, used only here */
 	struct tr_ring *to_app;        /* worker -> app: delivered frames (SPSC) */
 	struct tr_ring *from_app;      /* app -> worker: frames to transmit (SPSC) */

@@ -28,7 +28,8 @@
  * SCALE: TX-only, a stage on each worker originates 64 B frames for SECS
  *     seconds (one burst of 64 per loop), 1 queue vs 2 queues of a
  *     multiqueue TAP, workers pinned to CPU q; the kernel drops them early
- *     (not our MAC). Target >= 1.7x at 2 queues.
+ *     (not our MAC). Target >= 1.7x at 2 queues. Each queue sends its
+ *     own flow (TR_BENCH_ONEFLOW=1: one flow for both, see struct src).
  *
  * Root only (exit 77). Bounded: SECS seconds per case (env TR_BENCH_SECS,
  * default 2), every wait gives up. TR_BENCH_ONLY=in|out|scale; TR_BENCH_RX=
@@ -436,8 +437,13 @@ static struct fig out_engine(bool vnet)
 
 /* ---- SCALE: TX-only, 64 B, 1 vs 2 queues ------------------------------- */
 
+/* One template per queue, each its own flow (source address and port):
+ * with one flow for both queues, every write on a multiqueue TAP updates
+ * the same tun_flow_entry (tun_get_user -> tun_flow_update flips its
+ * queue_index between the two queues' CPUs), a cache line bouncing between
+ * the writers once per frame, which no real multi-flow traffic does. */
 struct src {
-	uint8_t tmpl[64];
+	uint8_t tmpl[TR_ENGINE_MAX_QUEUES][64];
 };
 
 static void noop(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts, unsigned n)
@@ -449,11 +455,12 @@ static void src_poll(void *arg, struct tr_worker *w, uint64_t now_ns)
 {
 	struct src *s = arg;
 	(void)now_ns;
+	const uint8_t *t = s->tmpl[tr_worker_queue(w)];
 	for (unsigned i = 0; i < 64; i++) {
 		struct tr_buf *b = tr_worker_alloc(w);
 		if (!b)
 			return;
-		memcpy(b->data, s->tmpl, 64);
+		memcpy(b->data, t, 64);
 		b->len = 64;
 		if (tr_worker_tx(w, b) != 0) {
 			tr_worker_drop(w, b, TR_ENGINE_DROP_POOL_EMPTY);
@@ -468,7 +475,11 @@ static double scale_tx(unsigned nq, double *cpu_ns)
 	int fds[2], err;
 	setup_tap(dev, false, nq, fds);
 	static struct src s;
-	io_frame(s.tmpl, 64, 1, 0);
+	for (unsigned q = 0; q < nq; q++)
+		io_frame(s.tmpl[q], 64, 1, q);
+	if (getenv("TR_BENCH_ONEFLOW"))   /* the old single-flow case, for comparison */
+		for (unsigned q = 1; q < nq; q++)
+			memcpy(s.tmpl[q], s.tmpl[0], 64);
 	struct tr_engine_config c = { .fds = fds, .nqueues = nq, .nbufs = 16384, .cpu_base = 0 };
 	struct tr_engine *e = tr_engine_create(&c, &err);
 	struct tr_stage st = { .name = "bench.src", .arg = &s, .process = noop, .poll = src_poll };

@@ -211,7 +211,7 @@ static unsigned raw_reap(struct io_uring *ring, int min_res)
 }
 
 /* 64 writes per submit of prebuilt frames (nb = 1: all the same buffer). */
-static struct res tx_raw(int fd, unsigned len, unsigned n, unsigned nb)
+static __attribute__((noinline)) struct res tx_raw(int fd, unsigned len, unsigned n, unsigned nb)
 {
 	static uint8_t f[64][2048];
 	struct io_uring ring;
@@ -388,7 +388,7 @@ static struct res rx_plain(int fd, unsigned len, unsigned n)
 /* Up to 64 reads per submit into 64 fixed 2 KiB buffers, as many as frames
  * were injected (a read on an empty TAP would wait: io_uring polls it even
  * with O_NONBLOCK set), each wait bounded by 100 ms. */
-static struct res rx_raw(int fd, unsigned len, unsigned n)
+static __attribute__((noinline)) struct res rx_raw(int fd, unsigned len, unsigned n)
 {
 	static uint8_t f[64][2048];
 	struct io_uring ring;

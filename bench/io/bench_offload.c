@@ -34,7 +34,11 @@
  * Root only (exit 77). Bounded: SECS seconds per case (env TR_BENCH_SECS,
  * default 2), every wait gives up. TR_BENCH_ONLY=in|out|scale; TR_BENCH_RX=
  * read|multishot picks the engine's rx path for "in" (compare the large
- * class as plain reads against a provided-buffer ring of large buffers).
+ * class as plain reads against a provided-buffer ring of large buffers);
+ * TR_BENCH_RXBUFS=N / TR_BENCH_LARGE=N set the engine's rx_bufs and
+ * large_nbufs for "in" (its rx working set: 128 x 64 KiB posted and 256
+ * cycling through the FIFO free ring by default, against the bare loop's
+ * one hot 64 KiB buffer).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -255,6 +259,12 @@ static struct fig in_engine(bool vnet)
 	setup_tap(dev, vnet, 1, &fd);
 	struct tr_engine_config c = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = 0,
 				      .offloads = vnet, .rx_mode = rx_mode() };
+	/* The rx working set of the large class: posted buffers (rx_bufs)
+	 * and the class size (the free ring is FIFO, so every buffer cycles). */
+	if (getenv("TR_BENCH_RXBUFS"))
+		c.rx_bufs = (unsigned)atoi(getenv("TR_BENCH_RXBUFS"));
+	if (vnet && getenv("TR_BENCH_LARGE"))
+		c.large_nbufs = (unsigned)atoi(getenv("TR_BENCH_LARGE"));
 	struct tr_engine *e = tr_engine_create(&c, &err);
 	if (!e || tr_engine_start(e) != 0) {
 		fprintf(stderr, "engine: %s\n", strerror(-err));

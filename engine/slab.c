@@ -81,6 +81,16 @@ struct tr_slab {
 	TR__ATOMIC(struct tr_slab_cache *) *caches;
 };
 
+/* A buffer's data address, inline for the allocation fast path (the
+ * exported tr_slab_buf_addr was a call per allocation: 8 of the ~41
+ * instructions of tr_slab_alloc, callgrind). */
+static inline uint8_t *tr__buf_addr(const struct tr_slab *s, uint32_t id)
+{
+	if (TR__LIKELY(id < s->nbufs))
+		return s->base + (size_t)id * s->buf_size;
+	return s->lbase + (size_t)(id - s->nbufs) * s->large_buf_size;
+}
+
 /* ---- debug helpers ---------------------------------------------------- */
 
 __attribute__((noreturn, cold))
@@ -329,9 +339,7 @@ bool tr_slab_hugepages(const struct tr_slab *s) { return s->huge; }
 
 uint8_t *tr_slab_buf_addr(const struct tr_slab *s, uint32_t id)
 {
-	if (TR__LIKELY(id < s->nbufs))
-		return s->base + (size_t)id * s->buf_size;
-	return s->lbase + (size_t)(id - s->nbufs) * s->large_buf_size;
+	return tr__buf_addr(s, id);
 }
 
 struct tr_buf *tr_slab_buf(const struct tr_slab *s, uint32_t id)
@@ -470,7 +478,7 @@ static inline void tr__buf_init(struct tr_slab *s, struct tr_buf *b)
 	/* Relaxed: the buffer came out of a ring (acquire) or our own stack;
 	 * no other thread can see it until we hand it on through a ring. */
 	atomic_store_explicit(&b->refcnt, 1, memory_order_relaxed);
-	b->data = tr_slab_buf_addr(s, b->id) + s->headroom;
+	b->data = tr__buf_addr(s, b->id) + s->headroom;
 	b->len = 0;
 }
 

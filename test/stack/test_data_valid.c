@@ -21,7 +21,7 @@ static uint32_t input_flags(struct fake *f, const uint8_t *fr, uint32_t n, uint1
 	uint32_t act = tr_stack_input(f->s, b, f->now);
 	f->rx++;
 	memcpy(after, d, n);   /* the fake's buffers stay valid until freed below */
-	if (TR_STACK_ACT_KIND(act) == TR_STACK_ACT_KIND_DROP)
+	if (TR_ACT_KIND(act) == TR_ACT_KIND_DROP)
 		f->rx_dropped++;
 	else
 		f->passed++;

@@ -193,7 +193,15 @@ def tcprecv(addr, port, iface, nbytes, secs):
 
 def tcpsend(addr, port, nbytes):
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    s = socket.create_connection((addr, port), timeout=10)
+    end = time.time() + 15
+    while True:   # the receiver may still be starting on a loaded machine
+        try:
+            s = socket.create_connection((addr, port), timeout=10)
+            break
+        except (ConnectionRefusedError, socket.timeout):
+            if time.time() > end:
+                raise
+            time.sleep(0.2)
     s.sendall(stream(nbytes))
     s.shutdown(socket.SHUT_WR)
     s.settimeout(10)

@@ -44,7 +44,7 @@ run_mode() { # NAME ARGS...
 
 	ib $PY "$H" udprecv 10.77.12.2 9 "$tapb" 20 1400 500 20 >"$d/urecv" 2>&1 &
 	local rp=$!
-	for _ in $(seq 50); do grep -q ready "$d/urecv" 2>/dev/null && break; sleep 0.1; done
+	for _ in $(seq 300); do grep -q ready "$d/urecv" 2>/dev/null && break; sleep 0.1; done
 	sent=$(inns $PY "$H" udpsend 10.77.12.2 9 20 1400 500)
 	wait $rp
 	read -r dg by <<<"$sent"
@@ -55,7 +55,7 @@ run_mode() { # NAME ARGS...
 
 	ib $PY "$H" tcprecv 10.77.12.2 5001 "$tapb" 4000000 20 >"$d/trecv" 2>&1 &
 	rp=$!
-	for _ in $(seq 50); do grep -q ready "$d/trecv" 2>/dev/null && break; sleep 0.1; done
+	for _ in $(seq 300); do grep -q ready "$d/trecv" 2>/dev/null && break; sleep 0.1; done
 	inns $PY "$H" tcpsend 10.77.12.2 5001 4000000 >/dev/null
 	wait $rp
 	check "$mode: TCP: 4000000 bytes intact, checksums verified ($(tail -1 "$d/trecv"))" \

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	while (pcap_next_ex(p, &h, &pkt) == 1 && idx < 4096) {
-		struct tr_print_frame fr = {
+		struct tool_print_frame fr = {
 			.index = ++idx,
 			.ts_sec = h->ts.tv_sec,
 			.ts_usec = (uint32_t)h->ts.tv_usec % 1000000u,
@@ -46,10 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			.wirelen = h->len,
 			.dlt = (uint32_t)pcap_datalink(p),
 		};
-		size_t n = tr_print_frame_buf(line, sizeof(line), TR_PRINT_JSON, &fr);
+		size_t n = tool_print_frame_buf(line, sizeof(line), TOOL_PRINT_JSON, &fr);
 		if (n < sizeof(line) && memchr(line, '\n', n) != line + n - 1)
 			abort(); /* JSON output must be exactly one line */
-		tr_print_frame_buf(line, sizeof(line), TR_PRINT_TEXT, &fr);
+		tool_print_frame_buf(line, sizeof(line), TOOL_PRINT_TEXT, &fr);
 	}
 	pcap_close(p);
 	return 0;

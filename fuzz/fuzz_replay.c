@@ -166,7 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = "10.77.1.1/24";
 	}
 	argv[argc] = NULL;
-	int rc = tr_cmd_replay(argc, argv);
+	int rc = tool_cmd_replay(argc, argv);
 	if (rc < 0 || rc > 2)
 		abort();
 	if (rc == 0) {

@@ -31,7 +31,7 @@ static bool same_rule(const struct tr_block_rule *a, const struct tr_block_rule 
 	       !memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
-int tr_cmd_block(int argc, char **argv)
+int tool_cmd_block(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "tap", required_argument, NULL, 't' },

@@ -153,7 +153,7 @@ struct step {
 	const char *expect;      /* substring that must appear for success */
 };
 
-int tr_cmd_demo(int argc, char **argv)
+int tool_cmd_demo(int argc, char **argv)
 {
 	char why[256], ns[32], tap[16], hosts[64], err[512];
 	char out[16384], sum[256];

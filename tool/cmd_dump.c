@@ -38,9 +38,9 @@ struct dump {
 	struct tr_capture *cap;
 	struct tr_pcap_writer *w;
 	const struct tr_bpf_prog *uprog;   /* user-space filter (kernel one too long) */
-	enum tr_print_fmt fmt;
+	enum tool_print_fmt fmt;
 	uint32_t dlt;                      /* the capture's link type */
-	struct tr_pout out;
+	struct tool_pout out;
 	uint64_t count, limit;
 	uint64_t filtered_out;
 	int werr;
@@ -173,7 +173,7 @@ static void on_frame(void *arg, const struct tr_capture_pkt *p)
 			d->werr = e;
 		return;
 	}
-	struct tr_print_frame fr = {
+	struct tool_print_frame fr = {
 		.index = d->count,
 		.ts_sec = (int64_t)(p->ts_ns / 1000000000u),
 		.ts_usec = (uint32_t)((p->ts_ns % 1000000000u) / 1000u),
@@ -182,12 +182,12 @@ static void on_frame(void *arg, const struct tr_capture_pkt *p)
 		.wirelen = p->len,
 		.dlt = d->dlt,
 	};
-	tr_print_frame(&d->out, d->fmt, &fr);
+	tool_print_frame(&d->out, d->fmt, &fr);
 }
 
 enum { OPT_JSON = 256, OPT_IMMEDIATE, OPT_TIMEOUT, OPT_FILTER_LIMIT, OPT_FILTER_BPF, OPT_HELP, OPT_USER };
 
-int tr_cmd_dump(int argc, char **argv)
+int tool_cmd_dump(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -242,7 +242,7 @@ int tr_cmd_dump(int argc, char **argv)
 			cc.buffer_kib = (uint32_t)v;
 			break;
 		case 'D': list = true; break;
-		case OPT_JSON: d.fmt = TR_PRINT_JSON; break;
+		case OPT_JSON: d.fmt = TOOL_PRINT_JSON; break;
 		case OPT_IMMEDIATE: cc.immediate = true; break;
 		case OPT_TIMEOUT:
 			if (tool_parse_uint(optarg, 60000, &v) || v == 0) {
@@ -340,7 +340,7 @@ int tr_cmd_dump(int argc, char **argv)
 			goto out;
 		}
 	} else {
-		tr_pout_file(&d.out, stdout);
+		tool_pout_file(&d.out, stdout);
 	}
 	if ((e = tr_capture_activate(d.cap)) != 0) {
 		fprintf(stderr, "tapring dump: %s: %s\n", cc.ifname, strerror(-e));
@@ -368,7 +368,7 @@ int tr_cmd_dump(int argc, char **argv)
 		int r = tr_capture_dispatch(d.cap, 200, max, on_frame, &d);
 
 		if (!d.w && d.out.len)
-			tr_pout_flush(&d.out);
+			tool_pout_flush(&d.out);
 		if (r == -EINTR)
 			continue;
 		if (r < 0) {
@@ -385,7 +385,7 @@ int tr_cmd_dump(int argc, char **argv)
 out:
 	dump_cap = NULL;
 	if (!d.w)
-		tr_pout_flush(&d.out);
+		tool_pout_flush(&d.out);
 	if (d.w && tr_pcap_writer_close(d.w) != 0) {
 		fprintf(stderr, "tapring dump: writing %s failed\n", wfile);
 		rc = 1;

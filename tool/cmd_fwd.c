@@ -211,7 +211,7 @@ static int fwd_parse(int argc, char **argv, struct up_opts *o)
 	return 0;
 }
 
-int tr_cmd_fwd(int argc, char **argv)
+int tool_cmd_fwd(int argc, char **argv)
 {
 	struct up_opts o;
 	int rc = fwd_parse(argc, argv, &o);

@@ -36,7 +36,7 @@
 #include "print.h"
 #include "up.h"
 
-#define TR_READ_MAX_FILTER 4096
+#define TOOL_READ_MAX_FILTER 4096
 
 static void read_usage(FILE *f)
 {
@@ -120,7 +120,7 @@ static int join_filter(int argc, char **argv, int first, char *out, size_t cap)
 	return 0;
 }
 
-int tr_cmd_read(int argc, char **argv)
+int tool_cmd_read(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -133,7 +133,7 @@ int tr_cmd_read(int argc, char **argv)
 	};
 	const char *file = NULL;
 	unsigned long long count = 0;   /* 0: no limit */
-	enum tr_print_fmt fmt = TR_PRINT_TEXT;
+	enum tool_print_fmt fmt = TOOL_PRINT_TEXT;
 	const char *bpf_file = NULL;
 	unsigned long limit = 0;
 	int c;
@@ -153,7 +153,7 @@ int tr_cmd_read(int argc, char **argv)
 			}
 			break;
 		case 'j':
-			fmt = TR_PRINT_JSON;
+			fmt = TOOL_PRINT_JSON;
 			break;
 		case 'B':
 			bpf_file = optarg;
@@ -183,9 +183,9 @@ int tr_cmd_read(int argc, char **argv)
 		return 2;
 	}
 
-	char filter[TR_READ_MAX_FILTER];
+	char filter[TOOL_READ_MAX_FILTER];
 	if (join_filter(argc, argv, optind, filter, sizeof(filter)) != 0) {
-		read_err("filter expression longer than %d bytes", TR_READ_MAX_FILTER - 1);
+		read_err("filter expression longer than %d bytes", TOOL_READ_MAX_FILTER - 1);
 		return 2;
 	}
 
@@ -225,7 +225,7 @@ int tr_cmd_read(int argc, char **argv)
 		index++;
 		if (prog && tr_bpf_run(prog, data, h->len, h->caplen) == 0)
 			continue;
-		struct tr_print_frame fr = {
+		struct tool_print_frame fr = {
 			.index = index,
 			.ts_sec = (int64_t)h->ts.tv_sec,
 			.ts_usec = (uint32_t)h->ts.tv_usec,
@@ -234,7 +234,7 @@ int tr_cmd_read(int argc, char **argv)
 			.wirelen = h->len,
 			.dlt = (uint32_t)dlt,
 		};
-		if (tr_print_frame_file(stdout, fmt, &fr) != 0) {
+		if (tool_print_frame_file(stdout, fmt, &fr) != 0) {
 			read_err("write error: %s", strerror(errno));
 			rc = 1;
 			break;

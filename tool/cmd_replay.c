@@ -256,7 +256,7 @@ static int replay_write_stats(struct replay *r, const char *path)
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 
-int tr_cmd_replay(int argc, char **argv)
+int tool_cmd_replay(int argc, char **argv)
 {
 	struct up_opts o;
 	char errbuf[PCAP_ERRBUF_SIZE > 512 ? PCAP_ERRBUF_SIZE : 512];

@@ -93,7 +93,7 @@ struct batch {
 	uint8_t *arena;
 };
 
-int tr_cmd_send(int argc, char **argv)
+int tool_cmd_send(int argc, char **argv)
 {
 	enum { OPT_LOOP = 256, OPT_PPS, OPT_TOP, OPT_BYPASS, OPT_HELP };
 	static const struct option lo[] = {

@@ -492,7 +492,7 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
-int tr_cmd_tap(int argc, char **argv)
+int tool_cmd_tap(int argc, char **argv)
 {
 	if (argc < 2) {
 		tap_usage(stderr);

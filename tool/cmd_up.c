@@ -107,7 +107,7 @@ int up_run(const struct up_opts *o, const char *prog)
 	return 0;
 }
 
-int tr_cmd_up(int argc, char **argv)
+int tool_cmd_up(int argc, char **argv)
 {
 	struct up_opts o;
 	int rc = up_parse(argc, argv, &o, "tapring up");

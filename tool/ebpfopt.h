@@ -63,6 +63,6 @@ int tool_ebpf_give(struct tool_ebpf *k, uid_t uid, gid_t gid, char *err, size_t 
 void tool_ebpf_stop(struct tool_ebpf *k);
 
 /* `tapring block add|del|list --tap NAME [RULE...]`. */
-int tr_cmd_block(int argc, char **argv);
+int tool_cmd_block(int argc, char **argv);
 
 #endif

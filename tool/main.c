@@ -5,22 +5,22 @@
 
 #include "cmds.h"
 
-struct tr_subcmd {
+struct tool_subcmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *help;
 };
 
-static const struct tr_subcmd subcmds[] = {
-	{ "read", tr_cmd_read, "decode a pcap/pcapng file (-r FILE [-c N] [--json] [FILTER])" },
-	{ "tap", tr_cmd_tap, "create, destroy or list TUN/TAP devices" },
-	{ "up", tr_cmd_up, "run the stack (ARP, ICMP, ND, UDP echo, DNS) on a TAP" },
-	{ "fwd", tr_cmd_fwd, "forward between two TAPs (zero-copy bump in the wire, payload rules)" },
-	{ "dump", tr_cmd_dump, "capture from an interface (tcpdump-like; -w FILE)" },
-	{ "block", tr_cmd_block, "change a running engine's kernel blocklist (add|del|list --tap NAME)" },
-	{ "replay", tr_cmd_replay, "run up's pipeline over a capture file (-r IN -w OUT, no device)" },
-	{ "send", tr_cmd_send, "write a capture file's frames to an interface (-i IFACE -r FILE)" },
-	{ "demo", tr_cmd_demo, "the live demo: stack in a namespace, real clients" },
+static const struct tool_subcmd subcmds[] = {
+	{ "read", tool_cmd_read, "decode a pcap/pcapng file (-r FILE [-c N] [--json] [FILTER])" },
+	{ "tap", tool_cmd_tap, "create, destroy or list TUN/TAP devices" },
+	{ "up", tool_cmd_up, "run the stack (ARP, ICMP, ND, UDP echo, DNS) on a TAP" },
+	{ "fwd", tool_cmd_fwd, "forward between two TAPs (zero-copy bump in the wire, payload rules)" },
+	{ "dump", tool_cmd_dump, "capture from an interface (tcpdump-like; -w FILE)" },
+	{ "block", tool_cmd_block, "change a running engine's kernel blocklist (add|del|list --tap NAME)" },
+	{ "replay", tool_cmd_replay, "run up's pipeline over a capture file (-r IN -w OUT, no device)" },
+	{ "send", tool_cmd_send, "write a capture file's frames to an interface (-i IFACE -r FILE)" },
+	{ "demo", tool_cmd_demo, "the live demo: stack in a namespace, real clients" },
 };
 
 static void usage(FILE *f)
@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("tapring %s\n", TR_VERSION);
+		printf("tapring %s\n", TOOL_VERSION);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)

@@ -27,7 +27,7 @@
 
 /* ---- sink ------------------------------------------------------------------ */
 
-void tr_pout_buf(struct tr_pout *o, char *buf, size_t cap)
+void tool_pout_buf(struct tool_pout *o, char *buf, size_t cap)
 {
 	o->buf = cap ? buf : NULL;
 	o->cap = cap ? cap - 1 : 0;
@@ -39,7 +39,7 @@ void tr_pout_buf(struct tr_pout *o, char *buf, size_t cap)
 		buf[0] = '\0';
 }
 
-void tr_pout_file(struct tr_pout *o, FILE *f)
+void tool_pout_file(struct tool_pout *o, FILE *f)
 {
 	o->buf = o->scratch;
 	o->cap = sizeof(o->scratch);
@@ -49,7 +49,7 @@ void tr_pout_file(struct tr_pout *o, FILE *f)
 	o->err = 0;
 }
 
-int tr_pout_flush(struct tr_pout *o)
+int tool_pout_flush(struct tool_pout *o)
 {
 	if (!o->f) {
 		if (o->buf)
@@ -62,7 +62,7 @@ int tr_pout_flush(struct tr_pout *o)
 	return o->err ? -o->err : 0;
 }
 
-void tr_pout_put(struct tr_pout *o, const char *s, size_t n)
+void tool_pout_put(struct tool_pout *o, const char *s, size_t n)
 {
 	o->total += n;
 	if (TR_LIKELY(n <= o->cap - o->len)) {   /* the common case: it fits */
@@ -75,7 +75,7 @@ void tr_pout_put(struct tr_pout *o, const char *s, size_t n)
 		if (room == 0) {
 			if (!o->f)
 				return;          /* buffer sink: count only */
-			tr_pout_flush(o);
+			tool_pout_flush(o);
 			continue;
 		}
 		size_t k = n < room ? n : room;
@@ -86,22 +86,22 @@ void tr_pout_put(struct tr_pout *o, const char *s, size_t n)
 	}
 }
 
-void tr_pout_puts(struct tr_pout *o, const char *s)
+void tool_pout_puts(struct tool_pout *o, const char *s)
 {
-	tr_pout_put(o, s, strlen(s));
+	tool_pout_put(o, s, strlen(s));
 }
 
-void tr_pout_putc(struct tr_pout *o, char c)
+void tool_pout_putc(struct tool_pout *o, char c)
 {
 	if (o->len < o->cap) {
 		o->buf[o->len++] = c;
 		o->total++;
 		return;
 	}
-	tr_pout_put(o, &c, 1);
+	tool_pout_put(o, &c, 1);
 }
 
-void tr_pout_u64(struct tr_pout *o, uint64_t v)
+void tool_pout_u64(struct tool_pout *o, uint64_t v)
 {
 	char tmp[24];
 	size_t i = sizeof(tmp);
@@ -109,23 +109,23 @@ void tr_pout_u64(struct tr_pout *o, uint64_t v)
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	tr_pout_put(o, tmp + i, sizeof(tmp) - i);
+	tool_pout_put(o, tmp + i, sizeof(tmp) - i);
 }
 
 static const char hexdig[] = "0123456789abcdef";
 
-void tr_pout_json_str(struct tr_pout *o, const void *s, size_t n)
+void tool_pout_json_str(struct tool_pout *o, const void *s, size_t n)
 {
 	const uint8_t *p = s;
 	size_t run = 0;   /* bytes of p[i - run .. i) that need no escaping */
-	tr_pout_putc(o, '"');
+	tool_pout_putc(o, '"');
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
 			run++;
 			continue;
 		}
-		tr_pout_put(o, (const char *)p + i - run, run);
+		tool_pout_put(o, (const char *)p + i - run, run);
 		run = 0;
 		char esc[6] = { '\\', 0, 0, 0, 0, 0 };
 		size_t elen = 2;
@@ -147,45 +147,45 @@ void tr_pout_json_str(struct tr_pout *o, const void *s, size_t n)
 			elen = 6;
 			break;
 		}
-		tr_pout_put(o, esc, elen);
+		tool_pout_put(o, esc, elen);
 	}
-	tr_pout_put(o, (const char *)p + n - run, run);
-	tr_pout_putc(o, '"');
+	tool_pout_put(o, (const char *)p + n - run, run);
+	tool_pout_putc(o, '"');
 }
 
 /* ---- small formatting helpers ---------------------------------------------- */
 
-static void put_hex(struct tr_pout *o, const uint8_t *p, size_t n)
+static void put_hex(struct tool_pout *o, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char h[2] = { hexdig[p[i] >> 4], hexdig[p[i] & 15] };
-		tr_pout_put(o, h, 2);
+		tool_pout_put(o, h, 2);
 	}
 }
 
-static void put_hex16(struct tr_pout *o, uint16_t v)
+static void put_hex16(struct tool_pout *o, uint16_t v)
 {
 	char h[6] = { '0', 'x', hexdig[(v >> 12) & 15], hexdig[(v >> 8) & 15],
 		      hexdig[(v >> 4) & 15], hexdig[v & 15] };
-	tr_pout_put(o, h, 6);
+	tool_pout_put(o, h, 6);
 }
 
-static void put_mac(struct tr_pout *o, const uint8_t *m)
+static void put_mac(struct tool_pout *o, const uint8_t *m)
 {
 	char s[TR_MAC_STRLEN];
-	tr_pout_put(o, s, tr_addr_mac_fmt(m, s));
+	tool_pout_put(o, s, tr_addr_mac_fmt(m, s));
 }
 
-static void put_ip4(struct tr_pout *o, const uint8_t *a)
+static void put_ip4(struct tool_pout *o, const uint8_t *a)
 {
 	char s[TR_IPV4_STRLEN];
-	tr_pout_put(o, s, tr_addr_ipv4_fmt(a, s));
+	tool_pout_put(o, s, tr_addr_ipv4_fmt(a, s));
 }
 
-static void put_ip6(struct tr_pout *o, const uint8_t *a)
+static void put_ip6(struct tool_pout *o, const uint8_t *a)
 {
 	char s[TR_IPV6_STRLEN];
-	tr_pout_put(o, s, tr_addr_ipv6_fmt(a, s));
+	tool_pout_put(o, s, tr_addr_ipv6_fmt(a, s));
 }
 
 /* JSON helpers. Keys are literals, quoted and measured at compile time:
@@ -198,71 +198,71 @@ struct jk {
 #define JK_INIT(lit) { "\"" lit "\":", sizeof("\"" lit "\":") - 1 }
 #define K(lit) ((struct jk)JK_INIT(lit))
 
-static void jkey(struct tr_pout *o, int *first, struct jk key)
+static void jkey(struct tool_pout *o, int *first, struct jk key)
 {
 	if (!*first)
-		tr_pout_putc(o, ',');
+		tool_pout_putc(o, ',');
 	*first = 0;
-	tr_pout_put(o, key.s, key.n);
+	tool_pout_put(o, key.s, key.n);
 }
 
-static void jnum(struct tr_pout *o, int *first, struct jk key, uint64_t v)
+static void jnum(struct tool_pout *o, int *first, struct jk key, uint64_t v)
 {
 	jkey(o, first, key);
-	tr_pout_u64(o, v);
+	tool_pout_u64(o, v);
 }
 
-static void jbool(struct tr_pout *o, int *first, struct jk key, int v)
+static void jbool(struct tool_pout *o, int *first, struct jk key, int v)
 {
 	jkey(o, first, key);
-	tr_pout_puts(o, v ? "true" : "false");
+	tool_pout_puts(o, v ? "true" : "false");
 }
 
 /* csum_ok: true/false when verified, null when it could not be (a
  * fragment, or a capture that does not hold the whole datagram). */
-static void jcsum(struct tr_pout *o, int *first, int checked, int ok)
+static void jcsum(struct tool_pout *o, int *first, int checked, int ok)
 {
 	jkey(o, first, K("csum_ok"));
-	tr_pout_puts(o, !checked ? "null" : ok ? "true" : "false");
+	tool_pout_puts(o, !checked ? "null" : ok ? "true" : "false");
 }
 
-static void jmac(struct tr_pout *o, int *first, struct jk key, const uint8_t *m)
+static void jmac(struct tool_pout *o, int *first, struct jk key, const uint8_t *m)
 {
 	jkey(o, first, key);
-	tr_pout_putc(o, '"');
+	tool_pout_putc(o, '"');
 	put_mac(o, m);
-	tr_pout_putc(o, '"');
+	tool_pout_putc(o, '"');
 }
 
-static void jip4(struct tr_pout *o, int *first, struct jk key, const uint8_t *a)
+static void jip4(struct tool_pout *o, int *first, struct jk key, const uint8_t *a)
 {
 	jkey(o, first, key);
-	tr_pout_putc(o, '"');
+	tool_pout_putc(o, '"');
 	put_ip4(o, a);
-	tr_pout_putc(o, '"');
+	tool_pout_putc(o, '"');
 }
 
-static void jip6(struct tr_pout *o, int *first, struct jk key, const uint8_t *a)
+static void jip6(struct tool_pout *o, int *first, struct jk key, const uint8_t *a)
 {
 	jkey(o, first, key);
-	tr_pout_putc(o, '"');
+	tool_pout_putc(o, '"');
 	put_ip6(o, a);
-	tr_pout_putc(o, '"');
+	tool_pout_putc(o, '"');
 }
 
 /* Raw bytes (TXT strings) on a text line: printable ASCII as is, anything
  * else as a backslash and three octal digits, so hostile data cannot inject
  * control characters into a terminal. */
-static void put_text_bytes(struct tr_pout *o, const char *s, size_t n)
+static void put_text_bytes(struct tool_pout *o, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = (uint8_t)s[i];
 		if (c >= 0x20 && c < 0x7f) {
-			tr_pout_putc(o, (char)c);
+			tool_pout_putc(o, (char)c);
 		} else {
 			char e[4] = { '\\', (char)('0' + (c >> 6)), (char)('0' + ((c >> 3) & 7)),
 				      (char)('0' + (c & 7)) };
-			tr_pout_put(o, e, 4);
+			tool_pout_put(o, e, 4);
 		}
 	}
 }
@@ -279,7 +279,7 @@ static void put_text_bytes(struct tr_pout *o, const char *s, size_t n)
 
 /* The DNS message the decoder located, checked against caplen once more
  * (the decoder's offsets are 16-bit). */
-static int dns_msg_of(const struct tr_print_frame *fr, const struct tr_decoded *d,
+static int dns_msg_of(const struct tool_print_frame *fr, const struct tr_decoded *d,
 		      const uint8_t **p, size_t *len)
 {
 	size_t off = d->dns.off, n = d->dns.len;
@@ -308,29 +308,29 @@ static const char *dns_type_name(uint16_t t)
 	}
 }
 
-static void put_dns_type(struct tr_pout *o, uint16_t t)
+static void put_dns_type(struct tool_pout *o, uint16_t t)
 {
 	const char *n = dns_type_name(t);
 	if (n) {
-		tr_pout_puts(o, n);
+		tool_pout_puts(o, n);
 	} else {
-		tr_pout_puts(o, "Type");
-		tr_pout_u64(o, t);
+		tool_pout_puts(o, "Type");
+		tool_pout_u64(o, t);
 	}
 }
 
 /* A name: JSON mode as the codec wrote it; text mode fully qualified
  * ("web.example.com.", the root "."). */
-static void put_name(struct tr_pout *o, const char *s, int text)
+static void put_name(struct tool_pout *o, const char *s, int text)
 {
-	tr_pout_puts(o, s);
+	tool_pout_puts(o, s);
 	if (text && strcmp(s, "."))
-		tr_pout_putc(o, '.');
+		tool_pout_putc(o, '.');
 }
 
 /* One record's data as text (JSON mode: the value of "data", escaped by the
  * caller; text mode: tcpdump's order for MX and SRV). */
-static void dns_data_text(struct tr_pout *o, const struct tr_dns_rr *rr, int text)
+static void dns_data_text(struct tool_pout *o, const struct tr_dns_rr *rr, int text)
 {
 	switch (rr->type) {
 	case TR_DNS_T_A:
@@ -347,42 +347,42 @@ static void dns_data_text(struct tr_pout *o, const struct tr_dns_rr *rr, int tex
 	case TR_DNS_T_MX:
 		if (text) {              /* tcpdump: "name. pref" */
 			put_name(o, rr->u.mx.exchange, text);
-			tr_pout_putc(o, ' ');
-			tr_pout_u64(o, rr->u.mx.pref);
+			tool_pout_putc(o, ' ');
+			tool_pout_u64(o, rr->u.mx.pref);
 			return;
 		}
-		tr_pout_u64(o, rr->u.mx.pref);
-		tr_pout_putc(o, ' ');
+		tool_pout_u64(o, rr->u.mx.pref);
+		tool_pout_putc(o, ' ');
 		put_name(o, rr->u.mx.exchange, text);
 		return;
 	case TR_DNS_T_SRV:
 		if (text) {              /* tcpdump: "target.:port prio weight" */
 			put_name(o, rr->u.srv.target, text);
-			tr_pout_putc(o, ':');
-			tr_pout_u64(o, rr->u.srv.port);
-			tr_pout_putc(o, ' ');
-			tr_pout_u64(o, rr->u.srv.priority);
-			tr_pout_putc(o, ' ');
-			tr_pout_u64(o, rr->u.srv.weight);
+			tool_pout_putc(o, ':');
+			tool_pout_u64(o, rr->u.srv.port);
+			tool_pout_putc(o, ' ');
+			tool_pout_u64(o, rr->u.srv.priority);
+			tool_pout_putc(o, ' ');
+			tool_pout_u64(o, rr->u.srv.weight);
 			return;
 		}
-		tr_pout_u64(o, rr->u.srv.priority);
-		tr_pout_putc(o, ' ');
-		tr_pout_u64(o, rr->u.srv.weight);
-		tr_pout_putc(o, ' ');
-		tr_pout_u64(o, rr->u.srv.port);
-		tr_pout_putc(o, ' ');
+		tool_pout_u64(o, rr->u.srv.priority);
+		tool_pout_putc(o, ' ');
+		tool_pout_u64(o, rr->u.srv.weight);
+		tool_pout_putc(o, ' ');
+		tool_pout_u64(o, rr->u.srv.port);
+		tool_pout_putc(o, ' ');
 		put_name(o, rr->u.srv.target, text);
 		return;
 	case TR_DNS_T_SOA: {
 		const uint32_t v[5] = { rr->u.soa.serial, rr->u.soa.refresh, rr->u.soa.retry,
 					rr->u.soa.expire, rr->u.soa.minimum };
 		put_name(o, rr->u.soa.mname, text);
-		tr_pout_putc(o, ' ');
+		tool_pout_putc(o, ' ');
 		put_name(o, rr->u.soa.rname, text);
 		for (int i = 0; i < 5; i++) {
-			tr_pout_putc(o, ' ');
-			tr_pout_u64(o, v[i]);
+			tool_pout_putc(o, ' ');
+			tool_pout_u64(o, v[i]);
 		}
 		return;
 	}
@@ -395,19 +395,19 @@ static void dns_data_text(struct tr_pout *o, const struct tr_dns_rr *rr, int tex
 		int first = 1;
 		while (tr_dns_txt_next(rr, &off, &str, &len) == 1) {
 			if (!first)
-				tr_pout_putc(o, ' ');
+				tool_pout_putc(o, ' ');
 			first = 0;
-			tr_pout_putc(o, '"');
+			tool_pout_putc(o, '"');
 			for (size_t k = 0; k < len; k++) {
 				char c = (char)str[k];
 				if (c == '"' || c == '\\')
-					tr_pout_putc(o, '\\');
+					tool_pout_putc(o, '\\');
 				if (text)
 					put_text_bytes(o, &c, 1);
 				else
-					tr_pout_putc(o, c);
+					tool_pout_putc(o, c);
 			}
-			tr_pout_putc(o, '"');
+			tool_pout_putc(o, '"');
 		}
 		return;
 	}
@@ -419,7 +419,7 @@ static void dns_data_text(struct tr_pout *o, const struct tr_dns_rr *rr, int tex
 
 /* ---- text renderer ------------------------------------------------------------ */
 
-static void put_ts(struct tr_pout *o, const struct tr_print_frame *fr)
+static void put_ts(struct tool_pout *o, const struct tool_print_frame *fr)
 {
 	time_t t = (time_t)fr->ts_sec;
 	struct tm tm;
@@ -440,7 +440,7 @@ static void put_ts(struct tr_pout *o, const struct tr_print_frame *fr)
 		s[i] = (char)('0' + us % 10);
 		us /= 10;
 	}
-	tr_pout_put(o, s, 15);
+	tool_pout_put(o, s, 15);
 }
 
 static const char *icmp_unreach_name(uint8_t code)
@@ -452,18 +452,18 @@ static const char *icmp_unreach_name(uint8_t code)
 	return code < sizeof(n) / sizeof(n[0]) ? n[code] : NULL;
 }
 
-static void text_icmp(struct tr_pout *o, const struct tr_decoded *d)
+static void text_icmp(struct tool_pout *o, const struct tr_decoded *d)
 {
 	const struct tr_icmpv4_repr *r = &d->icmp.r;
-	tr_pout_puts(o, "ICMP ");
+	tool_pout_puts(o, "ICMP ");
 	switch (r->type) {
 	case TR_ICMP_ECHO_REQUEST:
 	case TR_ICMP_ECHO_REPLY:
-		tr_pout_puts(o, r->type == TR_ICMP_ECHO_REQUEST ? "echo request" : "echo reply");
-		tr_pout_puts(o, ", id ");
-		tr_pout_u64(o, r->u.echo.id);
-		tr_pout_puts(o, ", seq ");
-		tr_pout_u64(o, r->u.echo.seq);
+		tool_pout_puts(o, r->type == TR_ICMP_ECHO_REQUEST ? "echo request" : "echo reply");
+		tool_pout_puts(o, ", id ");
+		tool_pout_u64(o, r->u.echo.id);
+		tool_pout_puts(o, ", seq ");
+		tool_pout_u64(o, r->u.echo.seq);
 		break;
 	case TR_ICMP_DEST_UNREACH: {
 		const char *n = icmp_unreach_name(r->code);
@@ -473,167 +473,167 @@ static void text_icmp(struct tr_pout *o, const struct tr_decoded *d)
 		    !(qh > r->data_len || 4 > r->data_len - qh) &&
 		    (r->data[9] == 17 || r->data[9] == 6)) {
 			put_ip4(o, r->data + 16);
-			tr_pout_puts(o, r->data[9] == 17 ? " udp port " : " tcp port ");
-			tr_pout_u64(o, tr_load_be16(r->data + qh + 2));
-			tr_pout_puts(o, " unreachable");
+			tool_pout_puts(o, r->data[9] == 17 ? " udp port " : " tcp port ");
+			tool_pout_u64(o, tr_load_be16(r->data + qh + 2));
+			tool_pout_puts(o, " unreachable");
 			break;
 		}
 		if (n) {
-			tr_pout_puts(o, n);
+			tool_pout_puts(o, n);
 		} else {
-			tr_pout_puts(o, "unreachable code ");
-			tr_pout_u64(o, r->code);
+			tool_pout_puts(o, "unreachable code ");
+			tool_pout_u64(o, r->code);
 		}
 		break;
 	}
 	case TR_ICMP_TIME_EXCEEDED:
-		tr_pout_puts(o, r->code == 0 ? "time exceeded in-transit" :
+		tool_pout_puts(o, r->code == 0 ? "time exceeded in-transit" :
 				r->code == 1 ? "ip reassembly time exceeded" : "time exceeded");
 		break;
 	case TR_ICMP_REDIRECT:
-		tr_pout_puts(o, "redirect");
+		tool_pout_puts(o, "redirect");
 		break;
 	case TR_ICMP_PARAM_PROBLEM:
-		tr_pout_puts(o, "parameter problem");
+		tool_pout_puts(o, "parameter problem");
 		break;
 	default:
-		tr_pout_puts(o, "type ");
-		tr_pout_u64(o, r->type);
-		tr_pout_puts(o, ", code ");
-		tr_pout_u64(o, r->code);
+		tool_pout_puts(o, "type ");
+		tool_pout_u64(o, r->type);
+		tool_pout_puts(o, ", code ");
+		tool_pout_u64(o, r->code);
 		break;
 	}
 	if (d->icmp.csum_checked && !d->icmp.csum_ok)
-		tr_pout_puts(o, ", bad cksum");
+		tool_pout_puts(o, ", bad cksum");
 }
 
-static void text_icmp6(struct tr_pout *o, const struct tr_decoded *d)
+static void text_icmp6(struct tool_pout *o, const struct tr_decoded *d)
 {
 	const uint8_t *tgt = d->icmp6.target;
-	tr_pout_puts(o, "ICMP6, ");
+	tool_pout_puts(o, "ICMP6, ");
 	switch (d->icmp6.type) {
 	case TR_ICMP6_ECHO_REQUEST:
 	case TR_ICMP6_ECHO_REPLY:
-		tr_pout_puts(o, d->icmp6.type == TR_ICMP6_ECHO_REQUEST ? "echo request" : "echo reply");
-		tr_pout_puts(o, ", id ");
-		tr_pout_u64(o, d->icmp6.rest >> 16);
-		tr_pout_puts(o, ", seq ");
-		tr_pout_u64(o, d->icmp6.rest & 0xffff);
+		tool_pout_puts(o, d->icmp6.type == TR_ICMP6_ECHO_REQUEST ? "echo request" : "echo reply");
+		tool_pout_puts(o, ", id ");
+		tool_pout_u64(o, d->icmp6.rest >> 16);
+		tool_pout_puts(o, ", seq ");
+		tool_pout_u64(o, d->icmp6.rest & 0xffff);
 		break;
 	case TR_ICMP6_NEIGH_SOLICIT:
-		tr_pout_puts(o, "neighbor solicitation");
+		tool_pout_puts(o, "neighbor solicitation");
 		if (tgt) {
-			tr_pout_puts(o, ", who has ");
+			tool_pout_puts(o, ", who has ");
 			put_ip6(o, tgt);
 		}
 		break;
 	case TR_ICMP6_NEIGH_ADVERT:
-		tr_pout_puts(o, "neighbor advertisement");
+		tool_pout_puts(o, "neighbor advertisement");
 		if (tgt) {
-			tr_pout_puts(o, ", tgt is ");
+			tool_pout_puts(o, ", tgt is ");
 			put_ip6(o, tgt);
 		}
 		break;
 	case TR_ICMP6_ROUTER_SOLICIT:
-		tr_pout_puts(o, "router solicitation");
+		tool_pout_puts(o, "router solicitation");
 		break;
 	case TR_ICMP6_ROUTER_ADVERT:
-		tr_pout_puts(o, "router advertisement");
+		tool_pout_puts(o, "router advertisement");
 		break;
 	case TR_ICMP6_REDIRECT:
-		tr_pout_puts(o, "redirect");
+		tool_pout_puts(o, "redirect");
 		if (tgt && d->icmp6.redirect_dst) {
-			tr_pout_puts(o, ", ");
+			tool_pout_puts(o, ", ");
 			put_ip6(o, d->icmp6.redirect_dst);
-			tr_pout_puts(o, " to ");
+			tool_pout_puts(o, " to ");
 			put_ip6(o, tgt);
 		}
 		break;
 	case TR_ICMP6_DEST_UNREACH:
-		tr_pout_puts(o, "destination unreachable");
+		tool_pout_puts(o, "destination unreachable");
 		break;
 	case TR_ICMP6_PACKET_TOO_BIG:
-		tr_pout_puts(o, "packet too big");
+		tool_pout_puts(o, "packet too big");
 		break;
 	case TR_ICMP6_TIME_EXCEEDED:
-		tr_pout_puts(o, "time exceeded");
+		tool_pout_puts(o, "time exceeded");
 		break;
 	case TR_ICMP6_PARAM_PROBLEM:
-		tr_pout_puts(o, "parameter problem");
+		tool_pout_puts(o, "parameter problem");
 		break;
 	default:
-		tr_pout_puts(o, "type ");
-		tr_pout_u64(o, d->icmp6.type);
-		tr_pout_puts(o, ", code ");
-		tr_pout_u64(o, d->icmp6.code);
+		tool_pout_puts(o, "type ");
+		tool_pout_u64(o, d->icmp6.type);
+		tool_pout_puts(o, ", code ");
+		tool_pout_u64(o, d->icmp6.code);
 		break;
 	}
-	tr_pout_puts(o, ", length ");
-	tr_pout_u64(o, d->icmp6.len);
+	tool_pout_puts(o, ", length ");
+	tool_pout_u64(o, d->icmp6.len);
 	if (d->icmp6.csum_checked && !d->icmp6.csum_ok)
-		tr_pout_puts(o, ", bad cksum");
+		tool_pout_puts(o, ", bad cksum");
 }
 
 /* TCP options in wire order, tcpdump style: "mss 1460,nop,wscale 7,...". */
-static void text_tcp_opts(struct tr_pout *o, const uint8_t *p, size_t n)
+static void text_tcp_opts(struct tool_pout *o, const uint8_t *p, size_t n)
 {
 	size_t i = 0;
 	int first = 1;
 	while (i < n) {
 		uint8_t kind = p[i];
 		if (!first)
-			tr_pout_putc(o, ',');
+			tool_pout_putc(o, ',');
 		first = 0;
 		if (kind == TR_TCP_OPT_EOL) {
-			tr_pout_puts(o, "eol");
+			tool_pout_puts(o, "eol");
 			return;
 		}
 		if (kind == TR_TCP_OPT_NOP) {
-			tr_pout_puts(o, "nop");
+			tool_pout_puts(o, "nop");
 			i++;
 			continue;
 		}
 		if (1 > n - i - 1 || p[i + 1] < 2 || p[i + 1] > n - i) {
-			tr_pout_puts(o, "bad opt");
+			tool_pout_puts(o, "bad opt");
 			return;
 		}
 		size_t l = p[i + 1];
 		const uint8_t *v = p + i + 2;
 		if (kind == TR_TCP_OPT_MSS && l == 4) {
-			tr_pout_puts(o, "mss ");
-			tr_pout_u64(o, tr_load_be16(v));
+			tool_pout_puts(o, "mss ");
+			tool_pout_u64(o, tr_load_be16(v));
 		} else if (kind == TR_TCP_OPT_WSCALE && l == 3) {
-			tr_pout_puts(o, "wscale ");
-			tr_pout_u64(o, v[0]);
+			tool_pout_puts(o, "wscale ");
+			tool_pout_u64(o, v[0]);
 		} else if (kind == TR_TCP_OPT_SACK_PERM && l == 2) {
-			tr_pout_puts(o, "sackOK");
+			tool_pout_puts(o, "sackOK");
 		} else if (kind == TR_TCP_OPT_TS && l == 10) {
-			tr_pout_puts(o, "TS val ");
-			tr_pout_u64(o, tr_load_be32(v));
-			tr_pout_puts(o, " ecr ");
-			tr_pout_u64(o, tr_load_be32(v + 4));
+			tool_pout_puts(o, "TS val ");
+			tool_pout_u64(o, tr_load_be32(v));
+			tool_pout_puts(o, " ecr ");
+			tool_pout_u64(o, tr_load_be32(v + 4));
 		} else if (kind == TR_TCP_OPT_SACK && l >= 10 && (l - 2) % 8 == 0) {
-			tr_pout_puts(o, "sack ");
-			tr_pout_u64(o, (l - 2) / 8);
-			tr_pout_putc(o, ' ');
+			tool_pout_puts(o, "sack ");
+			tool_pout_u64(o, (l - 2) / 8);
+			tool_pout_putc(o, ' ');
 			for (size_t k = 0; k + 8 <= l - 2; k += 8) {
-				tr_pout_putc(o, '{');
-				tr_pout_u64(o, tr_load_be32(v + k));
-				tr_pout_putc(o, ':');
-				tr_pout_u64(o, tr_load_be32(v + k + 4));
-				tr_pout_putc(o, '}');
+				tool_pout_putc(o, '{');
+				tool_pout_u64(o, tr_load_be32(v + k));
+				tool_pout_putc(o, ':');
+				tool_pout_u64(o, tr_load_be32(v + k + 4));
+				tool_pout_putc(o, '}');
 			}
 		} else {
-			tr_pout_puts(o, "opt-");
-			tr_pout_u64(o, kind);
-			tr_pout_putc(o, ':');
+			tool_pout_puts(o, "opt-");
+			tool_pout_u64(o, kind);
+			tool_pout_putc(o, ':');
 			put_hex(o, v, l - 2);
 		}
 		i += l;
 	}
 }
 
-static void text_tcp(struct tr_pout *o, const struct tr_print_frame *fr, const struct tr_decoded *d)
+static void text_tcp(struct tool_pout *o, const struct tool_print_frame *fr, const struct tr_decoded *d)
 {
 	static const struct { uint16_t bit; char c; } fl[] = {
 		{ TR_TCP_FIN, 'F' }, { TR_TCP_SYN, 'S' }, { TR_TCP_RST, 'R' },
@@ -641,41 +641,41 @@ static void text_tcp(struct tr_pout *o, const struct tr_print_frame *fr, const s
 		{ TR_TCP_ECE, 'E' }, { TR_TCP_CWR, 'W' }, { TR_TCP_NS, 'N' },
 	};
 	const struct tr_tcp_repr *r = &d->tcp.r;
-	tr_pout_puts(o, "Flags [");
+	tool_pout_puts(o, "Flags [");
 	if (!r->flags)
-		tr_pout_puts(o, "none");
+		tool_pout_puts(o, "none");
 	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
 		if (r->flags & fl[i].bit)
-			tr_pout_putc(o, fl[i].c);
-	tr_pout_putc(o, ']');
+			tool_pout_putc(o, fl[i].c);
+	tool_pout_putc(o, ']');
 	/* As tcpdump -S: the sequence range when data is carried, the number
 	 * alone for SYN/FIN/RST, nothing for a pure ACK. */
 	if (r->payload_len) {
-		tr_pout_puts(o, ", seq ");
-		tr_pout_u64(o, r->seq);
-		tr_pout_putc(o, ':');
-		tr_pout_u64(o, (uint32_t)(r->seq + (uint32_t)r->payload_len));
+		tool_pout_puts(o, ", seq ");
+		tool_pout_u64(o, r->seq);
+		tool_pout_putc(o, ':');
+		tool_pout_u64(o, (uint32_t)(r->seq + (uint32_t)r->payload_len));
 	} else if (r->flags & (TR_TCP_SYN | TR_TCP_FIN | TR_TCP_RST)) {
-		tr_pout_puts(o, ", seq ");
-		tr_pout_u64(o, r->seq);
+		tool_pout_puts(o, ", seq ");
+		tool_pout_u64(o, r->seq);
 	}
 	if (r->flags & TR_TCP_ACK) {
-		tr_pout_puts(o, ", ack ");
-		tr_pout_u64(o, r->ack);
+		tool_pout_puts(o, ", ack ");
+		tool_pout_u64(o, r->ack);
 	}
-	tr_pout_puts(o, ", win ");
-	tr_pout_u64(o, r->window);
+	tool_pout_puts(o, ", win ");
+	tool_pout_u64(o, r->window);
 	size_t optoff = (size_t)d->tcp.off + TR_TCP_HDR_LEN;
 	size_t optlen = d->tcp.hdr_len > TR_TCP_HDR_LEN ? d->tcp.hdr_len - TR_TCP_HDR_LEN : 0;
 	if (optlen && optoff <= fr->caplen && optlen <= fr->caplen - optoff) {
-		tr_pout_puts(o, ", options [");
+		tool_pout_puts(o, ", options [");
 		text_tcp_opts(o, fr->data + optoff, optlen);
-		tr_pout_putc(o, ']');
+		tool_pout_putc(o, ']');
 	}
 	if (d->tcp.csum_checked && !d->tcp.csum_ok)
-		tr_pout_puts(o, ", bad cksum");
-	tr_pout_puts(o, ", length ");
-	tr_pout_u64(o, r->payload_len);
+		tool_pout_puts(o, ", bad cksum");
+	tool_pout_puts(o, ", length ");
+	tool_pout_u64(o, r->payload_len);
 }
 
 static const char *dns_rcode_name(unsigned rc)
@@ -687,7 +687,7 @@ static const char *dns_rcode_name(unsigned rc)
 
 /* tcpdump-like DNS summary. Returns a reason when the records are
  * malformed/truncated (printed up to that point). */
-static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
+static const char *text_dns(struct tool_pout *o, const struct tool_print_frame *fr,
 			    const struct tr_decoded *d)
 {
 	const uint8_t *p;
@@ -695,29 +695,29 @@ static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
 	const char *why = NULL;
 	struct tr_dns_msg m;
 	if (!dns_msg_of(fr, d, &p, &len) || tr_dns_parse_header(&m, p, len, &why) < 0) {
-		tr_pout_puts(o, "[|domain]");      /* tcpdump's mark for a cut header */
+		tool_pout_puts(o, "[|domain]");      /* tcpdump's mark for a cut header */
 		return why ? why : "dns: message outside the capture";
 	}
 	const struct tr_dns_header *h = &m.hdr;
 	unsigned rc = tr_dns_rcode(h);
-	tr_pout_u64(o, h->id);
+	tool_pout_u64(o, h->id);
 	if (tr_dns_qr(h)) {
 		if (h->flags & TR_DNS_F_AA)
-			tr_pout_putc(o, '*');
+			tool_pout_putc(o, '*');
 		if (!(h->flags & TR_DNS_F_RA))
-			tr_pout_putc(o, '-');
+			tool_pout_putc(o, '-');
 		if (rc) {
 			const char *n = dns_rcode_name(rc);
-			tr_pout_putc(o, ' ');
+			tool_pout_putc(o, ' ');
 			if (n) {
-				tr_pout_puts(o, n);
+				tool_pout_puts(o, n);
 			} else {
-				tr_pout_puts(o, "rcode ");
-				tr_pout_u64(o, rc);
+				tool_pout_puts(o, "rcode ");
+				tool_pout_u64(o, rc);
 			}
 		}
 	} else if (h->flags & TR_DNS_F_RD) {
-		tr_pout_putc(o, '+');
+		tool_pout_putc(o, '+');
 	}
 	/* Questions are shown for queries only (responses: counts and
 	 * answers), as tcpdump does without -v. */
@@ -726,67 +726,67 @@ static const char *text_dns(struct tr_pout *o, const struct tr_print_frame *fr,
 	while ((r = tr_dns_next_question(&m, &q, &why)) == 1) {
 		if (tr_dns_qr(h))
 			continue;
-		tr_pout_putc(o, ' ');
+		tool_pout_putc(o, ' ');
 		put_dns_type(o, q.type);
-		tr_pout_puts(o, "? ");
+		tool_pout_puts(o, "? ");
 		put_name(o, q.name, 1);
 	}
 	if (r == 0 && tr_dns_qr(h)) {
 		struct tr_dns_rr rr;
 		unsigned i = 0;
-		tr_pout_putc(o, ' ');
-		tr_pout_u64(o, h->ancount);
-		tr_pout_putc(o, '/');
-		tr_pout_u64(o, h->nscount);
-		tr_pout_putc(o, '/');
-		tr_pout_u64(o, h->arcount);
+		tool_pout_putc(o, ' ');
+		tool_pout_u64(o, h->ancount);
+		tool_pout_putc(o, '/');
+		tool_pout_u64(o, h->nscount);
+		tool_pout_putc(o, '/');
+		tool_pout_u64(o, h->arcount);
 		while ((r = tr_dns_next_rr(&m, &rr, &why)) == 1 && rr.section == TR_DNS_SEC_AN) {
-			tr_pout_puts(o, i++ ? ", " : " ");
+			tool_pout_puts(o, i++ ? ", " : " ");
 			put_dns_type(o, rr.type);
 			if (dns_type_name(rr.type)) {
-				tr_pout_putc(o, ' ');
+				tool_pout_putc(o, ' ');
 				dns_data_text(o, &rr, 1);
 			}
 		}
 	}
-	tr_pout_puts(o, " (");
-	tr_pout_u64(o, len);
-	tr_pout_putc(o, ')');
+	tool_pout_puts(o, " (");
+	tool_pout_u64(o, len);
+	tool_pout_putc(o, ')');
 	return r < 0 ? (why ? why : "dns: malformed") : NULL;
 }
 
-static void text_ports(struct tr_pout *o, const struct tr_decoded *d, uint16_t sp, uint16_t dp)
+static void text_ports(struct tool_pout *o, const struct tr_decoded *d, uint16_t sp, uint16_t dp)
 {
 	if (d->layers & TR_DEC_IPV4) {
 		put_ip4(o, d->ipv4.r.src);
-		tr_pout_putc(o, '.');
-		tr_pout_u64(o, sp);
-		tr_pout_puts(o, " > ");
+		tool_pout_putc(o, '.');
+		tool_pout_u64(o, sp);
+		tool_pout_puts(o, " > ");
 		put_ip4(o, d->ipv4.r.dst);
 	} else {
 		put_ip6(o, d->ipv6.r.src);
-		tr_pout_putc(o, '.');
-		tr_pout_u64(o, sp);
-		tr_pout_puts(o, " > ");
+		tool_pout_putc(o, '.');
+		tool_pout_u64(o, sp);
+		tool_pout_puts(o, " > ");
 		put_ip6(o, d->ipv6.r.dst);
 	}
-	tr_pout_putc(o, '.');
-	tr_pout_u64(o, dp);
-	tr_pout_puts(o, ": ");
+	tool_pout_putc(o, '.');
+	tool_pout_u64(o, dp);
+	tool_pout_puts(o, ": ");
 }
 
-static void text_addrs(struct tr_pout *o, const struct tr_decoded *d)
+static void text_addrs(struct tool_pout *o, const struct tr_decoded *d)
 {
 	if (d->layers & TR_DEC_IPV4) {
 		put_ip4(o, d->ipv4.r.src);
-		tr_pout_puts(o, " > ");
+		tool_pout_puts(o, " > ");
 		put_ip4(o, d->ipv4.r.dst);
 	} else {
 		put_ip6(o, d->ipv6.r.src);
-		tr_pout_puts(o, " > ");
+		tool_pout_puts(o, " > ");
 		put_ip6(o, d->ipv6.r.dst);
 	}
-	tr_pout_puts(o, ": ");
+	tool_pout_puts(o, ": ");
 }
 
 /* ---- link layers (text and JSON) ------------------------------------------ */
@@ -797,18 +797,18 @@ static const char *sll_pkttype_name(uint16_t t)
 	return t < sizeof(n) / sizeof(n[0]) ? n[t] : NULL;
 }
 
-static void put_padded(struct tr_pout *o, const char *s, size_t width)
+static void put_padded(struct tool_pout *o, const char *s, size_t width)
 {
 	size_t n = strlen(s);
-	tr_pout_put(o, s, n);
+	tool_pout_put(o, s, n);
 	for (; n < width; n++)
-		tr_pout_putc(o, ' ');
+		tool_pout_putc(o, ' ');
 }
 
 /* What tcpdump prints before the network layer without -e: nothing,
  * except for SLL2, where it names the interface (as the reading host
  * knows that index, "?" otherwise) and the direction. */
-static void text_link_prefix(struct tr_pout *o, const struct tr_decoded *d)
+static void text_link_prefix(struct tool_pout *o, const struct tr_decoded *d)
 {
 	if (!(d->layers & TR_DEC_LINK) || d->link.r.dlt != TR_DLT_LINUX_SLL2)
 		return;
@@ -816,43 +816,43 @@ static void text_link_prefix(struct tr_pout *o, const struct tr_decoded *d)
 	if (!if_indextoname(d->link.r.ifindex, name))
 		strcpy(name, "?");
 	put_padded(o, name, 5);
-	tr_pout_putc(o, ' ');
+	tool_pout_putc(o, ' ');
 	const char *pt = sll_pkttype_name(d->link.r.pkttype);
 	if (pt) {
 		put_padded(o, pt, 3);
 	} else {
-		tr_pout_puts(o, "Unknown (");
-		tr_pout_u64(o, d->link.r.pkttype);
-		tr_pout_putc(o, ')');
+		tool_pout_puts(o, "Unknown (");
+		tool_pout_u64(o, d->link.r.pkttype);
+		tool_pout_putc(o, ')');
 	}
-	tr_pout_putc(o, ' ');
+	tool_pout_putc(o, ' ');
 }
 
-static void put_link_addr(struct tr_pout *o, const struct tr_link_repr *r)
+static void put_link_addr(struct tool_pout *o, const struct tr_link_repr *r)
 {
 	size_t n = r->halen < TR_SLL_ADDR_LEN ? r->halen : TR_SLL_ADDR_LEN;
 	for (size_t i = 0; i < n; i++) {
 		char h[3] = { hexdig[r->addr[i] >> 4], hexdig[r->addr[i] & 15], ':' };
-		tr_pout_put(o, h, i + 1 < n ? 3 : 2);
+		tool_pout_put(o, h, i + 1 < n ? 3 : 2);
 	}
 }
 
 /* A frame whose network layer was not decoded: tcpdump's -e header for
  * the link type (it prints that when it cannot go further), then the
  * length; raw bytes in hex for a link type we do not decode. */
-static void text_link_rest(struct tr_pout *o, const struct tr_print_frame *fr,
+static void text_link_rest(struct tool_pout *o, const struct tool_print_frame *fr,
 			   const struct tr_decoded *d)
 {
 	if (d->layers & TR_DEC_ETH) {
 		uint16_t t = d->eth.r.ethertype;
 		if (t == 0x0800 || t == 0x86dd || t == 0x0806)
-			tr_pout_puts(o, t == 0x0800 ? "IP" : t == 0x86dd ? "IP6" : "ARP");
+			tool_pout_puts(o, t == 0x0800 ? "IP" : t == 0x86dd ? "IP6" : "ARP");
 		else {
-			tr_pout_puts(o, "ethertype ");
+			tool_pout_puts(o, "ethertype ");
 			put_hex16(o, t);
 		}
-		tr_pout_puts(o, ", length ");
-		tr_pout_u64(o, fr->wirelen);
+		tool_pout_puts(o, ", length ");
+		tool_pout_u64(o, fr->wirelen);
 		return;
 	}
 	if (d->layers & TR_DEC_LINK) {
@@ -861,74 +861,74 @@ static void text_link_rest(struct tr_pout *o, const struct tr_print_frame *fr,
 			if (r->dlt == TR_DLT_LINUX_SLL) {
 				const char *pt = sll_pkttype_name(r->pkttype);
 				if (pt)
-					tr_pout_puts(o, pt);
-				tr_pout_putc(o, ' ');
+					tool_pout_puts(o, pt);
+				tool_pout_putc(o, ' ');
 			}
 			put_link_addr(o, r);
-			tr_pout_puts(o, " proto ");
+			tool_pout_puts(o, " proto ");
 			put_hex16(o, r->dlt == TR_DLT_LINUX_SLL ? tr_load_be16(fr->data + TR_SLL_OFF_PROTO)
 								 : tr_load_be16(fr->data + TR_SLL2_OFF_PROTO));
 		} else if (r->dlt == TR_DLT_NULL || r->dlt == TR_DLT_LOOP) {
-			tr_pout_puts(o, "AF ");
-			tr_pout_u64(o, r->family);
+			tool_pout_puts(o, "AF ");
+			tool_pout_u64(o, r->family);
 		} else {
-			tr_pout_puts(o, "raw");
+			tool_pout_puts(o, "raw");
 		}
-		tr_pout_puts(o, ", length ");
-		tr_pout_u64(o, fr->wirelen);
+		tool_pout_puts(o, ", length ");
+		tool_pout_u64(o, fr->wirelen);
 		return;
 	}
 	if (!tr_link_supported(d->dlt)) {
-		tr_pout_puts(o, "link-type ");
-		tr_pout_u64(o, d->dlt);
-		tr_pout_puts(o, ", length ");
-		tr_pout_u64(o, fr->wirelen);
-		tr_pout_puts(o, ": ");
+		tool_pout_puts(o, "link-type ");
+		tool_pout_u64(o, d->dlt);
+		tool_pout_puts(o, ", length ");
+		tool_pout_u64(o, fr->wirelen);
+		tool_pout_puts(o, ": ");
 		put_hex(o, fr->data, fr->caplen);
 		return;
 	}
-	tr_pout_puts(o, "frame, length ");
-	tr_pout_u64(o, fr->wirelen);
+	tool_pout_puts(o, "frame, length ");
+	tool_pout_u64(o, fr->wirelen);
 }
 
 /* "link" (every frame), then Ethernet's "eth" and "vlan" or the cooked
  * header's "sll" inside "link"; a link type we do not decode adds the
  * frame as "raw" hex. */
-static void json_link(struct tr_pout *o, int *f, const struct tr_print_frame *fr,
+static void json_link(struct tool_pout *o, int *f, const struct tool_print_frame *fr,
 		      const struct tr_decoded *d)
 {
 	int g = 1;
 	jkey(o, f, K("link"));
-	tr_pout_putc(o, '{');
+	tool_pout_putc(o, '{');
 	jnum(o, &g, K("type"), d->dlt);
 	if (d->layers & TR_DEC_LINK) {
 		const struct tr_link_repr *r = &d->link.r;
 		if (r->dlt == TR_DLT_LINUX_SLL || r->dlt == TR_DLT_LINUX_SLL2) {
 			int h = 1;
 			jkey(o, &g, K("sll"));
-			tr_pout_putc(o, '{');
+			tool_pout_putc(o, '{');
 			jnum(o, &h, K("pkttype"), r->pkttype);
 			jnum(o, &h, K("hatype"), r->hatype);
 			jkey(o, &h, K("addr"));
-			tr_pout_putc(o, '"');
+			tool_pout_putc(o, '"');
 			put_link_addr(o, r);
-			tr_pout_putc(o, '"');
+			tool_pout_putc(o, '"');
 			jnum(o, &h, K("proto"), r->dlt == TR_DLT_LINUX_SLL
 					? tr_load_be16(fr->data + TR_SLL_OFF_PROTO)
 					: tr_load_be16(fr->data + TR_SLL2_OFF_PROTO));
 			if (r->dlt == TR_DLT_LINUX_SLL2)
 				jnum(o, &h, K("ifindex"), r->ifindex);
-			tr_pout_putc(o, '}');
+			tool_pout_putc(o, '}');
 		} else if (r->dlt == TR_DLT_NULL || r->dlt == TR_DLT_LOOP) {
 			jnum(o, &g, K("family"), r->family);
 		}
 	}
-	tr_pout_putc(o, '}');
+	tool_pout_putc(o, '}');
 	if (!(d->layers & (TR_DEC_ETH | TR_DEC_LINK)) && !tr_link_supported(d->dlt)) {
 		jkey(o, f, K("raw"));
-		tr_pout_putc(o, '"');
+		tool_pout_putc(o, '"');
 		put_hex(o, fr->data, fr->caplen);
-		tr_pout_putc(o, '"');
+		tool_pout_putc(o, '"');
 		return;
 	}
 	if (!(d->layers & TR_DEC_ETH))
@@ -936,64 +936,64 @@ static void json_link(struct tr_pout *o, int *f, const struct tr_print_frame *fr
 	const struct tr_eth_repr *e = &d->eth.r;
 	g = 1;
 	jkey(o, f, K("eth"));
-	tr_pout_putc(o, '{');
+	tool_pout_putc(o, '{');
 	jmac(o, &g, K("src"), e->src);
 	jmac(o, &g, K("dst"), e->dst);
 	jnum(o, &g, K("type"), e->n_vlan ? e->vlan[0].tpid : e->ethertype);
-	tr_pout_putc(o, '}');
+	tool_pout_putc(o, '}');
 	if (e->n_vlan) {
 		jkey(o, f, K("vlan"));
-		tr_pout_putc(o, '[');
+		tool_pout_putc(o, '[');
 		for (unsigned i = 0; i < e->n_vlan && i < TR_ETH_MAX_VLAN; i++) {
 			const struct tr_vlan_tag *t = &e->vlan[i];
 			int h = 1;
 			if (i)
-				tr_pout_putc(o, ',');
-			tr_pout_putc(o, '{');
+				tool_pout_putc(o, ',');
+			tool_pout_putc(o, '{');
 			jnum(o, &h, K("vid"), t->vid);
 			jnum(o, &h, K("pcp"), t->pcp);
 			jnum(o, &h, K("dei"), t->dei);
 			jnum(o, &h, K("type"), t->inner_type);
-			tr_pout_putc(o, '}');
+			tool_pout_putc(o, '}');
 		}
-		tr_pout_putc(o, ']');
+		tool_pout_putc(o, ']');
 	}
 }
 
-static void print_text(struct tr_pout *o, const struct tr_print_frame *fr, const struct tr_decoded *d)
+static void print_text(struct tool_pout *o, const struct tool_print_frame *fr, const struct tr_decoded *d)
 {
 	const char *why = (d->layers & TR_DEC_ERROR) ? d->error : NULL;
 	put_ts(o, fr);
-	tr_pout_putc(o, ' ');
+	tool_pout_putc(o, ' ');
 	text_link_prefix(o, d);
 	if (d->layers & TR_DEC_ETH) {
 		for (unsigned i = 0; i < d->eth.r.n_vlan && i < TR_ETH_MAX_VLAN; i++) {
-			tr_pout_puts(o, "vlan ");
-			tr_pout_u64(o, d->eth.r.vlan[i].vid);
-			tr_pout_puts(o, ", ");
+			tool_pout_puts(o, "vlan ");
+			tool_pout_u64(o, d->eth.r.vlan[i].vid);
+			tool_pout_puts(o, ", ");
 		}
 	}
 	if (d->layers & TR_DEC_ARP) {
 		const struct tr_arp_repr *a = &d->arp.r;
-		tr_pout_puts(o, "ARP, ");
+		tool_pout_puts(o, "ARP, ");
 		if (a->op == 1) {
-			tr_pout_puts(o, "Request who-has ");
+			tool_pout_puts(o, "Request who-has ");
 			put_ip4(o, a->tpa);
-			tr_pout_puts(o, " tell ");
+			tool_pout_puts(o, " tell ");
 			put_ip4(o, a->spa);
 		} else if (a->op == 2) {
-			tr_pout_puts(o, "Reply ");
+			tool_pout_puts(o, "Reply ");
 			put_ip4(o, a->spa);
-			tr_pout_puts(o, " is-at ");
+			tool_pout_puts(o, " is-at ");
 			put_mac(o, a->sha);
 		} else {
-			tr_pout_puts(o, "op ");
-			tr_pout_u64(o, a->op);
+			tool_pout_puts(o, "op ");
+			tool_pout_u64(o, a->op);
 		}
-		tr_pout_puts(o, ", length 28");
+		tool_pout_puts(o, ", length 28");
 	} else if (d->layers & (TR_DEC_IPV4 | TR_DEC_IPV6)) {
 		int v4 = (d->layers & TR_DEC_IPV4) != 0;
-		tr_pout_puts(o, v4 ? "IP " : "IP6 ");
+		tool_pout_puts(o, v4 ? "IP " : "IP6 ");
 		if (d->layers & TR_DEC_UDP) {
 			text_ports(o, d, d->udp.r.src_port, d->udp.r.dst_port);
 			if (d->layers & TR_DEC_DNS) {
@@ -1001,19 +1001,19 @@ static void print_text(struct tr_pout *o, const struct tr_print_frame *fr, const
 				if (!why)
 					why = dwhy;
 			} else {
-				tr_pout_puts(o, "UDP, length ");
-				tr_pout_u64(o, d->udp.len >= 8 ? d->udp.len - 8u : 0);
+				tool_pout_puts(o, "UDP, length ");
+				tool_pout_u64(o, d->udp.len >= 8 ? d->udp.len - 8u : 0);
 			}
 			if (d->udp.csum_checked && !d->udp.csum_ok)
-				tr_pout_puts(o, ", bad udp cksum");
+				tool_pout_puts(o, ", bad udp cksum");
 		} else if (d->layers & TR_DEC_TCP) {
 			text_ports(o, d, d->tcp.r.src_port, d->tcp.r.dst_port);
 			text_tcp(o, fr, d);
 		} else if (d->layers & TR_DEC_ICMP) {
 			text_addrs(o, d);
 			text_icmp(o, d);
-			tr_pout_puts(o, ", length ");
-			tr_pout_u64(o, v4 ? d->ipv4.r.payload_len : 0);
+			tool_pout_puts(o, ", length ");
+			tool_pout_u64(o, v4 ? d->ipv4.r.payload_len : 0);
 		} else if (d->layers & TR_DEC_ICMP6) {
 			text_addrs(o, d);
 			text_icmp6(o, d);
@@ -1021,30 +1021,30 @@ static void print_text(struct tr_pout *o, const struct tr_print_frame *fr, const
 			text_addrs(o, d);
 			uint8_t proto = v4 ? d->ipv4.r.proto : d->ipv6.r.upper;
 			if (d->layers & TR_DEC_FRAG) {
-				tr_pout_puts(o, "frag id ");
-				tr_pout_u64(o, v4 ? d->ipv4.r.id : d->ipv6.r.frag_id);
-				tr_pout_puts(o, ", offset ");
-				tr_pout_u64(o, v4 ? d->ipv4.r.frag_off : d->ipv6.r.frag_off);
-				tr_pout_puts(o, ", ");
+				tool_pout_puts(o, "frag id ");
+				tool_pout_u64(o, v4 ? d->ipv4.r.id : d->ipv6.r.frag_id);
+				tool_pout_puts(o, ", offset ");
+				tool_pout_u64(o, v4 ? d->ipv4.r.frag_off : d->ipv6.r.frag_off);
+				tool_pout_puts(o, ", ");
 			}
-			tr_pout_puts(o, "ip-proto-");
-			tr_pout_u64(o, proto);
+			tool_pout_puts(o, "ip-proto-");
+			tool_pout_u64(o, proto);
 		}
 		if (v4 && !d->ipv4.r.csum_ok)
-			tr_pout_puts(o, ", bad ip cksum");
+			tool_pout_puts(o, ", bad ip cksum");
 		if (v4) {
 			if (d->ipv4.r.mf)
-				tr_pout_puts(o, " [MF]");
+				tool_pout_puts(o, " [MF]");
 		}
 	} else {
 		text_link_rest(o, fr, d);
 	}
 	if (why) {
-		tr_pout_puts(o, " [malformed: ");
-		tr_pout_puts(o, why);
-		tr_pout_putc(o, ']');
+		tool_pout_puts(o, " [malformed: ");
+		tool_pout_puts(o, why);
+		tool_pout_putc(o, ']');
 	}
-	tr_pout_putc(o, '\n');
+	tool_pout_putc(o, '\n');
 }
 
 /* ---- JSON renderer --------------------------------------------------------------- */
@@ -1053,22 +1053,22 @@ static void print_text(struct tr_pout *o, const struct tr_print_frame *fr, const
  * (names are < 1016 bytes, SOA two names and five numbers) then escaped.
  * TXT and unknown data can reach 2 * 65535 bytes: when the text does not
  * fit, the rdata goes out as hex, which needs no escaping. */
-static void json_dns_data(struct tr_pout *o, const struct tr_dns_rr *rr)
+static void json_dns_data(struct tool_pout *o, const struct tr_dns_rr *rr)
 {
 	char tmp[4096];
-	struct tr_pout t;
-	tr_pout_buf(&t, tmp, sizeof(tmp));
+	struct tool_pout t;
+	tool_pout_buf(&t, tmp, sizeof(tmp));
 	dns_data_text(&t, rr, 0);
 	if (t.total <= t.cap) {
-		tr_pout_json_str(o, tmp, t.len);
+		tool_pout_json_str(o, tmp, t.len);
 		return;
 	}
-	tr_pout_putc(o, '"');
+	tool_pout_putc(o, '"');
 	put_hex(o, rr->rdata, rr->rdlen);
-	tr_pout_putc(o, '"');
+	tool_pout_putc(o, '"');
 }
 
-static const char *json_dns(struct tr_pout *o, int *first, const struct tr_print_frame *fr,
+static const char *json_dns(struct tool_pout *o, int *first, const struct tool_print_frame *fr,
 			    const struct tr_decoded *d)
 {
 	static const struct jk sect[4] = { JK_INIT("qd"), JK_INIT("an"), JK_INIT("ns"),
@@ -1084,7 +1084,7 @@ static const char *json_dns(struct tr_pout *o, int *first, const struct tr_print
 	const struct tr_dns_header *h = &m.hdr;
 	jkey(o, first, K("dns"));
 	int f = 1;
-	tr_pout_putc(o, '{');
+	tool_pout_putc(o, '{');
 	jnum(o, &f, K("id"), h->id);
 	jbool(o, &f, K("qr"), tr_dns_qr(h));
 	jnum(o, &f, K("opcode"), tr_dns_opcode(h));
@@ -1093,71 +1093,71 @@ static const char *json_dns(struct tr_pout *o, int *first, const struct tr_print
 	struct tr_dns_question q;
 	int r, n = 0;
 	jkey(o, &f, sect[0]);
-	tr_pout_putc(o, '[');
+	tool_pout_putc(o, '[');
 	while ((r = tr_dns_next_question(&m, &q, &why)) == 1) {
 		int g = 1;
 		if (n++)
-			tr_pout_putc(o, ',');
-		tr_pout_putc(o, '{');
+			tool_pout_putc(o, ',');
+		tool_pout_putc(o, '{');
 		jkey(o, &g, K("name"));
-		tr_pout_json_str(o, q.name, strlen(q.name));
+		tool_pout_json_str(o, q.name, strlen(q.name));
 		jnum(o, &g, K("type"), q.type);
 		jnum(o, &g, K("class"), q.qclass);
-		tr_pout_putc(o, '}');
+		tool_pout_putc(o, '}');
 	}
-	tr_pout_putc(o, ']');
+	tool_pout_putc(o, ']');
 
 	/* Records arrive in section order; empty sections are skipped by the
 	 * iterator, so open and close the arrays as the section advances. */
 	unsigned cur = TR_DNS_SEC_AN;
 	jkey(o, &f, sect[cur]);
-	tr_pout_putc(o, '[');
+	tool_pout_putc(o, '[');
 	n = 0;
 	if (r == 0) {
 		struct tr_dns_rr rr;
 		while ((r = tr_dns_next_rr(&m, &rr, &why)) == 1) {
 			while (cur < rr.section && cur < TR_DNS_SEC_AR) {
-				tr_pout_putc(o, ']');
+				tool_pout_putc(o, ']');
 				jkey(o, &f, sect[++cur]);
-				tr_pout_putc(o, '[');
+				tool_pout_putc(o, '[');
 				n = 0;
 			}
 			int g = 1;
 			if (n++)
-				tr_pout_putc(o, ',');
-			tr_pout_putc(o, '{');
+				tool_pout_putc(o, ',');
+			tool_pout_putc(o, '{');
 			jkey(o, &g, K("name"));
-			tr_pout_json_str(o, rr.name, strlen(rr.name));
+			tool_pout_json_str(o, rr.name, strlen(rr.name));
 			jnum(o, &g, K("type"), rr.type);
 			jnum(o, &g, K("class"), rr.rclass);
 			jnum(o, &g, K("ttl"), rr.ttl);
 			jkey(o, &g, K("data"));
 			json_dns_data(o, &rr);
-			tr_pout_putc(o, '}');
+			tool_pout_putc(o, '}');
 		}
 	}
-	tr_pout_putc(o, ']');
+	tool_pout_putc(o, ']');
 	while (cur < TR_DNS_SEC_AR) {
 		jkey(o, &f, sect[++cur]);
-		tr_pout_put(o, "[]", 2);
+		tool_pout_put(o, "[]", 2);
 	}
-	tr_pout_putc(o, '}');
+	tool_pout_putc(o, '}');
 	return r < 0 ? (why ? why : "dns: malformed") : NULL;
 }
 
-static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const struct tr_decoded *d)
+static void print_json(struct tool_pout *o, const struct tool_print_frame *fr, const struct tr_decoded *d)
 {
 	int f = 1;
 	const char *why = (d->layers & TR_DEC_ERROR) ? d->error : NULL;
-	tr_pout_putc(o, '{');
+	tool_pout_putc(o, '{');
 	jnum(o, &f, K("frame"), fr->index);
 	/* "ts": seconds with six decimals, written as a JSON number. */
 	jkey(o, &f, K("ts"));
 	if (fr->ts_sec < 0) {
-		tr_pout_putc(o, '-');
-		tr_pout_u64(o, (uint64_t)(-(fr->ts_sec + 1)) + 1);
+		tool_pout_putc(o, '-');
+		tool_pout_u64(o, (uint64_t)(-(fr->ts_sec + 1)) + 1);
 	} else {
-		tr_pout_u64(o, (uint64_t)fr->ts_sec);
+		tool_pout_u64(o, (uint64_t)fr->ts_sec);
 	}
 	{
 		char us[7];
@@ -1167,7 +1167,7 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 			us[i] = (char)('0' + v % 10);
 			v /= 10;
 		}
-		tr_pout_put(o, us, 7);
+		tool_pout_put(o, us, 7);
 	}
 	jnum(o, &f, K("len"), fr->wirelen);
 	jnum(o, &f, K("caplen"), fr->caplen);
@@ -1177,19 +1177,19 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 		const struct tr_arp_repr *a = &d->arp.r;
 		int g = 1;
 		jkey(o, &f, K("arp"));
-		tr_pout_putc(o, '{');
+		tool_pout_putc(o, '{');
 		jnum(o, &g, K("op"), a->op);
 		jmac(o, &g, K("sha"), a->sha);
 		jip4(o, &g, K("spa"), a->spa);
 		jmac(o, &g, K("tha"), a->tha);
 		jip4(o, &g, K("tpa"), a->tpa);
-		tr_pout_putc(o, '}');
+		tool_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_IPV4) {
 		const struct tr_ipv4_repr *r = &d->ipv4.r;
 		int g = 1;
 		jkey(o, &f, K("ipv4"));
-		tr_pout_putc(o, '{');
+		tool_pout_putc(o, '{');
 		jip4(o, &g, K("src"), r->src);
 		jip4(o, &g, K("dst"), r->dst);
 		jnum(o, &g, K("ttl"), r->ttl);
@@ -1200,32 +1200,32 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 		jbool(o, &g, K("mf"), r->mf);
 		jnum(o, &g, K("frag_off"), r->frag_off);
 		jbool(o, &g, K("csum_ok"), r->csum_ok);
-		tr_pout_putc(o, '}');
+		tool_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_IPV6) {
 		const struct tr_ipv6_repr *r = &d->ipv6.r;
 		int g = 1;
 		jkey(o, &f, K("ipv6"));
-		tr_pout_putc(o, '{');
+		tool_pout_putc(o, '{');
 		jip6(o, &g, K("src"), r->src);
 		jip6(o, &g, K("dst"), r->dst);
 		jnum(o, &g, K("hlim"), r->hop_limit);
 		jnum(o, &g, K("plen"), r->payload_len);
 		jnum(o, &g, K("next"), r->upper);
 		jkey(o, &g, K("ext"));
-		tr_pout_putc(o, '[');
+		tool_pout_putc(o, '[');
 		for (unsigned i = 0; i < r->n_ext && i < TR_IPV6_MAX_EXT; i++) {
 			if (i)
-				tr_pout_putc(o, ',');
-			tr_pout_u64(o, r->ext[i]);
+				tool_pout_putc(o, ',');
+			tool_pout_u64(o, r->ext[i]);
 		}
-		tr_pout_put(o, "]}", 2);
+		tool_pout_put(o, "]}", 2);
 	}
 	if (d->layers & TR_DEC_ICMP) {
 		const struct tr_icmpv4_repr *r = &d->icmp.r;
 		int g = 1;
 		jkey(o, &f, K("icmp"));
-		tr_pout_putc(o, '{');
+		tool_pout_putc(o, '{');
 		jnum(o, &g, K("type"), r->type);
 		jnum(o, &g, K("code"), r->code);
 		jcsum(o, &g, d->icmp.csum_checked, d->icmp.csum_ok);
@@ -1233,13 +1233,13 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 			jnum(o, &g, K("id"), r->u.echo.id);
 			jnum(o, &g, K("seq"), r->u.echo.seq);
 		}
-		tr_pout_putc(o, '}');
+		tool_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_ICMP6) {
 		int g = 1;
 		uint8_t t = d->icmp6.type;
 		jkey(o, &f, K("icmp6"));
-		tr_pout_putc(o, '{');
+		tool_pout_putc(o, '{');
 		jnum(o, &g, K("type"), t);
 		jnum(o, &g, K("code"), d->icmp6.code);
 		jcsum(o, &g, d->icmp6.csum_checked, d->icmp6.csum_ok);
@@ -1249,24 +1249,24 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 		}
 		if (d->icmp6.target)
 			jip6(o, &g, K("target"), d->icmp6.target);
-		tr_pout_putc(o, '}');
+		tool_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_UDP) {
 		int g = 1;
 		jkey(o, &f, K("udp"));
-		tr_pout_putc(o, '{');
+		tool_pout_putc(o, '{');
 		jnum(o, &g, K("sport"), d->udp.r.src_port);
 		jnum(o, &g, K("dport"), d->udp.r.dst_port);
 		jnum(o, &g, K("len"), d->udp.len);
 		jcsum(o, &g, d->udp.csum_checked, d->udp.csum_ok);
-		tr_pout_putc(o, '}');
+		tool_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_TCP) {
 		const struct tr_tcp_repr *r = &d->tcp.r;
 		const struct tr_tcp_opts *op = &r->opts;
 		int g = 1;
 		jkey(o, &f, K("tcp"));
-		tr_pout_putc(o, '{');
+		tool_pout_putc(o, '{');
 		jnum(o, &g, K("sport"), r->src_port);
 		jnum(o, &g, K("dport"), r->dst_port);
 		jnum(o, &g, K("seq"), r->seq);
@@ -1282,27 +1282,27 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 			jbool(o, &g, K("sack_ok"), 1);
 		if (op->present & TR_TCP_HAS_TS) {
 			jkey(o, &g, K("ts"));
-			tr_pout_putc(o, '[');
-			tr_pout_u64(o, op->ts_val);
-			tr_pout_putc(o, ',');
-			tr_pout_u64(o, op->ts_ecr);
-			tr_pout_putc(o, ']');
+			tool_pout_putc(o, '[');
+			tool_pout_u64(o, op->ts_val);
+			tool_pout_putc(o, ',');
+			tool_pout_u64(o, op->ts_ecr);
+			tool_pout_putc(o, ']');
 		}
 		if (op->present & TR_TCP_HAS_SACK) {
 			jkey(o, &g, K("sack"));
-			tr_pout_putc(o, '[');
+			tool_pout_putc(o, '[');
 			for (unsigned i = 0; i < op->sack_count && i < TR_TCP_SACK_MAX; i++) {
 				if (i)
-					tr_pout_putc(o, ',');
-				tr_pout_putc(o, '[');
-				tr_pout_u64(o, op->sack[i].left);
-				tr_pout_putc(o, ',');
-				tr_pout_u64(o, op->sack[i].right);
-				tr_pout_putc(o, ']');
+					tool_pout_putc(o, ',');
+				tool_pout_putc(o, '[');
+				tool_pout_u64(o, op->sack[i].left);
+				tool_pout_putc(o, ',');
+				tool_pout_u64(o, op->sack[i].right);
+				tool_pout_putc(o, ']');
 			}
-			tr_pout_putc(o, ']');
+			tool_pout_putc(o, ']');
 		}
-		tr_pout_putc(o, '}');
+		tool_pout_putc(o, '}');
 	}
 	if (d->layers & TR_DEC_DNS) {
 		const char *dwhy = json_dns(o, &f, fr, d);
@@ -1311,38 +1311,38 @@ static void print_json(struct tr_pout *o, const struct tr_print_frame *fr, const
 	}
 	if (why) {
 		jkey(o, &f, K("error"));
-		tr_pout_json_str(o, why, strlen(why));
+		tool_pout_json_str(o, why, strlen(why));
 	}
-	tr_pout_put(o, "}\n", 2);
+	tool_pout_put(o, "}\n", 2);
 }
 
 /* ---- entry points -------------------------------------------------------------------- */
 
-void tr_print_frame(struct tr_pout *o, enum tr_print_fmt fmt, const struct tr_print_frame *fr)
+void tool_print_frame(struct tool_pout *o, enum tool_print_fmt fmt, const struct tool_print_frame *fr)
 {
 	struct tr_decoded d;
 	size_t wire = fr->wirelen >= fr->caplen ? fr->wirelen : fr->caplen;
 	tr_decode_link(fr->dlt, fr->data, fr->caplen, wire, &d);
-	if (fmt == TR_PRINT_JSON)
+	if (fmt == TOOL_PRINT_JSON)
 		print_json(o, fr, &d);
 	else
 		print_text(o, fr, &d);
 }
 
-int tr_print_frame_file(FILE *f, enum tr_print_fmt fmt, const struct tr_print_frame *fr)
+int tool_print_frame_file(FILE *f, enum tool_print_fmt fmt, const struct tool_print_frame *fr)
 {
-	struct tr_pout o;
-	tr_pout_file(&o, f);
-	tr_print_frame(&o, fmt, fr);
-	return tr_pout_flush(&o);
+	struct tool_pout o;
+	tool_pout_file(&o, f);
+	tool_print_frame(&o, fmt, fr);
+	return tool_pout_flush(&o);
 }
 
-size_t tr_print_frame_buf(char *buf, size_t cap, enum tr_print_fmt fmt,
-			  const struct tr_print_frame *fr)
+size_t tool_print_frame_buf(char *buf, size_t cap, enum tool_print_fmt fmt,
+			  const struct tool_print_frame *fr)
 {
-	struct tr_pout o;
-	tr_pout_buf(&o, buf, cap);
-	tr_print_frame(&o, fmt, fr);
-	tr_pout_flush(&o);
+	struct tool_pout o;
+	tool_pout_buf(&o, buf, cap);
+	tool_print_frame(&o, fmt, fr);
+	tool_pout_flush(&o);
 	return o.total;
 }

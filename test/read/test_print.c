@@ -5,7 +5,7 @@
  *
  *   test_print GOLDEN_PCAP
  *
- * 1. tr_pout_json_str escapes quotes, backslashes, control bytes and every
+ * 1. tool_pout_json_str escapes quotes, backslashes, control bytes and every
  *    byte >= 0x7f; the buffer sink truncates with snprintf semantics; the
  *    FILE sink writes output longer than its scratch area intact.
  * 2. Decoder edge cases as printed: UDP over IPv6 with checksum 0 (kept,
@@ -24,10 +24,10 @@
 
 static size_t render(char *buf, size_t cap, const void *s, size_t n)
 {
-	struct tr_pout o;
-	tr_pout_buf(&o, buf, cap);
-	tr_pout_json_str(&o, s, n);
-	tr_pout_flush(&o);
+	struct tool_pout o;
+	tool_pout_buf(&o, buf, cap);
+	tool_pout_json_str(&o, s, n);
+	tool_pout_flush(&o);
 	return o.total;
 }
 
@@ -83,12 +83,12 @@ static void test_file_sink(void)
 	size_t memlen = 0;
 	FILE *f = open_memstream(&mem, &memlen);
 	T_ASSERT(f);
-	struct tr_pout o;
-	tr_pout_file(&o, f);
+	struct tool_pout o;
+	tool_pout_file(&o, f);
 	for (int i = 0; i < 5000; i++)
-		tr_pout_u64(&o, (uint64_t)i % 10);
-	tr_pout_putc(&o, '|');
-	T_CHECK_EQ(tr_pout_flush(&o), 0);
+		tool_pout_u64(&o, (uint64_t)i % 10);
+	tool_pout_putc(&o, '|');
+	T_CHECK_EQ(tool_pout_flush(&o), 0);
 	fclose(f);
 	T_CHECK_EQ(memlen, 5001);
 	T_CHECK_EQ(o.total, 5001);
@@ -151,15 +151,15 @@ static unsigned long frames_printed, json_bad, text_bad;
 static void print_both(const uint8_t *data, uint32_t caplen, uint32_t wirelen, uint64_t idx)
 {
 	uint8_t *g = t_guard_copy(data, caplen);
-	struct tr_print_frame fr = { .index = idx, .ts_sec = 1700000000, .ts_usec = 1,
+	struct tool_print_frame fr = { .index = idx, .ts_sec = 1700000000, .ts_usec = 1,
 				     .data = g, .caplen = caplen, .wirelen = wirelen, .dlt = 1 };
-	size_t n = tr_print_frame_buf(out, sizeof(out), TR_PRINT_JSON, &fr);
+	size_t n = tool_print_frame_buf(out, sizeof(out), TOOL_PRINT_JSON, &fr);
 	if (n >= sizeof(out) || !json_line_ok(out, n)) {
 		if (json_bad++ < 5)
 			fprintf(stderr, "bad JSON for frame %llu caplen %u: %.300s\n",
 				(unsigned long long)idx, caplen, out);
 	}
-	n = tr_print_frame_buf(out, sizeof(out), TR_PRINT_TEXT, &fr);
+	n = tool_print_frame_buf(out, sizeof(out), TOOL_PRINT_TEXT, &fr);
 	if (n >= sizeof(out) || n == 0 || out[n - 1] != '\n' || memchr(out, '\n', n) != out + n - 1) {
 		if (text_bad++ < 5)
 			fprintf(stderr, "bad text line for frame %llu caplen %u: %.300s\n",
@@ -245,9 +245,9 @@ static void test_jumbo(void)
 static void print_pair(const uint8_t *f, size_t n, char *json, char *text, size_t cap)
 {
 	uint8_t *g = t_guard_copy(f, n);
-	struct tr_print_frame fr = { 1, 0, 0, g, (uint32_t)n, (uint32_t)n, 1 };
-	T_ASSERT(tr_print_frame_buf(json, cap, TR_PRINT_JSON, &fr) < cap);
-	T_ASSERT(tr_print_frame_buf(text, cap, TR_PRINT_TEXT, &fr) < cap);
+	struct tool_print_frame fr = { 1, 0, 0, g, (uint32_t)n, (uint32_t)n, 1 };
+	T_ASSERT(tool_print_frame_buf(json, cap, TOOL_PRINT_JSON, &fr) < cap);
+	T_ASSERT(tool_print_frame_buf(text, cap, TOOL_PRINT_TEXT, &fr) < cap);
 	t_guard_free(g, n);
 }
 

@@ -8,9 +8,10 @@
 
 #include <bpf/libbpf.h>
 
-/* snprintf into msg when msg is non-NULL. */
-void tr__ebpf_msg(char *msg, size_t msglen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#include "../errf_pvt.h"
+
+/* snprintf into msg when msg is non-NULL: the engine's one formatter. */
+#define tr__ebpf_msg tr__errf
 
 /* Load state around a skeleton's open + load: libbpf's own printing is
  * captured (not written to stderr), and the program's verifier log goes to

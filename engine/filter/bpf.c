@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -35,16 +34,6 @@ _Static_assert(sizeof(struct tr_bpf_insn) == 8, "cBPF insn is 8 bytes");
 _Static_assert(offsetof(struct tr_bpf_insn, jt) == 2, "jt at 2");
 _Static_assert(offsetof(struct tr_bpf_insn, k) == 4, "k at 4");
 _Static_assert(offsetof(struct tr_bpf_prog, head) == 0, "tr_bpf_run relies on head first");
-
-void tr__bpf_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!errbuf || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- validation ----------------------------------------------------------- */
 

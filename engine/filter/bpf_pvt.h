@@ -19,6 +19,8 @@
 
 #include <tapring/filter.h>
 
+#include "../errf_pvt.h"
+
 /* 16 bytes, so long programs stay small in the cache (4 ops per line). */
 struct tr_bpf_op {
 	int32_t h;                      /* handler label, as an offset from the executor's first label */
@@ -57,7 +59,7 @@ int tr__bpf_attach_tun(int tun_fd, const struct tr_bpf_prog *p);
 int tr__bpf_detach_tun(int tun_fd);
 int tr__bpf_fd_is_tun(int fd);
 
-void tr__bpf_err(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Error buffers are written by the engine's one formatter. */
+#define tr__bpf_err tr__errf
 
 #endif /* TAPRING_FILTER_BPF_PVT_H */

@@ -9,28 +9,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../errf_pvt.h"
 #include "match_pvt.h"
 
 #define LINE_MAX_BYTES 8192
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
+/* Write the reason (the engine's one formatter) and evaluate to code. */
+#define fail(err, errlen, code, ...) (tr__errf((err), (errlen), __VA_ARGS__), (code))
 
 int tr_match_platform_check(char *err, size_t errlen)
 {
@@ -138,7 +129,7 @@ struct tr_match_ruleset *tr_match_ruleset_parse(const char *text, size_t len, ch
 	int r = -ENOMEM;
 	unsigned cap = 0, line = 0;
 	if (!rs || !(rs->text = malloc(len + 1))) {
-		fail(err, errlen, -ENOMEM, "out of memory");
+		tr__errf(err, errlen, "out of memory");
 		goto out;
 	}
 	memcpy(rs->text, text, len);
@@ -282,12 +273,12 @@ struct tr_match_ruleset *tr_match_ruleset_load(const char *path, char *err, size
 	rs = tr_match_ruleset_parse(buf, got, perr, sizeof(perr), errp);
 	free(buf);
 	if (!rs) {
-		fail(err, errlen, *errp, "%s: %s", path, perr);
+		tr__errf(err, errlen, "%s: %s", path, perr);
 		return NULL;
 	}
 	int r = tr_match_ruleset_compile(rs, perr, sizeof(perr));
 	if (r < 0) {
-		fail(err, errlen, r, "%s: %s", path, perr);
+		tr__errf(err, errlen, "%s: %s", path, perr);
 		tr_match_ruleset_free(rs);
 		*errp = r;
 		return NULL;

@@ -4,28 +4,23 @@
 
 #include "err_pvt.h"
 
-int tr_arp_parse(const struct tr_arp_view *v, struct tr_arp_repr *r, char *err, size_t errlen)
+int tr_arp_parse(const struct tr_arp_view *v, struct tr_arp_repr *r, const char **why)
 {
 	if (TR_UNLIKELY(tr_arp_check(v) != 0)) {
-		tr__codec_err(err, errlen, "arp: length %zu < 28", v->len);
-		return -EMSGSIZE;
+		return tr__why(why, -EMSGSIZE, "arp: length < 28");
 	}
 	const uint8_t *b = v->buf;
 	uint16_t htype = tr_load_be16(b + TR_ARP_OFF_HTYPE);
 	uint16_t ptype = tr_load_be16(b + TR_ARP_OFF_PTYPE);
 	if (TR_UNLIKELY(htype != TR_ARP_HTYPE_ETHER || ptype != 0x0800)) {
-		tr__codec_err(err, errlen, "arp: hardware/protocol type %u/0x%04x unsupported", htype, ptype);
-		return -EINVAL;
+		return tr__why(why, -EINVAL, "arp: hardware/protocol type unsupported");
 	}
 	if (TR_UNLIKELY(b[TR_ARP_OFF_HLEN] != 6 || b[TR_ARP_OFF_PLEN] != 4)) {
-		tr__codec_err(err, errlen, "arp: address lengths %u/%u != 6/4",
-			b[TR_ARP_OFF_HLEN], b[TR_ARP_OFF_PLEN]);
-		return -EINVAL;
+		return tr__why(why, -EINVAL, "arp: address lengths != 6/4");
 	}
 	uint16_t op = tr_load_be16(b + TR_ARP_OFF_OP);
 	if (TR_UNLIKELY(op != TR_ARP_OP_REQUEST && op != TR_ARP_OP_REPLY)) {
-		tr__codec_err(err, errlen, "arp: opcode %u unsupported", op);
-		return -EINVAL;
+		return tr__why(why, -EINVAL, "arp: opcode unsupported");
 	}
 	r->op = op;
 	memcpy(r->sha, b + TR_ARP_OFF_SHA, 6);

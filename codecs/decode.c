@@ -7,31 +7,24 @@
  * [layer start, min(caplen, end of the enclosing datagram)). Padding after
  * the IP datagram is never passed on.
  */
-#include <stdarg.h>
-#include <stdio.h>
-
 #include <tapring/checksum.h>
 #include <tapring/decode.h>
 #include <tapring/dns.h>
 
-__attribute__((format(printf, 2, 3), cold))
-static int dec_fail(struct tr_decoded *d, const char *fmt, ...)
+/* Record a static reason and fail: d->error points at it (no copy). */
+__attribute__((cold))
+static int dec_fail(struct tr_decoded *d, const char *why)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->error, sizeof(d->error), fmt, ap);
-	va_end(ap);
+	d->error = why;
 	d->layers |= TR_DEC_ERROR;
 	return -EINVAL;
 }
 
-/* Copy a codec's static reason (or a fallback) into d->error. */
+/* A codec's reason, or fallback should it have given none. */
 __attribute__((cold))
-static int dec_fail_why(struct tr_decoded *d, const char *why, const char *layer, int rc)
+static int dec_fail_why(struct tr_decoded *d, const char *why, const char *fallback)
 {
-	if (why)
-		return dec_fail(d, "%s", why);
-	return dec_fail(d, "%s: malformed (error %d)", layer, rc);
+	return dec_fail(d, why ? why : fallback);
 }
 
 static inline void set_payload(struct tr_decoded *d, size_t off, size_t n)
@@ -66,7 +59,7 @@ static int dec_dns(struct tr_decoded *d, const uint8_t *frame, size_t off, size_
 	const char *why = NULL;
 	int rc = tr_dns_validate(m, n, &q, &rr, &why);
 	if (rc < 0)
-		return dec_fail_why(d, why, "dns", rc);
+		return dec_fail_why(d, why, "dns: malformed");
 	d->dns.parsed = true;
 	return 0;
 }
@@ -122,7 +115,7 @@ static inline int dec_udp(struct tr_decoded *d, const uint8_t *frame, size_t off
 {
 	const uint8_t *b = frame + off;
 	if (avail < TR_UDP_HDR_LEN)
-		return dec_fail(d, "udp: header truncated (%zu < 8 bytes)", avail);
+		return dec_fail(d, "udp: header truncated");
 	d->udp.off = (uint16_t)off;
 	d->udp.len = tr_load_be16(b + TR_UDP_OFF_LEN);
 	if (whole) {
@@ -132,9 +125,9 @@ static inline int dec_udp(struct tr_decoded *d, const uint8_t *frame, size_t off
 		 * over IPv4 and is an error over IPv6 (RFC 8200 §8.1). */
 		size_t ulen = d->udp.len;
 		if (TR_UNLIKELY(ulen < TR_UDP_HDR_LEN))
-			return dec_fail(d, "udp: length %zu < 8", ulen);
+			return dec_fail(d, "udp: length < 8");
 		if (TR_UNLIKELY(ulen > avail))
-			return dec_fail(d, "udp: length %zu > %zu bytes available", ulen, avail);
+			return dec_fail(d, "udp: length > bytes available");
 		d->udp.r.src_port = tr_load_be16(b + TR_UDP_OFF_SPORT);
 		d->udp.r.dst_port = tr_load_be16(b + TR_UDP_OFF_DPORT);
 		d->udp.r.payload = b + TR_UDP_HDR_LEN;
@@ -158,7 +151,7 @@ static inline int dec_udp(struct tr_decoded *d, const uint8_t *frame, size_t off
 		 * the length field cannot be checked against the data, and the
 		 * checksum cannot be verified. */
 		if (d->udp.len < TR_UDP_HDR_LEN)
-			return dec_fail(d, "udp: length %u < 8", d->udp.len);
+			return dec_fail(d, "udp: length < 8");
 		d->udp.r.src_port = tr_load_be16(b + TR_UDP_OFF_SPORT);
 		d->udp.r.dst_port = tr_load_be16(b + TR_UDP_OFF_DPORT);
 		d->udp.r.payload = b + TR_UDP_HDR_LEN;
@@ -187,7 +180,7 @@ static int dec_tcp(struct tr_decoded *d, const uint8_t *frame, size_t off, size_
 	const char *why = NULL;
 	int rc = tr_tcp_parse(&v, ph, &d->tcp.r, whole ? 0 : TR_L4_NO_CKSUM, &why);
 	if (rc < 0 && rc != -EBADMSG)
-		return dec_fail_why(d, why, "tcp", rc);
+		return dec_fail_why(d, why, "tcp: malformed");
 	d->tcp.off = (uint16_t)off;
 	d->tcp.hdr_len = (uint8_t)tr_tcp_hdr_len(&v);
 	d->tcp.csum_ok = whole && rc == 0;
@@ -203,7 +196,7 @@ static int dec_icmp(struct tr_decoded *d, const uint8_t *frame, size_t off, size
 	const char *why = NULL;
 	int rc = tr_icmpv4_parse(&v, &d->icmp.r, whole ? 0 : TR_L4_NO_CKSUM, &why);
 	if (rc < 0 && rc != -EBADMSG)
-		return dec_fail_why(d, why, "icmp", rc);
+		return dec_fail_why(d, why, "icmp: malformed");
 	d->icmp.off = (uint16_t)off;
 	d->icmp.csum_ok = whole && rc == 0;
 	d->icmp.csum_checked = whole;
@@ -217,12 +210,12 @@ static int dec_icmp6(struct tr_decoded *d, const uint8_t *frame, size_t off, siz
 {
 	const uint8_t *b = frame + off;
 	if (avail < TR_ICMP6_HDR_LEN)
-		return dec_fail(d, "icmp6: header truncated (%zu < 8 bytes)", avail);
+		return dec_fail(d, "icmp6: header truncated");
 	struct tr_icmpv6_view v = tr_icmpv6_view_ro(b, avail);
 	const char *why = NULL;
 	int rc = tr_icmpv6_parse(&v, ph, &d->icmp6.r, whole ? 0 : TR_L4_NO_CKSUM, &why);
 	if (rc < 0 && rc != -EBADMSG)
-		return dec_fail_why(d, why, "icmp6", rc);
+		return dec_fail_why(d, why, "icmp6: malformed");
 	d->icmp6.type = b[TR_ICMP6_OFF_TYPE];
 	d->icmp6.code = b[TR_ICMP6_OFF_CODE];
 	/* The parse above checked the fixed ND part (target, redirect
@@ -287,11 +280,14 @@ static inline bool dec_ipv4_fast(struct tr_decoded *d, const uint8_t *frame, siz
 {
 	size_t cap = d->caplen - off;
 	const uint8_t *b = frame + off;
-	if (TR_UNLIKELY(cap < TR_IPV4_MIN_HDR_LEN || b[0] != 0x45))
+	/* The same header checks as tr_ipv4_parse (one copy, in ipv4.h);
+	 * then only what this path leaves to the general one: options and
+	 * fragments. */
+	if (TR_UNLIKELY(tr__ipv4_hdr_bad(b, cap, TR__IPV4_CHK_VERSION | TR__IPV4_CHK_FRAG) != TR__IPV4_OK))
 		return false;
 	unsigned tl = tr_load_be16(b + TR_IPV4_OFF_TOTLEN);
 	uint16_t frag = tr_load_be16(b + TR_IPV4_OFF_FRAG);
-	if (TR_UNLIKELY(tl < TR_IPV4_MIN_HDR_LEN || tl > cap ||
+	if (TR_UNLIKELY(tr__ipv4_ihl_bytes(b) != TR_IPV4_MIN_HDR_LEN ||
 			(frag & (TR_IPV4_FLAG_MF | TR_IPV4_FRAG_MASK))))
 		return false;
 	struct tr_ipv4_repr *r = &d->ipv4.r;
@@ -330,15 +326,13 @@ static int dec_ipv4(struct tr_decoded *d, const uint8_t *frame, size_t off)
 	bool cut = cap < wire;
 	struct tr_ipv4_view v = tr_ipv4_view_of(frame + off, cap);
 	struct tr_ipv4_repr *r = &d->ipv4.r;
-	int rc = tr_ipv4_parse(&v, r, cut ? TR_IPV4_PARSE_TRUNC_OK : 0, d->error, sizeof(d->error));
-	if (rc < 0 && rc != -EBADMSG) {
-		d->layers |= TR_DEC_ERROR;
-		return -EINVAL;
-	}
-	if (rc == -EBADMSG)
-		d->error[0] = '\0';   /* reported through csum_ok, not an error */
+	const char *why = NULL;
+	int rc = tr_ipv4_parse(&v, r, cut ? TR_IPV4_PARSE_TRUNC_OK : 0, &why);
+	/* -EBADMSG (bad header checksum) is reported through csum_ok. */
+	if (rc < 0 && rc != -EBADMSG)
+		return dec_fail_why(d, why, "ipv4: malformed");
 	if (r->total_len > wire)
-		return dec_fail(d, "ipv4: total length %u > %zu bytes on the wire", r->total_len, wire);
+		return dec_fail(d, "ipv4: total length > bytes on the wire");
 	d->ipv4.off = (uint16_t)off;
 	d->ipv4.csum_ok = r->csum_ok;
 	d->layers |= TR_DEC_IPV4;
@@ -367,15 +361,13 @@ static int dec_ipv6(struct tr_decoded *d, const uint8_t *frame, size_t off)
 	bool cut = cap < wire;
 	struct tr_ipv6_view v = tr_ipv6_view_of(frame + off, cap);
 	struct tr_ipv6_repr *r = &d->ipv6.r;
-	int rc = tr_ipv6_parse(&v, r, cut ? TR_IPV6_PARSE_TRUNC_OK : 0, d->error, sizeof(d->error));
-	if (rc < 0) {
-		d->layers |= TR_DEC_ERROR;
-		return -EINVAL;
-	}
+	const char *why = NULL;
+	int rc = tr_ipv6_parse(&v, r, cut ? TR_IPV6_PARSE_TRUNC_OK : 0, &why);
+	if (rc < 0)
+		return dec_fail_why(d, why, "ipv6: malformed");
 	size_t end = (size_t)TR_IPV6_HDR_LEN + r->payload_len;
 	if (end > wire)
-		return dec_fail(d, "ipv6: payload length %u > %zu bytes on the wire",
-				r->payload_len, wire - TR_IPV6_HDR_LEN);
+		return dec_fail(d, "ipv6: payload length > bytes on the wire");
 	d->ipv6.off = (uint16_t)off;
 	d->layers |= TR_DEC_IPV6;
 
@@ -436,10 +428,9 @@ static inline int dec_net(struct tr_decoded *d, const uint8_t *frame, size_t off
 		return dec_ipv6(d, frame, off);
 	case TR_ETHERTYPE_ARP: {
 		struct tr_arp_view av = tr_arp_view_of(frame + off, caplen - off);
-		if (tr_arp_parse(&av, &d->arp.r, d->error, sizeof(d->error)) < 0) {
-			d->layers |= TR_DEC_ERROR;
-			return -EINVAL;
-		}
+		const char *why = NULL;
+		if (tr_arp_parse(&av, &d->arp.r, &why) < 0)
+			return dec_fail_why(d, why, "arp: malformed");
 		d->arp.off = (uint16_t)off;
 		d->layers |= TR_DEC_ARP;
 		set_payload(d, off + TR_ARP_LEN, caplen - off - TR_ARP_LEN);
@@ -455,7 +446,7 @@ static inline size_t dec_begin(struct tr_decoded *d, uint32_t dlt, size_t caplen
 {
 	d->layers = 0;
 	d->dlt = dlt;
-	d->error[0] = '\0';
+	d->error = "";
 	if (wirelen < caplen)
 		wirelen = caplen;
 	/* Offsets are 16-bit in the repr structs: longer frames are cut to
@@ -487,11 +478,11 @@ int tr_decode(const uint8_t *frame, size_t caplen, size_t wirelen, struct tr_dec
 		d->eth.r.hdr_len = TR_ETH_HDR_LEN;
 	} else {
 		struct tr_eth_view ev = tr_eth_view_of(frame, caplen);
-		if (tr_eth_parse(&ev, &d->eth.r, d->error, sizeof(d->error)) < 0) {
-			if (caplen < TR_ETH_HDR_LEN) {
-				d->layers |= TR_DEC_ERROR;
+		const char *why = NULL;
+		if (tr_eth_parse(&ev, &d->eth.r, &why) < 0) {
+			dec_fail_why(d, why, "eth: malformed");
+			if (caplen < TR_ETH_HDR_LEN)
 				return -EINVAL;
-			}
 			return dec_eth_tags_bad(d, caplen);
 		}
 	}
@@ -509,10 +500,9 @@ int tr_decode_link(uint32_t dlt, const uint8_t *frame, size_t caplen, size_t wir
 	if (TR_LIKELY(dlt == TR_DLT_EN10MB))
 		return tr_decode(frame, caplen, wirelen, d);
 	caplen = dec_begin(d, dlt, caplen, wirelen);
-	if (tr_link_parse(dlt, frame, caplen, &d->link.r, d->error, sizeof(d->error)) < 0) {
-		d->layers |= TR_DEC_ERROR;
-		return -EINVAL;
-	}
+	const char *why = NULL;
+	if (tr_link_parse(dlt, frame, caplen, &d->link.r, &why) < 0)
+		return dec_fail_why(d, why, "link: malformed");
 	d->layers |= TR_DEC_LINK;
 	size_t off = d->link.r.hdr_len;
 	set_payload(d, off, caplen - off);

@@ -4,11 +4,10 @@
 
 #include "err_pvt.h"
 
-int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, char *err, size_t errlen)
+int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, const char **why)
 {
 	if (TR_UNLIKELY(tr_eth_check(v) != 0)) {
-		tr__codec_err(err, errlen, "eth: frame length %zu < 14", v->len);
-		return -EMSGSIZE;
+		return tr__why(why, -EMSGSIZE, "eth: frame length < 14");
 	}
 	const uint8_t *b = v->buf;
 	memcpy(r->dst, b + TR_ETH_OFF_DST, 6);
@@ -20,14 +19,11 @@ int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, char *err, 
 	int rc = 0;
 	while (tr_eth_is_vlan_tpid(type)) {
 		if (TR_UNLIKELY(n == TR_ETH_MAX_VLAN)) {
-			tr__codec_err(err, errlen, "eth: more than %d vlan tags", TR_ETH_MAX_VLAN);
-			rc = -EINVAL;
+			rc = tr__why(why, -EINVAL, "eth: more than " TR__STR(TR_ETH_MAX_VLAN) " vlan tags");
 			break;
 		}
 		if (TR_UNLIKELY(!tr_in_bounds(v->len, off, TR_VLAN_TAG_LEN))) {
-			tr__codec_err(err, errlen, "eth: vlan tag %u truncated (%zu < %zu bytes)",
-				n + 1, v->len, off + TR_VLAN_TAG_LEN);
-			rc = -EMSGSIZE;
+			rc = tr__why(why, -EMSGSIZE, "eth: vlan tag truncated");
 			break;
 		}
 		uint16_t tci = tr_load_be16(b + off + TR_VLAN_OFF_TCI);

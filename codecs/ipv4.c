@@ -33,7 +33,7 @@ static inline bool ip4_hdr_sum_ok(const uint8_t *b, unsigned hl)
 
 /* Walk options [20, hl): EOL ends the list, NOP is one byte, every other
  * option is type, length (>= 2, covering type and length), data. */
-static int ip4_walk_opts(const uint8_t *b, unsigned hl, char *err, size_t errlen)
+static int ip4_walk_opts(const uint8_t *b, unsigned hl, const char **why)
 {
 	unsigned off = TR_IPV4_OFF_OPTS;
 	while (off < hl) {
@@ -44,62 +44,43 @@ static int ip4_walk_opts(const uint8_t *b, unsigned hl, char *err, size_t errlen
 			off++;
 			continue;
 		}
-		if (TR_UNLIKELY(hl - off < 2)) {
-			tr__codec_err(err, errlen, "ipv4: option %u at %u truncated", t, off);
-			return -EINVAL;
-		}
+		if (TR_UNLIKELY(hl - off < 2))
+			return tr__why(why, -EINVAL, "ipv4: option truncated");
 		unsigned olen = b[off + 1];
-		if (TR_UNLIKELY(olen < 2 || olen > hl - off)) {
-			tr__codec_err(err, errlen, "ipv4: option %u length %u invalid (%u bytes left)",
-				t, olen, hl - off);
-			return -EINVAL;
-		}
+		if (TR_UNLIKELY(olen < 2 || olen > hl - off))
+			return tr__why(why, -EINVAL, "ipv4: option length invalid");
 		off += olen;
 	}
 	return 0;
 }
 
+/* What tr_ipv4_parse() returns and reports for each header check failure. */
+static const struct {
+	int rc;
+	const char *why;
+} ip4_bad[] = {
+	[TR__IPV4_SHORT] = { -EMSGSIZE, "ipv4: length < 20" },
+	[TR__IPV4_VERSION] = { -EINVAL, "ipv4: version != 4" },
+	[TR__IPV4_IHL] = { -EINVAL, "ipv4: header length < 20" },
+	[TR__IPV4_HDR_CUT] = { -EMSGSIZE, "ipv4: header length > bytes available" },
+	[TR__IPV4_TOTLEN] = { -EINVAL, "ipv4: total length < header length" },
+	[TR__IPV4_TOTLEN_CUT] = { -EMSGSIZE, "ipv4: total length > bytes available" },
+	[TR__IPV4_FRAG_END] = { -EINVAL, "ipv4: fragment end > 65535" },
+};
+
 int tr_ipv4_parse(const struct tr_ipv4_view *v, struct tr_ipv4_repr *r, unsigned flags,
-		  char *err, size_t errlen)
+		  const char **why)
 {
 	const uint8_t *b = v->buf;
-	size_t len = v->len;
-
-	if (TR_UNLIKELY(len < TR_IPV4_MIN_HDR_LEN)) {
-		tr__codec_err(err, errlen, "ipv4: length %zu < 20", len);
-		return -EMSGSIZE;
-	}
-	unsigned ver = b[0] >> 4;
-	if (TR_UNLIKELY(ver != 4)) {
-		tr__codec_err(err, errlen, "ipv4: version %u != 4", ver);
-		return -EINVAL;
-	}
+	enum tr__ipv4_bad bad = tr__ipv4_hdr_bad(b, v->len, TR__IPV4_CHK_VERSION | TR__IPV4_CHK_FRAG |
+						 ((flags & TR_IPV4_PARSE_TRUNC_OK) ? TR__IPV4_CHK_TRUNC_OK : 0));
+	if (TR_UNLIKELY(bad != TR__IPV4_OK))
+		return tr__why(why, ip4_bad[bad].rc, ip4_bad[bad].why);
 	unsigned hl = tr__ipv4_ihl_bytes(b);
-	if (TR_UNLIKELY(hl < TR_IPV4_MIN_HDR_LEN)) {
-		tr__codec_err(err, errlen, "ipv4: header length %u < 20", hl);
-		return -EINVAL;
-	}
-	if (TR_UNLIKELY(hl > len)) {
-		tr__codec_err(err, errlen, "ipv4: header length %u > %zu bytes available", hl, len);
-		return -EMSGSIZE;
-	}
 	unsigned tl = tr_load_be16(b + TR_IPV4_OFF_TOTLEN);
-	if (TR_UNLIKELY(tl < hl)) {
-		tr__codec_err(err, errlen, "ipv4: total length %u < header length %u", tl, hl);
-		return -EINVAL;
-	}
-	if (TR_UNLIKELY(tl > len) && !(flags & TR_IPV4_PARSE_TRUNC_OK)) {
-		tr__codec_err(err, errlen, "ipv4: total length %u > %zu bytes available", tl, len);
-		return -EMSGSIZE;
-	}
 	uint16_t frag = tr_load_be16(b + TR_IPV4_OFF_FRAG);
-	uint32_t foff = (uint32_t)(frag & TR_IPV4_FRAG_MASK) * 8u;
-	if (TR_UNLIKELY(foff + (tl - hl) > 65535u)) {
-		tr__codec_err(err, errlen, "ipv4: fragment end %u > 65535", foff + (tl - hl));
-		return -EINVAL;
-	}
 	if (hl > TR_IPV4_MIN_HDR_LEN) {
-		int rc = ip4_walk_opts(b, hl, err, errlen);
+		int rc = ip4_walk_opts(b, hl, why);
 		if (TR_UNLIKELY(rc))
 			return rc;
 		r->opt_len = (uint8_t)(hl - TR_IPV4_MIN_HDR_LEN);
@@ -116,7 +97,7 @@ int tr_ipv4_parse(const struct tr_ipv4_view *v, struct tr_ipv4_repr *r, unsigned
 	r->mf = (frag & TR_IPV4_FLAG_MF) != 0;
 	r->hdr_len = (uint8_t)hl;
 	r->id = tr_load_be16(b + TR_IPV4_OFF_ID);
-	r->frag_off = (uint16_t)foff;
+	r->frag_off = (uint16_t)((frag & TR_IPV4_FRAG_MASK) * 8u);
 	r->total_len = (uint16_t)tl;
 	r->payload_len = (uint16_t)(tl - hl);
 	if (flags & TR_IPV4_PARSE_NO_CSUM) {
@@ -124,11 +105,8 @@ int tr_ipv4_parse(const struct tr_ipv4_view *v, struct tr_ipv4_repr *r, unsigned
 		return 0;
 	}
 	r->csum_ok = ip4_hdr_sum_ok(b, hl);
-	if (TR_UNLIKELY(!r->csum_ok)) {
-		tr__codec_err(err, errlen, "ipv4: bad header checksum 0x%04x",
-			tr_load_be16(b + TR_IPV4_OFF_CSUM));
-		return -EBADMSG;
-	}
+	if (TR_UNLIKELY(!r->csum_ok))
+		return tr__why(why, -EBADMSG, "ipv4: bad header checksum");
 	return 0;
 }
 

@@ -5,27 +5,23 @@
 #include "err_pvt.h"
 
 int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned flags,
-		  char *err, size_t errlen)
+		  const char **why)
 {
 	const uint8_t *b = v->buf;
 	size_t len = v->len;
 
 	if (TR_UNLIKELY(len < TR_IPV6_HDR_LEN)) {
-		tr__codec_err(err, errlen, "ipv6: length %zu < 40", len);
-		return -EMSGSIZE;
+		return tr__why(why, -EMSGSIZE, "ipv6: length < 40");
 	}
 	uint32_t vtf = tr_load_be32(b + TR_IPV6_OFF_VTF);
 	if (TR_UNLIKELY((vtf >> 28) != 6)) {
-		tr__codec_err(err, errlen, "ipv6: version %u != 6", (unsigned)(vtf >> 28));
-		return -EINVAL;
+		return tr__why(why, -EINVAL, "ipv6: version != 6");
 	}
 	size_t plen = tr_load_be16(b + TR_IPV6_OFF_PLEN);
 	size_t end = TR_IPV6_HDR_LEN + plen;   /* the datagram ends here */
 	if (TR_UNLIKELY(end > len)) {
 		if (!(flags & TR_IPV6_PARSE_TRUNC_OK)) {
-			tr__codec_err(err, errlen, "ipv6: payload length %zu > %zu bytes available",
-				plen, len - TR_IPV6_HDR_LEN);
-			return -EMSGSIZE;
+			return tr__why(why, -EMSGSIZE, "ipv6: payload length > bytes available");
 		}
 		end = len;   /* walk only what was captured */
 	}
@@ -41,8 +37,7 @@ int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned
 		switch (next) {
 		case TR_IPPROTO_HOPOPTS:
 			if (TR_UNLIKELY(n != 0)) {
-				tr__codec_err(err, errlen, "ipv6: hop-by-hop header not first (position %u)", n + 1);
-				return -EINVAL;
+				return tr__why(why, -EINVAL, "ipv6: hop-by-hop header not first");
 			}
 			/* fallthrough */
 		case TR_IPPROTO_ROUTING:
@@ -74,8 +69,8 @@ int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned
 			goto done;
 		}
 		if (TR_UNLIKELY(n == TR_IPV6_MAX_EXT)) {
-			tr__codec_err(err, errlen, "ipv6: more than %d extension headers", TR_IPV6_MAX_EXT);
-			return -ELOOP;
+			return tr__why(why, -ELOOP,
+				       "ipv6: more than " TR__STR(TR_IPV6_MAX_EXT) " extension headers");
 		}
 		if (TR_UNLIKELY(!tr_in_bounds(end, off, elen)))
 			goto truncated;
@@ -108,8 +103,7 @@ done:
 	return 0;
 
 truncated:
-	tr__codec_err(err, errlen, "ipv6: extension header %u at offset %zu truncated", next, off);
-	return -EMSGSIZE;
+	return tr__why(why, -EMSGSIZE, "ipv6: extension header truncated");
 }
 
 size_t tr_ipv6_emit_len(const struct tr_ipv6_repr *r)

@@ -28,11 +28,10 @@ static uint16_t sll_proto(uint16_t hatype, uint16_t proto)
 	return proto >= 0x0600 ? proto : 0;   /* below: 802.3 length / LLC codes */
 }
 
-int tr_sll_parse(const struct tr_sll_view *v, struct tr_link_repr *r, char *err, size_t errlen)
+int tr_sll_parse(const struct tr_sll_view *v, struct tr_link_repr *r, const char **why)
 {
 	if (TR_UNLIKELY(tr_sll_check(v) != 0)) {
-		tr__codec_err(err, errlen, "sll: frame length %zu < %d", v->len, TR_SLL_HDR_LEN);
-		return -EMSGSIZE;
+		return tr__why(why, -EMSGSIZE, "sll: frame length < " TR__STR(TR_SLL_HDR_LEN));
 	}
 	clear_sll(r);
 	r->hdr_len = TR_SLL_HDR_LEN;
@@ -44,11 +43,10 @@ int tr_sll_parse(const struct tr_sll_view *v, struct tr_link_repr *r, char *err,
 	return 0;
 }
 
-int tr_sll2_parse(const struct tr_sll2_view *v, struct tr_link_repr *r, char *err, size_t errlen)
+int tr_sll2_parse(const struct tr_sll2_view *v, struct tr_link_repr *r, const char **why)
 {
 	if (TR_UNLIKELY(tr_sll2_check(v) != 0)) {
-		tr__codec_err(err, errlen, "sll2: frame length %zu < %d", v->len, TR_SLL2_HDR_LEN);
-		return -EMSGSIZE;
+		return tr__why(why, -EMSGSIZE, "sll2: frame length < " TR__STR(TR_SLL2_HDR_LEN));
 	}
 	clear_sll(r);
 	r->hdr_len = TR_SLL2_HDR_LEN;
@@ -61,11 +59,10 @@ int tr_sll2_parse(const struct tr_sll2_view *v, struct tr_link_repr *r, char *er
 	return 0;
 }
 
-int tr_null_parse(const struct tr_null_view *v, struct tr_link_repr *r, char *err, size_t errlen)
+int tr_null_parse(const struct tr_null_view *v, struct tr_link_repr *r, const char **why)
 {
 	if (TR_UNLIKELY(tr_null_check(v) != 0)) {
-		tr__codec_err(err, errlen, "null: frame length %zu < %d", v->len, TR_NULL_HDR_LEN);
-		return -EMSGSIZE;
+		return tr__why(why, -EMSGSIZE, "null: frame length < " TR__STR(TR_NULL_HDR_LEN));
 	}
 	clear_sll(r);
 	r->hdr_len = TR_NULL_HDR_LEN;
@@ -91,20 +88,18 @@ int tr_null_parse(const struct tr_null_view *v, struct tr_link_repr *r, char *er
 }
 
 int tr_rawip_parse(const uint8_t *buf, size_t len, unsigned ip_version, struct tr_link_repr *r,
-		   char *err, size_t errlen)
+		   const char **why)
 {
 	clear_sll(r);
 	r->hdr_len = 0;
 	r->proto = 0;
 	if (ip_version == 0) {
 		if (TR_UNLIKELY(len == 0)) {
-			tr__codec_err(err, errlen, "raw: empty frame");
-			return -EMSGSIZE;
+			return tr__why(why, -EMSGSIZE, "raw: empty frame");
 		}
 		ip_version = buf[0] >> 4;
 		if (ip_version != 4 && ip_version != 6) {
-			tr__codec_err(err, errlen, "raw: ip version %u", ip_version);
-			return -EINVAL;
+			return tr__why(why, -EINVAL, "raw: ip version not 4 or 6");
 		}
 	}
 	r->proto = ip_version == 4 ? TR_ETHERTYPE_IPV4 : TR_ETHERTYPE_IPV6;
@@ -151,39 +146,38 @@ const char *tr_link_name(uint32_t dlt)
 }
 
 int tr_link_parse(uint32_t dlt, const uint8_t *buf, size_t len, struct tr_link_repr *r,
-		  char *err, size_t errlen)
+		  const char **why)
 {
 	const struct link_row *row = link_row_of(dlt);
 	int rc;
 	r->dlt = dlt;
 	if (!row || row->kind == LK_ETH) {
-		tr__codec_err(err, errlen, "link: unsupported type %u", dlt);
-		return -EPROTONOSUPPORT;
+		return tr__why(why, -EPROTONOSUPPORT, "link: unsupported type");
 	}
 	switch (row->kind) {
 	case LK_SLL: {
 		struct tr_sll_view v = tr_sll_view_of(buf, len);
-		rc = tr_sll_parse(&v, r, err, errlen);
+		rc = tr_sll_parse(&v, r, why);
 		break;
 	}
 	case LK_SLL2: {
 		struct tr_sll2_view v = tr_sll2_view_of(buf, len);
-		rc = tr_sll2_parse(&v, r, err, errlen);
+		rc = tr_sll2_parse(&v, r, why);
 		break;
 	}
 	case LK_NULL: {
 		struct tr_null_view v = tr_null_view_of(buf, len);
-		rc = tr_null_parse(&v, r, err, errlen);
+		rc = tr_null_parse(&v, r, why);
 		break;
 	}
 	case LK_RAW4:
-		rc = tr_rawip_parse(buf, len, 4, r, err, errlen);
+		rc = tr_rawip_parse(buf, len, 4, r, why);
 		break;
 	case LK_RAW6:
-		rc = tr_rawip_parse(buf, len, 6, r, err, errlen);
+		rc = tr_rawip_parse(buf, len, 6, r, why);
 		break;
 	default:
-		rc = tr_rawip_parse(buf, len, 0, r, err, errlen);
+		rc = tr_rawip_parse(buf, len, 0, r, why);
 		break;
 	}
 	r->dlt = dlt;

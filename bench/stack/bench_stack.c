@@ -38,7 +38,7 @@ static double run_copy_ping4(const uint8_t *req, uint32_t len)
 		RX->len = len;
 		struct tr_ipv4_view v = { RX->data + 14, RX->len - 14 };
 		struct tr_ipv4_repr ir;
-		if (tr_ipv4_parse(&v, &ir, 0, NULL, 0) != 0)
+		if (tr_ipv4_parse(&v, &ir, 0, NULL) != 0)
 			continue;
 		struct tr_icmpv4_view iv = { RX->data + 14 + ir.hdr_len, ir.payload_len };
 		struct tr_icmpv4_repr cr;
@@ -67,7 +67,7 @@ static double run_copy_ping6(const uint8_t *req, uint32_t len)
 		RX->len = len;
 		struct tr_ipv6_view v = { RX->data + 14, RX->len - 14 };
 		struct tr_ipv6_repr ir;
-		if (tr_ipv6_parse(&v, &ir, 0, NULL, 0) != 0)
+		if (tr_ipv6_parse(&v, &ir, 0, NULL) != 0)
 			continue;
 		struct tr_icmpv6_view iv = { RX->data + 54, ir.payload_len };
 		struct tr_l4_pseudo ph = { 6, ir.src, ir.dst };
@@ -98,7 +98,7 @@ static double run_copy_udp(const uint8_t *req, uint32_t len)
 		RX->len = len;
 		struct tr_ipv4_view v = { RX->data + 14, RX->len - 14 };
 		struct tr_ipv4_repr ir;
-		if (tr_ipv4_parse(&v, &ir, 0, NULL, 0) != 0)
+		if (tr_ipv4_parse(&v, &ir, 0, NULL) != 0)
 			continue;
 		struct tr_udp_view uv = { RX->data + 14 + ir.hdr_len, ir.payload_len };
 		struct tr_l4_pseudo ph = { 4, ir.src, ir.dst };

@@ -21,7 +21,7 @@ uint32_t tr__arp_input(struct tr_stack *s, struct tr_buf *b)
 	const struct tr_stack_host *h = s->h;
 	struct tr_arp_view av = { b->data + TR_ETH_HDR_LEN, b->len - TR_ETH_HDR_LEN };
 	struct tr_arp_repr r;
-	if (tr_arp_parse(&av, &r, NULL, 0) != 0)
+	if (tr_arp_parse(&av, &r, NULL) != 0)
 		return TR_DROP(s, ARP_MALFORMED);
 	/* A sender claiming broadcast/multicast or our own MAC is bogus. */
 	if ((r.sha[0] & 1) || memcmp(r.sha, h->cfg.mac, 6) == 0)

@@ -147,12 +147,13 @@ void tr__icmp4_port_unreach(struct tr_stack *s, struct tr_buf *b)
 uint32_t tr__ip4_input(struct tr_stack *s, struct tr_buf *b)
 {
 	struct tr_ipv4_view v = { b->data + L3, b->len - L3 };
-	if (v.len < TR_IPV4_MIN_HDR_LEN)
-		return TR_DROP(s, IP4_BAD_LEN);
-	if (tr_ipv4_version(&v) != 4)
-		return TR_DROP(s, IP4_BAD_VERSION);
-	if (tr_ipv4_check(&v) != 0)
-		return TR_DROP(s, IP4_BAD_LEN);
+	/* The header checks tr_ipv4_parse makes (one copy, in ipv4.h): a bad
+	 * version is ip4.bad_version, every length reason ip4.bad_len (a
+	 * fragment reaching past 65535 included, which reassembly would drop
+	 * under the same name). */
+	enum tr__ipv4_bad bad = tr__ipv4_hdr_bad(v.buf, v.len, TR__IPV4_CHK_VERSION | TR__IPV4_CHK_FRAG);
+	if (TR_UNLIKELY(bad != TR__IPV4_OK))
+		return bad == TR__IPV4_VERSION ? TR_DROP(s, IP4_BAD_VERSION) : TR_DROP(s, IP4_BAD_LEN);
 	uint32_t hl = tr_ipv4_hdr_len(&v);
 	if (tr_cksum(v.buf, hl) != 0)
 		return TR_DROP(s, IP4_BAD_CSUM);

@@ -378,7 +378,7 @@ uint32_t tr__ip6_input(struct tr_stack *s, struct tr_buf *b)
 		 * that does not fails here as ip6.bad_len. */
 		struct tr_ipv6_repr r;
 		v.len = b->len - L3;
-		if (tr_ipv6_parse(&v, &r, 0, NULL, 0) != 0)
+		if (tr_ipv6_parse(&v, &r, 0, NULL) != 0)
 			return TR_DROP(s, IP6_BAD_LEN);
 		if (r.has_frag) {
 			uint32_t act = ip6_frag_input(s, &b, &r);
@@ -388,7 +388,7 @@ uint32_t tr__ip6_input(struct tr_stack *s, struct tr_buf *b)
 			 * (reassembled, or an atomic fragment): walk again. */
 			v.buf = b->data + L3;
 			v.len = b->len - L3;
-			if (tr_ipv6_parse(&v, &r, 0, NULL, 0) != 0)
+			if (tr_ipv6_parse(&v, &r, 0, NULL) != 0)
 				return TR_DROP(s, IP6_BAD_LEN);
 			if (r.has_frag)   /* a second fragment header (RFC 8200 4.1: once) */
 				return TR_DROP(s, IP6_UNSUPPORTED);

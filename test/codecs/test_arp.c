@@ -8,7 +8,7 @@
 
 int main(void)
 {
-	char err[96];
+	const char *err = "";
 	const uint8_t *arp = frame_arp_request + 14;
 	size_t alen = sizeof(frame_arp_request) - 14;   /* 28 + 18 padding */
 	uint8_t *g = t_guard_copy(arp, alen);
@@ -18,7 +18,7 @@ int main(void)
 	T_CHECK_EQ(tr_arp_htype(&v), 1);
 	T_CHECK_EQ(tr_arp_ptype(&v), 0x0800);
 	T_CHECK_EQ(tr_arp_op(&v), TR_ARP_OP_REQUEST);
-	T_CHECK_EQ(tr_arp_parse(&v, &r, err, sizeof(err)), 0);
+	T_CHECK_EQ(tr_arp_parse(&v, &r, &err), 0);
 	T_CHECK_EQ(r.op, 1);
 	static const uint8_t spa[4] = { 10, 77, 0, 1 }, tpa[4] = { 10, 77, 0, 2 };
 	static const uint8_t sha[6] = { 0x02, 0, 0, 0x77, 0, 1 };
@@ -36,30 +36,30 @@ int main(void)
 	for (size_t k = 0; k < 28; k++) {
 		uint8_t *c = t_guard_copy(arp, k);
 		struct tr_arp_view cv = { c, k };
-		T_CHECK_EQ(tr_arp_parse(&cv, &r, err, sizeof(err)), -EMSGSIZE);
+		T_CHECK_EQ(tr_arp_parse(&cv, &r, &err), -EMSGSIZE);
 		t_guard_free(c, k);
 	}
-	T_CHECK_STR(err, "arp: length 27 < 28");
+	T_CHECK_STR(err, "arp: length < 28");
 
 	/* Validation errors. */
 	struct { size_t off; uint8_t val; const char *msg; } cases[] = {
-		{ 1, 6, "arp: hardware/protocol type 6/0x0800 unsupported" },
-		{ 2, 0x86, "arp: hardware/protocol type 1/0x8600 unsupported" },
-		{ 4, 8, "arp: address lengths 8/4 != 6/4" },
-		{ 5, 16, "arp: address lengths 6/16 != 6/4" },
-		{ 7, 3, "arp: opcode 3 unsupported" },
+		{ 1, 6, "arp: hardware/protocol type unsupported" },
+		{ 2, 0x86, "arp: hardware/protocol type unsupported" },
+		{ 4, 8, "arp: address lengths != 6/4" },
+		{ 5, 16, "arp: address lengths != 6/4" },
+		{ 7, 3, "arp: opcode unsupported" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t *c = t_guard_copy(arp, 28);
 		c[cases[i].off] = cases[i].val;
 		struct tr_arp_view cv = { c, 28 };
-		err[0] = 0;
-		T_CHECK_EQ(tr_arp_parse(&cv, &r, err, sizeof(err)), -EINVAL);
+		err = "";
+		T_CHECK_EQ(tr_arp_parse(&cv, &r, &err), -EINVAL);
 		T_CHECK_STR(err, cases[i].msg);
 		t_guard_free(c, 28);
 	}
 	tr_arp_set_op(&v, TR_ARP_OP_REPLY);
-	T_CHECK_EQ(tr_arp_parse(&v, &r, NULL, 0), 0);
+	T_CHECK_EQ(tr_arp_parse(&v, &r, NULL), 0);
 	T_CHECK_EQ(r.op, TR_ARP_OP_REPLY);
 	t_guard_free(g, alen);
 	return t_done();

@@ -296,7 +296,7 @@ static void checksums_and_errors(void)
 	/* IPv4 header length 16: error names ipv4; Ethernet stays decoded. */
 	T_CHECK_EQ(dec_patched(dq, 14, 0x45 ^ 0x44), -EINVAL);
 	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_ERROR);
-	T_CHECK_STR(d.error, "ipv4: header length 16 < 20");
+	T_CHECK_STR(d.error, "ipv4: header length < 20");
 	/* TCP data offset 4. */
 	T_CHECK_EQ(dec_patched(find("ipv4_tcp_data"), 46, (8 ^ 4) << 4), -EINVAL);
 	T_CHECK_EQ(d.layers, TR_DEC_ETH | TR_DEC_IPV4 | TR_DEC_ERROR);
@@ -311,7 +311,7 @@ static void checksums_and_errors(void)
 		tr_store_be16(buf + 16, 200);
 		uint8_t *g = t_guard_copy(buf, 40);
 		T_CHECK_EQ(tr_decode(g, 40, dq->len, &d), -EINVAL);
-		T_CHECK(strncmp(d.error, "ipv4: total length 200 >", 24) == 0);
+		T_CHECK(strcmp(d.error, "ipv4: total length > bytes on the wire") == 0);
 		t_guard_free(g, 40);
 	}
 	/* Too many VLAN tags. */
@@ -474,7 +474,7 @@ static void ipv4_inline_matches_codec(void)
 				dec(buf, s->len, s->len);
 				struct tr_ipv4_view v = tr_ipv4_view_of(buf + off, s->len - off);
 				struct tr_ipv4_repr r;
-				int ref = tr_ipv4_parse(&v, &r, 0, NULL, 0);
+				int ref = tr_ipv4_parse(&v, &r, 0, NULL);
 				T_CHECK_EQ(ref == 0 || ref == -EBADMSG, !!(d.layers & TR_DEC_IPV4));
 				if (ref != 0 && ref != -EBADMSG)
 					continue;
@@ -567,9 +567,7 @@ static void vlan_cut_keeps_eth(void)
 		}
 		T_CHECK_EQ(d.payload_off, 14 + 4 * tags);
 		T_CHECK_EQ(d.payload_len, k - (14 + 4 * tags));
-		char want[64];
-		snprintf(want, sizeof(want), "eth: vlan tag %u truncated", tags + 1);
-		T_CHECK(strncmp(d.error, want, strlen(want)) == 0);
+		T_CHECK_STR(d.error, "eth: vlan tag truncated");
 		/* The same cut in a snaplen capture. */
 		T_CHECK_EQ(dec(s->data, k, s->len), -EINVAL);
 		T_CHECK_EQ(d.layers, TR_DEC_ETH | (tags ? TR_DEC_VLAN : 0) | TR_DEC_ERROR | TR_DEC_TRUNC);

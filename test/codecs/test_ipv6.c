@@ -11,25 +11,25 @@
 #include "helpers.h"
 
 static int parse_copy(const uint8_t *p, size_t len, struct tr_ipv6_repr *r, unsigned flags,
-		      char *err)
+		      const char **err)
 {
 	uint8_t *g = t_guard_copy(p, len);
 	struct tr_ipv6_view v = { g, len };
-	err[0] = 0;
-	int rc = tr_ipv6_parse(&v, r, flags, err, 96);
+	*err = "";
+	int rc = tr_ipv6_parse(&v, r, flags, err);
 	t_guard_free(g, len);
 	return rc;
 }
 
 int main(void)
 {
-	char err[96];
+	const char *err = "";
 	struct tr_ipv6_repr r;
 
 	/* HBH + DST + ICMPv6 */
 	const uint8_t *p = frame_ipv6_hbh_dst_icmp6 + 14;
 	size_t n = sizeof(frame_ipv6_hbh_dst_icmp6) - 14;
-	T_CHECK_EQ(parse_copy(p, n, &r, 0, err), 0);
+	T_CHECK_EQ(parse_copy(p, n, &r, 0, &err), 0);
 	T_CHECK_EQ(r.n_ext, 2);
 	T_CHECK_EQ(r.ext[0], TR_IPPROTO_HOPOPTS);
 	T_CHECK_EQ(r.ext[1], TR_IPPROTO_DSTOPTS);
@@ -44,18 +44,18 @@ int main(void)
 	/* Every truncation point: strict parse fails with a message, and
 	 * TRUNC_OK parses once the chain is captured. */
 	for (size_t k = 0; k < n; k++) {
-		T_CHECK_EQ(parse_copy(p, k, &r, 0, err), -EMSGSIZE);
+		T_CHECK_EQ(parse_copy(p, k, &r, 0, &err), -EMSGSIZE);
 		T_CHECK(strncmp(err, "ipv6: ", 6) == 0);
-		int rc = parse_copy(p, k, &r, TR_IPV6_PARSE_TRUNC_OK, err);
+		int rc = parse_copy(p, k, &r, TR_IPV6_PARSE_TRUNC_OK, &err);
 		T_CHECK_EQ(rc, k >= 56 ? 0 : -EMSGSIZE);
 	}
-	T_CHECK_EQ(parse_copy(p, 50, &r, TR_IPV6_PARSE_TRUNC_OK, err), -EMSGSIZE);
-	T_CHECK_STR(err, "ipv6: extension header 60 at offset 48 truncated");
+	T_CHECK_EQ(parse_copy(p, 50, &r, TR_IPV6_PARSE_TRUNC_OK, &err), -EMSGSIZE);
+	T_CHECK_STR(err, "ipv6: extension header truncated");
 
 	/* Routing + AH ((len + 2) * 4) + TCP */
 	p = frame_ipv6_routing_ah_tcp + 14;
 	n = sizeof(frame_ipv6_routing_ah_tcp) - 14;
-	T_CHECK_EQ(parse_copy(p, n, &r, 0, err), 0);
+	T_CHECK_EQ(parse_copy(p, n, &r, 0, &err), 0);
 	T_CHECK_EQ(r.n_ext, 2);
 	T_CHECK_EQ(r.ext[0], TR_IPPROTO_ROUTING);
 	T_CHECK_EQ(r.ext[1], TR_IPPROTO_AH);
@@ -65,7 +65,7 @@ int main(void)
 	/* First fragment: the walk continues to UDP; later fragment stops. */
 	p = frame_ipv6_frag_first_udp + 14;
 	n = sizeof(frame_ipv6_frag_first_udp) - 14;
-	T_CHECK_EQ(parse_copy(p, n, &r, 0, err), 0);
+	T_CHECK_EQ(parse_copy(p, n, &r, 0, &err), 0);
 	T_CHECK(r.has_frag && r.frag_mf);
 	T_CHECK_EQ(r.frag_off, 0);
 	T_CHECK_EQ(r.frag_id, 0xabcd);
@@ -74,7 +74,7 @@ int main(void)
 	T_CHECK(!tr_ipv6_is_later_frag(&r));
 	p = frame_ipv6_frag_later + 14;
 	n = sizeof(frame_ipv6_frag_later) - 14;
-	T_CHECK_EQ(parse_copy(p, n, &r, 0, err), 0);
+	T_CHECK_EQ(parse_copy(p, n, &r, 0, &err), 0);
 	T_CHECK(r.has_frag && !r.frag_mf);
 	T_CHECK_EQ(r.frag_off, 32);
 	T_CHECK(tr_ipv6_is_later_frag(&r));
@@ -91,7 +91,7 @@ int main(void)
 		tr_store_be16(big + 4, (uint16_t)(L - 40));
 		for (unsigned i = 0; i < cnt; i++)
 			big[40 + 8 * i] = i + 1 < cnt ? TR_IPPROTO_DSTOPTS : TR_IPPROTO_UDP;
-		int rc = parse_copy(big, L, &r, 0, err);
+		int rc = parse_copy(big, L, &r, 0, &err);
 		if (cnt == 8) {
 			T_CHECK_EQ(rc, 0);
 			T_CHECK_EQ(r.n_ext, 8);
@@ -105,20 +105,20 @@ int main(void)
 	memcpy(big, frame_ipv6_hbh_dst_icmp6 + 14, 56);
 	big[6] = TR_IPPROTO_DSTOPTS;
 	big[40] = TR_IPPROTO_HOPOPTS;
-	T_CHECK_EQ(parse_copy(big, 56, &r, TR_IPV6_PARSE_TRUNC_OK, err), -EINVAL);
-	T_CHECK_STR(err, "ipv6: hop-by-hop header not first (position 2)");
+	T_CHECK_EQ(parse_copy(big, 56, &r, TR_IPV6_PARSE_TRUNC_OK, &err), -EINVAL);
+	T_CHECK_STR(err, "ipv6: hop-by-hop header not first");
 	/* Version and short buffer. */
 	memcpy(big, frame_ipv6_hbh_dst_icmp6 + 14, 40);
 	big[0] = 0x45;
-	T_CHECK_EQ(parse_copy(big, 40, &r, TR_IPV6_PARSE_TRUNC_OK, err), -EINVAL);
-	T_CHECK_STR(err, "ipv6: version 4 != 6");
-	T_CHECK_EQ(parse_copy(big, 39, &r, 0, err), -EMSGSIZE);
-	T_CHECK_STR(err, "ipv6: length 39 < 40");
+	T_CHECK_EQ(parse_copy(big, 40, &r, TR_IPV6_PARSE_TRUNC_OK, &err), -EINVAL);
+	T_CHECK_STR(err, "ipv6: version != 6");
+	T_CHECK_EQ(parse_copy(big, 39, &r, 0, &err), -EMSGSIZE);
+	T_CHECK_STR(err, "ipv6: length < 40");
 	/* An extension length running past payload_len (inside the buffer). */
 	memcpy(big, frame_ipv6_hbh_dst_icmp6 + 14, 56);
 	big[41] = 5;     /* HBH claims 48 bytes */
-	T_CHECK_EQ(parse_copy(big, sizeof(big), &r, 0, err), -EMSGSIZE);
-	T_CHECK_STR(err, "ipv6: extension header 0 at offset 40 truncated");
+	T_CHECK_EQ(parse_copy(big, sizeof(big), &r, 0, &err), -EMSGSIZE);
+	T_CHECK_STR(err, "ipv6: extension header truncated");
 
 	/* Padding past payload_len is ignored by the check. */
 	{
@@ -149,7 +149,7 @@ int main(void)
 	T_CHECK_EQ(tr_ipv6_emit_len(&e), 48);
 	T_CHECK_EQ(tr_ipv6_emit(&e, out, 47), -ENOSPC);
 	T_CHECK_EQ(tr_ipv6_emit(&e, out, sizeof(out)), 0);
-	T_CHECK_EQ(parse_copy(out, sizeof(out), &r, 0, err), 0);
+	T_CHECK_EQ(parse_copy(out, sizeof(out), &r, 0, &err), 0);
 	T_CHECK_EQ(r.flow, 0xabcde);
 	T_CHECK_EQ(r.tclass, 0x2e);
 	T_CHECK_EQ(r.hop_limit, 64);
@@ -163,7 +163,7 @@ int main(void)
 	T_CHECK_EQ(tr_ipv6_emit(&e, out, sizeof(out)), -EINVAL);
 	/* And without: exactly the sample's 40-byte header. */
 	const uint8_t *q = frame_qinq_ipv6_udp + 22;
-	T_CHECK_EQ(parse_copy(q, sizeof(frame_qinq_ipv6_udp) - 22, &r, 0, err), 0);
+	T_CHECK_EQ(parse_copy(q, sizeof(frame_qinq_ipv6_udp) - 22, &r, 0, &err), 0);
 	T_CHECK_EQ(tr_ipv6_emit_len(&r), 40);
 	T_CHECK_EQ(tr_ipv6_emit(&r, out, sizeof(out)), 0);
 	T_CHECK(memcmp(out, q, 40) == 0);

@@ -59,7 +59,7 @@ static void decode_as(uint32_t dlt, const uint8_t *hdr, size_t hlen)
 
 int main(void)
 {
-	char err[96];
+	const char *err = "";
 	static const uint8_t mac[6] = { 0x02, 0x77, 0, 0, 0, 1 };
 
 	/* SLL: emit, getters, parse, every cut. */
@@ -78,7 +78,7 @@ int main(void)
 	T_CHECK_EQ(tr_sll_halen(&sv), 6);
 	T_CHECK_EQ(tr_sll_proto(&sv), 0x0800);
 	T_CHECK(memcmp(tr_sll_addr(&sv), mac, 6) == 0);
-	T_CHECK_EQ(tr_sll_parse(&sv, &p, err, sizeof(err)), 0);
+	T_CHECK_EQ(tr_sll_parse(&sv, &p, &err), 0);
 	T_CHECK_EQ(p.hdr_len, 16);
 	T_CHECK_EQ(p.proto, 0x0800);
 	T_CHECK_EQ(p.pkttype, TR_SLL_OUTGOING);
@@ -87,7 +87,7 @@ int main(void)
 	for (size_t k = 0; k < 16; k++) {
 		uint8_t *c = t_guard_copy(h, k);
 		struct tr_sll_view cv = tr_sll_view_of(c, k);
-		T_CHECK_EQ(tr_sll_parse(&cv, &p, err, sizeof(err)), -EMSGSIZE);
+		T_CHECK_EQ(tr_sll_parse(&cv, &p, &err), -EMSGSIZE);
 		T_CHECK(strncmp(err, "sll: frame length", 17) == 0);
 		t_guard_free(c, k);
 	}
@@ -96,12 +96,12 @@ int main(void)
 	 * an 802.2 LLC code (below 0x600) is not one either. */
 	r.hatype = TR_ARPHRD_NETLINK;
 	tr_link_emit(&r, h, sizeof(h));
-	T_CHECK_EQ(tr_link_parse(TR_DLT_LINUX_SLL, h, 16, &p, err, sizeof(err)), 0);
+	T_CHECK_EQ(tr_link_parse(TR_DLT_LINUX_SLL, h, 16, &p, &err), 0);
 	T_CHECK_EQ(p.proto, 0);
 	r.hatype = 1;
 	r.proto = 4;
 	tr_link_emit(&r, h, sizeof(h));
-	T_CHECK_EQ(tr_link_parse(TR_DLT_LINUX_SLL, h, 16, &p, err, sizeof(err)), 0);
+	T_CHECK_EQ(tr_link_parse(TR_DLT_LINUX_SLL, h, 16, &p, &err), 0);
 	T_CHECK_EQ(p.proto, 0);
 
 	/* SLL2 */
@@ -119,14 +119,14 @@ int main(void)
 	T_CHECK_EQ(tr_sll2_pkttype(&s2), 0);
 	T_CHECK_EQ(tr_sll2_halen(&s2), 6);
 	T_CHECK_EQ(g[2], 0);   /* reserved */
-	T_CHECK_EQ(tr_sll2_parse(&s2, &p, err, sizeof(err)), 0);
+	T_CHECK_EQ(tr_sll2_parse(&s2, &p, &err), 0);
 	T_CHECK_EQ(p.ifindex, 0x01020304u);
 	T_CHECK_EQ(p.hdr_len, 20);
 	t_guard_free(g, 20);
 	for (size_t k = 0; k < 20; k++) {
 		uint8_t *c = t_guard_copy(h, k);
 		struct tr_sll2_view cv = tr_sll2_view_of(c, k);
-		T_CHECK_EQ(tr_sll2_parse(&cv, &p, err, sizeof(err)), -EMSGSIZE);
+		T_CHECK_EQ(tr_sll2_parse(&cv, &p, &err), -EMSGSIZE);
 		T_CHECK(strncmp(err, "sll2: frame length", 18) == 0);
 		t_guard_free(c, k);
 	}
@@ -148,7 +148,7 @@ int main(void)
 				g = t_guard_copy(b, 4);
 				struct tr_null_view nv = tr_null_view_of(g, 4);
 				T_CHECK_EQ(tr_null_family(&nv), fams[i]);
-				T_CHECK_EQ(tr_link_parse(r.dlt, g, 4, &p, err, sizeof(err)), 0);
+				T_CHECK_EQ(tr_link_parse(r.dlt, g, 4, &p, &err), 0);
 				T_CHECK_EQ(p.family, fams[i]);
 				T_CHECK_EQ(p.family_swapped, (loop != swap));
 				T_CHECK_EQ(p.proto, i == 0 ? 0x0800 : i < 4 ? 0x86dd : 0);
@@ -161,7 +161,7 @@ int main(void)
 	}
 	for (size_t k = 0; k < 4; k++) {
 		uint8_t *c = t_guard_copy(h, k);
-		T_CHECK_EQ(tr_link_parse(TR_DLT_NULL, c, k, &p, err, sizeof(err)), -EMSGSIZE);
+		T_CHECK_EQ(tr_link_parse(TR_DLT_NULL, c, k, &p, &err), -EMSGSIZE);
 		T_CHECK(strncmp(err, "null: frame length", 18) == 0);
 		t_guard_free(c, k);
 	}
@@ -172,14 +172,14 @@ int main(void)
 	decode_as(TR_LINKTYPE_RAW, h, 0);
 	decode_as(TR_DLT_IPV4, h, 0);
 	uint8_t v5[20] = { 0x50 };
-	T_CHECK_EQ(tr_link_parse(TR_DLT_RAW, v5, 20, &p, err, sizeof(err)), -EINVAL);
-	T_CHECK_STR(err, "raw: ip version 5");
-	T_CHECK_EQ(tr_link_parse(TR_DLT_RAW, v5, 0, &p, err, sizeof(err)), -EMSGSIZE);
+	T_CHECK_EQ(tr_link_parse(TR_DLT_RAW, v5, 20, &p, &err), -EINVAL);
+	T_CHECK_STR(err, "raw: ip version not 4 or 6");
+	T_CHECK_EQ(tr_link_parse(TR_DLT_RAW, v5, 0, &p, &err), -EMSGSIZE);
 	T_CHECK_STR(err, "raw: empty frame");
 	uint8_t v6[1] = { 0x60 };
-	T_CHECK_EQ(tr_link_parse(TR_DLT_RAW, v6, 1, &p, NULL, 0), 0);
+	T_CHECK_EQ(tr_link_parse(TR_DLT_RAW, v6, 1, &p, NULL), 0);
 	T_CHECK_EQ(p.proto, 0x86dd);
-	T_CHECK_EQ(tr_link_parse(TR_DLT_IPV6, v5, 20, &p, NULL, 0), 0);
+	T_CHECK_EQ(tr_link_parse(TR_DLT_IPV6, v5, 20, &p, NULL), 0);
 	T_CHECK_EQ(p.proto, 0x86dd);
 	struct tr_decoded d;
 	/* IPV6 link type with an IPv4 packet: an IPv6 error, not a misread. */
@@ -193,16 +193,16 @@ int main(void)
 	T_CHECK_STR(tr_link_name(TR_DLT_LINUX_SLL2), "LINUX_SLL2");
 	T_CHECK_STR(tr_link_name(TR_DLT_LOOP), "LOOP");
 	T_CHECK(tr_link_name(147) == NULL);
-	T_CHECK_EQ(tr_link_parse(147, ip4_udp, sizeof(ip4_udp), &p, err, sizeof(err)), -EPROTONOSUPPORT);
-	T_CHECK_STR(err, "link: unsupported type 147");
-	T_CHECK_EQ(tr_link_parse(TR_DLT_EN10MB, ip4_udp, sizeof(ip4_udp), &p, NULL, 0), -EPROTONOSUPPORT);
+	T_CHECK_EQ(tr_link_parse(147, ip4_udp, sizeof(ip4_udp), &p, &err), -EPROTONOSUPPORT);
+	T_CHECK_STR(err, "link: unsupported type");
+	T_CHECK_EQ(tr_link_parse(TR_DLT_EN10MB, ip4_udp, sizeof(ip4_udp), &p, NULL), -EPROTONOSUPPORT);
 	r.dlt = 147;
 	T_CHECK_EQ(tr_link_emit(&r, h, sizeof(h)), -EPROTONOSUPPORT);
 
 	/* An unsupported type decodes nothing and says why; EN10MB is tr_decode. */
 	T_CHECK_EQ(tr_decode_link(147, ip4_udp, sizeof(ip4_udp), sizeof(ip4_udp), &d), -EINVAL);
 	T_CHECK_EQ(d.layers, TR_DEC_ERROR);
-	T_CHECK_STR(d.error, "link: unsupported type 147");
+	T_CHECK_STR(d.error, "link: unsupported type");
 	T_CHECK_EQ(d.payload_off, 0);
 	T_CHECK_EQ(d.payload_len, sizeof(ip4_udp));
 	uint8_t eth[14 + sizeof(ip4_udp)] = { 0 };

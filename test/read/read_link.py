@@ -17,7 +17,7 @@ CookedLinuxV2, Loopback and raw IP encoders). For each file:
   - filters: each expression selects the same frames as tcpdump on the
     file (or both refuse it);
   - unknown.pcap (link type 147): read, each frame printed as raw bytes
-    with "link: unsupported type 147", exit status 0.
+    with "link: unsupported type", exit status 0.
 tshark reads LOOP's family in network order only where tcpdump (and we)
 take either order: a family tshark shows byte-swapped is compared swapped.
 Skips without tshark or tcpdump.
@@ -168,14 +168,14 @@ def check_unknown(c, tapring, path):
     for j, (_, _, _, data) in zip(objs, raw):
         fn = "unknown:%d" % j["frame"]
         c.eq(fn, "link", j.get("link"), {"type": 147})
-        c.eq(fn, "error", j.get("error"), "link: unsupported type 147")
+        c.eq(fn, "error", j.get("error"), "link: unsupported type")
         c.eq(fn, "raw", j.get("raw"), data.hex())
         c.eq(fn, "no layers", [k for k in j if k in ("eth", "ipv4", "ipv6", "icmp")], [])
     rc, out, err = readlib.run([tapring, "read", "-r", path])
     c.eq("unknown", "text exit status", rc, 0)
     for ln, (_, _, _, data) in zip(out.splitlines(), raw):
         c.eq("unknown", "text raw bytes", data.hex() in ln and
-             "[malformed: link: unsupported type 147]" in ln, True)
+             "[malformed: link: unsupported type]" in ln, True)
 
 
 def main():

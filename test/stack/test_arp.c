@@ -14,7 +14,7 @@ static void check_reply(struct fake *f, const uint8_t *ip, const uint8_t *mac)
 	uint8_t *copy = t_guard_copy(f->last + 14, f->last_len - 14);
 	struct tr_arp_view av = { copy, f->last_len - 14 };
 	struct tr_arp_repr r;
-	T_CHECK_EQ(tr_arp_parse(&av, &r, NULL, 0), 0);
+	T_CHECK_EQ(tr_arp_parse(&av, &r, NULL), 0);
 	T_CHECK_EQ(r.op, TR_ARP_OP_REPLY);
 	T_CHECK(memcmp(r.sha, mac, 6) == 0);
 	T_CHECK(memcmp(r.spa, ip, 4) == 0);
@@ -42,7 +42,7 @@ int main(void)
 		T_CHECK(memcmp(d, FK_BCAST, 6) == 0);
 		struct tr_arp_view av = { (uint8_t *)d + 14, 28 };
 		struct tr_arp_repr r;
-		T_CHECK_EQ(tr_arp_parse(&av, &r, NULL, 0), 0);
+		T_CHECK_EQ(tr_arp_parse(&av, &r, NULL), 0);
 		T_CHECK_EQ(r.op, TR_ARP_OP_REQUEST);
 		T_CHECK(memcmp(r.spa, r.tpa, 4) == 0);
 		T_CHECK(memcmp(r.spa, i == 0 ? FK_IP1 : FK_IP2, 4) == 0);

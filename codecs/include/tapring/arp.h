@@ -56,8 +56,8 @@ struct tr_arp_repr {
 };
 
 /* Validate and copy the fields out. Bytes past 28 (Ethernet padding) are
- * ignored. err may be NULL. */
-TR_API int tr_arp_parse(const struct tr_arp_view *v, struct tr_arp_repr *r, char *err, size_t errlen);
+ * ignored. why (may be NULL) receives a static reason on failure. */
+TR_API int tr_arp_parse(const struct tr_arp_view *v, struct tr_arp_repr *r, const char **why);
 
 /* Always 28. */
 TR_API size_t tr_arp_emit_len(const struct tr_arp_repr *r);

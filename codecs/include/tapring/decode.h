@@ -11,7 +11,7 @@
  *
  * Decoding stops at the first truncated or malformed layer; the layers
  * before it stay decoded, TR_DEC_ERROR is set and `error` holds a short
- * reason naming the layer ("ipv4: header length 12 < 20"). A cut VLAN tag
+ * static reason naming the layer ("ipv4: header length < 20"). A cut VLAN tag
  * (or more than TR_ETH_MAX_VLAN tags) is such an error, but the 14-byte
  * Ethernet header stays decoded (TR_DEC_ETH) with the complete tags before
  * the bad one; eth.r.ethertype is then the bad tag's TPID. A wrong checksum
@@ -71,10 +71,8 @@ extern "C" {
 #define TR_DEC_DNS    0x0200u  /* UDP port 53/5353: see dns.parsed */
 #define TR_DEC_FRAG   0x0400u  /* IP fragment (first or later) */
 #define TR_DEC_TRUNC  0x0800u  /* caplen < wirelen (snaplen cut) */
-#define TR_DEC_ERROR  0x1000u  /* error[] holds the reason */
+#define TR_DEC_ERROR  0x1000u  /* error holds the reason */
 #define TR_DEC_LINK   0x2000u  /* a non-Ethernet link header (link.r) */
-
-#define TR_DECODE_ERRLEN 96
 
 struct tr_decoded {
 	uint32_t layers;          /* TR_DEC_* */
@@ -164,7 +162,9 @@ struct tr_decoded {
 		uint16_t qdcount, ancount, nscount, arcount;
 	} dns;
 
-	char error[TR_DECODE_ERRLEN];  /* "" unless TR_DEC_ERROR */
+	/* A static reason string ("ipv4: header length < 20"): never NULL,
+	 * "" unless TR_DEC_ERROR. It outlives the frame. */
+	const char *error;
 };
 
 /*

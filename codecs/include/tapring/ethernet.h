@@ -8,8 +8,8 @@
  *
  * Error shape: 0 or a negative errno. -EMSGSIZE: the buffer is too short;
  * -EINVAL: malformed (e.g. too many tags); -ENOSPC: emit buffer too small.
- * When err is non-NULL, parse writes a short reason naming the layer there
- * ("eth: ...", at most errlen bytes including the NUL).
+ * When why is non-NULL, a failing parse stores a static reason naming the
+ * layer there ("eth: vlan tag truncated").
  */
 #ifndef TAPRING_ETHERNET_H
 #define TAPRING_ETHERNET_H
@@ -83,11 +83,11 @@ struct tr_eth_repr {
 
 /* Parse the header and walk the tags. The payload starts at r->hdr_len.
  * Errors: -EMSGSIZE (header or a tag truncated), -EINVAL (more than
- * TR_ETH_MAX_VLAN tags). err may be NULL. When the 14-byte header fits but
+ * TR_ETH_MAX_VLAN tags). why may be NULL. When the 14-byte header fits but
  * a tag is bad (cut, or one too many), r still holds the addresses and the
  * complete tags before the bad one (n_vlan, hdr_len), and ethertype is the
  * bad tag's TPID; with a short header r is unspecified. */
-TR_API int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, char *err, size_t errlen);
+TR_API int tr_eth_parse(const struct tr_eth_view *v, struct tr_eth_repr *r, const char **why);
 
 /* 14 + 4 * n_vlan. */
 TR_API size_t tr_eth_emit_len(const struct tr_eth_repr *r);

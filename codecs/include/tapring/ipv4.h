@@ -6,13 +6,17 @@
  * total_len <= buffer length. After it every getter is safe, and the payload
  * is [hdr_len, total_len) (Ethernet padding past total_len is ignored).
  *
- * tr_ipv4_parse() additionally validates the version, walks the options
- * (EOL / NOP / type-length-value, each bounds-checked) and verifies the
- * header checksum. Errors: -EMSGSIZE (short/inconsistent lengths), -EINVAL
- * (bad version, reserved flag, malformed option), -EBADMSG (checksum wrong;
- * the repr is still fully filled, so callers may report and continue).
- * err, when non-NULL, receives a short reason such as
- * "ipv4: header length 12 < 20".
+ * tr_ipv4_parse() additionally validates the version, the fragment end
+ * (offset + total length <= 65535), walks the options (EOL / NOP /
+ * type-length-value, each bounds-checked) and verifies the header checksum.
+ * Errors: -EMSGSIZE (short/inconsistent lengths), -EINVAL (bad version,
+ * IHL < 5, total length < header length, fragment past 65535, malformed
+ * option), -EBADMSG (checksum wrong; the repr is still fully filled, so
+ * callers may report and continue). why, when non-NULL, receives a static
+ * reason such as "ipv4: header length < 20".
+ * The reserved flag (TR_IPV4_FLAG_RF) is accepted and ignored, as Linux,
+ * smoltcp and tshark do: rejecting it would make the decoder hide layers
+ * that every other tool shows, and the stack drop what Linux delivers.
  */
 #ifndef TAPRING_IPV4_H
 #define TAPRING_IPV4_H
@@ -43,15 +47,53 @@ static inline struct tr_ipv4_view tr_ipv4_view_of(const uint8_t *p, size_t len)
 /* internal: raw getters used by check (bounds are the caller's job). */
 static inline unsigned tr__ipv4_ihl_bytes(const uint8_t *b) { return (unsigned)(b[0] & 0x0f) * 4u; }
 
+/*
+ * internal: the IPv4 header checks, written once. tr_ipv4_check(),
+ * tr_ipv4_parse(), the decoder's inlined fast path and the stack's input all
+ * call this, each with the checks it needs (chk is a constant at every call
+ * site, so the unused tests compile away). Returns the first failure, in
+ * this order, or TR__IPV4_OK.
+ */
+enum tr__ipv4_bad {
+	TR__IPV4_OK = 0,
+	TR__IPV4_SHORT,       /* buffer < 20 bytes */
+	TR__IPV4_VERSION,     /* version != 4 (with TR__IPV4_CHK_VERSION) */
+	TR__IPV4_IHL,         /* IHL < 5 */
+	TR__IPV4_HDR_CUT,     /* header longer than the buffer */
+	TR__IPV4_TOTLEN,      /* total length < header length */
+	TR__IPV4_TOTLEN_CUT,  /* total length > buffer (unless TR__IPV4_CHK_TRUNC_OK) */
+	TR__IPV4_FRAG_END,    /* fragment offset + total length > 65535 (with TR__IPV4_CHK_FRAG):
+			       * the reassembled datagram could not be expressed */
+};
+#define TR__IPV4_CHK_VERSION  0x1u
+#define TR__IPV4_CHK_FRAG     0x2u
+#define TR__IPV4_CHK_TRUNC_OK 0x4u
+
+static inline enum tr__ipv4_bad tr__ipv4_hdr_bad(const uint8_t *b, size_t len, unsigned chk)
+{
+	if (len < TR_IPV4_MIN_HDR_LEN)
+		return TR__IPV4_SHORT;
+	if ((chk & TR__IPV4_CHK_VERSION) && (b[0] >> 4) != 4)
+		return TR__IPV4_VERSION;
+	unsigned hl = tr__ipv4_ihl_bytes(b);
+	if (hl < TR_IPV4_MIN_HDR_LEN)
+		return TR__IPV4_IHL;
+	if (hl > len)
+		return TR__IPV4_HDR_CUT;
+	unsigned tl = tr_load_be16(b + TR_IPV4_OFF_TOTLEN);
+	if (tl < hl)
+		return TR__IPV4_TOTLEN;
+	if (tl > len && !(chk & TR__IPV4_CHK_TRUNC_OK))
+		return TR__IPV4_TOTLEN_CUT;
+	if ((chk & TR__IPV4_CHK_FRAG) &&
+	    (uint32_t)(tr_load_be16(b + TR_IPV4_OFF_FRAG) & TR_IPV4_FRAG_MASK) * 8u + tl > 65535u)
+		return TR__IPV4_FRAG_END;
+	return TR__IPV4_OK;
+}
+
 static inline int tr_ipv4_check(const struct tr_ipv4_view *v)
 {
-	if (v->len < TR_IPV4_MIN_HDR_LEN)
-		return -EMSGSIZE;
-	unsigned hl = tr__ipv4_ihl_bytes(v->buf);
-	unsigned tl = tr_load_be16(v->buf + TR_IPV4_OFF_TOTLEN);
-	if (hl < TR_IPV4_MIN_HDR_LEN || tl < hl || tl > v->len)
-		return -EMSGSIZE;
-	return 0;
+	return tr__ipv4_hdr_bad(v->buf, v->len, 0) == TR__IPV4_OK ? 0 : -EMSGSIZE;
 }
 
 static inline uint8_t tr_ipv4_version(const struct tr_ipv4_view *v) { return v->buf[0] >> 4; }
@@ -119,7 +161,7 @@ static inline bool tr_ipv4_is_later_frag(const struct tr_ipv4_repr *r) { return 
 static inline bool tr_ipv4_is_frag(const struct tr_ipv4_repr *r) { return r->frag_off != 0 || r->mf; }
 
 TR_API int tr_ipv4_parse(const struct tr_ipv4_view *v, struct tr_ipv4_repr *r, unsigned flags,
-		  char *err, size_t errlen);
+		  const char **why);
 
 /* hdr_len (20 + opt_len rounded up to 4) + payload_len bytes is the
  * datagram; tr_ipv4_emit writes only the header: returns 20 + opt_len

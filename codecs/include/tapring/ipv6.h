@@ -95,7 +95,7 @@ struct tr_ipv6_repr {
 static inline bool tr_ipv6_is_later_frag(const struct tr_ipv6_repr *r) { return r->has_frag && r->frag_off != 0; }
 
 TR_API int tr_ipv6_parse(const struct tr_ipv6_view *v, struct tr_ipv6_repr *r, unsigned flags,
-		  char *err, size_t errlen);
+		  const char **why);
 
 /* 40, plus 8 when has_frag: emit writes the fixed header and, if has_frag,
  * a fragment header (other extension headers in ext[] are not emitted). */

@@ -21,9 +21,9 @@
  *
  * Errors: 0 or a negative errno. -EMSGSIZE the buffer is shorter than the
  * header, -EINVAL a malformed field (raw IP of another version, an empty
- * raw frame), -EPROTONOSUPPORT a link type with no parser. When err is
- * not NULL a reason naming the layer is written there ("sll: frame length
- * 10 < 16", "link: unsupported type 147").
+ * raw frame), -EPROTONOSUPPORT a link type with no parser. When why is
+ * not NULL a static reason naming the layer is stored there ("sll: frame
+ * length < 16", "link: unsupported type").
  */
 #ifndef TAPRING_LINK_H
 #define TAPRING_LINK_H
@@ -142,12 +142,12 @@ struct tr_link_repr {
 
 /* Each parses a header at the start of v. r->dlt is set by tr_link_parse
  * (the same parser serves NULL and LOOP, RAW and its aliases). */
-TR_API int tr_sll_parse(const struct tr_sll_view *v, struct tr_link_repr *r, char *err, size_t errlen);
-TR_API int tr_sll2_parse(const struct tr_sll2_view *v, struct tr_link_repr *r, char *err, size_t errlen);
-TR_API int tr_null_parse(const struct tr_null_view *v, struct tr_link_repr *r, char *err, size_t errlen);
+TR_API int tr_sll_parse(const struct tr_sll_view *v, struct tr_link_repr *r, const char **why);
+TR_API int tr_sll2_parse(const struct tr_sll2_view *v, struct tr_link_repr *r, const char **why);
+TR_API int tr_null_parse(const struct tr_null_view *v, struct tr_link_repr *r, const char **why);
 /* Raw IP: proto from the version nibble (ip_version 0) or fixed (4, 6). */
 TR_API int tr_rawip_parse(const uint8_t *buf, size_t len, unsigned ip_version, struct tr_link_repr *r,
-		   char *err, size_t errlen);
+		   const char **why);
 
 /* True when tr_link_parse knows dlt (EN10MB included: tr_decode's own). */
 TR_API bool tr_link_supported(uint32_t dlt);
@@ -158,7 +158,7 @@ TR_API const char *tr_link_name(uint32_t dlt);
 /* Parse the link header of a frame of type dlt (not EN10MB, which
  * tr_eth_parse handles). -EPROTONOSUPPORT for a type without parser. */
 TR_API int tr_link_parse(uint32_t dlt, const uint8_t *buf, size_t len, struct tr_link_repr *r,
-		  char *err, size_t errlen);
+		  const char **why);
 
 /* Bytes tr_link_emit writes for dlt: 16, 20, 4, or 0 for raw IP; -1 when
  * the type has no emitter (EN10MB included). */

@@ -1,421 +1,37 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * tool/print.c: text and JSON renderings of one frame (see print.h).
+ * tool/print.c: text and JSON renderings of one frame (see print.h), driven
+ * by one table of layers (layers[] below) in which each layer renders
+ * itself in both formats; link types have a table of their own
+ * (link_printers[]). The sink and escaping are in pout.c.
  *
  * The frame is decoded with tr_decode() into a stack struct; what the
- * decoder does not keep is read back from the frame bytes here, always
- * within caplen: DNS records (through the DNS codec's iterator) and the raw
- * TCP option order for text mode.
+ * decoder does not keep is read back from the frame bytes, always within
+ * caplen: the raw TCP option order for text mode here, DNS records
+ * (through the DNS codec's iterator) in print_dns.c.
  * Every multi-byte read below is guarded by a bounds check of the
  * overflow-safe form `off > len || n > len - off` (STYLE.md rule 8).
  */
-#include "print.h"
-
-#include <errno.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include <tapring/addr.h>
-#include <tapring/decode.h>
-#include <tapring/dns.h>
-#include <tapring/wire/dns.h>
 #include <tapring/wire/icmp.h>
 #include <tapring/wire/icmp6.h>
 #include <tapring/wire/tcp.h>
 
-/* ---- sink ------------------------------------------------------------------ */
+#include "print_pvt.h"
 
-void tool_pout_buf(struct tool_pout *o, char *buf, size_t cap)
-{
-	o->buf = cap ? buf : NULL;
-	o->cap = cap ? cap - 1 : 0;
-	o->len = 0;
-	o->total = 0;
-	o->f = NULL;
-	o->err = 0;
-	if (cap)
-		buf[0] = '\0';
-}
-
-void tool_pout_file(struct tool_pout *o, FILE *f)
-{
-	o->buf = o->scratch;
-	o->cap = sizeof(o->scratch);
-	o->len = 0;
-	o->total = 0;
-	o->f = f;
-	o->err = 0;
-}
-
-int tool_pout_flush(struct tool_pout *o)
-{
-	if (!o->f) {
-		if (o->buf)
-			o->buf[o->len] = '\0';   /* len <= cap - 1 of the caller's cap */
-		return 0;
-	}
-	if (o->len && !o->err && fwrite(o->buf, 1, o->len, o->f) != o->len)
-		o->err = errno ? errno : EIO;
-	o->len = 0;
-	return o->err ? -o->err : 0;
-}
-
-void tool_pout_put(struct tool_pout *o, const char *s, size_t n)
-{
-	o->total += n;
-	if (TR_LIKELY(n <= o->cap - o->len)) {   /* the common case: it fits */
-		memcpy(o->buf + o->len, s, n);
-		o->len += n;
-		return;
-	}
-	while (n) {
-		size_t room = o->cap - o->len;
-		if (room == 0) {
-			if (!o->f)
-				return;          /* buffer sink: count only */
-			tool_pout_flush(o);
-			continue;
-		}
-		size_t k = n < room ? n : room;
-		memcpy(o->buf + o->len, s, k);
-		o->len += k;
-		s += k;
-		n -= k;
-	}
-}
-
-void tool_pout_puts(struct tool_pout *o, const char *s)
-{
-	tool_pout_put(o, s, strlen(s));
-}
-
-void tool_pout_putc(struct tool_pout *o, char c)
-{
-	if (o->len < o->cap) {
-		o->buf[o->len++] = c;
-		o->total++;
-		return;
-	}
-	tool_pout_put(o, &c, 1);
-}
-
-void tool_pout_u64(struct tool_pout *o, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof(tmp);
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	tool_pout_put(o, tmp + i, sizeof(tmp) - i);
-}
-
-static const char hexdig[] = "0123456789abcdef";
-
-void tool_pout_json_str(struct tool_pout *o, const void *s, size_t n)
-{
-	const uint8_t *p = s;
-	size_t run = 0;   /* bytes of p[i - run .. i) that need no escaping */
-	tool_pout_putc(o, '"');
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = p[i];
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			run++;
-			continue;
-		}
-		tool_pout_put(o, (const char *)p + i - run, run);
-		run = 0;
-		char esc[6] = { '\\', 0, 0, 0, 0, 0 };
-		size_t elen = 2;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		default:
-			/* \u00XX: the code point U+00XX stands for byte XX. */
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hexdig[c >> 4];
-			esc[5] = hexdig[c & 15];
-			elen = 6;
-			break;
-		}
-		tool_pout_put(o, esc, elen);
-	}
-	tool_pout_put(o, (const char *)p + n - run, run);
-	tool_pout_putc(o, '"');
-}
-
-/* ---- small formatting helpers ---------------------------------------------- */
-
-static void put_hex(struct tool_pout *o, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char h[2] = { hexdig[p[i] >> 4], hexdig[p[i] & 15] };
-		tool_pout_put(o, h, 2);
-	}
-}
-
-static void put_hex16(struct tool_pout *o, uint16_t v)
-{
-	char h[6] = { '0', 'x', hexdig[(v >> 12) & 15], hexdig[(v >> 8) & 15],
-		      hexdig[(v >> 4) & 15], hexdig[v & 15] };
-	tool_pout_put(o, h, 6);
-}
-
-static void put_mac(struct tool_pout *o, const uint8_t *m)
-{
-	char s[TR_MAC_STRLEN];
-	tool_pout_put(o, s, tr_addr_mac_fmt(m, s));
-}
-
-static void put_ip4(struct tool_pout *o, const uint8_t *a)
-{
-	char s[TR_IPV4_STRLEN];
-	tool_pout_put(o, s, tr_addr_ipv4_fmt(a, s));
-}
-
-static void put_ip6(struct tool_pout *o, const uint8_t *a)
-{
-	char s[TR_IPV6_STRLEN];
-	tool_pout_put(o, s, tr_addr_ipv6_fmt(a, s));
-}
-
-/* JSON helpers. Keys are literals, quoted and measured at compile time:
- * K("eth") is the text `"eth":` and its length. jkey writes it with a
- * leading comma unless it is the first key of its object. */
-struct jk {
-	const char *s;
-	size_t n;
+/* One frame being printed. */
+struct pctx {
+	struct tool_pout *o;
+	const struct tool_print_frame *fr;
+	const struct tr_decoded *d;
+	const char *why;          /* reason printed at the end of the line, or NULL */
+	int first;                /* JSON: no member of the frame's object written yet */
 };
-#define JK_INIT(lit) { "\"" lit "\":", sizeof("\"" lit "\":") - 1 }
-#define K(lit) ((struct jk)JK_INIT(lit))
-
-static void jkey(struct tool_pout *o, int *first, struct jk key)
-{
-	if (!*first)
-		tool_pout_putc(o, ',');
-	*first = 0;
-	tool_pout_put(o, key.s, key.n);
-}
-
-static void jnum(struct tool_pout *o, int *first, struct jk key, uint64_t v)
-{
-	jkey(o, first, key);
-	tool_pout_u64(o, v);
-}
-
-static void jbool(struct tool_pout *o, int *first, struct jk key, int v)
-{
-	jkey(o, first, key);
-	tool_pout_puts(o, v ? "true" : "false");
-}
-
-/* csum_ok: true/false when verified, null when it could not be (a
- * fragment, or a capture that does not hold the whole datagram). */
-static void jcsum(struct tool_pout *o, int *first, int checked, int ok)
-{
-	jkey(o, first, K("csum_ok"));
-	tool_pout_puts(o, !checked ? "null" : ok ? "true" : "false");
-}
-
-static void jmac(struct tool_pout *o, int *first, struct jk key, const uint8_t *m)
-{
-	jkey(o, first, key);
-	tool_pout_putc(o, '"');
-	put_mac(o, m);
-	tool_pout_putc(o, '"');
-}
-
-static void jip4(struct tool_pout *o, int *first, struct jk key, const uint8_t *a)
-{
-	jkey(o, first, key);
-	tool_pout_putc(o, '"');
-	put_ip4(o, a);
-	tool_pout_putc(o, '"');
-}
-
-static void jip6(struct tool_pout *o, int *first, struct jk key, const uint8_t *a)
-{
-	jkey(o, first, key);
-	tool_pout_putc(o, '"');
-	put_ip6(o, a);
-	tool_pout_putc(o, '"');
-}
-
-/* Raw bytes (TXT strings) on a text line: printable ASCII as is, anything
- * else as a backslash and three octal digits, so hostile data cannot inject
- * control characters into a terminal. */
-static void put_text_bytes(struct tool_pout *o, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = (uint8_t)s[i];
-		if (c >= 0x20 && c < 0x7f) {
-			tool_pout_putc(o, (char)c);
-		} else {
-			char e[4] = { '\\', (char)('0' + (c >> 6)), (char)('0' + ((c >> 3) & 7)),
-				      (char)('0' + (c & 7)) };
-			tool_pout_put(o, e, 4);
-		}
-	}
-}
-
-/* ---- DNS records ------------------------------------------------------------ */
-
-/*
- * The decoder locates the DNS message; its records are read here with the
- * DNS codec's iterator (<tapring/dns.h>), so the tool and the engine agree
- * on what is malformed. Names arrive as presentation text without the
- * trailing dot (the root is "."), with '.', '\' and bytes outside
- * 0x21..0x7e inside labels escaped dig-style ("\.", "\\", "\DDD").
- */
-
-/* The DNS message the decoder located, checked against caplen once more
- * (the decoder's offsets are 16-bit). */
-static int dns_msg_of(const struct tool_print_frame *fr, const struct tr_decoded *d,
-		      const uint8_t **p, size_t *len)
-{
-	size_t off = d->dns.off, n = d->dns.len;
-	if (off > fr->caplen || n > fr->caplen - off)
-		return 0;
-	*p = fr->data + off;
-	*len = n;
-	return 1;
-}
-
-static const char *dns_type_name(uint16_t t)
-{
-	switch (t) {
-	case TR_DNS_T_A: return "A";
-	case TR_DNS_T_NS: return "NS";
-	case TR_DNS_T_CNAME: return "CNAME";
-	case TR_DNS_T_SOA: return "SOA";
-	case TR_DNS_T_PTR: return "PTR";
-	case TR_DNS_T_MX: return "MX";
-	case TR_DNS_T_TXT: return "TXT";
-	case TR_DNS_T_AAAA: return "AAAA";
-	case TR_DNS_T_SRV: return "SRV";
-	case TR_DNS_T_OPT: return "OPT";
-	case TR_DNS_T_ANY: return "ANY";
-	default: return NULL;
-	}
-}
-
-static void put_dns_type(struct tool_pout *o, uint16_t t)
-{
-	const char *n = dns_type_name(t);
-	if (n) {
-		tool_pout_puts(o, n);
-	} else {
-		tool_pout_puts(o, "Type");
-		tool_pout_u64(o, t);
-	}
-}
-
-/* A name: JSON mode as the codec wrote it; text mode fully qualified
- * ("web.example.com.", the root "."). */
-static void put_name(struct tool_pout *o, const char *s, int text)
-{
-	tool_pout_puts(o, s);
-	if (text && strcmp(s, "."))
-		tool_pout_putc(o, '.');
-}
-
-/* One record's data as text (JSON mode: the value of "data", escaped by the
- * caller; text mode: tcpdump's order for MX and SRV). */
-static void dns_data_text(struct tool_pout *o, const struct tr_dns_rr *rr, int text)
-{
-	switch (rr->type) {
-	case TR_DNS_T_A:
-		put_ip4(o, rr->u.a);
-		return;
-	case TR_DNS_T_AAAA:
-		put_ip6(o, rr->u.aaaa);
-		return;
-	case TR_DNS_T_CNAME:
-	case TR_DNS_T_NS:
-	case TR_DNS_T_PTR:
-		put_name(o, rr->u.target, text);
-		return;
-	case TR_DNS_T_MX:
-		if (text) {              /* tcpdump: "name. pref" */
-			put_name(o, rr->u.mx.exchange, text);
-			tool_pout_putc(o, ' ');
-			tool_pout_u64(o, rr->u.mx.pref);
-			return;
-		}
-		tool_pout_u64(o, rr->u.mx.pref);
-		tool_pout_putc(o, ' ');
-		put_name(o, rr->u.mx.exchange, text);
-		return;
-	case TR_DNS_T_SRV:
-		if (text) {              /* tcpdump: "target.:port prio weight" */
-			put_name(o, rr->u.srv.target, text);
-			tool_pout_putc(o, ':');
-			tool_pout_u64(o, rr->u.srv.port);
-			tool_pout_putc(o, ' ');
-			tool_pout_u64(o, rr->u.srv.priority);
-			tool_pout_putc(o, ' ');
-			tool_pout_u64(o, rr->u.srv.weight);
-			return;
-		}
-		tool_pout_u64(o, rr->u.srv.priority);
-		tool_pout_putc(o, ' ');
-		tool_pout_u64(o, rr->u.srv.weight);
-		tool_pout_putc(o, ' ');
-		tool_pout_u64(o, rr->u.srv.port);
-		tool_pout_putc(o, ' ');
-		put_name(o, rr->u.srv.target, text);
-		return;
-	case TR_DNS_T_SOA: {
-		const uint32_t v[5] = { rr->u.soa.serial, rr->u.soa.refresh, rr->u.soa.retry,
-					rr->u.soa.expire, rr->u.soa.minimum };
-		put_name(o, rr->u.soa.mname, text);
-		tool_pout_putc(o, ' ');
-		put_name(o, rr->u.soa.rname, text);
-		for (int i = 0; i < 5; i++) {
-			tool_pout_putc(o, ' ');
-			tool_pout_u64(o, v[i]);
-		}
-		return;
-	}
-	case TR_DNS_T_TXT: {
-		/* Zone-file style: each character-string quoted, '"' and '\'
-		 * backslash-escaped, strings separated by one space. Text mode
-		 * also escapes bytes outside printable ASCII. */
-		size_t off = 0, len;
-		const uint8_t *str;
-		int first = 1;
-		while (tr_dns_txt_next(rr, &off, &str, &len) == 1) {
-			if (!first)
-				tool_pout_putc(o, ' ');
-			first = 0;
-			tool_pout_putc(o, '"');
-			for (size_t k = 0; k < len; k++) {
-				char c = (char)str[k];
-				if (c == '"' || c == '\\')
-					tool_pout_putc(o, '\\');
-				if (text)
-					put_text_bytes(o, &c, 1);
-				else
-					tool_pout_putc(o, c);
-			}
-			tool_pout_putc(o, '"');
-		}
-		return;
-	}
-	default:
-		put_hex(o, rr->rdata, rr->rdlen);
-		return;
-	}
-}
 
 /* ---- text renderer ------------------------------------------------------------ */
 
@@ -627,7 +243,7 @@ static void text_tcp_opts(struct tool_pout *o, const uint8_t *p, size_t n)
 			tool_pout_puts(o, "opt-");
 			tool_pout_u64(o, kind);
 			tool_pout_putc(o, ':');
-			put_hex(o, v, l - 2);
+			tool_pout_hex(o, v, l - 2);
 		}
 		i += l;
 	}
@@ -678,83 +294,6 @@ static void text_tcp(struct tool_pout *o, const struct tool_print_frame *fr, con
 	tool_pout_u64(o, r->payload_len);
 }
 
-static const char *dns_rcode_name(unsigned rc)
-{
-	static const char *const n[] = { NULL, "FormErr", "ServFail", "NXDomain",
-					 "NotImp", "Refused" };
-	return rc < sizeof(n) / sizeof(n[0]) ? n[rc] : NULL;
-}
-
-/* tcpdump-like DNS summary. Returns a reason when the records are
- * malformed/truncated (printed up to that point). */
-static const char *text_dns(struct tool_pout *o, const struct tool_print_frame *fr,
-			    const struct tr_decoded *d)
-{
-	const uint8_t *p;
-	size_t len;
-	const char *why = NULL;
-	struct tr_dns_msg m;
-	if (!dns_msg_of(fr, d, &p, &len) || tr_dns_parse_header(&m, p, len, &why) < 0) {
-		tool_pout_puts(o, "[|domain]");      /* tcpdump's mark for a cut header */
-		return why ? why : "dns: message outside the capture";
-	}
-	const struct tr_dns_header *h = &m.hdr;
-	unsigned rc = tr_dns_rcode(h);
-	tool_pout_u64(o, h->id);
-	if (tr_dns_qr(h)) {
-		if (h->flags & TR_DNS_F_AA)
-			tool_pout_putc(o, '*');
-		if (!(h->flags & TR_DNS_F_RA))
-			tool_pout_putc(o, '-');
-		if (rc) {
-			const char *n = dns_rcode_name(rc);
-			tool_pout_putc(o, ' ');
-			if (n) {
-				tool_pout_puts(o, n);
-			} else {
-				tool_pout_puts(o, "rcode ");
-				tool_pout_u64(o, rc);
-			}
-		}
-	} else if (h->flags & TR_DNS_F_RD) {
-		tool_pout_putc(o, '+');
-	}
-	/* Questions are shown for queries only (responses: counts and
-	 * answers), as tcpdump does without -v. */
-	struct tr_dns_question q;
-	int r;
-	while ((r = tr_dns_next_question(&m, &q, &why)) == 1) {
-		if (tr_dns_qr(h))
-			continue;
-		tool_pout_putc(o, ' ');
-		put_dns_type(o, q.type);
-		tool_pout_puts(o, "? ");
-		put_name(o, q.name, 1);
-	}
-	if (r == 0 && tr_dns_qr(h)) {
-		struct tr_dns_rr rr;
-		unsigned i = 0;
-		tool_pout_putc(o, ' ');
-		tool_pout_u64(o, h->ancount);
-		tool_pout_putc(o, '/');
-		tool_pout_u64(o, h->nscount);
-		tool_pout_putc(o, '/');
-		tool_pout_u64(o, h->arcount);
-		while ((r = tr_dns_next_rr(&m, &rr, &why)) == 1 && rr.section == TR_DNS_SEC_AN) {
-			tool_pout_puts(o, i++ ? ", " : " ");
-			put_dns_type(o, rr.type);
-			if (dns_type_name(rr.type)) {
-				tool_pout_putc(o, ' ');
-				dns_data_text(o, &rr, 1);
-			}
-		}
-	}
-	tool_pout_puts(o, " (");
-	tool_pout_u64(o, len);
-	tool_pout_putc(o, ')');
-	return r < 0 ? (why ? why : "dns: malformed") : NULL;
-}
-
 static void text_ports(struct tool_pout *o, const struct tr_decoded *d, uint16_t sp, uint16_t dp)
 {
 	if (d->layers & TR_DEC_IPV4) {
@@ -789,7 +328,7 @@ static void text_addrs(struct tool_pout *o, const struct tr_decoded *d)
 	tool_pout_puts(o, ": ");
 }
 
-/* ---- link layers (text and JSON) ------------------------------------------ */
+/* ---- link types ------------------------------------------------------------- */
 
 static const char *sll_pkttype_name(uint16_t t)
 {
@@ -805,513 +344,605 @@ static void put_padded(struct tool_pout *o, const char *s, size_t width)
 		tool_pout_putc(o, ' ');
 }
 
-/* What tcpdump prints before the network layer without -e: nothing,
- * except for SLL2, where it names the interface (as the reading host
- * knows that index, "?" otherwise) and the direction. */
-static void text_link_prefix(struct tool_pout *o, const struct tr_decoded *d)
-{
-	if (!(d->layers & TR_DEC_LINK) || d->link.r.dlt != TR_DLT_LINUX_SLL2)
-		return;
-	char name[IF_NAMESIZE];
-	if (!if_indextoname(d->link.r.ifindex, name))
-		strcpy(name, "?");
-	put_padded(o, name, 5);
-	tool_pout_putc(o, ' ');
-	const char *pt = sll_pkttype_name(d->link.r.pkttype);
-	if (pt) {
-		put_padded(o, pt, 3);
-	} else {
-		tool_pout_puts(o, "Unknown (");
-		tool_pout_u64(o, d->link.r.pkttype);
-		tool_pout_putc(o, ')');
-	}
-	tool_pout_putc(o, ' ');
-}
-
 static void put_link_addr(struct tool_pout *o, const struct tr_link_repr *r)
 {
 	size_t n = r->halen < TR_SLL_ADDR_LEN ? r->halen : TR_SLL_ADDR_LEN;
 	for (size_t i = 0; i < n; i++) {
-		char h[3] = { hexdig[r->addr[i] >> 4], hexdig[r->addr[i] & 15], ':' };
-		tool_pout_put(o, h, i + 1 < n ? 3 : 2);
+		tool_pout_hex(o, r->addr + i, 1);
+		if (i + 1 < n)
+			tool_pout_putc(o, ':');
 	}
 }
 
-/* A frame whose network layer was not decoded: tcpdump's -e header for
- * the link type (it prints that when it cannot go further), then the
- * length; raw bytes in hex for a link type we do not decode. */
-static void text_link_rest(struct tool_pout *o, const struct tool_print_frame *fr,
-			   const struct tr_decoded *d)
+/* The protocol field of a cooked header, as captured. */
+static uint16_t sll_proto_of(const struct pctx *c)
 {
-	if (d->layers & TR_DEC_ETH) {
-		uint16_t t = d->eth.r.ethertype;
-		if (t == 0x0800 || t == 0x86dd || t == 0x0806)
-			tool_pout_puts(o, t == 0x0800 ? "IP" : t == 0x86dd ? "IP6" : "ARP");
-		else {
-			tool_pout_puts(o, "ethertype ");
-			put_hex16(o, t);
-		}
-		tool_pout_puts(o, ", length ");
-		tool_pout_u64(o, fr->wirelen);
-		return;
+	return tr_load_be16(c->fr->data + (c->d->link.r.dlt == TR_DLT_LINUX_SLL ? TR_SLL_OFF_PROTO
+									    : TR_SLL2_OFF_PROTO));
+}
+
+/* SLL2, before the network layer: tcpdump (without -e) names the
+ * interface (as the reading host knows that index, "?" otherwise) and the
+ * direction. */
+static void sll2_text_head(struct pctx *c)
+{
+	const struct tr_link_repr *r = &c->d->link.r;
+	char name[IF_NAMESIZE];
+	if (!if_indextoname(r->ifindex, name))
+		strcpy(name, "?");
+	put_padded(c->o, name, 5);
+	tool_pout_putc(c->o, ' ');
+	const char *pt = sll_pkttype_name(r->pkttype);
+	if (pt) {
+		put_padded(c->o, pt, 3);
+	} else {
+		tool_pout_puts(c->o, "Unknown (");
+		tool_pout_u64(c->o, r->pkttype);
+		tool_pout_putc(c->o, ')');
 	}
+	tool_pout_putc(c->o, ' ');
+}
+
+/* SLL and SLL2 whose network layer was not decoded: tcpdump's -e header
+ * (it prints that when it cannot go further). */
+static void sll_text_leaf(struct pctx *c)
+{
+	const struct tr_link_repr *r = &c->d->link.r;
+	if (r->dlt == TR_DLT_LINUX_SLL) {
+		const char *pt = sll_pkttype_name(r->pkttype);
+		if (pt)
+			tool_pout_puts(c->o, pt);
+		tool_pout_putc(c->o, ' ');
+	}
+	put_link_addr(c->o, r);
+	tool_pout_puts(c->o, " proto ");
+	tool_pout_hex16(c->o, sll_proto_of(c));
+}
+
+static void sll_json(struct pctx *c, int *g)
+{
+	const struct tr_link_repr *r = &c->d->link.r;
+	struct tool_pout *o = c->o;
+	int h = 1;
+	jkey(o, g, K("sll"));
+	tool_pout_putc(o, '{');
+	jnum(o, &h, K("pkttype"), r->pkttype);
+	jnum(o, &h, K("hatype"), r->hatype);
+	jkey(o, &h, K("addr"));
+	tool_pout_putc(o, '"');
+	put_link_addr(o, r);
+	tool_pout_putc(o, '"');
+	jnum(o, &h, K("proto"), sll_proto_of(c));
+	if (r->dlt == TR_DLT_LINUX_SLL2)
+		jnum(o, &h, K("ifindex"), r->ifindex);
+	tool_pout_putc(o, '}');
+}
+
+static void null_text_leaf(struct pctx *c)
+{
+	tool_pout_puts(c->o, "AF ");
+	tool_pout_u64(c->o, c->d->link.r.family);
+}
+
+static void null_json(struct pctx *c, int *g)
+{
+	jnum(c->o, g, K("family"), c->d->link.r.family);
+}
+
+static void raw_text_leaf(struct pctx *c)
+{
+	tool_pout_puts(c->o, "raw");
+}
+
+/*
+ * One row per non-Ethernet link type the decoder knows (TR_DEC_LINK): what
+ * its text shows before the network layer, what it shows when the network
+ * layer was not decoded (then ", length N" follows), and its members inside
+ * the JSON "link" object. A new link type is one row here. Types without a
+ * row print as raw IP does.
+ */
+static const struct link_printer {
+	uint32_t dlt;
+	void (*text_head)(struct pctx *c);
+	void (*text_leaf)(struct pctx *c);
+	void (*json)(struct pctx *c, int *g);
+} link_printers[] = {
+	{ TR_DLT_LINUX_SLL, NULL, sll_text_leaf, sll_json },
+	{ TR_DLT_LINUX_SLL2, sll2_text_head, sll_text_leaf, sll_json },
+	{ TR_DLT_NULL, NULL, null_text_leaf, null_json },
+	{ TR_DLT_LOOP, NULL, null_text_leaf, null_json },
+};
+
+static const struct link_printer link_printer_raw = { 0, NULL, raw_text_leaf, NULL };
+
+static const struct link_printer *link_printer_of(uint32_t dlt)
+{
+	for (size_t i = 0; i < sizeof(link_printers) / sizeof(link_printers[0]); i++)
+		if (link_printers[i].dlt == dlt)
+			return &link_printers[i];
+	return &link_printer_raw;
+}
+
+/* ---- layers --------------------------------------------------------------------- */
+
+/*
+ * Each layer below renders itself in both formats. The text line nests as
+ * the frame does: every present layer writes its head, outermost first;
+ * the innermost present layer writes its leaf (the summary tcpdump shows
+ * for it); then every present layer writes its tail, innermost first. JSON
+ * is one member per present layer, in frame order.
+ */
+
+/* "link": every frame. Its type, the cooked header's fields, and for a
+ * type we do not decode the frame as "raw" hex. */
+static void link_json(struct pctx *c)
+{
+	const struct tr_decoded *d = c->d;
+	struct tool_pout *o = c->o;
+	int g = 1;
+	jkey(o, &c->first, K("link"));
+	tool_pout_putc(o, '{');
+	jnum(o, &g, K("type"), d->dlt);
 	if (d->layers & TR_DEC_LINK) {
-		const struct tr_link_repr *r = &d->link.r;
-		if (r->dlt == TR_DLT_LINUX_SLL || r->dlt == TR_DLT_LINUX_SLL2) {
-			if (r->dlt == TR_DLT_LINUX_SLL) {
-				const char *pt = sll_pkttype_name(r->pkttype);
-				if (pt)
-					tool_pout_puts(o, pt);
-				tool_pout_putc(o, ' ');
-			}
-			put_link_addr(o, r);
-			tool_pout_puts(o, " proto ");
-			put_hex16(o, r->dlt == TR_DLT_LINUX_SLL ? tr_load_be16(fr->data + TR_SLL_OFF_PROTO)
-								 : tr_load_be16(fr->data + TR_SLL2_OFF_PROTO));
-		} else if (r->dlt == TR_DLT_NULL || r->dlt == TR_DLT_LOOP) {
-			tool_pout_puts(o, "AF ");
-			tool_pout_u64(o, r->family);
-		} else {
-			tool_pout_puts(o, "raw");
-		}
+		const struct link_printer *lp = link_printer_of(d->link.r.dlt);
+		if (lp->json)
+			lp->json(c, &g);
+	}
+	tool_pout_putc(o, '}');
+	if (!(d->layers & (TR_DEC_ETH | TR_DEC_LINK)) && !tr_link_supported(d->dlt)) {
+		jkey(o, &c->first, K("raw"));
+		tool_pout_putc(o, '"');
+		tool_pout_hex(o, c->fr->data, c->fr->caplen);
+		tool_pout_putc(o, '"');
+	}
+}
+
+static void link_text_head(struct pctx *c)
+{
+	if (c->d->layers & TR_DEC_LINK) {
+		const struct link_printer *lp = link_printer_of(c->d->link.r.dlt);
+		if (lp->text_head)
+			lp->text_head(c);
+	}
+}
+
+/* Nothing above the link layer decoded: the cooked header, or for a type
+ * we do not decode the raw bytes in hex, or (a frame too short for its
+ * link header) just the length. */
+static void link_text_leaf(struct pctx *c)
+{
+	const struct tr_decoded *d = c->d;
+	struct tool_pout *o = c->o;
+	if (d->layers & TR_DEC_LINK) {
+		link_printer_of(d->link.r.dlt)->text_leaf(c);
 		tool_pout_puts(o, ", length ");
-		tool_pout_u64(o, fr->wirelen);
+		tool_pout_u64(o, c->fr->wirelen);
 		return;
 	}
 	if (!tr_link_supported(d->dlt)) {
 		tool_pout_puts(o, "link-type ");
 		tool_pout_u64(o, d->dlt);
 		tool_pout_puts(o, ", length ");
-		tool_pout_u64(o, fr->wirelen);
+		tool_pout_u64(o, c->fr->wirelen);
 		tool_pout_puts(o, ": ");
-		put_hex(o, fr->data, fr->caplen);
+		tool_pout_hex(o, c->fr->data, c->fr->caplen);
 		return;
 	}
 	tool_pout_puts(o, "frame, length ");
-	tool_pout_u64(o, fr->wirelen);
+	tool_pout_u64(o, c->fr->wirelen);
 }
 
-/* "link" (every frame), then Ethernet's "eth" and "vlan" or the cooked
- * header's "sll" inside "link"; a link type we do not decode adds the
- * frame as "raw" hex. */
-static void json_link(struct tool_pout *o, int *f, const struct tool_print_frame *fr,
-		      const struct tr_decoded *d)
+/* "eth" and "vlan". */
+static void eth_json(struct pctx *c)
 {
+	const struct tr_eth_repr *e = &c->d->eth.r;
+	struct tool_pout *o = c->o;
 	int g = 1;
-	jkey(o, f, K("link"));
-	tool_pout_putc(o, '{');
-	jnum(o, &g, K("type"), d->dlt);
-	if (d->layers & TR_DEC_LINK) {
-		const struct tr_link_repr *r = &d->link.r;
-		if (r->dlt == TR_DLT_LINUX_SLL || r->dlt == TR_DLT_LINUX_SLL2) {
-			int h = 1;
-			jkey(o, &g, K("sll"));
-			tool_pout_putc(o, '{');
-			jnum(o, &h, K("pkttype"), r->pkttype);
-			jnum(o, &h, K("hatype"), r->hatype);
-			jkey(o, &h, K("addr"));
-			tool_pout_putc(o, '"');
-			put_link_addr(o, r);
-			tool_pout_putc(o, '"');
-			jnum(o, &h, K("proto"), r->dlt == TR_DLT_LINUX_SLL
-					? tr_load_be16(fr->data + TR_SLL_OFF_PROTO)
-					: tr_load_be16(fr->data + TR_SLL2_OFF_PROTO));
-			if (r->dlt == TR_DLT_LINUX_SLL2)
-				jnum(o, &h, K("ifindex"), r->ifindex);
-			tool_pout_putc(o, '}');
-		} else if (r->dlt == TR_DLT_NULL || r->dlt == TR_DLT_LOOP) {
-			jnum(o, &g, K("family"), r->family);
-		}
-	}
-	tool_pout_putc(o, '}');
-	if (!(d->layers & (TR_DEC_ETH | TR_DEC_LINK)) && !tr_link_supported(d->dlt)) {
-		jkey(o, f, K("raw"));
-		tool_pout_putc(o, '"');
-		put_hex(o, fr->data, fr->caplen);
-		tool_pout_putc(o, '"');
-		return;
-	}
-	if (!(d->layers & TR_DEC_ETH))
-		return;
-	const struct tr_eth_repr *e = &d->eth.r;
-	g = 1;
-	jkey(o, f, K("eth"));
+	jkey(o, &c->first, K("eth"));
 	tool_pout_putc(o, '{');
 	jmac(o, &g, K("src"), e->src);
 	jmac(o, &g, K("dst"), e->dst);
 	jnum(o, &g, K("type"), e->n_vlan ? e->vlan[0].tpid : e->ethertype);
 	tool_pout_putc(o, '}');
-	if (e->n_vlan) {
-		jkey(o, f, K("vlan"));
-		tool_pout_putc(o, '[');
-		for (unsigned i = 0; i < e->n_vlan && i < TR_ETH_MAX_VLAN; i++) {
-			const struct tr_vlan_tag *t = &e->vlan[i];
-			int h = 1;
-			if (i)
-				tool_pout_putc(o, ',');
-			tool_pout_putc(o, '{');
-			jnum(o, &h, K("vid"), t->vid);
-			jnum(o, &h, K("pcp"), t->pcp);
-			jnum(o, &h, K("dei"), t->dei);
-			jnum(o, &h, K("type"), t->inner_type);
-			tool_pout_putc(o, '}');
-		}
-		tool_pout_putc(o, ']');
-	}
-}
-
-static void print_text(struct tool_pout *o, const struct tool_print_frame *fr, const struct tr_decoded *d)
-{
-	const char *why = (d->layers & TR_DEC_ERROR) ? d->error : NULL;
-	put_ts(o, fr);
-	tool_pout_putc(o, ' ');
-	text_link_prefix(o, d);
-	if (d->layers & TR_DEC_ETH) {
-		for (unsigned i = 0; i < d->eth.r.n_vlan && i < TR_ETH_MAX_VLAN; i++) {
-			tool_pout_puts(o, "vlan ");
-			tool_pout_u64(o, d->eth.r.vlan[i].vid);
-			tool_pout_puts(o, ", ");
-		}
-	}
-	if (d->layers & TR_DEC_ARP) {
-		const struct tr_arp_repr *a = &d->arp.r;
-		tool_pout_puts(o, "ARP, ");
-		if (a->op == 1) {
-			tool_pout_puts(o, "Request who-has ");
-			put_ip4(o, a->tpa);
-			tool_pout_puts(o, " tell ");
-			put_ip4(o, a->spa);
-		} else if (a->op == 2) {
-			tool_pout_puts(o, "Reply ");
-			put_ip4(o, a->spa);
-			tool_pout_puts(o, " is-at ");
-			put_mac(o, a->sha);
-		} else {
-			tool_pout_puts(o, "op ");
-			tool_pout_u64(o, a->op);
-		}
-		tool_pout_puts(o, ", length 28");
-	} else if (d->layers & (TR_DEC_IPV4 | TR_DEC_IPV6)) {
-		int v4 = (d->layers & TR_DEC_IPV4) != 0;
-		tool_pout_puts(o, v4 ? "IP " : "IP6 ");
-		if (d->layers & TR_DEC_UDP) {
-			text_ports(o, d, d->udp.r.src_port, d->udp.r.dst_port);
-			if (d->layers & TR_DEC_DNS) {
-				const char *dwhy = text_dns(o, fr, d);
-				if (!why)
-					why = dwhy;
-			} else {
-				tool_pout_puts(o, "UDP, length ");
-				tool_pout_u64(o, d->udp.len >= 8 ? d->udp.len - 8u : 0);
-			}
-			if (d->udp.csum_checked && !d->udp.csum_ok)
-				tool_pout_puts(o, ", bad udp cksum");
-		} else if (d->layers & TR_DEC_TCP) {
-			text_ports(o, d, d->tcp.r.src_port, d->tcp.r.dst_port);
-			text_tcp(o, fr, d);
-		} else if (d->layers & TR_DEC_ICMP) {
-			text_addrs(o, d);
-			text_icmp(o, d);
-			tool_pout_puts(o, ", length ");
-			tool_pout_u64(o, v4 ? d->ipv4.r.payload_len : 0);
-		} else if (d->layers & TR_DEC_ICMP6) {
-			text_addrs(o, d);
-			text_icmp6(o, d);
-		} else {
-			text_addrs(o, d);
-			uint8_t proto = v4 ? d->ipv4.r.proto : d->ipv6.r.upper;
-			if (d->layers & TR_DEC_FRAG) {
-				tool_pout_puts(o, "frag id ");
-				tool_pout_u64(o, v4 ? d->ipv4.r.id : d->ipv6.r.frag_id);
-				tool_pout_puts(o, ", offset ");
-				tool_pout_u64(o, v4 ? d->ipv4.r.frag_off : d->ipv6.r.frag_off);
-				tool_pout_puts(o, ", ");
-			}
-			tool_pout_puts(o, "ip-proto-");
-			tool_pout_u64(o, proto);
-		}
-		if (v4 && !d->ipv4.r.csum_ok)
-			tool_pout_puts(o, ", bad ip cksum");
-		if (v4) {
-			if (d->ipv4.r.mf)
-				tool_pout_puts(o, " [MF]");
-		}
-	} else {
-		text_link_rest(o, fr, d);
-	}
-	if (why) {
-		tool_pout_puts(o, " [malformed: ");
-		tool_pout_puts(o, why);
-		tool_pout_putc(o, ']');
-	}
-	tool_pout_putc(o, '\n');
-}
-
-/* ---- JSON renderer --------------------------------------------------------------- */
-
-/* Data text of one record as a JSON string: rendered into a stack buffer
- * (names are < 1016 bytes, SOA two names and five numbers) then escaped.
- * TXT and unknown data can reach 2 * 65535 bytes: when the text does not
- * fit, the rdata goes out as hex, which needs no escaping. */
-static void json_dns_data(struct tool_pout *o, const struct tr_dns_rr *rr)
-{
-	char tmp[4096];
-	struct tool_pout t;
-	tool_pout_buf(&t, tmp, sizeof(tmp));
-	dns_data_text(&t, rr, 0);
-	if (t.total <= t.cap) {
-		tool_pout_json_str(o, tmp, t.len);
+	if (!e->n_vlan)
 		return;
-	}
-	tool_pout_putc(o, '"');
-	put_hex(o, rr->rdata, rr->rdlen);
-	tool_pout_putc(o, '"');
-}
-
-static const char *json_dns(struct tool_pout *o, int *first, const struct tool_print_frame *fr,
-			    const struct tr_decoded *d)
-{
-	static const struct jk sect[4] = { JK_INIT("qd"), JK_INIT("an"), JK_INIT("ns"),
-					   JK_INIT("ar") };
-	const uint8_t *p;
-	size_t len;
-	const char *why = NULL;
-	struct tr_dns_msg m;
-	if (!dns_msg_of(fr, d, &p, &len))
-		return "dns: message outside the capture";
-	if (tr_dns_parse_header(&m, p, len, &why) < 0)
-		return why ? why : "dns: malformed header";
-	const struct tr_dns_header *h = &m.hdr;
-	jkey(o, first, K("dns"));
-	int f = 1;
-	tool_pout_putc(o, '{');
-	jnum(o, &f, K("id"), h->id);
-	jbool(o, &f, K("qr"), tr_dns_qr(h));
-	jnum(o, &f, K("opcode"), tr_dns_opcode(h));
-	jnum(o, &f, K("rcode"), tr_dns_rcode(h));
-
-	struct tr_dns_question q;
-	int r, n = 0;
-	jkey(o, &f, sect[0]);
+	jkey(o, &c->first, K("vlan"));
 	tool_pout_putc(o, '[');
-	while ((r = tr_dns_next_question(&m, &q, &why)) == 1) {
-		int g = 1;
-		if (n++)
+	for (unsigned i = 0; i < e->n_vlan && i < TR_ETH_MAX_VLAN; i++) {
+		const struct tr_vlan_tag *t = &e->vlan[i];
+		int h = 1;
+		if (i)
 			tool_pout_putc(o, ',');
 		tool_pout_putc(o, '{');
-		jkey(o, &g, K("name"));
-		tool_pout_json_str(o, q.name, strlen(q.name));
-		jnum(o, &g, K("type"), q.type);
-		jnum(o, &g, K("class"), q.qclass);
+		jnum(o, &h, K("vid"), t->vid);
+		jnum(o, &h, K("pcp"), t->pcp);
+		jnum(o, &h, K("dei"), t->dei);
+		jnum(o, &h, K("type"), t->inner_type);
 		tool_pout_putc(o, '}');
 	}
 	tool_pout_putc(o, ']');
-
-	/* Records arrive in section order; empty sections are skipped by the
-	 * iterator, so open and close the arrays as the section advances. */
-	unsigned cur = TR_DNS_SEC_AN;
-	jkey(o, &f, sect[cur]);
-	tool_pout_putc(o, '[');
-	n = 0;
-	if (r == 0) {
-		struct tr_dns_rr rr;
-		while ((r = tr_dns_next_rr(&m, &rr, &why)) == 1) {
-			while (cur < rr.section && cur < TR_DNS_SEC_AR) {
-				tool_pout_putc(o, ']');
-				jkey(o, &f, sect[++cur]);
-				tool_pout_putc(o, '[');
-				n = 0;
-			}
-			int g = 1;
-			if (n++)
-				tool_pout_putc(o, ',');
-			tool_pout_putc(o, '{');
-			jkey(o, &g, K("name"));
-			tool_pout_json_str(o, rr.name, strlen(rr.name));
-			jnum(o, &g, K("type"), rr.type);
-			jnum(o, &g, K("class"), rr.rclass);
-			jnum(o, &g, K("ttl"), rr.ttl);
-			jkey(o, &g, K("data"));
-			json_dns_data(o, &rr);
-			tool_pout_putc(o, '}');
-		}
-	}
-	tool_pout_putc(o, ']');
-	while (cur < TR_DNS_SEC_AR) {
-		jkey(o, &f, sect[++cur]);
-		tool_pout_put(o, "[]", 2);
-	}
-	tool_pout_putc(o, '}');
-	return r < 0 ? (why ? why : "dns: malformed") : NULL;
 }
 
-static void print_json(struct tool_pout *o, const struct tool_print_frame *fr, const struct tr_decoded *d)
+/* tcpdump without -e shows only the tags. */
+static void eth_text_head(struct pctx *c)
 {
-	int f = 1;
-	const char *why = (d->layers & TR_DEC_ERROR) ? d->error : NULL;
+	const struct tr_eth_repr *e = &c->d->eth.r;
+	for (unsigned i = 0; i < e->n_vlan && i < TR_ETH_MAX_VLAN; i++) {
+		tool_pout_puts(c->o, "vlan ");
+		tool_pout_u64(c->o, e->vlan[i].vid);
+		tool_pout_puts(c->o, ", ");
+	}
+}
+
+/* Nothing above Ethernet decoded: its type and the length. */
+static void eth_text_leaf(struct pctx *c)
+{
+	struct tool_pout *o = c->o;
+	uint16_t t = c->d->eth.r.ethertype;
+	if (t == 0x0800 || t == 0x86dd || t == 0x0806) {
+		tool_pout_puts(o, t == 0x0800 ? "IP" : t == 0x86dd ? "IP6" : "ARP");
+	} else {
+		tool_pout_puts(o, "ethertype ");
+		tool_pout_hex16(o, t);
+	}
+	tool_pout_puts(o, ", length ");
+	tool_pout_u64(o, c->fr->wirelen);
+}
+
+static void arp_json(struct pctx *c)
+{
+	const struct tr_arp_repr *a = &c->d->arp.r;
+	struct tool_pout *o = c->o;
+	int g = 1;
+	jkey(o, &c->first, K("arp"));
 	tool_pout_putc(o, '{');
-	jnum(o, &f, K("frame"), fr->index);
+	jnum(o, &g, K("op"), a->op);
+	jmac(o, &g, K("sha"), a->sha);
+	jip4(o, &g, K("spa"), a->spa);
+	jmac(o, &g, K("tha"), a->tha);
+	jip4(o, &g, K("tpa"), a->tpa);
+	tool_pout_putc(o, '}');
+}
+
+static void arp_text_leaf(struct pctx *c)
+{
+	const struct tr_arp_repr *a = &c->d->arp.r;
+	struct tool_pout *o = c->o;
+	tool_pout_puts(o, "ARP, ");
+	if (a->op == 1) {
+		tool_pout_puts(o, "Request who-has ");
+		put_ip4(o, a->tpa);
+		tool_pout_puts(o, " tell ");
+		put_ip4(o, a->spa);
+	} else if (a->op == 2) {
+		tool_pout_puts(o, "Reply ");
+		put_ip4(o, a->spa);
+		tool_pout_puts(o, " is-at ");
+		put_mac(o, a->sha);
+	} else {
+		tool_pout_puts(o, "op ");
+		tool_pout_u64(o, a->op);
+	}
+	tool_pout_puts(o, ", length 28");
+}
+
+static void ipv4_json(struct pctx *c)
+{
+	const struct tr_ipv4_repr *r = &c->d->ipv4.r;
+	struct tool_pout *o = c->o;
+	int g = 1;
+	jkey(o, &c->first, K("ipv4"));
+	tool_pout_putc(o, '{');
+	jip4(o, &g, K("src"), r->src);
+	jip4(o, &g, K("dst"), r->dst);
+	jnum(o, &g, K("ttl"), r->ttl);
+	jnum(o, &g, K("proto"), r->proto);
+	jnum(o, &g, K("id"), r->id);
+	jnum(o, &g, K("len"), r->total_len);
+	jbool(o, &g, K("df"), r->df);
+	jbool(o, &g, K("mf"), r->mf);
+	jnum(o, &g, K("frag_off"), r->frag_off);
+	jbool(o, &g, K("csum_ok"), r->csum_ok);
+	tool_pout_putc(o, '}');
+}
+
+static void ipv4_text_head(struct pctx *c)
+{
+	tool_pout_puts(c->o, "IP ");
+}
+
+static void ipv4_text_tail(struct pctx *c)
+{
+	if (!c->d->ipv4.r.csum_ok)
+		tool_pout_puts(c->o, ", bad ip cksum");
+	if (c->d->ipv4.r.mf)
+		tool_pout_puts(c->o, " [MF]");
+}
+
+/* IPv4 or IPv6 with no upper layer decoded: addresses, the fragment, the
+ * protocol number. */
+static void ip_text_leaf(struct pctx *c)
+{
+	const struct tr_decoded *d = c->d;
+	struct tool_pout *o = c->o;
+	int v4 = (d->layers & TR_DEC_IPV4) != 0;
+	text_addrs(o, d);
+	if (d->layers & TR_DEC_FRAG) {
+		tool_pout_puts(o, "frag id ");
+		tool_pout_u64(o, v4 ? d->ipv4.r.id : d->ipv6.r.frag_id);
+		tool_pout_puts(o, ", offset ");
+		tool_pout_u64(o, v4 ? d->ipv4.r.frag_off : d->ipv6.r.frag_off);
+		tool_pout_puts(o, ", ");
+	}
+	tool_pout_puts(o, "ip-proto-");
+	tool_pout_u64(o, v4 ? d->ipv4.r.proto : d->ipv6.r.upper);
+}
+
+static void ipv6_json(struct pctx *c)
+{
+	const struct tr_ipv6_repr *r = &c->d->ipv6.r;
+	struct tool_pout *o = c->o;
+	int g = 1;
+	jkey(o, &c->first, K("ipv6"));
+	tool_pout_putc(o, '{');
+	jip6(o, &g, K("src"), r->src);
+	jip6(o, &g, K("dst"), r->dst);
+	jnum(o, &g, K("hlim"), r->hop_limit);
+	jnum(o, &g, K("plen"), r->payload_len);
+	jnum(o, &g, K("next"), r->upper);
+	jkey(o, &g, K("ext"));
+	tool_pout_putc(o, '[');
+	for (unsigned i = 0; i < r->n_ext && i < TR_IPV6_MAX_EXT; i++) {
+		if (i)
+			tool_pout_putc(o, ',');
+		tool_pout_u64(o, r->ext[i]);
+	}
+	tool_pout_put(o, "]}", 2);
+}
+
+static void ipv6_text_head(struct pctx *c)
+{
+	tool_pout_puts(c->o, "IP6 ");
+}
+
+static void icmp_json(struct pctx *c)
+{
+	const struct tr_decoded *d = c->d;
+	const struct tr_icmpv4_repr *r = &d->icmp.r;
+	struct tool_pout *o = c->o;
+	int g = 1;
+	jkey(o, &c->first, K("icmp"));
+	tool_pout_putc(o, '{');
+	jnum(o, &g, K("type"), r->type);
+	jnum(o, &g, K("code"), r->code);
+	jcsum(o, &g, d->icmp.csum_checked, d->icmp.csum_ok);
+	if (r->type == TR_ICMP_ECHO_REQUEST || r->type == TR_ICMP_ECHO_REPLY) {
+		jnum(o, &g, K("id"), r->u.echo.id);
+		jnum(o, &g, K("seq"), r->u.echo.seq);
+	}
+	tool_pout_putc(o, '}');
+}
+
+static void icmp_text_leaf(struct pctx *c)
+{
+	const struct tr_decoded *d = c->d;
+	text_addrs(c->o, d);
+	text_icmp(c->o, d);
+	tool_pout_puts(c->o, ", length ");
+	tool_pout_u64(c->o, (d->layers & TR_DEC_IPV4) ? d->ipv4.r.payload_len : 0);
+}
+
+static void icmp6_json(struct pctx *c)
+{
+	const struct tr_decoded *d = c->d;
+	struct tool_pout *o = c->o;
+	int g = 1;
+	uint8_t t = d->icmp6.type;
+	jkey(o, &c->first, K("icmp6"));
+	tool_pout_putc(o, '{');
+	jnum(o, &g, K("type"), t);
+	jnum(o, &g, K("code"), d->icmp6.code);
+	jcsum(o, &g, d->icmp6.csum_checked, d->icmp6.csum_ok);
+	if (t == TR_ICMP6_ECHO_REQUEST || t == TR_ICMP6_ECHO_REPLY) {
+		jnum(o, &g, K("id"), d->icmp6.rest >> 16);
+		jnum(o, &g, K("seq"), d->icmp6.rest & 0xffff);
+	}
+	if (d->icmp6.target)
+		jip6(o, &g, K("target"), d->icmp6.target);
+	tool_pout_putc(o, '}');
+}
+
+static void icmp6_text_leaf(struct pctx *c)
+{
+	text_addrs(c->o, c->d);
+	text_icmp6(c->o, c->d);
+}
+
+static void udp_json(struct pctx *c)
+{
+	const struct tr_decoded *d = c->d;
+	struct tool_pout *o = c->o;
+	int g = 1;
+	jkey(o, &c->first, K("udp"));
+	tool_pout_putc(o, '{');
+	jnum(o, &g, K("sport"), d->udp.r.src_port);
+	jnum(o, &g, K("dport"), d->udp.r.dst_port);
+	jnum(o, &g, K("len"), d->udp.len);
+	jcsum(o, &g, d->udp.csum_checked, d->udp.csum_ok);
+	tool_pout_putc(o, '}');
+}
+
+static void udp_text_head(struct pctx *c)
+{
+	text_ports(c->o, c->d, c->d->udp.r.src_port, c->d->udp.r.dst_port);
+}
+
+static void udp_text_leaf(struct pctx *c)
+{
+	tool_pout_puts(c->o, "UDP, length ");
+	tool_pout_u64(c->o, c->d->udp.len >= 8 ? c->d->udp.len - 8u : 0);
+}
+
+static void udp_text_tail(struct pctx *c)
+{
+	if (c->d->udp.csum_checked && !c->d->udp.csum_ok)
+		tool_pout_puts(c->o, ", bad udp cksum");
+}
+
+static void tcp_json(struct pctx *c)
+{
+	const struct tr_decoded *d = c->d;
+	const struct tr_tcp_repr *r = &d->tcp.r;
+	const struct tr_tcp_opts *op = &r->opts;
+	struct tool_pout *o = c->o;
+	int g = 1;
+	jkey(o, &c->first, K("tcp"));
+	tool_pout_putc(o, '{');
+	jnum(o, &g, K("sport"), r->src_port);
+	jnum(o, &g, K("dport"), r->dst_port);
+	jnum(o, &g, K("seq"), r->seq);
+	jnum(o, &g, K("ack"), r->ack);
+	jnum(o, &g, K("flags"), r->flags);
+	jnum(o, &g, K("win"), r->window);
+	jcsum(o, &g, d->tcp.csum_checked, d->tcp.csum_ok);
+	if (op->present & TR_TCP_HAS_MSS)
+		jnum(o, &g, K("mss"), op->mss);
+	if (op->present & TR_TCP_HAS_WSCALE)
+		jnum(o, &g, K("wscale"), op->wscale);
+	if (op->present & TR_TCP_HAS_SACK_PERM)
+		jbool(o, &g, K("sack_ok"), 1);
+	if (op->present & TR_TCP_HAS_TS) {
+		jkey(o, &g, K("ts"));
+		tool_pout_putc(o, '[');
+		tool_pout_u64(o, op->ts_val);
+		tool_pout_putc(o, ',');
+		tool_pout_u64(o, op->ts_ecr);
+		tool_pout_putc(o, ']');
+	}
+	if (op->present & TR_TCP_HAS_SACK) {
+		jkey(o, &g, K("sack"));
+		tool_pout_putc(o, '[');
+		for (unsigned i = 0; i < op->sack_count && i < TR_TCP_SACK_MAX; i++) {
+			if (i)
+				tool_pout_putc(o, ',');
+			tool_pout_putc(o, '[');
+			tool_pout_u64(o, op->sack[i].left);
+			tool_pout_putc(o, ',');
+			tool_pout_u64(o, op->sack[i].right);
+			tool_pout_putc(o, ']');
+		}
+		tool_pout_putc(o, ']');
+	}
+	tool_pout_putc(o, '}');
+}
+
+static void tcp_text_leaf(struct pctx *c)
+{
+	text_ports(c->o, c->d, c->d->tcp.r.src_port, c->d->tcp.r.dst_port);
+	text_tcp(c->o, c->fr, c->d);
+}
+
+/* DNS: a records walk that may fail; its reason is reported when the
+ * decoder had none. */
+static void dns_json(struct pctx *c)
+{
+	const char *why = tool_print_dns_json(c->o, &c->first, c->fr, c->d);
+	if (!c->why)
+		c->why = why;
+}
+
+static void dns_text_leaf(struct pctx *c)
+{
+	const char *why = tool_print_dns_text(c->o, c->fr, c->d);
+	if (!c->why)
+		c->why = why;
+}
+
+/*
+ * The layers in frame order. bit 0: every frame. A new layer (a protocol
+ * the decoder learns, with its TR_DEC_* bit) is one row here; a new link
+ * type is a row in link_printers[].
+ */
+static const struct layer {
+	uint32_t bit;
+	void (*json)(struct pctx *c);
+	void (*text_head)(struct pctx *c);
+	void (*text_leaf)(struct pctx *c);
+	void (*text_tail)(struct pctx *c);
+} layers[] = {
+	{ 0, link_json, link_text_head, link_text_leaf, NULL },
+	{ TR_DEC_ETH, eth_json, eth_text_head, eth_text_leaf, NULL },
+	{ TR_DEC_ARP, arp_json, NULL, arp_text_leaf, NULL },
+	{ TR_DEC_IPV4, ipv4_json, ipv4_text_head, ip_text_leaf, ipv4_text_tail },
+	{ TR_DEC_IPV6, ipv6_json, ipv6_text_head, ip_text_leaf, NULL },
+	{ TR_DEC_ICMP, icmp_json, NULL, icmp_text_leaf, NULL },
+	{ TR_DEC_ICMP6, icmp6_json, NULL, icmp6_text_leaf, NULL },
+	{ TR_DEC_UDP, udp_json, udp_text_head, udp_text_leaf, udp_text_tail },
+	{ TR_DEC_TCP, tcp_json, NULL, tcp_text_leaf, NULL },
+	{ TR_DEC_DNS, dns_json, NULL, dns_text_leaf, NULL },
+};
+
+#define N_LAYERS (sizeof(layers) / sizeof(layers[0]))
+
+static bool layer_present(const struct tr_decoded *d, size_t i)
+{
+	return layers[i].bit == 0 || (d->layers & layers[i].bit);
+}
+
+static void print_text(struct pctx *c)
+{
+	size_t inner = 0;
+	put_ts(c->o, c->fr);
+	tool_pout_putc(c->o, ' ');
+	for (size_t i = 0; i < N_LAYERS; i++) {
+		if (!layer_present(c->d, i))
+			continue;
+		inner = i;
+		if (layers[i].text_head)
+			layers[i].text_head(c);
+	}
+	layers[inner].text_leaf(c);
+	for (size_t i = N_LAYERS; i-- > 0;)
+		if (layer_present(c->d, i) && layers[i].text_tail)
+			layers[i].text_tail(c);
+	if (c->why) {
+		tool_pout_puts(c->o, " [malformed: ");
+		tool_pout_puts(c->o, c->why);
+		tool_pout_putc(c->o, ']');
+	}
+	tool_pout_putc(c->o, '\n');
+}
+
+static void print_json(struct pctx *c)
+{
+	const struct tool_print_frame *fr = c->fr;
+	struct tool_pout *o = c->o;
+	tool_pout_putc(o, '{');
+	jnum(o, &c->first, K("frame"), fr->index);
 	/* "ts": seconds with six decimals, written as a JSON number. */
-	jkey(o, &f, K("ts"));
+	jkey(o, &c->first, K("ts"));
 	if (fr->ts_sec < 0) {
 		tool_pout_putc(o, '-');
 		tool_pout_u64(o, (uint64_t)(-(fr->ts_sec + 1)) + 1);
 	} else {
 		tool_pout_u64(o, (uint64_t)fr->ts_sec);
 	}
-	{
-		char us[7];
-		uint32_t v = fr->ts_usec % 1000000u;
-		us[0] = '.';
-		for (int i = 6; i >= 1; i--) {
-			us[i] = (char)('0' + v % 10);
-			v /= 10;
-		}
-		tool_pout_put(o, us, 7);
+	char us[7];
+	uint32_t v = fr->ts_usec % 1000000u;
+	us[0] = '.';
+	for (int i = 6; i >= 1; i--) {
+		us[i] = (char)('0' + v % 10);
+		v /= 10;
 	}
-	jnum(o, &f, K("len"), fr->wirelen);
-	jnum(o, &f, K("caplen"), fr->caplen);
-
-	json_link(o, &f, fr, d);
-	if (d->layers & TR_DEC_ARP) {
-		const struct tr_arp_repr *a = &d->arp.r;
-		int g = 1;
-		jkey(o, &f, K("arp"));
-		tool_pout_putc(o, '{');
-		jnum(o, &g, K("op"), a->op);
-		jmac(o, &g, K("sha"), a->sha);
-		jip4(o, &g, K("spa"), a->spa);
-		jmac(o, &g, K("tha"), a->tha);
-		jip4(o, &g, K("tpa"), a->tpa);
-		tool_pout_putc(o, '}');
-	}
-	if (d->layers & TR_DEC_IPV4) {
-		const struct tr_ipv4_repr *r = &d->ipv4.r;
-		int g = 1;
-		jkey(o, &f, K("ipv4"));
-		tool_pout_putc(o, '{');
-		jip4(o, &g, K("src"), r->src);
-		jip4(o, &g, K("dst"), r->dst);
-		jnum(o, &g, K("ttl"), r->ttl);
-		jnum(o, &g, K("proto"), r->proto);
-		jnum(o, &g, K("id"), r->id);
-		jnum(o, &g, K("len"), r->total_len);
-		jbool(o, &g, K("df"), r->df);
-		jbool(o, &g, K("mf"), r->mf);
-		jnum(o, &g, K("frag_off"), r->frag_off);
-		jbool(o, &g, K("csum_ok"), r->csum_ok);
-		tool_pout_putc(o, '}');
-	}
-	if (d->layers & TR_DEC_IPV6) {
-		const struct tr_ipv6_repr *r = &d->ipv6.r;
-		int g = 1;
-		jkey(o, &f, K("ipv6"));
-		tool_pout_putc(o, '{');
-		jip6(o, &g, K("src"), r->src);
-		jip6(o, &g, K("dst"), r->dst);
-		jnum(o, &g, K("hlim"), r->hop_limit);
-		jnum(o, &g, K("plen"), r->payload_len);
-		jnum(o, &g, K("next"), r->upper);
-		jkey(o, &g, K("ext"));
-		tool_pout_putc(o, '[');
-		for (unsigned i = 0; i < r->n_ext && i < TR_IPV6_MAX_EXT; i++) {
-			if (i)
-				tool_pout_putc(o, ',');
-			tool_pout_u64(o, r->ext[i]);
-		}
-		tool_pout_put(o, "]}", 2);
-	}
-	if (d->layers & TR_DEC_ICMP) {
-		const struct tr_icmpv4_repr *r = &d->icmp.r;
-		int g = 1;
-		jkey(o, &f, K("icmp"));
-		tool_pout_putc(o, '{');
-		jnum(o, &g, K("type"), r->type);
-		jnum(o, &g, K("code"), r->code);
-		jcsum(o, &g, d->icmp.csum_checked, d->icmp.csum_ok);
-		if (r->type == TR_ICMP_ECHO_REQUEST || r->type == TR_ICMP_ECHO_REPLY) {
-			jnum(o, &g, K("id"), r->u.echo.id);
-			jnum(o, &g, K("seq"), r->u.echo.seq);
-		}
-		tool_pout_putc(o, '}');
-	}
-	if (d->layers & TR_DEC_ICMP6) {
-		int g = 1;
-		uint8_t t = d->icmp6.type;
-		jkey(o, &f, K("icmp6"));
-		tool_pout_putc(o, '{');
-		jnum(o, &g, K("type"), t);
-		jnum(o, &g, K("code"), d->icmp6.code);
-		jcsum(o, &g, d->icmp6.csum_checked, d->icmp6.csum_ok);
-		if (t == TR_ICMP6_ECHO_REQUEST || t == TR_ICMP6_ECHO_REPLY) {
-			jnum(o, &g, K("id"), d->icmp6.rest >> 16);
-			jnum(o, &g, K("seq"), d->icmp6.rest & 0xffff);
-		}
-		if (d->icmp6.target)
-			jip6(o, &g, K("target"), d->icmp6.target);
-		tool_pout_putc(o, '}');
-	}
-	if (d->layers & TR_DEC_UDP) {
-		int g = 1;
-		jkey(o, &f, K("udp"));
-		tool_pout_putc(o, '{');
-		jnum(o, &g, K("sport"), d->udp.r.src_port);
-		jnum(o, &g, K("dport"), d->udp.r.dst_port);
-		jnum(o, &g, K("len"), d->udp.len);
-		jcsum(o, &g, d->udp.csum_checked, d->udp.csum_ok);
-		tool_pout_putc(o, '}');
-	}
-	if (d->layers & TR_DEC_TCP) {
-		const struct tr_tcp_repr *r = &d->tcp.r;
-		const struct tr_tcp_opts *op = &r->opts;
-		int g = 1;
-		jkey(o, &f, K("tcp"));
-		tool_pout_putc(o, '{');
-		jnum(o, &g, K("sport"), r->src_port);
-		jnum(o, &g, K("dport"), r->dst_port);
-		jnum(o, &g, K("seq"), r->seq);
-		jnum(o, &g, K("ack"), r->ack);
-		jnum(o, &g, K("flags"), r->flags);
-		jnum(o, &g, K("win"), r->window);
-		jcsum(o, &g, d->tcp.csum_checked, d->tcp.csum_ok);
-		if (op->present & TR_TCP_HAS_MSS)
-			jnum(o, &g, K("mss"), op->mss);
-		if (op->present & TR_TCP_HAS_WSCALE)
-			jnum(o, &g, K("wscale"), op->wscale);
-		if (op->present & TR_TCP_HAS_SACK_PERM)
-			jbool(o, &g, K("sack_ok"), 1);
-		if (op->present & TR_TCP_HAS_TS) {
-			jkey(o, &g, K("ts"));
-			tool_pout_putc(o, '[');
-			tool_pout_u64(o, op->ts_val);
-			tool_pout_putc(o, ',');
-			tool_pout_u64(o, op->ts_ecr);
-			tool_pout_putc(o, ']');
-		}
-		if (op->present & TR_TCP_HAS_SACK) {
-			jkey(o, &g, K("sack"));
-			tool_pout_putc(o, '[');
-			for (unsigned i = 0; i < op->sack_count && i < TR_TCP_SACK_MAX; i++) {
-				if (i)
-					tool_pout_putc(o, ',');
-				tool_pout_putc(o, '[');
-				tool_pout_u64(o, op->sack[i].left);
-				tool_pout_putc(o, ',');
-				tool_pout_u64(o, op->sack[i].right);
-				tool_pout_putc(o, ']');
-			}
-			tool_pout_putc(o, ']');
-		}
-		tool_pout_putc(o, '}');
-	}
-	if (d->layers & TR_DEC_DNS) {
-		const char *dwhy = json_dns(o, &f, fr, d);
-		if (!why)
-			why = dwhy;
-	}
-	if (why) {
-		jkey(o, &f, K("error"));
-		tool_pout_json_str(o, why, strlen(why));
+	tool_pout_put(o, us, 7);
+	jnum(o, &c->first, K("len"), fr->wirelen);
+	jnum(o, &c->first, K("caplen"), fr->caplen);
+	for (size_t i = 0; i < N_LAYERS; i++)
+		if (layer_present(c->d, i))
+			layers[i].json(c);
+	if (c->why) {
+		jkey(o, &c->first, K("error"));
+		tool_pout_json_str(o, c->why, strlen(c->why));
 	}
 	tool_pout_put(o, "}\n", 2);
 }
@@ -1323,10 +954,11 @@ void tool_print_frame(struct tool_pout *o, enum tool_print_fmt fmt, const struct
 	struct tr_decoded d;
 	size_t wire = fr->wirelen >= fr->caplen ? fr->wirelen : fr->caplen;
 	tr_decode_link(fr->dlt, fr->data, fr->caplen, wire, &d);
+	struct pctx c = { o, fr, &d, (d.layers & TR_DEC_ERROR) ? d.error : NULL, 1 };
 	if (fmt == TOOL_PRINT_JSON)
-		print_json(o, fr, &d);
+		print_json(&c);
 	else
-		print_text(o, fr, &d);
+		print_text(&c);
 }
 
 int tool_print_frame_file(FILE *f, enum tool_print_fmt fmt, const struct tool_print_frame *fr)

@@ -280,16 +280,19 @@ static inline bool dec_ipv4_fast(struct tr_decoded *d, const uint8_t *frame, siz
 {
 	size_t cap = d->caplen - off;
 	const uint8_t *b = frame + off;
-	/* The same header checks as tr_ipv4_parse (one copy, in ipv4.h);
-	 * then only what this path leaves to the general one: options and
-	 * fragments. */
-	if (TR_UNLIKELY(tr__ipv4_hdr_bad(b, cap, TR__IPV4_CHK_VERSION | TR__IPV4_CHK_FRAG) != TR__IPV4_OK))
+	/* What this path leaves to the general one first (options,
+	 * fragments: a cheap early exit), then the header checks of
+	 * tr_ipv4_parse, the one copy in ipv4.h. With version and IHL known
+	 * here the compiler folds that call down to the total length tests;
+	 * the fragment-end test is not asked for, as it cannot fail at
+	 * offset 0 (total length <= 65535). */
+	if (TR_UNLIKELY(cap < TR_IPV4_MIN_HDR_LEN || b[0] != 0x45))
+		return false;
+	uint16_t frag = tr_load_be16(b + TR_IPV4_OFF_FRAG);
+	if (TR_UNLIKELY((frag & (TR_IPV4_FLAG_MF | TR_IPV4_FRAG_MASK)) ||
+			tr__ipv4_hdr_bad(b, cap, TR__IPV4_CHK_VERSION) != TR__IPV4_OK))
 		return false;
 	unsigned tl = tr_load_be16(b + TR_IPV4_OFF_TOTLEN);
-	uint16_t frag = tr_load_be16(b + TR_IPV4_OFF_FRAG);
-	if (TR_UNLIKELY(tr__ipv4_ihl_bytes(b) != TR_IPV4_MIN_HDR_LEN ||
-			(frag & (TR_IPV4_FLAG_MF | TR_IPV4_FRAG_MASK))))
-		return false;
 	struct tr_ipv4_repr *r = &d->ipv4.r;
 	uint32_t w[5];
 	memcpy(w, b, sizeof(w));

@@ -28,7 +28,7 @@
 
 #include <tapring/slab.h>
 
-#include "util_pvt.h"
+#include "stage_pvt.h"
 
 #define TR__HUGE_2M (2u << 20)
 #ifndef MADV_POPULATE_WRITE

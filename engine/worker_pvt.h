@@ -21,7 +21,7 @@
 #include <tapring/slab.h>
 
 #include "uring_pvt.h"
-#include "util_pvt.h"
+#include "stage_pvt.h"
 
 /* Worker states (tr_worker.state). */
 enum {

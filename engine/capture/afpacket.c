@@ -42,7 +42,7 @@
 #include <tapring/capture.h>
 #include <tapring/link.h>
 
-#include "../util_pvt.h"
+#include "stage_pvt.h"
 
 struct tr_capture {
 	int fd;

@@ -32,7 +32,7 @@
 #include <tapring/ring.h>
 #include <tapring/slab.h>
 
-#include "../util_pvt.h"
+#include "stage_pvt.h"
 
 #define MIRROR_DEFAULT_RING 4096u
 #define MIRROR_SLOTS 3u              /* ring slots per record */

@@ -39,6 +39,7 @@
 #include <tapring/slab.h>
 
 #include "match_pvt.h"
+#include "stage_pvt.h"
 
 #define SEEN_OFFLINE UINT64_MAX
 #define DUMP_RING 1024u
@@ -88,18 +89,8 @@ struct tr_match {
 	int64_t mono_to_real;        /* ns to add to a CLOCK_MONOTONIC stamp */
 };
 
-/* Single writer: see struct wstate. */
-static inline void cnt_add(_Atomic uint64_t *c, uint64_t v)
-{
-	/* Relaxed: only this queue's worker writes c; readers take a snapshot. */
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v, memory_order_relaxed);
-}
-
-static inline uint64_t cnt_get(const _Atomic uint64_t *c)
-{
-	/* Relaxed: statistics snapshot, publishes nothing. */
-	return atomic_load_explicit(c, memory_order_relaxed);
-}
+/* Counters: single writer (this queue's worker, see struct wstate), relaxed
+ * snapshots for readers: tr__cnt_add()/tr__cnt_get() from stage_pvt.h. */
 
 /* ---- generations -------------------------------------------------------- */
 
@@ -282,7 +273,7 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	(void)to;
 	(void)flags;
 	/* HS_FLAG_SINGLEMATCH: at most one call per rule and scan. */
-	cnt_add(&c->ws->cnt[c->g->slot[id]], 1);
+	tr__cnt_add(&c->ws->cnt[c->g->slot[id]], 1);
 	c->hits++;
 	c->drop |= c->g->action[id] == TR_MATCH_DROP;
 	c->dump |= c->g->action[id] == TR_MATCH_DUMP;
@@ -335,7 +326,7 @@ void tr_match_process(struct tr_match *m, unsigned q, struct tr_buf **bufs, uint
 		struct scan_ctx c = { .ws = ws, .g = g };
 		scanned++;
 		if (hs_scan(g->rs->db, (const char *)pl, plen, 0, scratch, on_match, &c) != HS_SUCCESS) {
-			cnt_add(&ws->scan_errors, 1);
+			tr__cnt_add(&ws->scan_errors, 1);
 			continue;
 		}
 		if (!c.hits)
@@ -348,7 +339,7 @@ void tr_match_process(struct tr_match *m, unsigned q, struct tr_buf **bufs, uint
 			 * dequeue: the frame bytes are complete. */
 			if (tr_ring_enqueue_burst_spsc(ws->dump, (void *const *)&b, 1) != 1) {
 				tr_engine_buf_free(m->e, b);
-				cnt_add(&ws->dump_dropped, 1);
+				tr__cnt_add(&ws->dump_dropped, 1);
 			}
 		}
 		if (c.drop) {
@@ -356,11 +347,11 @@ void tr_match_process(struct tr_match *m, unsigned q, struct tr_buf **bufs, uint
 			dropped++;
 		}
 	}
-	cnt_add(&ws->scanned, scanned);
+	tr__cnt_add(&ws->scanned, scanned);
 	if (matched)
-		cnt_add(&ws->matched, matched);
+		tr__cnt_add(&ws->matched, matched);
 	if (dropped)
-		cnt_add(&ws->dropped, dropped);
+		tr__cnt_add(&ws->dropped, dropped);
 }
 
 /* ---- stage hooks --------------------------------------------------------- */
@@ -618,11 +609,11 @@ void tr_match_stats(struct tr_match *m, struct tr_match_stats *st)
 	memset(st, 0, sizeof(*st));
 	for (unsigned q = 0; q < m->nq; q++) {
 		struct wstate *ws = &m->ws[q];
-		st->scanned += cnt_get(&ws->scanned);
-		st->matched += cnt_get(&ws->matched);
-		st->dropped += cnt_get(&ws->dropped);
-		st->dump_dropped += cnt_get(&ws->dump_dropped);
-		st->scan_errors += cnt_get(&ws->scan_errors);
+		st->scanned += tr__cnt_get(&ws->scanned);
+		st->matched += tr__cnt_get(&ws->matched);
+		st->dropped += tr__cnt_get(&ws->dropped);
+		st->dump_dropped += tr__cnt_get(&ws->dump_dropped);
+		st->scan_errors += tr__cnt_get(&ws->scan_errors);
 	}
 	/* Relaxed: statistics. */
 	st->dumped = atomic_load_explicit(&m->dumped, memory_order_relaxed);
@@ -639,7 +630,7 @@ void tr_match_foreach(struct tr_match *m, void (*fn)(void *arg, const char *id, 
 	for (unsigned i = 0; g && i < g->rs->n; i++) {
 		uint64_t sum = 0;
 		for (unsigned q = 0; q < m->nq; q++)
-			sum += cnt_get(&m->ws[q].cnt[g->slot[i]]);
+			sum += tr__cnt_get(&m->ws[q].cnt[g->slot[i]]);
 		fn(arg, g->rs->rules[i].id, sum);
 	}
 	pthread_mutex_unlock(&m->ctl);

@@ -13,6 +13,7 @@
 #include <tapring/vnet.h>
 
 #include "stack_pvt.h"
+#include "stage_pvt.h"
 
 #define L3 TR_ETH_HDR_LEN
 
@@ -235,16 +236,12 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 	}
 
 	if (m.dport == h->cfg.udp_discard_port && m.dport) {
-		/* RFC 863: count and drop. Relaxed load + store: this worker is
-		 * the only writer of its queue's line; tr_stack_discard_stats
-		 * reads it with relaxed loads (statistics, nothing published). */
+		/* RFC 863: count and drop. Single-writer counters (stage_pvt.h):
+		 * this worker is the only writer of its queue's line;
+		 * tr_stack_discard_stats reads them with relaxed loads. */
 		struct tr_discard_cnt *dc = &h->discard[s->queue % TR_STACK_MAX_QUEUES];
-		atomic_store_explicit(&dc->datagrams,
-				      atomic_load_explicit(&dc->datagrams, memory_order_relaxed) + m.segs,
-				      memory_order_relaxed);
-		atomic_store_explicit(&dc->bytes,
-				      atomic_load_explicit(&dc->bytes, memory_order_relaxed) + m.len,
-				      memory_order_relaxed);
+		tr__cnt_add(&dc->datagrams, m.segs);
+		tr__cnt_add(&dc->bytes, m.len);
 		return TR_DROP(s, UDP_DISCARDED);
 	}
 	if (m.segs > 1 && m.dport == h->cfg.dns_port && m.dport)

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * engine/util_pvt.h (internal, never installed): the few helpers that the
- * engine core and the stage modules (capture, stack, filter) would
- * otherwise each write again: power-of-two arithmetic and the
- * single-writer statistics counter.
+ * engine/include_stage/stage_pvt.h (internal, never installed): the one
+ * private header a stage library (engine/stack, filter, capture, bpf, match)
+ * may include; everything else a stage uses from the core is public API
+ * (<tapring/engine.h>, <tapring/slab.h>, <tapring/ring.h>). It holds the
+ * few helpers that the core and the stages would otherwise each write
+ * again: power-of-two arithmetic and the single-writer statistics counter.
+ * It includes no core header: keep it that way (docs/ARCHITECTURE.md,
+ * "Library boundaries").
  */
-#ifndef TAPRING_UTIL_PVT_H
-#define TAPRING_UTIL_PVT_H
+#ifndef TAPRING_STAGE_PVT_H
+#define TAPRING_STAGE_PVT_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -46,4 +50,4 @@ static inline uint64_t tr__cnt_get(const _Atomic uint64_t *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
-#endif /* TAPRING_UTIL_PVT_H */
+#endif /* TAPRING_STAGE_PVT_H */

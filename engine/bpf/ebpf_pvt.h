@@ -8,7 +8,7 @@
 
 #include <bpf/libbpf.h>
 
-#include "../errf_pvt.h"
+#include "stage_pvt.h"
 
 /* snprintf into msg when msg is non-NULL: the engine's one formatter. */
 #define tr__ebpf_msg tr__errf

@@ -19,7 +19,7 @@
 
 #include <tapring/filter.h>
 
-#include "../errf_pvt.h"
+#include "stage_pvt.h"
 
 /* 16 bytes, so long programs stay small in the cache (4 ops per line). */
 struct tr_bpf_op {

@@ -5,16 +5,22 @@
  * may include; everything else a stage uses from the core is public API
  * (<tapring/engine.h>, <tapring/slab.h>, <tapring/ring.h>). It holds the
  * few helpers that the core and the stages would otherwise each write
- * again: power-of-two arithmetic and the single-writer statistics counter.
+ * again: power-of-two arithmetic, the single-writer statistics counter,
+ * and the one printf-style writer of caller error buffers (tr__errf: the
+ * filter's tr__bpf_err, eBPF's tr__ebpf_msg and match use it under their
+ * own names instead of a vsnprintf wrapper each).
  * It includes no core header: keep it that way (docs/ARCHITECTURE.md,
  * "Library boundaries").
  */
 #ifndef TAPRING_STAGE_PVT_H
 #define TAPRING_STAGE_PVT_H
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 static inline bool tr__is_pow2(uint32_t v)
 {
@@ -48,6 +54,18 @@ static inline uint64_t tr__cnt_get(const _Atomic uint64_t *c)
 {
 	/* Relaxed: a statistics snapshot; pairs with no store (see above). */
 	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/* Internal: format into err[0..errlen); nothing when err is NULL or errlen 0. */
+__attribute__((format(printf, 3, 4), cold, unused))
+static void tr__errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }
 
 #endif /* TAPRING_STAGE_PVT_H */

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../errf_pvt.h"
+#include "stage_pvt.h"
 #include "match_pvt.h"
 
 #define LINE_MAX_BYTES 8192

@@ -162,8 +162,6 @@ def check(root):
                 continue
             if not os.path.isfile(target) and not name.endswith(".skel.h"):
                 problems.append(f"{where}: {what} is not in {os.path.relpath(here, root)}/")
-            if layer == "tool" and name.endswith("_pvt.h"):
-                problems.append(f"{where}: {what}: the tool uses the public API only")
         if layer == "stage_pvt" and path != stage_pvt:
             problems.append(f"{rel}: engine/include_stage/ holds exactly one header, stage_pvt.h")
     return problems

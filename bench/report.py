@@ -253,7 +253,7 @@ def block_insns(R):
     r = R.get("insns")
     if r is None:
         return "_No instruction counts (bench/results/insns.json: `tapring replay` under callgrind)._"
-    rows = r.get("results") or r.get("stages") or []
+    rows = r.get("insns_per_frame") or r.get("results") or r.get("stages") or []
     if isinstance(rows, dict):
         rows = [{"stage": k, "insns_per_frame": v} for k, v in rows.items()]
     out = [origin(r), "", "| stage | instructions per frame |", "|---|---|"]
@@ -261,6 +261,8 @@ def block_insns(R):
         name = x.get("stage") or x.get("name")
         v = x.get("insns_per_frame", x.get("value"))
         out.append("| %s | %s |" % (name, v))
+    if r.get("frames"):
+        out += ["", "%s frames of `test/data/replay.pcap`'s mix; %s" % (r["frames"], r.get("notes", ""))]
     return "\n".join(out)
 
 

@@ -81,7 +81,11 @@ def benches(b, quick):
     for hook in ("insns.py", "insns.sh"):
         p = os.path.join(ROOT, "bench", hook)
         if os.path.exists(p):
-            argv = (["/usr/bin/python3", p] if hook.endswith(".py") else ["bash", p]) + [b]
+            # callgrind attributes instructions to functions only in the
+            # debug build (./run bench builds build/ too); release inlines them
+            dbg = os.path.join(ROOT, "build")
+            ib = dbg if os.path.exists(os.path.join(dbg, "build.ninja")) else b
+            argv = (["/usr/bin/python3", p] if hook.endswith(".py") else ["bash", p]) + [ib]
             add("insns", argv, {"TR_BENCH_JSON_OUT": "@OUT@/insns.json"}, kind="json",
                 timeout=300 if q else 900)
             break

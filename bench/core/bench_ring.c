@@ -6,8 +6,14 @@
  *   1t   one thread: enqueue a burst then dequeue it (cycles per element
  *        for the enqueue+dequeue pair), ring 1024 slots
  *   2t   a producer thread and a consumer thread, N elements in bursts;
- *        cycles per element end to end (2 cores shared with other work:
- *        noisy, trust the ratio more than the absolute figure)
+ *        cycles per element end to end. The consumer is pinned to the
+ *        first CPU the process may use and the producer to the second, so
+ *        the figure is always the cross-core one: unpinned, the scheduler
+ *        sometimes put both threads on one CPU (they then take turns
+ *        through sched_yield and never bounce a cache line), and the MPMC
+ *        burst-1 figure moved between ~105 and ~900 cycles from run to run
+ *        of the same binary (5 Dec: the "3x ring regression" of issue 14
+ *        was this; the two binaries were identical but for the build id).
  * at bursts 1, 8 and 32, SPSC (rte: sp/sc calls) and MPMC (rte: mp/mc).
  * rte_ring lives in our memory via rte_ring_init(), so no EAL is needed.
  *
@@ -15,6 +21,7 @@
  * (tapring / rte; < 1.0 means tapring is faster).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -123,6 +130,16 @@ struct tt_arg {
 };
 
 static _Atomic int tt_go;
+/* CPUs of the 2-thread runs: the consumer (main thread) and the producer. */
+static int cpu_cons = -1, cpu_prod = -1;
+
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
 
 static inline __attribute__((always_inline)) void tt_produce(enum impl im, enum mode md, unsigned burst)
 {
@@ -161,6 +178,7 @@ static inline __attribute__((always_inline)) void tt_consume(enum impl im, enum 
 static void *tt_producer(void *p)
 {
 	struct tt_arg *a = p;
+	pin_self(cpu_prod);
 	/* dispatch once per run; the inner loops are specialised below */
 	if (a->im == IMPL_TR) {
 		if (a->md == MODE_SPSC)
@@ -220,6 +238,22 @@ int main(int argc, char **argv)
 	bench_machine_print(stdout);
 	int err;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	cpu_set_t allowed;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+		for (int c = 0; c < CPU_SETSIZE && cpu_prod < 0; c++)
+			if (CPU_ISSET(c, &allowed)) {
+				if (cpu_cons < 0)
+					cpu_cons = c;
+				else
+					cpu_prod = c;
+			}
+	if (cpu_cons < 0)
+		cpu_cons = 0;
+	if (cpu_prod < 0) {
+		cpu_prod = cpu_cons;
+		printf("bench_ring: only one CPU allowed: the 2t figures are same-CPU ones\n");
+	}
+	pin_self(cpu_cons);
 	tring = tr_ring_create(RING_SIZE, &err);
 	if (!tring)
 		return 1;
@@ -236,7 +270,8 @@ int main(int argc, char **argv)
 	struct timespec ts = { 0, 50000000 };
 	nanosleep(&ts, NULL);
 	double ghz = (double)(bc_tsc() - c0) / (double)(bc_ns() - n0);
-	printf("bench_ring: TSC %.2f GHz, ring %u slots, median of %d alternated runs\n", ghz, RING_SIZE, REPS);
+	printf("bench_ring: TSC %.2f GHz, ring %u slots, median of %d alternated runs, "
+	       "consumer on CPU %d, producer on CPU %d\n", ghz, RING_SIZE, REPS, cpu_cons, cpu_prod);
 
 	const struct bc_case cases[] = {
 #ifdef TR_BENCH_DPDK

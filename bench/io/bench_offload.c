@@ -30,6 +30,12 @@
  *     multiqueue TAP, workers pinned to CPU q; the kernel drops them early
  *     (not our MAC). Target >= 1.7x at 2 queues. Each queue sends its
  *     own flow (TR_BENCH_ONEFLOW=1: one flow for both, see struct src).
+ *     With 2 queues the TAP gets our eBPF steering program, as `tapring
+ *     up` attaches it by default with more than one queue: without one, a
+ *     multiqueue TAP computes a symmetric flow hash (flow dissector and
+ *     siphash) of every frame written to it, for its automq flow table
+ *     (tun_get_user), ~7% of the kernel's samples here. TR_BENCH_STEER=0
+ *     leaves the kernel's automq choice in place, for comparison.
  *
  * Root only (exit 77). Bounded: SECS seconds per case (env TR_BENCH_SECS,
  * default 2), every wait gives up. TR_BENCH_ONLY=in|out|scale; TR_BENCH_RX=
@@ -49,6 +55,7 @@
 #include <stdatomic.h>
 
 #include <tapring/checksum.h>
+#include <tapring/ebpf.h>
 #include <tapring/engine.h>
 #include <tapring/slab.h>
 #include <tapring/vnet.h>
@@ -490,6 +497,16 @@ static double scale_tx(unsigned nq, double *cpu_ns)
 	if (getenv("TR_BENCH_ONEFLOW"))   /* the old single-flow case, for comparison */
 		for (unsigned q = 1; q < nq; q++)
 			memcpy(s.tmpl[q], s.tmpl[0], 64);
+	struct tr_steer *steer = NULL;
+	const char *st_env = getenv("TR_BENCH_STEER");
+	if (nq > 1 && !(st_env && !strcmp(st_env, "0"))) {
+		char msg[256];
+		steer = tr_steer_attach(fds[0], msg, sizeof(msg), &err);
+		if (!steer) {
+			fprintf(stderr, "steering: %s\n", msg);
+			exit(1);
+		}
+	}
 	struct tr_engine_config c = { .fds = fds, .nqueues = nq, .nbufs = 16384, .cpu_base = 0 };
 	struct tr_engine *e = tr_engine_create(&c, &err);
 	struct tr_stage st = { .name = "bench.src", .arg = &s, .process = noop, .poll = src_poll };
@@ -505,6 +522,7 @@ static double scale_tx(unsigned nq, double *cpu_ns)
 	tr_engine_stats(e, &z);
 	double dt = now_s() - t0, cpu = workers_cpu() - w0;
 	tr_engine_destroy(e);
+	tr_steer_detach(steer, fds[0]);
 	drop_tap(dev, fds, nq);
 	uint64_t n = z.tx - a.tx;
 	*cpu_ns = n ? cpu * 1e9 / (double)n : 0;

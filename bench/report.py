@@ -164,11 +164,17 @@ def block_offload(R):
     if miss:
         return miss
     r = R["offload"]
-    out = [origin(r), "", "| direction | path | mode | Gbit/s | CPU s per GB |", "|---|---|---|---|---|"]
+    rounds = max([x.get("rounds", 1) for x in r["results"] if x["dir"] in ("in", "out")] or [1])
+    out = [origin(r), "", "Medians of %d alternated rounds; the ratios are medians of each round's ratio "
+           "(target: >= 5x own plain, >= 0.8x bare offloads)." % rounds, "",
+           "| direction | path | mode | Gbit/s | CPU s per GB | x own plain | x bare offloads |",
+           "|---|---|---|---|---|---|---|"]
     for x in r["results"]:
         if x["dir"] in ("in", "out"):
-            out.append("| %s | %s | %s | %.2f | %.3f |" % (x["dir"], x["path"], x["mode"], x["gbps"],
-                                                          x["cpu_s_per_gb"]))
+            own = "%.2fx" % x["x_own_plain"] if "x_own_plain" in x else ""
+            bare = "%.2fx" % x["x_bare"] if "x_bare" in x else ""
+            out.append("| %s | %s | %s | %.2f | %.3f | %s | %s |" % (x["dir"], x["path"], x["mode"], x["gbps"],
+                                                                    x["cpu_s_per_gb"], own, bare))
     return "\n".join(out)
 
 

@@ -63,7 +63,8 @@ def benches(b, quick):
         add("tap_io_rxbatch_%d" % batch, [b + "/bench/io/bench_tap_io", "1" if q else "3"],
             {"TR_BENCH_ONLY": "rx", "TR_BENCH_LEN": "64", "TR_BENCH_BATCH": str(batch)},
             kind="json")
-    add("offload", [b + "/bench/io/bench_offload"], {"TR_BENCH_SECS": "0.5" if q else "3"},
+    add("offload", [b + "/bench/io/bench_offload"],
+        {"TR_BENCH_SECS": "0.5" if q else "2", "TR_BENCH_ROUNDS": "1" if q else "5"},
         kind="json")
     add("echo", [b + "/bench/stack/bench_echo"] + (["30000", "3"] if q else ["300000", "10"]),
         kind="json")

@@ -12,8 +12,11 @@
  *     seconds. With offloads (CSUM|TSO|USO) they cross the TAP as 64 KiB
  *     super-frames, without as 1514 B frames. Readers: "bare" = read() of
  *     one frame per call into a 64 KiB buffer (the probe's method);
- *     "engine" = the engine (offloads on/off), the application thread
- *     consuming tr_engine_rx_burst and freeing.
+ *     "engine" = the engine (offloads on/off) with a last stage on the
+ *     worker that counts and consumes every frame (run to completion: the
+ *     sender and the worker, the bare loop's two threads); "engine/app" =
+ *     an application thread consuming tr_engine_rx_burst and freeing (a
+ *     third busy thread on the 2 CPUs: the cross-core hand-off's cost).
  * OUT (user -> kernel): a UDP socket in the namespace (10.77.5.2:9000,
  *     UDP_GRO with offloads) drains what arrives. Writers: "bare" =
  *     write() of one prebuilt frame per call (with offloads a 64 KiB
@@ -38,7 +41,9 @@
  *     leaves the kernel's automq choice in place, for comparison.
  *
  * Root only (exit 77). Bounded: SECS seconds per case (env TR_BENCH_SECS,
- * default 2), every wait gives up. TR_BENCH_ONLY=in|out|scale; TR_BENCH_RX=
+ * default 2) and ROUNDS rounds of the bulk cases (TR_BENCH_ROUNDS, default
+ * 3, at most 15), every wait gives up. TR_BENCH_ONLY=in|out|scale;
+ * TR_BENCH_BARE_BUFS=N: the bare IN loop reads into N buffers in turn; TR_BENCH_RX=
  * read|multishot picks the engine's rx path for "in" (compare the large
  * class as plain reads against a provided-buffer ring of large buffers);
  * TR_BENCH_RXBUFS=N / TR_BENCH_LARGE=N set the engine's rx_bufs and
@@ -234,21 +239,28 @@ static struct fig fig_of(uint64_t bytes, double secs, double cpu)
 	return f;
 }
 
-static struct fig in_bare(bool vnet)
+static struct fig in_bare(bool vnet, bool stage)
 {
+	(void)stage;
 	char dev[16];
 	int fd;
 	setup_tap(dev, vnet, 1, &fd);
 	pthread_t th;
 	atomic_store(&g_stop, false);
 	pthread_create(&th, NULL, sender, NULL);
-	static uint8_t buf[70000];
+	/* TR_BENCH_BARE_BUFS=N: read into N buffers in turn instead of one
+	 * hot one (the cache footprint of a reader that holds frames). */
+	static uint8_t bufs[64][70000];
+	unsigned nb = getenv("TR_BENCH_BARE_BUFS") ? (unsigned)atoi(getenv("TR_BENCH_BARE_BUFS")) : 1;
+	if (nb < 1 || nb > 64)
+		nb = 1;
 	uint64_t bytes = 0;
 	size_t hl = vnet ? TR_VNET_HDR_LEN : 0;
 	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	while (now_s() - t0 < g_secs) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+	for (unsigned k = 0; now_s() - t0 < g_secs; k = k + 1 == nb ? 0 : k + 1) {
+		uint8_t *buf = bufs[k];
+		ssize_t n = read(fd, buf, sizeof(bufs[k]));
 		if (n > (ssize_t)(hl + 42) && buf[hl + 12] == 0x08 && buf[hl + 23] == 17)
 			bytes += frame_payload(buf + hl);
 	}
@@ -259,7 +271,33 @@ static struct fig in_bare(bool vnet)
 	return fig_of(bytes, dt, cpu);
 }
 
-static struct fig in_engine(bool vnet)
+/* The "stage" consumer of IN: a last stage on the worker counts the UDP
+ * payload and consumes every frame (run to completion: sender + worker, the
+ * bare loop's two threads). */
+static _Atomic uint64_t g_sink_bytes;
+static int g_sink_ctr;
+
+static void in_sink(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts, unsigned n)
+{
+	(void)arg; (void)w;
+	uint64_t add = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct tr_buf *b = bufs[i];
+		if (b->len > 42 && b->data[12] == 0x08 && b->data[23] == 17)
+			add += frame_payload(b->data);
+		acts[i] = TR_ACT_DROP(g_sink_ctr);
+	}
+	/* Relaxed: a statistic with one writer (this worker); the main
+	 * thread's relaxed loads at the window's ends read it, nothing else
+	 * is published through it. */
+	atomic_store_explicit(&g_sink_bytes, atomic_load_explicit(&g_sink_bytes, memory_order_relaxed) + add,
+			      memory_order_relaxed);
+}
+
+/* stage: consume in a stage on the worker; else on an application thread
+ * (tr_engine_rx_burst, the cross-core hand-off: sender, worker and
+ * application thread share the 2 CPUs). */
+static struct fig in_engine(bool vnet, bool stage)
 {
 	char dev[16];
 	int fd, err;
@@ -273,6 +311,12 @@ static struct fig in_engine(bool vnet)
 	if (vnet && getenv("TR_BENCH_LARGE"))
 		c.large_nbufs = (unsigned)atoi(getenv("TR_BENCH_LARGE"));
 	struct tr_engine *e = tr_engine_create(&c, &err);
+	struct tr_stage sink = { .name = "bench.sink", .process = in_sink };
+	if (e && stage) {
+		g_sink_ctr = tr_engine_counter(e, "bench.consumed");
+		if (g_sink_ctr < 0 || tr_engine_add_stage(e, &sink) != 0)
+			exit(1);
+	}
 	if (!e || tr_engine_start(e) != 0) {
 		fprintf(stderr, "engine: %s\n", strerror(-err));
 		exit(1);
@@ -283,7 +327,12 @@ static struct fig in_engine(bool vnet)
 	struct tr_buf *b[256];
 	uint64_t bytes = 0;
 	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID), w0 = workers_cpu();
-	while (now_s() - t0 < g_secs) {
+	if (stage) {   /* the window's payload, read at both ends (see in_sink) */
+		uint64_t z0 = atomic_load_explicit(&g_sink_bytes, memory_order_relaxed);
+		io_sleep_ms((unsigned)(g_secs * 1000));
+		bytes = atomic_load_explicit(&g_sink_bytes, memory_order_relaxed) - z0;
+	}
+	while (!stage && now_s() - t0 < g_secs) {
 		unsigned n = tr_engine_rx_burst(e, 0, b, 256);
 		for (unsigned i = 0; i < n; i++)
 			if (b[i]->len > 42 && b[i]->data[12] == 0x08 && b[i]->data[23] == 17)
@@ -363,8 +412,9 @@ static void ns_mac(const char *dev, uint8_t mac[6])
 		mac[i] = (uint8_t)m[i];
 }
 
-static struct fig out_bare(bool vnet)
+static struct fig out_bare(bool vnet, bool stage)
 {
+	(void)stage;
 	char dev[16];
 	int fd;
 	setup_tap(dev, vnet, 1, &fd);
@@ -395,8 +445,9 @@ static struct fig out_bare(bool vnet)
 	return fig_of(atomic_load(&g_bytes), dt, cpu);
 }
 
-static struct fig out_engine(bool vnet)
+static struct fig out_engine(bool vnet, bool stage)
 {
+	(void)stage;
 	char dev[16];
 	int fd, err;
 	setup_tap(dev, vnet, 1, &fd);
@@ -529,10 +580,98 @@ static double scale_tx(unsigned nq, double *cpu_ns)
 	return (double)n / dt;
 }
 
-static void offload_json(const char *dir, const char *who, const char *mode, const struct fig *f)
+/* ---- the bulk cases, in alternated rounds ---------------------------- */
+
+/* The machine's throughput drifts by +-20% from second to second (a shared
+ * host), so every bulk case runs once per round, the order reversed on every
+ * other round, and the table gives medians: of each figure over the rounds,
+ * and of each round's ratio (engine over its baseline of the same round). */
+#define MAX_ROUNDS 15
+
+struct bulk_case {
+	const char *dir, *path, *mode;
+	struct fig (*run)(bool vnet, bool stage);
+	bool vnet, stage;
+	double gbps[MAX_ROUNDS], cpu[MAX_ROUNDS];
+};
+
+static double median(double *v, unsigned n)
 {
-	bench_json_row("\"dir\": \"%s\", \"path\": \"%s\", \"mode\": \"%s\", \"gbps\": %.3f, "
-		       "\"cpu_s_per_gb\": %.4f", dir, who, mode, f->gbps, f->cpu_per_gb);
+	for (unsigned i = 1; i < n; i++)   /* insertion sort: n <= MAX_ROUNDS */
+		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
+}
+
+/* Median over the rounds of a[r].gbps / b[r].gbps. */
+static double ratio_median(const struct bulk_case *a, const struct bulk_case *b, unsigned rounds)
+{
+	double v[MAX_ROUNDS];
+	for (unsigned r = 0; r < rounds; r++)
+		v[r] = b->gbps[r] > 0 ? a->gbps[r] / b->gbps[r] : 0;
+	return median(v, rounds);
+}
+
+static void bulk_rounds(const char *only)
+{
+	static struct bulk_case cs[] = {
+		{ "in", "bare", "plain", in_bare, false, false, { 0 }, { 0 } },
+		{ "in", "bare", "offloads", in_bare, true, false, { 0 }, { 0 } },
+		{ "in", "engine", "plain", in_engine, false, true, { 0 }, { 0 } },
+		{ "in", "engine", "offloads", in_engine, true, true, { 0 }, { 0 } },
+		{ "in", "engine_app", "plain", in_engine, false, false, { 0 }, { 0 } },
+		{ "in", "engine_app", "offloads", in_engine, true, false, { 0 }, { 0 } },
+		{ "out", "bare", "plain", out_bare, false, false, { 0 }, { 0 } },
+		{ "out", "bare", "offloads", out_bare, true, false, { 0 }, { 0 } },
+		{ "out", "engine", "plain", out_engine, false, false, { 0 }, { 0 } },
+		{ "out", "engine", "offloads", out_engine, true, false, { 0 }, { 0 } },
+	};
+	const unsigned nc = sizeof(cs) / sizeof(cs[0]);
+	unsigned rounds = getenv("TR_BENCH_ROUNDS") ? (unsigned)atoi(getenv("TR_BENCH_ROUNDS")) : 3;
+	if (rounds < 1 || rounds > MAX_ROUNDS)
+		rounds = 3;
+	printf("bench_offload: %u alternated rounds, medians (ratios: median of the rounds' ratios)\n", rounds);
+	for (unsigned r = 0; r < rounds; r++)
+		for (unsigned k = 0; k < nc; k++) {
+			struct bulk_case *c = &cs[r % 2 ? nc - 1 - k : k];
+			if (only && strcmp(only, c->dir))
+				continue;
+			struct fig f = c->run(c->vnet, c->stage);
+			c->gbps[r] = f.gbps;
+			c->cpu[r] = f.cpu_per_gb;
+		}
+	/* cs[] indices of the ratios: own plain figure and the bare offload loop */
+	static const struct { unsigned eo, ep, bo; } rt[] = { { 3, 2, 1 }, { 5, 4, 1 }, { 9, 8, 7 } };
+	for (unsigned k = 0; k < nc; k++) {
+		struct bulk_case *c = &cs[k];
+		if (only && strcmp(only, c->dir))
+			continue;
+		double own = 0, bare = 0;
+		for (unsigned i = 0; i < sizeof(rt) / sizeof(rt[0]); i++)
+			if (rt[i].eo == k) {
+				own = ratio_median(c, &cs[rt[i].ep], rounds);
+				bare = ratio_median(c, &cs[rt[i].bo], rounds);
+			}
+		double tmp[MAX_ROUNDS];
+		memcpy(tmp, c->gbps, sizeof(tmp));
+		double g = median(tmp, rounds);
+		memcpy(tmp, c->cpu, sizeof(tmp));
+		double cpu = median(tmp, rounds);
+		printf("%-4s %-10s %-8s %7.2f Gbit/s %6.3f cpu-s/GB", c->dir, c->path, c->mode, g, cpu);
+		if (own > 0)
+			printf("   %.2fx own plain (target 5x), %.2fx bare offloads (target 0.8x)", own, bare);
+		printf("\n");
+		if (own > 0)
+			bench_json_row("\"dir\": \"%s\", \"path\": \"%s\", \"mode\": \"%s\", \"gbps\": %.3f, "
+				       "\"cpu_s_per_gb\": %.4f, \"rounds\": %u, \"x_own_plain\": %.3f, \"x_bare\": %.3f",
+				       c->dir, c->path, c->mode, g, cpu, rounds, own, bare);
+		else
+			bench_json_row("\"dir\": \"%s\", \"path\": \"%s\", \"mode\": \"%s\", \"gbps\": %.3f, "
+				       "\"cpu_s_per_gb\": %.4f, \"rounds\": %u", c->dir, c->path, c->mode, g, cpu, rounds);
+	}
 }
 
 int main(int argc, char **argv)
@@ -551,30 +690,8 @@ int main(int argc, char **argv)
 	bench_json_begin("offload", argc, argv);
 	printf("bench_offload: bulk UDP payload through a TAP, %.1f s per case (Gbit/s, CPU s per GB of the user side)\n",
 	       g_secs);
-	if (!only || !strcmp(only, "in")) {
-		struct fig bp = in_bare(false), bo = in_bare(true), ep = in_engine(false), eo = in_engine(true);
-		printf("in   bare   plain    %7.2f Gbit/s %6.3f cpu-s/GB\n", bp.gbps, bp.cpu_per_gb);
-		printf("in   bare   offloads %7.2f Gbit/s %6.3f cpu-s/GB\n", bo.gbps, bo.cpu_per_gb);
-		printf("in   engine plain    %7.2f Gbit/s %6.3f cpu-s/GB\n", ep.gbps, ep.cpu_per_gb);
-		printf("in   engine offloads %7.2f Gbit/s %6.3f cpu-s/GB   %.2fx engine plain (target 5x), %.2fx bare offloads (target 0.8x)\n",
-		       eo.gbps, eo.cpu_per_gb, ep.gbps > 0 ? eo.gbps / ep.gbps : 0, bo.gbps > 0 ? eo.gbps / bo.gbps : 0);
-		offload_json("in", "bare", "plain", &bp);
-		offload_json("in", "bare", "offloads", &bo);
-		offload_json("in", "engine", "plain", &ep);
-		offload_json("in", "engine", "offloads", &eo);
-	}
-	if (!only || !strcmp(only, "out")) {
-		struct fig bp = out_bare(false), bo = out_bare(true), ep = out_engine(false), eo = out_engine(true);
-		printf("out  bare   plain    %7.2f Gbit/s %6.3f cpu-s/GB\n", bp.gbps, bp.cpu_per_gb);
-		printf("out  bare   offloads %7.2f Gbit/s %6.3f cpu-s/GB\n", bo.gbps, bo.cpu_per_gb);
-		printf("out  engine plain    %7.2f Gbit/s %6.3f cpu-s/GB\n", ep.gbps, ep.cpu_per_gb);
-		printf("out  engine offloads %7.2f Gbit/s %6.3f cpu-s/GB   %.2fx engine plain (target 5x), %.2fx bare offloads (target 0.8x)\n",
-		       eo.gbps, eo.cpu_per_gb, ep.gbps > 0 ? eo.gbps / ep.gbps : 0, bo.gbps > 0 ? eo.gbps / bo.gbps : 0);
-		offload_json("out", "bare", "plain", &bp);
-		offload_json("out", "bare", "offloads", &bo);
-		offload_json("out", "engine", "plain", &ep);
-		offload_json("out", "engine", "offloads", &eo);
-	}
+	if (!only || !strcmp(only, "in") || !strcmp(only, "out"))
+		bulk_rounds(only);
 	if (!only || !strcmp(only, "scale")) {
 		double c1, c2;
 		double p1 = scale_tx(1, &c1), p2 = scale_tx(2, &c2);

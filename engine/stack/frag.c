@@ -108,6 +108,50 @@ static int frag_fail(struct tr_stack *s, struct tr_buf *b, struct tr_buf **fr, u
 	return -ENOBUFS;
 }
 
+/* One datagram being fragmented: what every fragment's headers repeat. */
+struct frag_dgram {
+	int family;             /* 4 or 6 */
+	int sidx;               /* IPv4: index of src among the host's addresses */
+	const uint8_t *src, *dst;
+	uint8_t proto;
+	uint32_t id;            /* IPv4: 16 bits; IPv6: the fragment header's 32 */
+	uint32_t hdr;           /* Ethernet + IP (+ fragment) header bytes */
+};
+
+/* Ethernet and IP headers of one fragment (off, mf, n payload bytes) at d. */
+static void frag_hdr(struct tr_stack *s, const struct frag_dgram *g, uint8_t *d, uint32_t off,
+		     bool mf, uint32_t n)
+{
+	if (g->family == 4)
+		ip4_hdr(s, d, g->sidx, g->src, g->dst, g->proto, (uint16_t)g->id, off, mf, n);
+	else
+		ip6_hdr(s, d, g->src, g->dst, g->proto, true, g->id, off, mf, n);
+}
+
+/* Splits the L4 message in b into nfrag fragments of chunk bytes (the last
+ * shorter): fragments 2..n are copied into new buffers first, then b gets
+ * fragment 1's headers in its headroom, and all leave. Both families. */
+static int frag_fill(struct tr_stack *s, struct tr_buf *b, const struct frag_dgram *g, uint32_t chunk,
+		     uint32_t nfrag, const uint8_t *dmac, unsigned counter)
+{
+	uint32_t l4len = b->len;
+	struct tr_buf *fr[FRAG_MAX];
+	for (uint32_t k = 1; k < nfrag; k++) {
+		fr[k] = tr__stack_alloc(s);
+		if (!fr[k])
+			return frag_fail(s, b, fr, k);
+		uint32_t off = k * chunk;
+		uint32_t n = l4len - off < chunk ? l4len - off : chunk;
+		frag_hdr(s, g, fr[k]->data, off, k + 1 < nfrag, n);
+		memcpy(fr[k]->data + g->hdr, b->data + off, n);
+		fr[k]->len = g->hdr + n;
+	}
+	b->data -= g->hdr;
+	b->len = g->hdr + chunk;
+	frag_hdr(s, g, b->data, 0, true, chunk);
+	return frags_out(s, b, fr, nfrag, g->family, g->dst, dmac, counter);
+}
+
 int tr__frag4_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], const uint8_t dst[4],
 		  uint8_t proto, const uint8_t *dmac)
 {
@@ -125,25 +169,15 @@ int tr__frag4_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], co
 
 	uint32_t chunk = (mtu - 20) & ~7u;
 	uint32_t nfrag = (l4len + chunk - 1) / chunk;
-	struct tr_buf *fr[FRAG_MAX];
 	if (nfrag > FRAG_MAX || L3 + 20 + chunk > s->io.buf_room) {
 		tr__stack_drop_orig(s, b, TR_STACK_C_TX_TOO_BIG);
 		return -EMSGSIZE;
 	}
-	for (uint32_t k = 1; k < nfrag; k++) {
-		fr[k] = tr__stack_alloc(s);
-		if (!fr[k])
-			return frag_fail(s, b, fr, k);
-		uint32_t off = k * chunk;
-		uint32_t n = l4len - off < chunk ? l4len - off : chunk;
-		ip4_hdr(s, fr[k]->data, sidx, src, dst, proto, id, off, k + 1 < nfrag, n);
-		memcpy(fr[k]->data + L3 + 20, b->data + off, n);
-		fr[k]->len = L3 + 20 + n;
-	}
-	b->data -= L3 + 20;
-	b->len = L3 + 20 + chunk;
-	ip4_hdr(s, b->data, sidx, src, dst, proto, id, 0, true, chunk);
-	return frags_out(s, b, fr, nfrag, 4, dst, dmac, TR_STACK_C_IP4_FRAGS_SENT);
+	const struct frag_dgram g = {
+		.family = 4, .sidx = sidx, .src = src, .dst = dst, .proto = proto, .id = id,
+		.hdr = L3 + 20,
+	};
+	return frag_fill(s, b, &g, chunk, nfrag, dmac, TR_STACK_C_IP4_FRAGS_SENT);
 }
 
 /* ---- IPv6 path MTU (RFC 8201) ---------------------------------------------
@@ -218,24 +252,12 @@ int tr__frag6_out(struct tr_stack *s, struct tr_buf *b, const uint8_t src[16], c
 	/* RFC 8200 5: the link MTU is at least 1280, so chunk >= 1232. */
 	uint32_t chunk = (mtu - TR_IPV6_HDR_LEN - TR_IPV6_FRAG_LEN) & ~7u;
 	uint32_t nfrag = (l4len + chunk - 1) / chunk;
-	struct tr_buf *fr[FRAG_MAX];
 	if (l4len > 65535u - TR_IPV6_FRAG_LEN || nfrag > FRAG_MAX || hdr + chunk > s->io.buf_room) {
 		tr__stack_drop_orig(s, b, TR_STACK_C_TX_TOO_BIG);
 		return -EMSGSIZE;
 	}
-	uint32_t id = tr__rand32(s);
-	for (uint32_t k = 1; k < nfrag; k++) {
-		fr[k] = tr__stack_alloc(s);
-		if (!fr[k])
-			return frag_fail(s, b, fr, k);
-		uint32_t off = k * chunk;
-		uint32_t n = l4len - off < chunk ? l4len - off : chunk;
-		ip6_hdr(s, fr[k]->data, src, dst, proto, true, id, off, k + 1 < nfrag, n);
-		memcpy(fr[k]->data + hdr, b->data + off, n);
-		fr[k]->len = hdr + n;
-	}
-	b->data -= hdr;
-	b->len = hdr + chunk;
-	ip6_hdr(s, b->data, src, dst, proto, true, id, 0, true, chunk);
-	return frags_out(s, b, fr, nfrag, 6, dst, dmac, TR_STACK_C_IP6_FRAGS_SENT);
+	const struct frag_dgram g = {
+		.family = 6, .src = src, .dst = dst, .proto = proto, .id = tr__rand32(s), .hdr = hdr,
+	};
+	return frag_fill(s, b, &g, chunk, nfrag, dmac, TR_STACK_C_IP6_FRAGS_SENT);
 }

@@ -199,12 +199,7 @@ uint32_t tr__ip4_input(struct tr_stack *s, struct tr_buf *b)
 
 int tr__ip4_output(struct tr_stack *s, struct tr_buf *b, const uint8_t dst[4])
 {
-	if (ip4_is_bcast(dst)) {
-		memcpy(b->data, bcast_mac, 6);
-		s->io.tx(s->io.ctx, b);
-		return 0;
-	}
-	return tr__neigh_output(s, &s->n4, dst, b) < 0 ? -ENOBUFS : 0;
+	return tr__ip_output(s, &s->n4, dst, ip4_is_bcast(dst) ? bcast_mac : NULL, b);
 }
 
 int tr__ip4_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[4], const uint8_t dst[4],

@@ -408,12 +408,11 @@ uint32_t tr__ip6_input(struct tr_stack *s, struct tr_buf *b)
 
 int tr__ip6_output(struct tr_stack *s, struct tr_buf *b, const uint8_t dst[16])
 {
-	if (ip6_is_mcast(dst)) {
-		ip6_mcast_mac(b->data, dst);
-		s->io.tx(s->io.ctx, b);
-		return 0;
-	}
-	return tr__neigh_output(s, &s->n6, dst, b) < 0 ? -ENOBUFS : 0;
+	uint8_t mac[6];
+	bool group = ip6_is_mcast(dst);
+	if (group)
+		ip6_mcast_mac(mac, dst);
+	return tr__ip_output(s, &s->n6, dst, group ? mac : NULL, b);
 }
 
 int tr__ip6_send(struct tr_stack *s, struct tr_buf *b, const uint8_t src[16], const uint8_t dst[16],

@@ -351,6 +351,19 @@ uint32_t tr__udp_gso_split(struct tr_stack *s, struct tr_buf *b, const struct tr
  * unresolved) to next hop ip. Handles neighbour resolution; b is consumed. */
 int tr__ip4_output(struct tr_stack *s, struct tr_buf *b, const uint8_t dst[4]);
 int tr__ip6_output(struct tr_stack *s, struct tr_buf *b, const uint8_t dst[16]);
+/* Their common tail: a frame for a group address (IPv4 broadcast, IPv6
+ * multicast) leaves at once to group_mac; any other goes through the
+ * neighbour table t (sent, queued, or dropped: -ENOBUFS). */
+static inline int tr__ip_output(struct tr_stack *s, struct tr_neigh_table *t, const uint8_t *dst,
+				const uint8_t *group_mac, struct tr_buf *b)
+{
+	if (group_mac) {
+		memcpy(b->data, group_mac, 6);
+		s->io.tx(s->io.ctx, b);
+		return 0;
+	}
+	return tr__neigh_output(s, t, dst, b) < 0 ? -ENOBUFS : 0;
+}
 
 /* Prepend Ethernet + IP headers to the L4 message in b (b->data, b->len,
  * headroom used) and send it (fragmenting IPv4 above the MTU). b consumed. */

@@ -391,31 +391,20 @@ l_neg:		A = 0u - A; NEXT();
 l_tax:		X = A; NEXT();
 l_txa:		A = X; NEXT();
 
-l_ldw_abs_jeq:	LD_ABS(4, bpf_ld32); BRANCH(A == op->k2);
-l_ldw_abs_jgt:	LD_ABS(4, bpf_ld32); BRANCH(A > op->k2);
-l_ldw_abs_jge:	LD_ABS(4, bpf_ld32); BRANCH(A >= op->k2);
-l_ldw_abs_jset:	LD_ABS(4, bpf_ld32); BRANCH(A & op->k2);
-l_ldh_abs_jeq:	LD_ABS(2, bpf_ld16); BRANCH(A == op->k2);
-l_ldh_abs_jgt:	LD_ABS(2, bpf_ld16); BRANCH(A > op->k2);
-l_ldh_abs_jge:	LD_ABS(2, bpf_ld16); BRANCH(A >= op->k2);
-l_ldh_abs_jset:	LD_ABS(2, bpf_ld16); BRANCH(A & op->k2);
-l_ldb_abs_jeq:	LD_ABS(1, LD8); BRANCH(A == op->k2);
-l_ldb_abs_jgt:	LD_ABS(1, LD8); BRANCH(A > op->k2);
-l_ldb_abs_jge:	LD_ABS(1, LD8); BRANCH(A >= op->k2);
-l_ldb_abs_jset:	LD_ABS(1, LD8); BRANCH(A & op->k2);
-l_ldw_ind_jeq:	LD_IND(4, bpf_ld32); BRANCH(A == op->k2);
-l_ldw_ind_jgt:	LD_IND(4, bpf_ld32); BRANCH(A > op->k2);
-l_ldw_ind_jge:	LD_IND(4, bpf_ld32); BRANCH(A >= op->k2);
-l_ldw_ind_jset:	LD_IND(4, bpf_ld32); BRANCH(A & op->k2);
-l_ldh_ind_jeq:	LD_IND(2, bpf_ld16); BRANCH(A == op->k2);
-l_ldh_ind_jgt:	LD_IND(2, bpf_ld16); BRANCH(A > op->k2);
-l_ldh_ind_jge:	LD_IND(2, bpf_ld16); BRANCH(A >= op->k2);
-l_ldh_ind_jset:	LD_IND(2, bpf_ld16); BRANCH(A & op->k2);
-l_ldb_ind_jeq:	LD_IND(1, LD8); BRANCH(A == op->k2);
-l_ldb_ind_jgt:	LD_IND(1, LD8); BRANCH(A > op->k2);
-l_ldb_ind_jge:	LD_IND(1, LD8); BRANCH(A >= op->k2);
-l_ldb_ind_jset:	LD_IND(1, LD8); BRANCH(A & op->k2);
+/* Fused load + conditional jump: the four comparisons of one load. */
+#define LD_JMP(name, LOAD) \
+	l_##name##_jeq:  LOAD; BRANCH(A == op->k2); \
+	l_##name##_jgt:  LOAD; BRANCH(A > op->k2); \
+	l_##name##_jge:  LOAD; BRANCH(A >= op->k2); \
+	l_##name##_jset: LOAD; BRANCH(A & op->k2)
+	LD_JMP(ldw_abs, LD_ABS(4, bpf_ld32));
+	LD_JMP(ldh_abs, LD_ABS(2, bpf_ld16));
+	LD_JMP(ldb_abs, LD_ABS(1, LD8));
+	LD_JMP(ldw_ind, LD_IND(4, bpf_ld32));
+	LD_JMP(ldh_ind, LD_IND(2, bpf_ld16));
+	LD_JMP(ldb_ind, LD_IND(1, LD8));
 
+#undef LD_JMP
 #undef DISPATCH
 #undef NEXT
 #undef BRANCH

@@ -11,6 +11,8 @@
 #include <tapring/decode.h>
 #include <tapring/dns.h>
 
+#include "ipv4_pvt.h"
+
 /* Record a static reason and fail: d->error points at it (no copy). */
 __attribute__((cold))
 static int dec_fail(struct tr_decoded *d, const char *why)
@@ -32,6 +34,17 @@ static inline void set_payload(struct tr_decoded *d, size_t off, size_t n)
 	d->payload_off = (uint32_t)off;
 	d->payload_len = (uint32_t)n;
 }
+
+/* The fields every codec-parsed L4 layer (TCP, ICMP, ICMPv6) sets the same
+ * way: rc is its parse's result (0, or -EBADMSG for a bad checksum, which
+ * keeps the layer), and the checksum counts as checked only over the whole
+ * datagram. A macro, as the layers are structs of different types. */
+#define L4_LAYER_DONE(d, layer, bit, at, rc, whole) do { \
+		(d)->layer.off = (uint16_t)(at); \
+		(d)->layer.csum_ok = (whole) && (rc) == 0; \
+		(d)->layer.csum_checked = (whole); \
+		(d)->layers |= (bit); \
+	} while (0)
 
 /* DNS over UDP: header fields always (when 12 bytes are there), a full walk
  * only when the whole message was captured. */
@@ -181,11 +194,8 @@ static int dec_tcp(struct tr_decoded *d, const uint8_t *frame, size_t off, size_
 	int rc = tr_tcp_parse(&v, ph, &d->tcp.r, whole ? 0 : TR_L4_NO_CKSUM, &why);
 	if (rc < 0 && rc != -EBADMSG)
 		return dec_fail_why(d, why, "tcp: malformed");
-	d->tcp.off = (uint16_t)off;
 	d->tcp.hdr_len = (uint8_t)tr_tcp_hdr_len(&v);
-	d->tcp.csum_ok = whole && rc == 0;
-	d->tcp.csum_checked = whole;
-	d->layers |= TR_DEC_TCP;
+	L4_LAYER_DONE(d, tcp, TR_DEC_TCP, off, rc, whole);
 	set_payload(d, off + d->tcp.hdr_len, avail - d->tcp.hdr_len);
 	return 0;
 }
@@ -197,10 +207,7 @@ static int dec_icmp(struct tr_decoded *d, const uint8_t *frame, size_t off, size
 	int rc = tr_icmpv4_parse(&v, &d->icmp.r, whole ? 0 : TR_L4_NO_CKSUM, &why);
 	if (rc < 0 && rc != -EBADMSG)
 		return dec_fail_why(d, why, "icmp: malformed");
-	d->icmp.off = (uint16_t)off;
-	d->icmp.csum_ok = whole && rc == 0;
-	d->icmp.csum_checked = whole;
-	d->layers |= TR_DEC_ICMP;
+	L4_LAYER_DONE(d, icmp, TR_DEC_ICMP, off, rc, whole);
 	set_payload(d, off + TR_ICMP_HDR_LEN, avail - TR_ICMP_HDR_LEN);
 	return 0;
 }
@@ -235,11 +242,8 @@ static int dec_icmp6(struct tr_decoded *d, const uint8_t *frame, size_t off, siz
 		break;
 	}
 	d->icmp6.rest = tr_load_be32(b + 4);
-	d->icmp6.off = (uint16_t)off;
 	d->icmp6.len = (uint32_t)avail;
-	d->icmp6.csum_ok = whole && rc == 0;
-	d->icmp6.csum_checked = whole;
-	d->layers |= TR_DEC_ICMP6;
+	L4_LAYER_DONE(d, icmp6, TR_DEC_ICMP6, off, rc, whole);
 	set_payload(d, off + TR_ICMP6_HDR_LEN, avail - TR_ICMP6_HDR_LEN);
 	return 0;
 }
@@ -299,18 +303,11 @@ static inline bool dec_ipv4_fast(struct tr_decoded *d, const uint8_t *frame, siz
 	uint64_t sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
 	sum = (sum & 0xffffffffu) + (sum >> 32);
 	r->csum_ok = tr_cksum_finish((uint32_t)sum + (uint32_t)(sum >> 32)) == 0;
-	memcpy(r->src, b + TR_IPV4_OFF_SRC, 4);
-	memcpy(r->dst, b + TR_IPV4_OFF_DST, 4);
-	r->proto = b[TR_IPV4_OFF_PROTO];
-	r->ttl = b[TR_IPV4_OFF_TTL];
-	r->tos = b[TR_IPV4_OFF_TOS];
-	r->df = (frag & TR_IPV4_FLAG_DF) != 0;
+	tr__ipv4_repr_fixed(r, b, frag);
 	r->mf = false;
 	r->hdr_len = TR_IPV4_MIN_HDR_LEN;
 	r->opt_len = 0;
-	r->id = tr_load_be16(b + TR_IPV4_OFF_ID);
 	r->frag_off = 0;
-	r->total_len = (uint16_t)tl;
 	r->payload_len = (uint16_t)(tl - TR_IPV4_MIN_HDR_LEN);
 	d->ipv4.off = (uint16_t)off;
 	d->ipv4.csum_ok = r->csum_ok;

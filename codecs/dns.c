@@ -48,6 +48,45 @@ static int label_to_text(const uint8_t *lab, size_t n, char *text, size_t cap, s
 	return 0;
 }
 
+enum { STEP_END, STEP_PTR, STEP_LABEL };
+
+#define NOSPC "dns: name buffer too small"
+
+/*
+ * One step of a name at pos, with the checks every reader of names makes:
+ * STEP_END (the root label), STEP_PTR (a compression pointer to *target,
+ * strictly before seg_start, the start of the label sequence holding it:
+ * every jump moves backwards, so no loop can form), or STEP_LABEL (a label
+ * of msg[pos] <= 63 bytes, all inside the message; *wire grows by its
+ * uncompressed length, at most 255 in all). -EINVAL and *why otherwise.
+ */
+static int name_step(const uint8_t *msg, size_t len, size_t pos, size_t seg_start, size_t *wire,
+		     size_t *target, const char **why)
+{
+	if (pos >= len)
+		TR__FAIL("dns: name runs past message");
+	uint8_t c = msg[pos];
+	if (c == 0)
+		return STEP_END;
+	if ((c & TR_DNS_PTR_MASK) == TR_DNS_PTR_MASK) {
+		if (len - pos < 2)
+			TR__FAIL("dns: compression pointer truncated");
+		*target = tr_load_be16(msg + pos) & TR_DNS_PTR_OFF_MASK;
+		if (*target >= seg_start)
+			TR__FAIL("dns: compression pointer does not point backwards");
+		return STEP_PTR;
+	}
+	if (c & TR_DNS_PTR_MASK)
+		TR__FAIL("dns: reserved label type");
+	/* c <= 63 here (top bits are 00). */
+	if (len - pos - 1 < c)
+		TR__FAIL("dns: label runs past message");
+	*wire += 1u + c;
+	if (*wire + 1 > TR_DNS_NAME_MAX)
+		TR__FAIL("dns: name longer than 255 bytes");
+	return STEP_LABEL;
+}
+
 /*
  * Walk (and validate) the name at *off; with text != NULL also write its
  * text form. The validation-only mode (text == NULL, used by
@@ -64,27 +103,19 @@ static int name_walk(const uint8_t *msg, size_t len, size_t *off, char *text,
 	int jumped = 0;
 
 	if (text && cap < 2) {
-		if (why)
-			*why = "dns: name buffer too small";
-		return -ENOSPC;
+		return tr__why(why, -ENOSPC, NOSPC);
 	}
 	for (;;) {
-		if (pos >= len)
-			TR__FAIL("dns: name runs past message");
-		uint8_t c = msg[pos];
-		if (c == 0) {
+		size_t target;
+		int st = name_step(msg, len, pos, seg_start, &wire, &target, why);
+		if (st < 0)
+			return st;
+		if (st == STEP_END) {
 			if (!jumped)
 				*off = pos + 1;
 			break;
 		}
-		if ((c & TR_DNS_PTR_MASK) == TR_DNS_PTR_MASK) {
-			if (len - pos < 2)
-				TR__FAIL("dns: compression pointer truncated");
-			size_t target = tr_load_be16(msg + pos) & TR_DNS_PTR_OFF_MASK;
-			/* Strictly before the sequence holding the pointer: every
-			 * jump moves backwards, so no loop can form. */
-			if (target >= seg_start)
-				TR__FAIL("dns: compression pointer does not point backwards");
+		if (st == STEP_PTR) {
 			if (++jumps > TR_DNS_MAX_JUMPS)
 				TR__FAIL("dns: too many compression pointers");
 			if (!jumped) {
@@ -94,14 +125,7 @@ static int name_walk(const uint8_t *msg, size_t len, size_t *off, char *text,
 			pos = seg_start = target;
 			continue;
 		}
-		if (c & TR_DNS_PTR_MASK)
-			TR__FAIL("dns: reserved label type");
-		/* c <= 63 here (top bits are 00). */
-		if (len - pos - 1 < c)
-			TR__FAIL("dns: label runs past message");
-		wire += 1u + c;
-		if (wire + 1 > TR_DNS_NAME_MAX)
-			TR__FAIL("dns: name longer than 255 bytes");
+		uint8_t c = msg[pos];
 		if (text) {
 			if (tl) {
 				if (cap - tl < 2)
@@ -120,18 +144,14 @@ static int name_walk(const uint8_t *msg, size_t len, size_t *off, char *text,
 	text[tl] = '\0';
 	return (int)tl;
 nospc:
-	if (why)
-		*why = "dns: name buffer too small";
-	return -ENOSPC;
+	return tr__why(why, -ENOSPC, NOSPC);
 }
 
 int tr_dns_name_decode(const uint8_t *msg, size_t len, size_t *off, char *text,
 		       size_t cap, const char **why)
 {
 	if (!text) {
-		if (why)
-			*why = "dns: name buffer too small";
-		return -ENOSPC;
+		return tr__why(why, -ENOSPC, NOSPC);
 	}
 	return name_walk(msg, len, off, text, cap, why);
 }
@@ -140,30 +160,19 @@ int tr_dns_name_skip(const uint8_t *msg, size_t len, size_t *off, const char **w
 {
 	size_t pos = *off, start = *off, wire = 0;
 	for (;;) {
-		if (pos >= len)
-			TR__FAIL("dns: name runs past message");
-		uint8_t c = msg[pos];
-		if (c == 0) {
+		size_t target;
+		int st = name_step(msg, len, pos, start, &wire, &target, why);
+		if (st < 0)
+			return st;
+		if (st == STEP_END) {
 			*off = pos + 1;
 			return 0;
 		}
-		if ((c & TR_DNS_PTR_MASK) == TR_DNS_PTR_MASK) {
-			if (len - pos < 2)
-				TR__FAIL("dns: compression pointer truncated");
-			size_t target = tr_load_be16(msg + pos) & TR_DNS_PTR_OFF_MASK;
-			if (target >= start)
-				TR__FAIL("dns: compression pointer does not point backwards");
+		if (st == STEP_PTR) {   /* the name ends here; the rest is elsewhere */
 			*off = pos + 2;
 			return 0;
 		}
-		if (c & TR_DNS_PTR_MASK)
-			TR__FAIL("dns: reserved label type");
-		if (len - pos - 1 < c)
-			TR__FAIL("dns: label runs past message");
-		wire += 1u + c;
-		if (wire + 1 > TR_DNS_NAME_MAX)
-			TR__FAIL("dns: name longer than 255 bytes");
-		pos += 1u + c;
+		pos += 1u + msg[pos];
 	}
 }
 

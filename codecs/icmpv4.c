@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "cksum_pvt.h"
 #include "err_pvt.h"
 
 int tr_icmpv4_check(const struct tr_icmpv4_view *v, const char **why)
@@ -15,9 +16,7 @@ int tr_icmpv4_check(const struct tr_icmpv4_view *v, const char **why)
 
 uint16_t tr_icmpv4_compute_cksum(const struct tr_icmpv4_view *v)
 {
-	uint32_t sum = tr_cksum_add(0, v->buf, TR_ICMP_OFF_CKSUM);
-	sum = tr_cksum_add(sum, v->buf + TR_ICMP_OFF_CKSUM + 2, v->len - TR_ICMP_OFF_CKSUM - 2);
-	return tr_cksum_finish(sum);
+	return tr__cksum_skip(0, v->buf, v->len, TR_ICMP_OFF_CKSUM);
 }
 
 void tr_icmpv4_fill_cksum(struct tr_icmpv4_view *v)

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "cksum_pvt.h"
 #include "err_pvt.h"
 
 int tr_icmpv6_check(const struct tr_icmpv6_view *v, const char **why)
@@ -15,10 +16,8 @@ int tr_icmpv6_check(const struct tr_icmpv6_view *v, const char **why)
 
 uint16_t tr_icmpv6_compute_cksum(const struct tr_icmpv6_view *v, const struct tr_l4_pseudo *ph)
 {
-	uint32_t sum = tr_l4_pseudo_sum(ph, TR_IPPROTO_ICMPV6, (uint32_t)v->len);
-	sum = tr_cksum_add(sum, v->buf, TR_ICMP6_OFF_CKSUM);
-	sum = tr_cksum_add(sum, v->buf + TR_ICMP6_OFF_CKSUM + 2, v->len - TR_ICMP6_OFF_CKSUM - 2);
-	return tr_cksum_finish(sum);
+	return tr__cksum_skip(tr_l4_pseudo_sum(ph, TR_IPPROTO_ICMPV6, (uint32_t)v->len), v->buf, v->len,
+			      TR_ICMP6_OFF_CKSUM);
 }
 
 void tr_icmpv6_fill_cksum(struct tr_icmpv6_view *v, const struct tr_l4_pseudo *ph)

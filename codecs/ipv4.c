@@ -4,6 +4,7 @@
 #include <tapring/ipv4.h>
 
 #include "err_pvt.h"
+#include "ipv4_pvt.h"
 
 void tr_ipv4_fill_csum(struct tr_ipv4_view *v)
 {
@@ -88,17 +89,10 @@ int tr_ipv4_parse(const struct tr_ipv4_view *v, struct tr_ipv4_repr *r, unsigned
 	} else {
 		r->opt_len = 0;
 	}
-	memcpy(r->src, b + TR_IPV4_OFF_SRC, 4);
-	memcpy(r->dst, b + TR_IPV4_OFF_DST, 4);
-	r->proto = b[TR_IPV4_OFF_PROTO];
-	r->ttl = b[TR_IPV4_OFF_TTL];
-	r->tos = b[TR_IPV4_OFF_TOS];
-	r->df = (frag & TR_IPV4_FLAG_DF) != 0;
+	tr__ipv4_repr_fixed(r, b, frag);
 	r->mf = (frag & TR_IPV4_FLAG_MF) != 0;
 	r->hdr_len = (uint8_t)hl;
-	r->id = tr_load_be16(b + TR_IPV4_OFF_ID);
 	r->frag_off = (uint16_t)((frag & TR_IPV4_FRAG_MASK) * 8u);
-	r->total_len = (uint16_t)tl;
 	r->payload_len = (uint16_t)(tl - hl);
 	if (flags & TR_IPV4_PARSE_NO_CSUM) {
 		r->csum_ok = true;

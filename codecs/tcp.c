@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "cksum_pvt.h"
 #include "err_pvt.h"
 
 int tr_tcp_check(const struct tr_tcp_view *v, const char **why)
@@ -25,10 +26,8 @@ int tr_tcp_check(const struct tr_tcp_view *v, const char **why)
 
 uint16_t tr_tcp_compute_cksum(const struct tr_tcp_view *v, const struct tr_l4_pseudo *ph)
 {
-	uint32_t sum = tr_l4_pseudo_sum(ph, TR_IPPROTO_TCP, (uint32_t)v->len);
-	sum = tr_cksum_add(sum, v->buf, TR_TCP_OFF_CKSUM);
-	sum = tr_cksum_add(sum, v->buf + TR_TCP_OFF_CKSUM + 2, v->len - TR_TCP_OFF_CKSUM - 2);
-	return tr_cksum_finish(sum);
+	return tr__cksum_skip(tr_l4_pseudo_sum(ph, TR_IPPROTO_TCP, (uint32_t)v->len), v->buf, v->len,
+			      TR_TCP_OFF_CKSUM);
 }
 
 int tr_tcp_opts_parse(const uint8_t *opt, size_t len, struct tr_tcp_opts *o,

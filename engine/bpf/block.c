@@ -265,22 +265,13 @@ int tr_block_pins_chown(struct tr_block *b, uid_t uid, gid_t gid)
 
 struct tr_block *tr_block_attach(int tap_fd, const char *ifname, char *msg, size_t msglen, int *err)
 {
-	struct tr__ebpf_load l = { 0 };
 	struct tr_block *b;
 	char why[300];
 	int e;
 
-	if (tap_fd < 0) {
-		*err = -EBADF;
-		tr__ebpf_msg(msg, msglen, "blocklist: no TAP queue fd");
+	b = tr__ebpf_attach_alloc(tap_fd, sizeof(*b), "blocklist", msg, msglen, err);
+	if (!b)
 		return NULL;
-	}
-	b = calloc(1, sizeof(*b));
-	if (!b) {
-		*err = -ENOMEM;
-		tr__ebpf_msg(msg, msglen, "blocklist: out of memory");
-		return NULL;
-	}
 	b->skel = tr_block_bpf__open();
 	if (!b->skel) {
 		e = -errno;
@@ -288,14 +279,9 @@ struct tr_block *tr_block_attach(int tap_fd, const char *ifname, char *msg, size
 			     strerror(-e));
 		goto fail;
 	}
-	if ((e = tr__ebpf_load_begin(&l, b->skel->progs.tr_block)) == 0)
-		e = tr_block_bpf__load(b->skel);
-	if (e) {
-		tr__ebpf_load_error(&l, "blocklist", e, msg, msglen);
-		tr__ebpf_load_end(&l);
+	e = tr__ebpf_skel_load(b->skel->skeleton, b->skel->progs.tr_block, "blocklist", msg, msglen);
+	if (e)
 		goto fail;
-	}
-	tr__ebpf_load_end(&l);
 	b->fd[M_SRC4] = bpf_map__fd(b->skel->maps.block_src4);
 	b->fd[M_SRC6] = bpf_map__fd(b->skel->maps.block_src6);
 	b->fd[M_PORT] = bpf_map__fd(b->skel->maps.block_port);

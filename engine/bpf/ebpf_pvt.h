@@ -27,6 +27,16 @@ void tr__ebpf_load_end(struct tr__ebpf_load *l);
 void tr__ebpf_load_error(const struct tr__ebpf_load *l, const char *feature, int err,
 			 char *msg, size_t msglen);
 
+/* A skeleton's load (after its open) with the program prog's verifier log
+ * captured: 0, or a negative errno and one message in msg (see
+ * tr__ebpf_load_error). skel is the skeleton's ->skeleton. */
+int tr__ebpf_skel_load(struct bpf_object_skeleton *skel, struct bpf_program *prog, const char *feature,
+		       char *msg, size_t msglen);
+/* The first steps of every tr_*_attach: checks tap_fd and allocates size
+ * zeroed bytes; NULL with *err (-EBADF, -ENOMEM) and msg set otherwise. */
+void *tr__ebpf_attach_alloc(int tap_fd, size_t size, const char *feature, char *msg, size_t msglen,
+			    int *err);
+
 /* TUNSETSTEERINGEBPF / TUNSETFILTEREBPF with prog_fd (-1 detaches). 0 or
  * -errno; honours tr_ebpf_test_no_tun_ioctls(). On failure msg
  * names the ioctl and what the errno means. */

@@ -49,6 +49,35 @@ void tr__ebpf_load_end(struct tr__ebpf_load *l)
 	l->log = NULL;
 }
 
+int tr__ebpf_skel_load(struct bpf_object_skeleton *skel, struct bpf_program *prog, const char *feature,
+		       char *msg, size_t msglen)
+{
+	struct tr__ebpf_load l = { 0 };
+	int e = tr__ebpf_load_begin(&l, prog);
+	if (e == 0)
+		e = bpf_object__load_skeleton(skel);
+	if (e)
+		tr__ebpf_load_error(&l, feature, e, msg, msglen);
+	tr__ebpf_load_end(&l);
+	return e;
+}
+
+void *tr__ebpf_attach_alloc(int tap_fd, size_t size, const char *feature, char *msg, size_t msglen,
+			    int *err)
+{
+	if (tap_fd < 0) {
+		*err = -EBADF;
+		tr__ebpf_msg(msg, msglen, "%s: no TAP queue fd", feature);
+		return NULL;
+	}
+	void *p = calloc(1, size);
+	if (!p) {
+		*err = -ENOMEM;
+		tr__ebpf_msg(msg, msglen, "%s: out of memory", feature);
+	}
+	return p;
+}
+
 /* The last n non-empty lines of the log, joined by " | ". */
 static void last_lines(const char *log, unsigned n, char *out, size_t outlen)
 {

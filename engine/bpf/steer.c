@@ -24,22 +24,13 @@ struct tr_steer {
 
 struct tr_steer *tr_steer_attach(int tap_fd, char *msg, size_t msglen, int *err)
 {
-	struct tr__ebpf_load l = { 0 };
 	struct tr_steer *s;
 	char why[300];
 	int e;
 
-	if (tap_fd < 0) {
-		*err = -EBADF;
-		tr__ebpf_msg(msg, msglen, "flow steering: no TAP queue fd");
+	s = tr__ebpf_attach_alloc(tap_fd, sizeof(*s), "flow steering", msg, msglen, err);
+	if (!s)
 		return NULL;
-	}
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		*err = -ENOMEM;
-		tr__ebpf_msg(msg, msglen, "flow steering: out of memory");
-		return NULL;
-	}
 	s->skel = tr_steer_bpf__open();
 	if (!s->skel) {
 		e = -errno;
@@ -47,14 +38,9 @@ struct tr_steer *tr_steer_attach(int tap_fd, char *msg, size_t msglen, int *err)
 			     strerror(-e));
 		goto fail;
 	}
-	if ((e = tr__ebpf_load_begin(&l, s->skel->progs.tr_steer)) == 0)
-		e = tr_steer_bpf__load(s->skel);
-	if (e) {
-		tr__ebpf_load_error(&l, "flow steering", e, msg, msglen);
-		tr__ebpf_load_end(&l);
+	e = tr__ebpf_skel_load(s->skel->skeleton, s->skel->progs.tr_steer, "flow steering", msg, msglen);
+	if (e)
 		goto fail;
-	}
-	tr__ebpf_load_end(&l);
 	e = tr__ebpf_tun_set(tap_fd, TUNSETSTEERINGEBPF, "TUNSETSTEERINGEBPF",
 			     bpf_program__fd(s->skel->progs.tr_steer), why, sizeof(why));
 	if (e) {

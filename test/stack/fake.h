@@ -512,4 +512,42 @@ static inline bool fk_ip6_l4_csum_ok(const uint8_t *d, uint32_t len)
 	return tr_cksum_finish(tr_cksum_add(tr_cksum_pseudo_ipv6(d + 22, d + 38, d[20], plen), d + 54, plen)) == 0;
 }
 
+/* A builder of fragment frames of one test datagram: fragment id, byte
+ * offset off, len bytes, more-fragments flag. */
+typedef uint32_t (*fk_frag_fn)(uint8_t *fr, uint32_t id, uint32_t off, uint32_t len, bool mf);
+
+/* The orders both reassembly tests (IPv4, IPv6) start with, over a 1008-byte
+ * datagram in fragments of 400, 400 and 208 bytes made by mk: in order
+ * (id 1), then last-first-middle (id 2) and middle-last-first (id 3, so
+ * the offset-0 fragment completes it). Each completed datagram is echoed
+ * whole (check) and nothing stays held. merged is the family's
+ * FRAG_MERGED counter, ok its "ip4.reasm_ok" or "ip6.reasm_ok" name. */
+static inline void fk_reasm_orders(struct fake *f, uint8_t *fr, fk_frag_fn mk, void (*check)(struct fake *),
+				   unsigned merged, const char *ok)
+{
+	uint32_t n = mk(fr, 1, 0, 400, true);
+	T_CHECK_EQ(fk_input_guard(f, fr, n), TR_ACT_STOLEN);
+	n = mk(fr, 1, 400, 400, true);
+	T_CHECK_EQ(fk_input_guard(f, fr, n), TR_ACT_STOLEN);
+	T_CHECK_EQ(tr_stack_held(f->s), 2);
+	n = mk(fr, 1, 800, 208, false);
+	T_CHECK_EQ(fk_input(f, fr, n), TR_ACT_TX);
+	check(f);
+	T_CHECK_EQ(tr_stack_held(f->s), 0);
+	T_CHECK_EQ(f->drops[merged], 2);
+	T_CHECK_EQ(fk_cnt(f, ok), 1);
+
+	static const uint32_t order[2][3] = { { 800, 0, 400 }, { 400, 800, 0 } };
+	for (uint32_t id = 2; id <= 3; id++) {
+		for (unsigned k = 0; k < 3; k++) {
+			uint32_t off = order[id - 2][k];
+			n = mk(fr, id, off, off == 800 ? 208 : 400, off != 800);
+			T_CHECK_EQ(fk_input(f, fr, n), k < 2 ? TR_ACT_STOLEN : TR_ACT_TX);
+		}
+		check(f);
+	}
+	T_CHECK_EQ(tr_stack_held(f->s), 0);
+	T_CHECK_EQ(fk_cnt(f, ok), 3);
+}
+
 #endif /* TAPRING_TEST_STACK_FAKE_H */

@@ -16,10 +16,10 @@ static void make_dgram(uint32_t plen)
 	dlen = fk_udp_l4(dgram, 4, FK_PEER_IP, FK_IP1, 5000, 7, pl, plen);
 }
 
-static uint32_t frag(uint8_t *fr, uint16_t id, uint32_t off, uint32_t len, bool mf)
+static uint32_t frag(uint8_t *fr, uint32_t id, uint32_t off, uint32_t len, bool mf)
 {
 	return fk_ip4(fr, FK_MAC, FK_PEER_MAC, FK_PEER_IP, FK_IP1, TR_IPPROTO_UDP, dgram + off, len,
-		      id, (uint16_t)off, mf);
+		      (uint16_t)id, (uint16_t)off, mf);
 }
 
 static void check_echo(struct fake *f)
@@ -42,36 +42,9 @@ int main(void)
 	fk_start(&f);
 	make_dgram(1000);   /* 1008 bytes: fragments of 400, 400, 208 */
 
-	/* in order */
-	uint32_t n = frag(fr, 1, 0, 400, true);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_STOLEN);
-	n = frag(fr, 1, 400, 400, true);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_STOLEN);
-	T_CHECK_EQ(tr_stack_held(f.s), 2);
-	n = frag(fr, 1, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
-	check_echo(&f);
-	T_CHECK_EQ(tr_stack_held(f.s), 0);
-	T_CHECK_EQ(f.drops[TR_STACK_C_IP4_FRAG_MERGED], 2);
-	T_CHECK_EQ(fk_cnt(&f, "ip4.reasm_ok"), 1);
-
-	/* out of order: last, first, middle */
-	n = frag(fr, 2, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
-	n = frag(fr, 2, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
-	n = frag(fr, 2, 400, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
-	check_echo(&f);
-	/* the offset-0 fragment completes it */
-	n = frag(fr, 3, 400, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
-	n = frag(fr, 3, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
-	n = frag(fr, 3, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
-	check_echo(&f);
-	T_CHECK_EQ(tr_stack_held(f.s), 0);
+	/* in order, then out of order */
+	fk_reasm_orders(&f, fr, frag, check_echo, TR_STACK_C_IP4_FRAG_MERGED, "ip4.reasm_ok");
+	uint32_t n;
 
 	/* overlap: the whole datagram goes */
 	n = frag(fr, 4, 0, 400, true);

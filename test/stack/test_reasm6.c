@@ -64,36 +64,10 @@ int main(void)
 	fk_start(&f);
 	make_udp(1000);   /* 1008 bytes: fragments of 400, 400, 208 */
 
-	/* in order */
-	uint32_t n = ufrag(fr, 1, 0, 400, true);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_STOLEN);
-	n = ufrag(fr, 1, 400, 400, true);
-	T_CHECK_EQ(fk_input_guard(&f, fr, n), TR_ACT_STOLEN);
-	T_CHECK_EQ(tr_stack_held(f.s), 2);
-	n = ufrag(fr, 1, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
-	check_echo(&f);
-	T_CHECK_EQ(tr_stack_held(f.s), 0);
-	T_CHECK_EQ(f.drops[TR_STACK_C_IP6_FRAG_MERGED], 2);
-	T_CHECK_EQ(fk_cnt(&f, "ip6.reasm_ok"), 1);
+	/* in order, then out of order */
+	fk_reasm_orders(&f, fr, ufrag, check_echo, TR_STACK_C_IP6_FRAG_MERGED, "ip6.reasm_ok");
 	T_CHECK_EQ(fk_cnt(&f, "ip4.reasm_ok"), 0);
-
-	/* out of order: last, first, middle; then middle, last, first */
-	n = ufrag(fr, 2, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
-	n = ufrag(fr, 2, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
-	n = ufrag(fr, 2, 400, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
-	check_echo(&f);
-	n = ufrag(fr, 3, 400, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
-	n = ufrag(fr, 3, 800, 208, false);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);
-	n = ufrag(fr, 3, 0, 400, true);
-	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_TX);
-	check_echo(&f);
-	T_CHECK_EQ(fk_cnt(&f, "ip6.reasm_ok"), 3);
+	uint32_t n;
 	/* the same id from another source is another datagram */
 	n = ufrag(fr, 3, 0, 400, true);
 	T_CHECK_EQ(fk_input(&f, fr, n), TR_ACT_STOLEN);

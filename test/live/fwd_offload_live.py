@@ -20,32 +20,9 @@ frame's field must be the pseudo-header seed for its full length, at the
 right csum_start/csum_offset; any other frame must carry a complete
 checksum. A GSO frame must have NEEDS_CSUM and full IP/L4 lengths.
 """
-import hashlib, socket, struct, sys, time
+import hashlib, socket, sys, time
 
-SOL_UDP = 17
-UDP_SEGMENT = 103
-SOL_PACKET = 263
-PACKET_VNET_HDR = 15
-SO_RCVBUFFORCE = 33
-
-
-def csum16(data, s=0):
-    if len(data) % 2:
-        data += b"\0"
-    s += sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return s
-
-
-def pseudo(f, l3, proto, l4len):
-    if f[12:14] == b"\x86\xdd":
-        return f[l3 + 8:l3 + 40] + struct.pack("!IxxxB", l4len, proto)
-    return f[l3 + 12:l3 + 20] + struct.pack("!xBH", proto, l4len)
-
-
-def dgram(k, n):
-    return bytes(((k * 31 + i) & 0xff) for i in range(n))
+from vnetlib import SO_RCVBUFFORCE, family, gso_send, pattern as dgram, vnet_capture, vnet_check
 
 
 def stream(n):
@@ -58,47 +35,15 @@ def stream(n):
 
 class Cap:
     def __init__(self, iface):
-        self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-        self.s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
-        self.s.setsockopt(SOL_PACKET, PACKET_VNET_HDR, 1)
-        self.s.bind((iface, 0))
-        self.s.settimeout(0.3)
+        self.s = vnet_capture(iface, 0.3, 64 << 20)
         self.frames = self.gso = 0
         self.err = None
 
     def check(self, data):
-        flags, gtype, hlen, gsize, cstart, coff = struct.unpack("<BBHHHH", data[:10])
-        f = data[10:]
-        l3 = 14
-        v6 = f[12:14] == b"\x86\xdd"
-        if not v6 and f[12:14] != b"\x08\x00":
-            return None
-        proto = f[l3 + 6] if v6 else f[l3 + 9]
-        if proto not in (6, 17):
-            return None
-        l4 = l3 + (40 if v6 else (f[l3] & 15) * 4)
-        l4len = len(f) - l4
-        iplen = struct.unpack("!H", f[l3 + 4:l3 + 6] if v6 else f[l3 + 2:l3 + 4])[0]
-        if iplen != len(f) - l3 - (40 if v6 else 0):
-            return "IP length %d is not the full length" % iplen
-        off = 6 if proto == 17 else 16
-        if proto == 17 and struct.unpack("!H", f[l4 + 4:l4 + 6])[0] != l4len:
-            return "UDP length is not the full length"
-        self.frames += 1
-        if gtype & 0x7f:
-            self.gso += 1
-            if not flags & 1:
-                return "GSO frame without NEEDS_CSUM"
-        if flags & 1:
-            if cstart != l4 or coff != off:
-                return "csum_start/offset %d/%d, want %d/%d" % (cstart, coff, l4, off)
-            seed = csum16(pseudo(f, l3, proto, l4len))
-            field = struct.unpack("!H", f[l4 + off:l4 + off + 2])[0]
-            if field != seed:
-                return "NEEDS_CSUM field %#x != pseudo-header seed %#x" % (field, seed)
-        elif csum16(pseudo(f, l3, proto, l4len) + f[l4:]) != 0xffff:
-            return "bad %s checksum in a complete frame" % ("UDP" if proto == 17 else "TCP")
-        return None
+        counted, gso, err = vnet_check(data, (6, 17))
+        self.frames += counted
+        self.gso += gso
+        return err
 
     def drain(self, until):
         while time.time() < until:
@@ -116,7 +61,7 @@ class Cap:
 def udprecv(addr, port, iface, nsend, seg, tail, secs):
     per = 30 + (1 if tail else 0)
     ndgram = nsend * per
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    fam = family(addr)
     cap = Cap(iface)
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)
@@ -144,22 +89,8 @@ def udprecv(addr, port, iface, nsend, seg, tail, secs):
     return 0
 
 
-def udpsend(addr, port, nsend, seg, tail):
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.setsockopt(SOL_UDP, UDP_SEGMENT, seg)
-    dg = by = 0
-    for _ in range(nsend):
-        data = b"".join(dgram(k, seg) for k in range(30)) + (dgram(99, tail) if tail else b"")
-        s.sendto(data, (addr, port))
-        dg += 30 + (1 if tail else 0)
-        by += len(data)
-        time.sleep(0.003)
-    print(dg, by)
-
-
 def tcprecv(addr, port, iface, nbytes, secs):
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    fam = family(addr)
     cap = Cap(iface)
     ls = socket.socket(fam, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -192,7 +123,7 @@ def tcprecv(addr, port, iface, nbytes, secs):
 
 
 def tcpsend(addr, port, nbytes):
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    fam = family(addr)
     end = time.time() + 15
     while True:   # the receiver may still be starting on a loaded machine
         try:
@@ -215,7 +146,7 @@ if __name__ == "__main__":
     if a[1] == "udprecv":
         sys.exit(udprecv(a[2], int(a[3]), a[4], int(a[5]), int(a[6]), int(a[7]), float(a[8])))
     if a[1] == "udpsend":
-        udpsend(a[2], int(a[3]), int(a[4]), int(a[5]), int(a[6]))
+        gso_send(a[2], int(a[3]), int(a[4]), int(a[5]), int(a[6]), 0.003)
     elif a[1] == "tcprecv":
         sys.exit(tcprecv(a[2], int(a[3]), a[4], int(a[5]), float(a[6])))
     else:

@@ -98,26 +98,37 @@ static inline void io_frame(uint8_t *p, unsigned len, uint32_t seq, unsigned flo
 	}
 }
 
+/* Open one fd of the TAP called name, with IFF_TAP | IFF_NO_PI | flags
+ * (IFF_MULTI_QUEUE, IFF_VNET_HDR, IFF_NAPI...). A queue still going away
+ * (EBUSY) is retried for up to a second. The fd, or -errno. */
+static inline int io_tap_open1(const char *name, int flags)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | flags);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	int tries = 0;
+	while (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int err = errno;
+		if (err != EBUSY || ++tries > 100) {
+			close(fd);
+			return -err;
+		}
+		io_sleep_ms(10);
+	}
+	return fd;
+}
+
 /* Open nq queue fds of a multiqueue TAP called name. 0 or -errno. */
 static inline int io_tap_open(const char *name, unsigned nq, int *fds)
 {
 	for (unsigned q = 0; q < nq; q++) {
-		struct ifreq ifr;
-		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+		int fd = io_tap_open1(name, IFF_MULTI_QUEUE);
 		if (fd < 0)
-			return -errno;
-		memset(&ifr, 0, sizeof(ifr));
-		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
-		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-		int tries = 0;
-		while (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-			int err = errno;
-			if (err != EBUSY || ++tries > 100) {
-				close(fd);
-				return -err;
-			}
-			io_sleep_ms(10);
-		}
+			return fd;
 		fds[q] = fd;
 	}
 	return 0;

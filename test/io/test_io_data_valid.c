@@ -30,23 +30,6 @@
 #define IFF_NAPI 0x0010
 #endif
 
-static int tap_open_flags(const char *name, int flags)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | flags);
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
 static const uint8_t SRC_IP[4] = { 10, 77, 13, 2 }, DST_IP[4] = { 10, 77, 13, 1 };
 
 /* Ethernet/IPv4/(TCP|UDP) with marker port `dport` and 32 bytes of payload;
@@ -109,10 +92,10 @@ int main(void)
 	t_netns_add(ns);
 	t_unique_name("tdx", devx);
 	t_unique_name("tdy", devy);
-	int fx = tap_open_flags(devx, IFF_NAPI);
+	int fx = io_tap_open1(devx, IFF_NAPI);
 	if (fx < 0)
 		t_skip("cannot create TAP %s with IFF_NAPI: %s", devx, strerror(-fx));
-	int fy = tap_open_flags(devy, IFF_VNET_HDR);
+	int fy = io_tap_open1(devy, IFF_VNET_HDR);
 	T_ASSERT(fy >= 0);
 	struct tr_engine_config c = { .fds = &fy, .nqueues = 1, .nbufs = 1024, .cpu_base = -1, .offloads = true,
 				      .large_nbufs = 64 };

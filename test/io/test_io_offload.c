@@ -26,23 +26,6 @@
 
 #define SEG 1000
 
-static int tap_open_vnet(const char *name, int vnet)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
 static uint8_t pat(unsigned k, unsigned i)
 {
 	return (uint8_t)(k * 13 + i);
@@ -149,14 +132,14 @@ int main(void)
 	T_CHECK(tr_engine_create(&c, &err) == NULL && err == -ENOTTY);
 	close(sp[0]);
 	close(sp[1]);
-	int plain = tap_open_vnet(dev, 0);
+	int plain = io_tap_open1(dev, 0);
 	if (plain < 0)
 		t_skip("cannot create TAP %s: %s", dev, strerror(-plain));
 	c.fds = &plain;
 	T_CHECK(tr_engine_create(&c, &err) == NULL && err == -EINVAL);
 	close(plain);
 
-	int fd = tap_open_vnet(dev, 1);
+	int fd = io_tap_open1(dev, IFF_VNET_HDR);
 	T_ASSERT(fd >= 0);
 	c.fds = &fd;
 	c.device = TR_ENGINE_DEV_TUN;   /* the vnet path parses Ethernet: TAPs only */

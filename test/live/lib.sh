@@ -52,6 +52,23 @@ live_done() {
 	[ "$fail" -eq 0 ]
 }
 
+# every_thread_dropped PID: each thread of PID has $uid as all four uids,
+# the four capability sets empty and NoNewPrivs 1 (a failing thread's
+# status goes to stderr).
+every_thread_dropped() {
+	local t n=0 bad=0
+	for t in /proc/"$1"/task/*; do
+		n=$((n + 1))
+		awk -v u="$uid" '
+			/^Uid:/ { if ($2 != u || $3 != u || $4 != u || $5 != u) bad = 1 }
+			/^Cap(Inh|Prm|Eff|Amb):/ { if ($2 != "0000000000000000") bad = 1 }
+			/^NoNewPrivs:/ { nnp = $2 }
+			END { exit (bad || nnp != 1) }' "$t/status" || { bad=1; cat "$t/status" >&2; }
+	done
+	echo "threads checked: $n" >&2
+	[ "$bad" -eq 0 ] && [ "$n" -ge 1 ]
+}
+
 # up_bg ARGS...: tapring up on $tap with its kernel side in $ns, stats in
 # $d/stats.json, in the background; returns once the first stats are out.
 up_bg() {

@@ -40,21 +40,6 @@ chmod 755 "$d"            # the user may not create files in $d
 # error: leak checking is off for the processes that drop (sanitizer build)
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0"
 
-# every_thread_dropped PID: uid, the four capability sets, NoNewPrivs
-every_thread_dropped() {
-	local t n=0 bad=0
-	for t in /proc/"$1"/task/*; do
-		n=$((n + 1))
-		awk -v u="$uid" '
-			/^Uid:/ { if ($2 != u || $3 != u || $4 != u || $5 != u) bad = 1 }
-			/^Cap(Inh|Prm|Eff|Amb):/ { if ($2 != "0000000000000000") bad = 1 }
-			/^NoNewPrivs:/ { nnp = $2 }
-			END { exit (bad || nnp != 1) }' "$t/status" || { bad=1; cat "$t/status" >&2; }
-	done
-	echo "threads checked: $n" >&2
-	[ "$bad" -eq 0 ] && [ "$n" -ge 1 ]
-}
-
 # 1. up --user
 up_bg --addr 10.77.11.1/24 --host-addr 10.77.11.2/24 --duration 60 --user "$user" \
 	--dump-file "$d/cap.pcapng"

@@ -66,6 +66,17 @@ def missing(name, R):
     return None
 
 
+def result(R, name):
+    """(r, None) for a bench with rows, or (None, the note saying why not)."""
+    miss = missing(name, R)
+    return (None, miss) if miss else (R[name], None)
+
+
+def head(*cols):
+    """A Markdown table's header and separator rows."""
+    return ["| %s |" % " | ".join(cols), "|" + "---|" * len(cols)]
+
+
 # ---- blocks ---------------------------------------------------------------
 
 def block_machine(R):
@@ -74,7 +85,7 @@ def block_machine(R):
         return "_No run yet: `./run bench` writes bench/results/._"
     lines = ["Run of %s%s: **%s**." % (m["date"], " (`--quick`)" if m.get("quick") else "",
                                         stamp(m["machine"])), "",
-             "| bench | status | seconds | command |", "|---|---|---|---|"]
+             *head("bench", "status", "seconds", "command")]
     for name in sorted(R):
         r = R[name]
         if name == "machine":
@@ -86,15 +97,14 @@ def block_machine(R):
 
 
 def block_tap_io(R):
-    miss = missing("tap_io", R)
+    r, miss = result(R, "tap_io")
     if miss:
         return miss
-    r = R["tap_io"]
     rows = r["results"]
     bare = {(x["dir"], x["len"]): x for x in rows if x["path"] == "bare_uring" and x.get("bufs", 64) == 64}
     out = [origin(r), "",
-           "| dir | bytes | path | plain loop Mpps | tapring Mpps | ratio | CPU ns/frame plain | tapring | bare io_uring | tapring over bare |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           *head("dir", "bytes", "path", "plain loop Mpps", "tapring Mpps", "ratio", "CPU ns/frame plain",
+                "tapring", "bare io_uring", "tapring over bare")]
     for x in rows:
         if x["path"] == "bare_uring":
             continue
@@ -112,10 +122,9 @@ def block_tap_io(R):
 
 
 def block_peers(R):
-    miss = missing("peers", R)
+    r, miss = result(R, "peers")
     if miss:
         return miss
-    r = R["peers"]
     rows = r["results"]
     out = [origin(r), ""]
     un = r.get("unavailable") or {}
@@ -136,9 +145,8 @@ def block_peers(R):
                  "rx": "RX 64 B from the same AF_PACKET generator"}[test]
         out += ["**%s** (mean of %d rounds, alternated; ratios against %s)" % (
             title, max([x["round"] for x in rows if x["test"] == test] + [0]) + 1, base), "",
-            "| side | %s | ratio | CPU ns per frame | CPU ratio | %s |" % (
-                unit, "loss" if test == "echo" else "dropped at the TAP" if test == "rx" else "note"),
-            "|---|---|---|---|---|---|"]
+            *head("side", unit, "ratio", "CPU ns per frame", "CPU ratio",
+                  "loss" if test == "echo" else "dropped at the TAP" if test == "rx" else "note")]
         for s in sides:
             xs = [x for x in rows if x["test"] == test and x["side"] == s]
             v, c = mean([x[key] for x in xs]), mean([x[cpu] for x in xs])
@@ -160,15 +168,13 @@ def block_peers(R):
 
 
 def block_offload(R):
-    miss = missing("offload", R)
+    r, miss = result(R, "offload")
     if miss:
         return miss
-    r = R["offload"]
     rounds = max([x.get("rounds", 1) for x in r["results"] if x["dir"] in ("in", "out")] or [1])
     out = [origin(r), "", "Medians of %d alternated rounds; the ratios are medians of each round's ratio "
            "(target: >= 5x own plain, >= 0.8x bare offloads)." % rounds, "",
-           "| direction | path | mode | Gbit/s | CPU s per GB | x own plain | x bare offloads |",
-           "|---|---|---|---|---|---|---|"]
+           *head("direction", "path", "mode", "Gbit/s", "CPU s per GB", "x own plain", "x bare offloads")]
     for x in r["results"]:
         if x["dir"] in ("in", "out"):
             own = "%.2fx" % x["x_own_plain"] if "x_own_plain" in x else ""
@@ -199,12 +205,11 @@ def block_scaling(R):
 
 
 def block_rss(R):
-    miss = missing("rss", R)
+    r, miss = result(R, "rss")
     if miss:
         return miss
-    r = R["rss"]
-    out = [origin(r), "", "| queues | VmRSS at start | VmHWM at start | VmRSS under load | VmHWM under load | replies/s |",
-           "|---|---|---|---|---|---|"]
+    out = [origin(r), "", *head("queues", "VmRSS at start", "VmHWM at start", "VmRSS under load",
+                                 "VmHWM under load", "replies/s")]
     for x in r["results"]:
         out.append("| %d | %s | %s | %s | %s | %s |" % (
             x["queues"], f0(x["start_rss_kb"], " kB"), f0(x["start_hwm_kb"], " kB"),
@@ -213,16 +218,15 @@ def block_rss(R):
 
 
 def block_echo(R):
-    miss = missing("echo", R)
+    r, miss = result(R, "echo")
     if miss:
         return miss
-    r = R["echo"]
     cases = []
     for x in r["results"]:
         if x["case"] not in cases:
             cases.append(x["case"])
     k = mean([x["replies_per_s"] for x in r["results"] if x["case"].startswith("kernel")])
-    out = [origin(r), "", "| case | replies/s | ratio to the kernel | CPU ns/reply | loss |", "|---|---|---|---|---|"]
+    out = [origin(r), "", *head("case", "replies/s", "ratio to the kernel", "CPU ns/reply", "loss")]
     for c in cases:
         xs = [x for x in r["results"] if x["case"] == c]
         v = mean([x["replies_per_s"] for x in xs])
@@ -233,10 +237,9 @@ def block_echo(R):
 
 
 def block_codecs(R):
-    miss = missing("codecs", R)
+    r, miss = result(R, "codecs")
     if miss:
         return miss
-    r = R["codecs"]
     best = {}
     for x in r["results"]:
         if x.get("run_type", "iteration") != "iteration":
@@ -245,7 +248,7 @@ def block_codecs(R):
         v = x["cpu_time"] * unit
         best[x["name"]] = min(v, best.get(x["name"], v))
     out = [origin(r), "", "CPU ns per operation, best of the interleaved runs (A B A B).", "",
-           "| benchmark | tapring ns | DPDK ns | tapring time ratio |", "|---|---|---|---|"]
+           *head("benchmark", "tapring ns", "DPDK ns", "tapring time ratio")]
     for name, v in best.items():
         if "/dpdk" in name:
             continue
@@ -262,7 +265,7 @@ def block_insns(R):
     rows = r.get("insns_per_frame") or r.get("results") or r.get("stages") or []
     if isinstance(rows, dict):
         rows = [{"stage": k, "insns_per_frame": v} for k, v in rows.items()]
-    out = [origin(r), "", "| stage | instructions per frame |", "|---|---|"]
+    out = [origin(r), "", *head("stage", "instructions per frame")]
     for x in rows:
         name = x.get("stage") or x.get("name")
         v = x.get("insns_per_frame", x.get("value"))
@@ -277,7 +280,7 @@ def block_micro(R):
     f = R.get("filter")
     if f and f.get("results"):
         out += ["**cBPF filters** (medians of alternated rounds) " + origin(f), "",
-                "| filter | insns | libpcap `bpf_filter` ns | tapring ns | tapring faster by |", "|---|---|---|---|---|"]
+                *head("filter", "insns", "libpcap `bpf_filter` ns", "tapring ns", "tapring faster by")]
         for x in f["results"]:
             out.append("| `%s` | %d | %.2f | %.2f | %s |" % (x["filter"], x["insns"], x["libpcap_ns"],
                                                            x["tapring_ns"], ratio(x["libpcap_ns"], x["tapring_ns"])))
@@ -285,7 +288,7 @@ def block_micro(R):
     st = R.get("stack_micro")
     if st and st.get("results"):
         out += ["**Stack answers in place** (no root, fake worker) " + origin(st), "",
-                "| case | stack ns/frame | baseline | baseline ns | time ratio |", "|---|---|---|---|---|"]
+                *head("case", "stack ns/frame", "baseline", "baseline ns", "time ratio")]
         for x in st["results"]:
             out.append("| %s | %.1f | %s | %s | %s |" % (
                 x["case"], x["stack_ns"], x["baseline"] or "–",
@@ -299,7 +302,7 @@ def block_micro(R):
             modes.setdefault(x["mode"], []).append(x["frames_per_s"])
         off = mean(modes.get("off", []))
         out += ["**Engine RX with the zero-copy mirror** " + origin(mi), "",
-                "| mirror | frames/s | ratio to off |", "|---|---|---|"]
+                *head("mirror", "frames/s", "ratio to off")]
         for k, v in modes.items():
             out.append("| %s | %s | %s |" % (k, f0(mean(v)), ratio(mean(v), off)))
     return "\n".join(out) if out else "_No results for filter, stack_micro, mirror._"

@@ -18,12 +18,44 @@ static struct tr_buf *RX;
 static uint8_t OUT[2048];
 static volatile uint32_t sink;
 
+/* Shared steps of the loops below, inlined into each: take the request
+ * into the rx buffer (simulated rx), parse its IPv4 header; write the
+ * reply's Ethernet header (back to the sender) and IPv4 header. */
+static inline void rx_copy(const uint8_t *req, uint32_t len)
+{
+	memcpy(RX->data, req, len);
+	RX->len = len;
+}
+
+static inline bool rx_ip4(const uint8_t *req, uint32_t len, struct tr_ipv4_repr *ir)
+{
+	rx_copy(req, len);
+	struct tr_ipv4_view v = { RX->data + 14, RX->len - 14 };
+	return tr_ipv4_parse(&v, ir, 0, NULL) == 0;
+}
+
+static inline void reply_eth(uint16_t type)
+{
+	memcpy(OUT, RX->data + 6, 6);
+	memcpy(OUT + 6, FK_MAC, 6);
+	OUT[12] = (uint8_t)(type >> 8);
+	OUT[13] = (uint8_t)type;
+}
+
+static inline void reply_ip4(const struct tr_ipv4_repr *ir, uint8_t proto)
+{
+	reply_eth(TR_ETHERTYPE_IPV4);
+	struct tr_ipv4_repr rr = { .proto = proto, .ttl = 64, .id = ir->id, .payload_len = ir->payload_len };
+	memcpy(rr.src, ir->dst, 4);
+	memcpy(rr.dst, ir->src, 4);
+	tr_ipv4_emit(&rr, OUT + 14, 20);
+}
+
 static double run_stack(const uint8_t *req, uint32_t len)
 {
 	uint64_t t0 = bench_machine_now_ns();
 	for (int i = 0; i < ITERS; i++) {
-		memcpy(RX->data, req, len);
-		RX->len = len;
+		rx_copy(req, len);
 		sink += tr_stack_input(F.s, RX, F.now);
 	}
 	return (double)(bench_machine_now_ns() - t0) / ITERS;
@@ -34,23 +66,14 @@ static double run_copy_ping4(const uint8_t *req, uint32_t len)
 {
 	uint64_t t0 = bench_machine_now_ns();
 	for (int i = 0; i < ITERS; i++) {
-		memcpy(RX->data, req, len);
-		RX->len = len;
-		struct tr_ipv4_view v = { RX->data + 14, RX->len - 14 };
 		struct tr_ipv4_repr ir;
-		if (tr_ipv4_parse(&v, &ir, 0, NULL) != 0)
+		if (!rx_ip4(req, len, &ir))
 			continue;
 		struct tr_icmpv4_view iv = { RX->data + 14 + ir.hdr_len, ir.payload_len };
 		struct tr_icmpv4_repr cr;
 		if (tr_icmpv4_parse(&iv, &cr, 0, NULL) != 0)
 			continue;
-		memcpy(OUT, RX->data + 6, 6);
-		memcpy(OUT + 6, FK_MAC, 6);
-		OUT[12] = 0x08; OUT[13] = 0;
-		struct tr_ipv4_repr rr = { .proto = 1, .ttl = 64, .id = ir.id, .payload_len = ir.payload_len };
-		memcpy(rr.src, ir.dst, 4);
-		memcpy(rr.dst, ir.src, 4);
-		tr_ipv4_emit(&rr, OUT + 14, 20);
+		reply_ip4(&ir, TR_IPPROTO_ICMP);
 		cr.type = TR_ICMP_ECHO_REPLY;
 		tr_icmpv4_emit(&cr, OUT + 34, ir.payload_len);
 		sink += OUT[34];
@@ -63,8 +86,7 @@ static double run_copy_ping6(const uint8_t *req, uint32_t len)
 {
 	uint64_t t0 = bench_machine_now_ns();
 	for (int i = 0; i < ITERS; i++) {
-		memcpy(RX->data, req, len);
-		RX->len = len;
+		rx_copy(req, len);
 		struct tr_ipv6_view v = { RX->data + 14, RX->len - 14 };
 		struct tr_ipv6_repr ir;
 		if (tr_ipv6_parse(&v, &ir, 0, NULL) != 0)
@@ -74,9 +96,7 @@ static double run_copy_ping6(const uint8_t *req, uint32_t len)
 		struct tr_icmpv6_repr cr;
 		if (tr_icmpv6_parse(&iv, &ph, &cr, 0, NULL) != 0)
 			continue;
-		memcpy(OUT, RX->data + 6, 6);
-		memcpy(OUT + 6, FK_MAC, 6);
-		OUT[12] = 0x86; OUT[13] = 0xdd;
+		reply_eth(TR_ETHERTYPE_IPV6);
 		struct tr_ipv6_repr rr = { .hop_limit = 64, .next = 58, .upper = 58, .payload_len = ir.payload_len };
 		memcpy(rr.src, ir.dst, 16);
 		memcpy(rr.dst, ir.src, 16);
@@ -94,24 +114,15 @@ static double run_copy_udp(const uint8_t *req, uint32_t len)
 {
 	uint64_t t0 = bench_machine_now_ns();
 	for (int i = 0; i < ITERS; i++) {
-		memcpy(RX->data, req, len);
-		RX->len = len;
-		struct tr_ipv4_view v = { RX->data + 14, RX->len - 14 };
 		struct tr_ipv4_repr ir;
-		if (tr_ipv4_parse(&v, &ir, 0, NULL) != 0)
+		if (!rx_ip4(req, len, &ir))
 			continue;
 		struct tr_udp_view uv = { RX->data + 14 + ir.hdr_len, ir.payload_len };
 		struct tr_l4_pseudo ph = { 4, ir.src, ir.dst };
 		struct tr_udp_repr ur;
 		if (tr_udp_parse(&uv, &ph, &ur, 0, NULL) != 0)
 			continue;
-		memcpy(OUT, RX->data + 6, 6);
-		memcpy(OUT + 6, FK_MAC, 6);
-		OUT[12] = 0x08; OUT[13] = 0;
-		struct tr_ipv4_repr rr = { .proto = 17, .ttl = 64, .id = ir.id, .payload_len = ir.payload_len };
-		memcpy(rr.src, ir.dst, 4);
-		memcpy(rr.dst, ir.src, 4);
-		tr_ipv4_emit(&rr, OUT + 14, 20);
+		reply_ip4(&ir, TR_IPPROTO_UDP);
 		struct tr_udp_repr rep = { .src_port = ur.dst_port, .dst_port = ur.src_port,
 					   .payload = ur.payload, .payload_len = ur.payload_len };
 		struct tr_l4_pseudo rph = { 4, OUT + 26, OUT + 30 };

@@ -471,6 +471,9 @@ static int parse(int argc, char **argv, struct up_opts *o, const char *prog, boo
 		UP_ERR("-r IN (the capture file to replay) is required");
 	if (replay && !o->replay_out)
 		UP_ERR("-w OUT (the capture file of transmitted frames) is required");
+	if (replay && o->replay_json && !strcmp(o->replay_out, "-"))
+		UP_ERR("--json with -w -: standard output carries the capture; "
+		       "take the stats from standard error (the default) or --stats FILE");
 	if (!o->tap && !replay)
 		UP_ERR("--tap NAME is required");
 	if (o->naddr == 0)
@@ -1028,12 +1031,17 @@ void up_stats_json(struct up *u, FILE *f)
 	tr_engine_stats(u->e, &st);
 	fprintf(f, "{\"tap\":\"%s\",\"rx\":%llu,\"tx\":%llu,\"rx_bytes\":%llu,\"tx_bytes\":%llu,"
 		"\"delivered\":%llu,\"tx_forwarded\":%llu,\"tx_originated\":%llu,"
-		"\"dropped\":%llu,\"held\":%llu,\"kernel_dropped\":%lld,\"drops\":{",
+		"\"dropped\":%llu,\"held\":%llu,",
 		u->ifname, (unsigned long long)st.rx, (unsigned long long)st.tx,
 		(unsigned long long)st.rx_bytes, (unsigned long long)st.tx_bytes,
 		(unsigned long long)st.delivered, (unsigned long long)st.tx_forwarded,
 		(unsigned long long)st.tx_originated, (unsigned long long)st.dropped,
-		(unsigned long long)st.held, (long long)(kd < 0 ? 0 : kd));
+		(unsigned long long)st.held);
+	/* The kernel side's keys (the device's tx_dropped, steering, the eBPF
+	 * blocklist) only where there is a kernel side: not in replay. */
+	if (!u->o.replay)
+		fprintf(f, "\"kernel_dropped\":%lld,", (long long)(kd < 0 ? 0 : kd));
+	fputs("\"drops\":{", f);
 	for (unsigned id = 0; id < nr; id++) {
 		struct tr_engine_reason_stat rs;
 
@@ -1073,7 +1081,8 @@ void up_stats_json(struct up *u, FILE *f)
 				tool_offload_names(tr_engine_port_offloads(u->e, 1), nb, sizeof(nb)));
 	}
 	fputc('}', f);
-	tool_ebpf_json(&u->kb, f);
+	if (!u->o.replay)
+		tool_ebpf_json(&u->kb, f);
 	if (u->tap2) {   /* fwd: port B's steering and blocklist, the same keys in "port_b" */
 		char *buf = NULL;
 		size_t len = 0;

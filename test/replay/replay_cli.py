@@ -138,6 +138,8 @@ def check_main(rp, data):
     eq(st.get("replay", {}).get("fed"), len(ins), "main: every frame fed")
     eq(st.get("rx"), len(ins), "main: engine rx")
     conservation(st, "main")
+    for k in ("kernel_dropped", "steering", "kernel_blocked"):
+        check(k not in st, "main: no kernel side in replay, no %r in the stats" % k)
     drops = st.get("drops", {})
     eq(drops.get("ip4.reasm_timeout"), 1, "main: the lone fragment timed out (virtual clock)")
     eq(drops.get("udp.no_port"), ROUNDS, "main: closed port datagrams")
@@ -322,12 +324,26 @@ def check_errors(tapring, data, tmp):
         (["-r", inp, "extra"] + base, 2, "unexpected argument"),
         (["-r", inp, "-w", os.path.join(tmp, "no", "dir.pcap"), "--addr", OUR4], 1, "cannot write"),
         (["-r", inp, "-w"], 2, "needs a value"),
+        (["-r", inp, "-w", "-", "--addr", OUR4, "--json"], 2, "--json with -w -"),
     ]
     for args, want_rc, want_msg in cases:
         rc, so, se = run([tapring, "replay"] + args)
         lines = se.strip().splitlines()
         check(rc == want_rc and len(lines) == 1 and want_msg in se and lines[0].startswith("tapring replay: "),
               "bad args %s: want status %d and one line with %r, got %d: %r" % (args, want_rc, want_msg, rc, se))
+    # -w -: the capture alone on standard output, the stats on standard error
+    p = subprocess.run([tapring, "replay", "-r", inp, "-w", "-", "--addr", OUR4 + "/24", "--mac", OUR_MAC],
+                       capture_output=True, timeout=120)
+    check(p.returncode == 0 and p.stdout[:4] == b"\xd4\xc3\xb2\xa1" and b"{" not in p.stdout[:24],
+          "-w -: a pcap on standard output (rc %d, %r)" % (p.returncode, p.stdout[:8]))
+    try:
+        st = json.loads(p.stderr.decode())
+    except ValueError:
+        st = {}
+    check(st.get("replay", {}).get("written", -1) >= 0 and st.get("tx") == st["replay"]["written"],
+          "-w -: the stats JSON on standard error: %r" % p.stderr[:200])
+    rc, so, se = run([tapring, "replay", "-r", inp, "-w", "-", "--addr", OUR4, "--json"])
+    check(so == "", "--json with -w -: nothing on standard output (%r)" % so[:40])
     rc, so, se = run([tapring, "replay", "--help"])
     check(rc == 0 and "usage: tapring replay" in so, "--help")
     rc, so, se = run([tapring, "up", "--seed", "1", "--tap", "x", "--addr", OUR4])

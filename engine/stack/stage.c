@@ -155,8 +155,10 @@ static void stage_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, 
 			l3_pull(bufs[i]);
 		if (TR_ACT_KIND(a) == TR_ACT_KIND_DROP) {
 			unsigned r = TR_ACT_REASON(a);
-			/* A socket callback may return a reason that is not a
-			 * registered drop reason: count it as consumed. */
+			/* Every drop the stack returns is one of its drop
+			 * reasons (a socket callback's bad action is
+			 * udp.bad_action); should one not be, it still leaves
+			 * counted, as consumed. */
 			int id = r < TR_STACK_C_COUNT ? st->reason[r] : -1;
 			a = TR_ACT_DROP(id >= 0 ? id : st->reason[TR_STACK_C_UDP_CONSUMED]);
 		}

@@ -191,6 +191,32 @@ uint32_t tr_udp_reply(struct tr_stack *s, struct tr_buf *b, const struct tr_udp_
 	return udp_reply(s, b, m, new_len, false);
 }
 
+/* What a socket callback returned, held to its contract (stack.h,
+ * tr_udp_cb): TX, STOLEN (tr_udp_reply's results), DELIVER, or a drop
+ * under a stack drop reason (counted here). Anything else would be passed
+ * on to the engine undefined (TR_ACT_TX_PORT(p) would forward to a port
+ * the engine may not have): it drops as udp.bad_action. */
+static uint32_t udp_cb_action(struct tr_stack *s, uint32_t act)
+{
+	switch (TR_ACT_KIND(act)) {
+	case TR_ACT_TX:
+	case TR_ACT_STOLEN:
+	case TR_ACT_DELIVER:
+		if (TR_ACT_REASON(act) == 0)
+			return act;
+		break;
+	case TR_ACT_KIND_DROP:
+		if (tr_stack_counter_is_drop(TR_ACT_REASON(act))) {
+			s->cnt[TR_ACT_REASON(act)]++;
+			return act;
+		}
+		break;
+	default:
+		break;
+	}
+	return TR_DROP(s, UDP_BAD_ACTION);
+}
+
 uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_t l3,
 		       uint32_t l4, uint32_t l4len)
 {
@@ -262,13 +288,7 @@ uint32_t tr__udp_input(struct tr_stack *s, struct tr_buf *b, int family, uint32_
 		const struct tr_udp_sock *so = &h->socks[si - 1];
 		if (!so->cb)
 			return udp_to_ring(s, so, b, &m);
-		uint32_t act = so->cb(so->arg, s, b, &m);
-		if (TR_ACT_KIND(act) == TR_ACT_KIND_DROP) {
-			unsigned r = TR_ACT_REASON(act);
-			if (r < TR_STACK_C_COUNT)
-				s->cnt[r]++;
-		}
-		return act;
+		return udp_cb_action(s, so->cb(so->arg, s, b, &m));
 	}
 	if (family == 4)
 		tr__icmp4_port_unreach(s, b);

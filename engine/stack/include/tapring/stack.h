@@ -143,7 +143,8 @@ struct tr_stack_host;
 	X(DNS_FORMERR,       "dns.formerr",         E) \
 	X(DNS_NOTIMP,        "dns.notimp",          E) \
 	X(NEIGH_RESOLVED,    "neigh.resolved",      E) \
-	X(STACK_PASSED,      "stack.passed",        E) /* frames not for the stack: action NEXT */
+	X(STACK_PASSED,      "stack.passed",        E) /* frames not for the stack: action NEXT */ \
+	X(UDP_BAD_ACTION,    "udp.bad_action",      D) /* a socket callback returned an action outside its contract (appended: ids are ABI) */
 
 enum tr_stack_counter_id {
 #define TR__STACK_ENUM(id, name, kind) TR_STACK_C_##id,
@@ -234,6 +235,12 @@ struct tr_udp_meta {
  *                           (counted as the exit reason "udp.consumed")
  *   TR_ACT_DELIVER          hand the frame to the engine's app ring
  *   tr_udp_reply(...)       the payload was rewritten in place: send it back
+ *   TR_ACT_DROP(TR_STACK_C_*) drop under one of the stack's drop reasons
+ *                           (tr_stack_counter_is_drop)
+ * Anything else (TR_ACT_NEXT, TR_ACT_TX_PORT(p), an unknown kind, a drop
+ * with an id that is not a stack drop reason) drops the frame as
+ * "udp.bad_action": the stack does not know the engine's ports, and a
+ * frame it took in leaves with a defined outcome.
  * The callback may also call tr_udp_sendto() with other buffers. It must
  * not keep b (use a ring socket, tr_udp_bind_ring, for that). */
 typedef uint32_t (*tr_udp_cb)(void *arg, struct tr_stack *s, struct tr_buf *b,

@@ -42,6 +42,23 @@ int tool_parse_offloads(const char *s, unsigned *out)
 	return 0;
 }
 
+int tool_parse_offload_refuse(const char *s, unsigned *a, unsigned *b)
+{
+	unsigned bits, which = 3;   /* bit 0: port A, bit 1: port B */
+
+	if (!strncmp(s, "a:", 2) || !strncmp(s, "b:", 2)) {
+		which = s[0] == 'a' ? 1 : 2;
+		s += 2;
+	}
+	if (tool_parse_offloads(s, &bits))
+		return -1;
+	if (which & 1)
+		*a |= bits;
+	if (which & 2)
+		*b |= bits;
+	return 0;
+}
+
 const char *tool_offload_names(unsigned f, char *buf, size_t len)
 {
 	size_t off = 0;

@@ -137,6 +137,12 @@ int tool_load_filter_dlt(const char *cmd, const char *expr, const char *ddd_file
  * 0 or -1. And bits -> "csum,tso4,..." in buf. */
 int tool_parse_offloads(const char *s, unsigned *out);
 const char *tool_offload_names(unsigned f, char *buf, size_t len);
+/* `fwd --offload-refuse [a:|b:]LIST`: LIST's bits ORed into *a (port A),
+ * *b (port B), or both when there is no prefix. 0, or -1 (nothing set). */
+int tool_parse_offload_refuse(const char *s, unsigned *a, unsigned *b);
+/* `tapring fwd` arguments (argv[0] is "fwd"; tool/fwdopt.c). Returns 0, 1
+ * (--help printed) or 2 after one clear message on stderr. */
+int tool_fwd_parse(int argc, char **argv, struct up_opts *o);
 
 /* Text parsers shared by the subcommands. */
 int tool_parse_cidr(const char *s, struct up_cidr *out, bool need_prefix);

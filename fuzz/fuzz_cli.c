@@ -25,6 +25,7 @@
 
 #include "../tool/privs.h"
 #include "../tool/up.h"
+#include "fuzz_tool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -33,20 +34,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* up_parse reports every rejection on stderr, and --help prints the
-	 * usage on stdout: send the target's own output to /dev/null.
-	 * libFuzzer keeps the FILE it saved at start, so its reports still
-	 * reach the real stderr. FUZZ_CLI_VERBOSE=1 keeps everything. */
-	FILE *null = fopen("/dev/null", "w");
-
-	if (!null)
-		return 0;
-	if (getenv("FUZZ_CLI_VERBOSE")) {
-		fclose(null);
-		return 0;
-	}
-	stderr = null;
-	stdout = null;
+	fuzz_tool_quiet("FUZZ_CLI_VERBOSE");
 	return 0;
 }
 
@@ -80,16 +68,8 @@ static void check_cidr(const char *s, bool need)
 static void check_up_argv(char *buf, size_t len)
 {
 	char *argv[64];
-	int argc = 0;
+	int argc = fuzz_tool_argv(buf, len, "up", argv, 64);
 	struct up_opts o;
-	size_t i = 0;
-
-	argv[argc++] = (char *)"up";
-	while (i < len && argc < 63) {
-		argv[argc++] = buf + i;
-		i += strlen(buf + i) + 1;
-	}
-	argv[argc] = NULL;
 	int rc = up_parse(argc, argv, &o, "fuzz");
 	if (rc < 0 || rc > 2)
 		abort();

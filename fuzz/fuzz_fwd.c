@@ -25,6 +25,7 @@
 #include <tapring/tap.h>
 
 #include "../tool/up.h"
+#include "fuzz_tool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -33,19 +34,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* tool_fwd_parse reports every rejection on stderr and --help prints
-	 * the usage on stdout: both go to /dev/null (libFuzzer keeps its own
-	 * stderr). FUZZ_FWD_VERBOSE=1 keeps everything. */
-	FILE *null = fopen("/dev/null", "w");
-
-	if (!null)
-		return 0;
-	if (getenv("FUZZ_FWD_VERBOSE")) {
-		fclose(null);
-		return 0;
-	}
-	stderr = null;
-	stdout = null;
+	fuzz_tool_quiet("FUZZ_FWD_VERBOSE");
 	return 0;
 }
 
@@ -112,16 +101,8 @@ static bool name_ok(const char *name)
 static void check_fwd_argv(char *buf, size_t len)
 {
 	char *argv[64];
-	int argc = 0;
+	int argc = fuzz_tool_argv(buf, len, "fwd", argv, 64);
 	struct up_opts o;
-	size_t i = 0;
-
-	argv[argc++] = (char *)"fwd";
-	while (i < len && argc < 63) {
-		argv[argc++] = buf + i;
-		i += strlen(buf + i) + 1;
-	}
-	argv[argc] = NULL;
 	int rc = tool_fwd_parse(argc, argv, &o);
 	if (rc < 0 || rc > 2)
 		abort();

@@ -9,23 +9,7 @@
 #include <tapring/engine.h>
 
 #include "fake.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t reason(struct tr_engine *e, const char *name)
-{
-	for (unsigned id = 0; id < tr_engine_nreasons(e); id++) {
-		struct tr_engine_reason_stat rs;
-		if (tr_engine_reason(e, UINT32_MAX, id, &rs) == 0 && strcmp(rs.name, name) == 0)
-			return rs.count;
-	}
-	return UINT64_MAX;
-}
+#include "stage_test.h"
 
 int main(void)
 {
@@ -70,8 +54,8 @@ int main(void)
 
 	/* replies: 2 gratuitous ARP + ARP reply + echo reply + unreachable + DNS */
 	unsigned garp = 0, arp_reply = 0, echo = 0, unreach = 0, dns = 0, got = 0;
-	double end = now_s() + 5.0;
-	while (now_s() < end && got < 6) {
+	double end = stg_now_s() + 5.0;
+	while (stg_now_s() < end && got < 6) {
 		ssize_t r = recv(sp[1], fr, sizeof(fr), MSG_DONTWAIT);
 		if (r <= 0) {
 			struct timespec ts = { 0, 1000000 };
@@ -98,8 +82,8 @@ int main(void)
 	T_CHECK_EQ(dns, 1);
 	/* the TCP frame reaches the application */
 	unsigned app = 0;
-	end = now_s() + 5.0;
-	while (now_s() < end && app < 1) {
+	end = stg_now_s() + 5.0;
+	while (stg_now_s() < end && app < 1) {
 		struct tr_buf *b[8];
 		unsigned k = tr_engine_rx_burst(e, 0, b, 8);
 		for (unsigned i = 0; i < k; i++) {
@@ -120,9 +104,9 @@ int main(void)
 	T_CHECK_EQ(st.held, 0);
 	T_CHECK_EQ(st.rx, st.delivered + st.tx_forwarded + st.dropped + st.held);
 	T_CHECK(st.tx_originated >= 3);
-	T_CHECK_EQ(reason(e, "udp.no_port"), 1);
-	T_CHECK_EQ(reason(e, "ip4.bad_csum"), 1);
-	T_CHECK_EQ(reason(e, "stack.shutdown"), 1);
+	T_CHECK_EQ(stg_reason(e, "udp.no_port"), 1);
+	T_CHECK_EQ(stg_reason(e, "ip4.bad_csum"), 1);
+	T_CHECK_EQ(stg_reason(e, "stack.shutdown"), 1);
 	tr_engine_destroy(e);
 	tr_stack_host_destroy(h);
 	close(sp[0]);

@@ -12,6 +12,7 @@
 #include <tapring/engine.h>
 
 #include "fake.h"
+#include "stage_test.h"
 
 /* The port a datagram is sent to picks what the callback returns. */
 static uint32_t bad_cb(void *arg, struct tr_stack *s, struct tr_buf *b, const struct tr_udp_meta *m)
@@ -67,23 +68,6 @@ static void with_fake_io(void)
 	fk_fini(&f);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t reason(struct tr_engine *e, const char *name)
-{
-	for (unsigned id = 0; id < tr_engine_nreasons(e); id++) {
-		struct tr_engine_reason_stat rs;
-		if (tr_engine_reason(e, UINT32_MAX, id, &rs) == 0 && strcmp(rs.name, name) == 0)
-			return rs.count;
-	}
-	return UINT64_MAX;
-}
-
 static void in_engine(void)
 {
 	int sp[2], err;
@@ -111,8 +95,8 @@ static void in_engine(void)
 	 * (its gratuitous ARPs) must not be one of ours coming back */
 	struct tr_engine_stats st = { 0 };
 	unsigned back = 0;
-	double end = now_s() + 5.0;
-	while (now_s() < end) {
+	double end = stg_now_s() + 5.0;
+	while (stg_now_s() < end) {
 		ssize_t r = recv(sp[1], fr, sizeof(fr), MSG_DONTWAIT);
 		if (r > 34 && tr_load_be16(fr + 12) == TR_ETHERTYPE_IPV4 && fr[23] == TR_IPPROTO_UDP)
 			back++;
@@ -133,8 +117,8 @@ static void in_engine(void)
 	T_CHECK_EQ(st.tx_forwarded, 0);
 	T_CHECK_EQ(st.delivered, 0);
 	T_CHECK_EQ(st.rx, st.delivered + st.tx_forwarded + st.dropped + st.held);
-	T_CHECK_EQ(reason(e, "udp.bad_action"), NBAD);
-	T_CHECK_EQ(reason(e, "port_down"), 0);
+	T_CHECK_EQ(stg_reason(e, "udp.bad_action"), NBAD);
+	T_CHECK_EQ(stg_reason(e, "port_down"), 0);
 	tr_engine_destroy(e);
 	tr_stack_host_destroy(h);
 	close(sp[0]);

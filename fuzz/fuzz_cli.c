@@ -28,15 +28,7 @@
 #include "fuzz_tool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_tool_quiet("FUZZ_CLI_VERBOSE");
-	return 0;
-}
+FUZZ_TOOL_INITIALIZE("FUZZ_CLI_VERBOSE")
 
 static void check_cidr(const char *s, bool need)
 {
@@ -84,11 +76,7 @@ static void check_up_argv(char *buf, size_t len)
 				abort();
 		/* --cpus: none, or at least one CPU per queue, each a CPU
 		 * this process may use */
-		if (o.ncpus > UP_MAX_CPUS || (o.ncpus && o.ncpus < o.queues))
-			abort();
-		for (unsigned k = 0; k < o.ncpus; k++)
-			if (o.cpus[k] < 0 || o.cpus[k] >= CPU_SETSIZE)
-				abort();
+		fuzz_tool_check_cpus(o.cpus, o.ncpus, UP_MAX_CPUS, o.queues);
 	}
 }
 
@@ -98,13 +86,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned long v, max;
 	uint8_t mac[6];
 
-	if (size < 1 || size > 4096)
-		return 0;
-	s = malloc(size + 1);
+	s = fuzz_tool_text(data, size);
 	if (!s)
 		return 0;
-	memcpy(s, data + 1, size - 1);
-	s[size - 1] = '\0';
 	switch (data[0] % 6) {
 	case 0:
 	case 1:

@@ -28,15 +28,7 @@
 #include "fuzz_tool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_tool_quiet("FUZZ_FWD_VERBOSE");
-	return 0;
-}
+FUZZ_TOOL_INITIALIZE("FUZZ_FWD_VERBOSE")
 
 static void check_refuse(const char *s)
 {
@@ -122,24 +114,16 @@ static void check_fwd_argv(char *buf, size_t len)
 	if (((o.offload_refuse | o.offload_refuse_b) & ~TR_OFFLOAD_ALL) ||
 	    ((o.offload_refuse || o.offload_refuse_b) && !o.offloads))
 		abort();
-	if (o.ncpus > UP_MAX_CPUS || (o.ncpus && o.ncpus < o.queues))
-		abort();
-	for (unsigned k = 0; k < o.ncpus; k++)
-		if (o.cpus[k] < 0 || o.cpus[k] >= CPU_SETSIZE)
-			abort();
+	fuzz_tool_check_cpus(o.cpus, o.ncpus, UP_MAX_CPUS, o.queues);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s;
 
-	if (size < 1 || size > 4096)
-		return 0;
-	s = malloc(size + 1);
+	s = fuzz_tool_text(data, size);
 	if (!s)
 		return 0;
-	memcpy(s, data + 1, size - 1);
-	s[size - 1] = '\0';
 	switch (data[0] % 3) {
 	case 0:
 		check_refuse(s);

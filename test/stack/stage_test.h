@@ -6,9 +6,12 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <tapring/engine.h>
+
+#include "helpers.h"
 
 /* CLOCK_MONOTONIC in seconds, for bounded waits. */
 static inline double stg_now_s(void)
@@ -28,6 +31,20 @@ static inline uint64_t stg_reason(struct tr_engine *e, const char *name)
 			return rs.count;
 	}
 	return UINT64_MAX;
+}
+
+/* A threaded one-queue engine whose queue fd is sp[0] of a new
+ * SOCK_SEQPACKET socketpair (the test writes and reads sp[1]); skips the
+ * test where no engine can be made. */
+static inline struct tr_engine *stg_engine(int sp[2])
+{
+	int err;
+	T_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+	struct tr_engine_config ec = { .fds = &sp[0], .nqueues = 1, .nbufs = 1024, .cpu_base = -1 };
+	struct tr_engine *e = tr_engine_create(&ec, &err);
+	if (!e)
+		t_skip("engine unavailable here: %s", strerror(-err));
+	return e;
 }
 
 #endif

@@ -14,11 +14,7 @@
 int main(void)
 {
 	int sp[2], err;
-	T_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
-	struct tr_engine_config ec = { .fds = &sp[0], .nqueues = 1, .nbufs = 1024, .cpu_base = -1 };
-	struct tr_engine *e = tr_engine_create(&ec, &err);
-	if (!e)
-		t_skip("engine unavailable here: %s", strerror(-err));
+	struct tr_engine *e = stg_engine(sp);
 	struct tr_stack_config cfg;
 	fk_default_config(&cfg);
 	cfg.dns_port = 53;

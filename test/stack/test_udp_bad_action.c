@@ -71,11 +71,7 @@ static void with_fake_io(void)
 static void in_engine(void)
 {
 	int sp[2], err;
-	T_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
-	struct tr_engine_config ec = { .fds = &sp[0], .nqueues = 1, .nbufs = 1024, .cpu_base = -1 };
-	struct tr_engine *e = tr_engine_create(&ec, &err);
-	if (!e)
-		t_skip("engine unavailable here: %s", strerror(-err));
+	struct tr_engine *e = stg_engine(sp);
 	struct tr_stack_config cfg;
 	fk_default_config(&cfg);
 	struct tr_stack_host *h = tr_stack_host_create(&cfg, &err);

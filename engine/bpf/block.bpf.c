@@ -11,7 +11,8 @@
  * A frame is dropped when its IPv4 or IPv6 source address falls in a
  * prefix of block_src4/block_src6 (every frame, fragments included), or
  * when it is an unfragmented UDP or TCP packet whose destination port is
- * in block_port. Each drop adds one to its kind's per-CPU slot in
+ * in block_port. A map that block_used marks empty is not looked up, and
+ * with all three empty the frame passes before it is parsed. Each drop adds one to its kind's per-CPU slot in
  * block_stats. The maps are changed from user space while the program
  * runs; each lookup sees a whole element, old or new.
  */
@@ -55,6 +56,22 @@ struct {
 	__type(value, __u64);
 } block_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TR_BLK_NUSED);
+	__type(key, __u32);
+	__type(value, __u32);
+} block_used SEC(".maps");
+
+/* 1 if rule map `slot` may hold rules (block_maps.h); array lookups are
+ * inlined by the verifier, so this is a load, not a helper call. */
+static __always_inline int used(__u32 slot)
+{
+	__u32 *u = bpf_map_lookup_elem(&block_used, &slot);
+
+	return u && *u;
+}
+
 static __always_inline int drop(__u32 kind)
 {
 	__u64 *c = bpf_map_lookup_elem(&block_stats, &kind);
@@ -68,10 +85,13 @@ SEC("socket")
 int tr_block(struct __sk_buff *skb)
 {
 	struct tr_flow f;
+	int u4 = used(TR_BLK_USED_SRC4), u6 = used(TR_BLK_USED_SRC6), up = used(TR_BLK_USED_PORT);
 
+	if (!(u4 | u6 | up))
+		return skb->len;   /* an empty blocklist: no parse, no lookup */
 	if (tr_flow_parse(skb, &f) != 0 || f.family == 0)
 		return skb->len;
-	if (f.family == 4) {
+	if (f.family == 4 && u4) {
 		struct tr_blk_src4_key k4 = { .prefixlen = 32 };
 
 		/* the parser keeps host-order words: back to wire order */
@@ -81,7 +101,7 @@ int tr_block(struct __sk_buff *skb)
 		k4.addr[3] = (__u8)f.src[0];
 		if (bpf_map_lookup_elem(&block_src4, &k4))
 			return drop(TR_BLK_SRC4);
-	} else {
+	} else if (f.family == 6 && u6) {
 		struct tr_blk_src6_key k6 = { .prefixlen = 128 };
 		int i;
 
@@ -94,7 +114,7 @@ int tr_block(struct __sk_buff *skb)
 		if (bpf_map_lookup_elem(&block_src6, &k6))
 			return drop(TR_BLK_SRC6);
 	}
-	if (f.has_ports && (f.proto == 17 || f.proto == 6)) {
+	if (up && f.has_ports && (f.proto == 17 || f.proto == 6)) {
 		struct tr_blk_port_key kp = { .proto = f.proto, .pad = 0, .port = f.dport };
 
 		if (bpf_map_lookup_elem(&block_port, &kp))

@@ -40,8 +40,11 @@ _Static_assert(TR_BLOCK_SRC4 == TR_BLK_SRC4 && TR_BLOCK_SRC6 == TR_BLK_SRC6 &&
 #define BPFFS "/sys/fs/bpf"
 #define PIN_ROOT BPFFS "/tapring"
 
-enum { M_SRC4, M_SRC6, M_PORT, M_STATS, M_N };
-static const char *const map_names[M_N] = { "block_src4", "block_src6", "block_port", "block_stats" };
+enum { M_SRC4, M_SRC6, M_PORT, M_STATS, M_USED, M_N };
+static const char *const map_names[M_N] = { "block_src4", "block_src6", "block_port", "block_stats",
+					     "block_used" };
+_Static_assert(M_SRC4 == TR_BLK_USED_SRC4 && M_SRC6 == TR_BLK_USED_SRC6 && M_PORT == TR_BLK_USED_PORT,
+	       "a rule map's index is its block_used slot");
 
 struct tr_block {
 	struct tr_block_bpf *skel;   /* attached: the loaded object; opened: NULL */
@@ -286,6 +289,7 @@ struct tr_block *tr_block_attach(int tap_fd, const char *ifname, char *msg, size
 	b->fd[M_SRC6] = bpf_map__fd(b->skel->maps.block_src6);
 	b->fd[M_PORT] = bpf_map__fd(b->skel->maps.block_port);
 	b->fd[M_STATS] = bpf_map__fd(b->skel->maps.block_stats);
+	b->fd[M_USED] = bpf_map__fd(b->skel->maps.block_used);
 	if (ifname && (e = pin_all(b, ifname, msg, msglen)) != 0)
 		goto fail;
 	e = tr__ebpf_tun_set(tap_fd, TUNSETFILTEREBPF, "TUNSETFILTEREBPF",
@@ -327,7 +331,7 @@ struct tr_block *tr_block_open(const char *ifname, char *msg, size_t msglen, int
 		__u32 ilen = sizeof(info);
 		static const __u32 key_size[M_N] = {
 			sizeof(struct tr_blk_src4_key), sizeof(struct tr_blk_src6_key),
-			sizeof(struct tr_blk_port_key), sizeof(__u32),
+			sizeof(struct tr_blk_port_key), sizeof(__u32), sizeof(__u32),
 		};
 
 		snprintf(path, sizeof(path), PIN_ROOT "/%s/%s", ifname, map_names[m]);
@@ -415,6 +419,24 @@ static int rule_key(const struct tr_block_rule *r, union rule_key *k)
 	}
 }
 
+/* block_used slot m := v (block_maps.h: the protocol). */
+static int set_used(struct tr_block *b, int m, __u32 v)
+{
+	__u32 slot = (__u32)m;
+
+	return bpf_map_update_elem(b->fd[M_USED], &slot, &v, BPF_ANY) != 0 ? -errno : 0;
+}
+
+/* 1 if rule map m holds no rule, 0 if it holds one, -errno. */
+static int map_empty(struct tr_block *b, int m)
+{
+	union rule_key k;
+
+	if (bpf_map_get_next_key(b->fd[m], NULL, &k) == 0)
+		return 0;
+	return errno == ENOENT ? 1 : -errno;
+}
+
 int tr_block_add(struct tr_block *b, const struct tr_block_rule *r)
 {
 	union rule_key k;
@@ -425,19 +447,27 @@ int tr_block_add(struct tr_block *b, const struct tr_block_rule *r)
 		return -EINVAL;
 	if (bpf_map_update_elem(b->fd[m], &k, &one, BPF_ANY) != 0)
 		return errno == E2BIG || errno == ENOMEM ? -ENOSPC : -errno;
-	return 0;
+	return set_used(b, m, 1);   /* after the insert: see block_maps.h */
 }
 
 int tr_block_del(struct tr_block *b, const struct tr_block_rule *r)
 {
 	union rule_key k;
-	int m = rule_key(r, &k);
+	int m = rule_key(r, &k), e;
 
 	if (!b || m < 0)
 		return -EINVAL;
 	if (bpf_map_delete_elem(b->fd[m], &k) != 0)
 		return -errno;
-	return 0;
+	if ((e = map_empty(b, m)) != 1)
+		return e;
+	/* Clear, then look again: an add that inserted before this second
+	 * look is seen here; one that inserts after it sets the slot itself. */
+	if ((e = set_used(b, m, 0)) != 0)
+		return e;
+	if ((e = map_empty(b, m)) == 0)
+		e = set_used(b, m, 1);
+	return e < 0 ? e : 0;
 }
 
 int tr_block_list(struct tr_block *b, struct tr_block_rule *out, unsigned max)

@@ -7,6 +7,20 @@
  *   block_src6   LPM trie  key tr_blk_src6_key  value __u8 (1)   source IPv6 prefixes
  *   block_port   hash      key tr_blk_port_key  value __u8 (1)   destination ports per protocol
  *   block_stats  per-CPU array, TR_BLK_NKINDS slots of __u64     drops by kind
+ *   block_used   array, TR_BLK_NUSED slots of __u32              1: that map may
+ *                hold rules, 0: it is empty and its lookup is skipped
+ *
+ * block_used keeps an empty blocklist (the default of `tapring up`) from
+ * costing a parse and three map lookups per frame. Its protocol, in user
+ * space (block.c), for any number of processes changing one blocklist:
+ *   add:  insert the rule, THEN set its map's slot to 1;
+ *   del:  delete the rule; if the map is now empty, set the slot to 0,
+ *         THEN look again, and set it back to 1 if the map is not empty.
+ * A slot can only read 0 while its map is empty or while an add is between
+ * its two steps (the rule takes effect a moment later, as if added then):
+ * if an add's insert comes before a del's second look, the del sets the
+ * slot back to 1; if it comes after, the add's own set comes after the
+ * del's clear. Each step is one syscall on one map element.
  */
 #ifndef TAPRING_BLOCK_MAPS_H
 #define TAPRING_BLOCK_MAPS_H
@@ -22,6 +36,12 @@
 #define TR_BLK_UDP    2
 #define TR_BLK_TCP    3
 #define TR_BLK_NKINDS 4
+
+/* Slots of block_used: one per rule map. */
+#define TR_BLK_USED_SRC4 0
+#define TR_BLK_USED_SRC6 1
+#define TR_BLK_USED_PORT 2
+#define TR_BLK_NUSED     3
 
 /* LPM trie keys: prefix length in bits, then the address in wire order. */
 struct tr_blk_src4_key {

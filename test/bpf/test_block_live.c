@@ -10,11 +10,17 @@
  *   3. bad rules, a del of an absent rule and an unknown tap are refused
  *      with the maps unchanged;
  *   4. the pins exist while attached and are gone after close;
+ *   (throughout) the block_used slots that let an empty map's lookups be
+ *      skipped follow the rules: 0 for an empty map, 1 once it holds one,
+ *      0 again after its last rule goes (part 2 starts with the IPv4 map
+ *      emptied, so its add and del must turn the slot on and off);
  *   5. the test switch that forces the TUN ioctls off gives the clear
  *      error and leaves no pins.
  *   usage: test_block_live TAPRING
  */
 #include <sys/stat.h>
+
+#include <bpf/bpf.h>
 
 #include "bpf_live.h"
 
@@ -62,6 +68,32 @@ static void add(struct tr_block *b, const char *txt)
 	struct tr_block_rule rule;
 	T_ASSERT(tr_block_rule_parse(txt, &rule, NULL, 0) == 0);
 	T_CHECK_EQ(tr_block_add(b, &rule), 0);
+}
+
+static void del(struct tr_block *b, const char *txt)
+{
+	struct tr_block_rule rule;
+	T_ASSERT(tr_block_rule_parse(txt, &rule, NULL, 0) == 0);
+	T_CHECK_EQ(tr_block_del(b, &rule), 0);
+}
+
+/* The pinned block_used slots (src4, src6, port) as "S4 S6 P", e.g. "1 0 1";
+ * "?" if the map cannot be read. */
+static const char *used(void)
+{
+	static char out[16];
+	char path[128];
+	unsigned v[3] = { 9, 9, 9 };
+	snprintf(path, sizeof(path), "/sys/fs/bpf/tapring/%s/block_used", dev);
+	int fd = bpf_obj_get(path);
+	if (fd < 0)
+		return "?";
+	for (uint32_t k = 0; k < 3; k++)
+		if (bpf_map_lookup_elem(fd, &k, &v[k]) != 0)
+			v[k] = 9;
+	close(fd);
+	snprintf(out, sizeof(out), "%u %u %u", v[0], v[1], v[2]);
+	return out;
 }
 
 /* Part 1 frames: tag, how many, blocked? */
@@ -177,9 +209,12 @@ int main(int argc, char **argv)
 	T_CHECK(stat(path, &sb) == 0);
 
 	/* 1. rules from the API */
+	T_CHECK_STR(used(), "0 0 0");
 	add(b, "10.77.5.0/24");
+	T_CHECK_STR(used(), "1 0 0");
 	add(b, "fd77::5000/116");
 	add(b, "udp/53");
+	T_CHECK_STR(used(), "1 1 1");
 	add(b, "tcp/22");
 	struct tr_engine_config cfg = { .fds = fds, .nqueues = 1, .nbufs = 8192, .cpu_base = -1 };
 	struct tr_engine *e = tr_engine_create(&cfg, &err);
@@ -211,7 +246,9 @@ int main(int argc, char **argv)
 	tr_engine_stats(e, &es);
 	T_CHECK_EQ(es.rx, 100);
 
-	/* 2. add/del under traffic */
+	/* 2. add/del under traffic, into an empty IPv4 map */
+	del(b, "10.77.5.0/24");
+	T_CHECK_STR(used(), "0 1 1");
 	pid = child(ns, part2, 2500);
 	uint64_t end = io_now_ms() + 2000;
 	while (atomic_load_explicit(&live[10], memory_order_relaxed) < 200 && io_now_ms() < end)
@@ -227,6 +264,7 @@ int main(int argc, char **argv)
 	uint32_t at400 = atomic_load_explicit(&live[10], memory_order_relaxed);
 	printf("after add: %u frames of the blocked source by +100 ms, %u by +400 ms\n", at100, at400);
 	T_CHECK_EQ(at400, at100);                 /* blocked within 100 ms */
+	T_CHECK_STR(used(), "1 1 1");
 	snprintf(args, sizeof(args), "del --tap %s 10.77.6.0/24", dev);
 	T_CHECK_EQ(cli(args), 0);
 	uint64_t t_del = bl_now_ns(), t_seen = 0;
@@ -240,6 +278,7 @@ int main(int argc, char **argv)
 	}
 	printf("after del: the source is back after %.1f ms\n", t_seen ? (double)(t_seen - t_del) / 1e6 : -1.0);
 	T_CHECK(t_seen != 0 && t_seen - t_del < 100000000u);
+	T_CHECK_STR(used(), "0 1 1");
 	waitpid(pid, NULL, 0);
 	io_sleep_ms(100);
 	snprintf(path, sizeof(path), "/tmp/tr_block_live.%d", (int)getpid());
@@ -257,6 +296,16 @@ int main(int argc, char **argv)
 	T_CHECK_EQ(got11, sent);                  /* no frame lost to the changes */
 	T_CHECK_EQ(got10 + (c[TR_BLOCK_SRC4] - blocked_before), sent);
 	T_CHECK(c[TR_BLOCK_SRC4] > blocked_before);
+
+	/* the port map: one of two rules gone keeps its slot, both clear it */
+	del(b, "udp/53");
+	T_CHECK_STR(used(), "0 1 1");
+	del(b, "tcp/22");
+	T_CHECK_STR(used(), "0 1 0");
+	add(b, "tcp/22");
+	add(b, "udp/53");
+	add(b, "10.77.5.0/24");
+	T_CHECK_STR(used(), "1 1 1");
 
 	/* 3. refused changes leave the maps as they were */
 	int n0 = rules_text(b, before, sizeof(before));

@@ -47,6 +47,8 @@ def benches(b, quick):
     add("mirror", [b + "/bench/capture/bench_mirror"] + (["20000", "1"] if q else ["200000", "4"]),
         kind="json")
     add("kbpf", [b + "/bench/bpf/bench_kbpf"] + (["100000", "2"] if q else ["2000000", "10"]))
+    add("kbpf_prog", ["bash", ROOT + "/bench/bpf/bench_block_prog.sh", b]
+        + (["200000", "3"] if q else ["2000000", "5"]))
     # TAP I/O: engine vs plain read()/write() vs the bare io_uring loops
     add("tap_io", [b + "/bench/io/bench_tap_io", "1" if q else "5"],
         dict({"TR_BENCH_RAW": "1"}, **({"TR_BENCH_LEN": "64"} if q else {})), kind="json")

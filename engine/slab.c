@@ -28,6 +28,7 @@
 
 #include <tapring/slab.h>
 
+#include "slab_pvt.h"
 #include "stage_pvt.h"
 
 #define TR__HUGE_2M (2u << 20)
@@ -39,21 +40,6 @@
 #define TR__NBUFS_MAX (1u << 24)
 #define TR__BUF_FREE 0x46524545u   /* "FREE" in tr__state */
 #define TR__BUF_USED 0x55534544u   /* "USED" */
-
-struct tr_slab_cache {
-	struct tr_slab *s;
-	unsigned size;                 /* refill target and flush amount */
-	unsigned cap;                  /* 2 * size: stack capacity */
-	unsigned count;                /* buffers on the stack (owner only) */
-	unsigned slot;                 /* index in s->caches */
-	/* Owner-written mirrors/counters that other threads read for stats:
-	 * the owner updates them with relaxed load + store (no RMW: a single
-	 * writer), readers use relaxed loads (statistics, order irrelevant). */
-	TR__ATOMIC(uint32_t) pub_count;
-	TR__ATOMIC(uint64_t) allocs;
-	TR__ATOMIC(uint64_t) alloc_fail;
-	struct tr_buf *objs[];         /* cap entries */
-};
 
 struct tr_slab {
 	uint8_t *base;
@@ -402,6 +388,9 @@ struct tr_slab_cache *tr_slab_cache_create(struct tr_slab *s, unsigned size, int
 	c->s = s;
 	c->size = size;
 	c->cap = 2 * size;
+	c->data0 = s->base + s->headroom;
+	c->buf_size = s->buf_size;
+	c->nbufs = s->nbufs;
 	for (unsigned i = 0; i < s->max_caches; i++) {
 		struct tr_slab_cache *expect = NULL;
 		/* C1: release publishes the initialised cache to stats readers
@@ -425,12 +414,6 @@ out:
 struct tr_slab *tr_slab_cache_slab(const struct tr_slab_cache *c)
 {
 	return c->s;
-}
-
-static inline void tr__cache_publish(struct tr_slab_cache *c)
-{
-	/* Relaxed: a statistic for tr_slab_available(); see pub_count. */
-	atomic_store_explicit(&c->pub_count, c->count, memory_order_relaxed);
 }
 
 /* Push the top n buffers of the stack back to the shared ring. */

@@ -113,6 +113,7 @@ int tr_uring_init(struct tr_uring *u, const int *fds, unsigned nfds, const struc
 		u->br_entries = entries;
 		u->multishot = true;
 	}
+	tr_uring_sq_refresh(u);
 	return 0;
 fail:
 	tr_uring_fini(u);

@@ -75,6 +75,8 @@ struct tr_uring {
 	unsigned tx_inflight;          /* writes submitted, not completed */
 	unsigned tx_inflight_port[TR_ENGINE_MAX_PORTS];   /* the same per port */
 	unsigned sq_pending;           /* SQEs prepared, not yet submitted */
+	unsigned sq_end;               /* sq.sqe_tail value at which the SQ was full when last
+	                                * looked at (tr_uring_sq_refresh): see tr__uring_sqe_fast */
 	uint8_t *posted;               /* per bid (id - bid_base): 1 while posted for rx */
 	uint32_t headroom;
 	uint32_t rx_len;               /* buf_size - headroom (+ vnet) */
@@ -104,6 +106,23 @@ int tr_uring_init(struct tr_uring *u, const int *fds, unsigned nfds, const struc
 /* Unregister and free (after every op has been reaped). */
 void tr_uring_fini(struct tr_uring *u);
 
+/*
+ * Look at the SQ's free space once (after each submit) instead of on every
+ * SQE: sq_end = tail + free slots. The kernel's head only moves forward,
+ * so until the next look every tail before sq_end is a free slot, whoever
+ * took the SQEs in between (io_uring_get_sqe advances the same tail), and
+ * with SQPOLL too (its thread only frees more). Rings with 128-byte SQEs
+ * (never set up here) get sq_end = tail: no fast path.
+ */
+static inline void tr_uring_sq_refresh(struct tr_uring *u)
+{
+	/* io_uring_sq_space_left reads the kernel's head (READ_ONCE, or an
+	 * acquire load with SQPOLL: liburing pairs it with the SQ thread's
+	 * release of the head). */
+	u->sq_end = u->ring.sq.sqe_tail +
+		    ((u->ring.flags & IORING_SETUP_SQE128) ? 0 : io_uring_sq_space_left(&u->ring));
+}
+
 /* Get an SQE, submitting once if the SQ is full. NULL if still none. */
 static inline struct io_uring_sqe *tr_uring_sqe(struct tr_uring *u, uint64_t *enters)
 {
@@ -112,6 +131,7 @@ static inline struct io_uring_sqe *tr_uring_sqe(struct tr_uring *u, uint64_t *en
 		(*enters)++;
 		io_uring_submit(&u->ring);
 		u->sq_pending = 0;
+		tr_uring_sq_refresh(u);
 		sqe = io_uring_get_sqe(&u->ring);
 		/* With SQPOLL the kernel thread consumes SQEs on its own time, so
 		 * the ring can still be full right after a submit (seen when
@@ -128,6 +148,35 @@ static inline struct io_uring_sqe *tr_uring_sqe(struct tr_uring *u, uint64_t *en
 	return sqe;
 }
 
+/* Whether an SQE can be taken without reading the kernel's head or the
+ * ring flags (the per-frame half of tr_uring_sqe): a slot known free at
+ * the last tr_uring_sq_refresh is left. If not, call tr_uring_sqe. */
+static inline bool tr__uring_sq_fast(const struct tr_uring *u)
+{
+	return (int)(u->sq_end - u->ring.sq.sqe_tail) > 0;
+}
+
+/* Take the next SQE; only after tr__uring_sq_fast said yes. */
+static inline struct io_uring_sqe *tr__uring_sqe_take(struct tr_uring *u)
+{
+	struct io_uring_sq *sq = &u->ring.sq;
+	unsigned tail = sq->sqe_tail;
+	sq->sqe_tail = tail + 1;
+	u->sq_pending++;
+	return &sq->sqes[tail & sq->ring_mask];
+}
+
+/* Fill sqe with a write of b on port and count it in flight. */
+static inline void tr__uring_prep_tx(struct tr_uring *u, struct io_uring_sqe *sqe, struct tr_buf *b,
+				     unsigned origin, unsigned port, unsigned tries)
+{
+	io_uring_prep_write(sqe, (int)port, b->data - u->vnet, b->len + u->vnet, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, tr__ud_p(TR__UD_TX, origin, port, b->id) | (uint64_t)tries << 32);
+	u->tx_inflight++;
+	u->tx_inflight_port[port]++;
+}
+
 /* Queue a write of b on port (no copy); tries (< 256) comes back in the
  * completion's tr__ud_tries. 0 or -ENOSPC (SQ full even after submit). */
 static inline int tr_uring_tx(struct tr_uring *u, struct tr_buf *b, unsigned origin, unsigned port,
@@ -136,11 +185,7 @@ static inline int tr_uring_tx(struct tr_uring *u, struct tr_buf *b, unsigned ori
 	struct io_uring_sqe *sqe = tr_uring_sqe(u, enters);
 	if (!sqe)
 		return -ENOSPC;
-	io_uring_prep_write(sqe, (int)port, b->data - u->vnet, b->len + u->vnet, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	io_uring_sqe_set_data64(sqe, tr__ud_p(TR__UD_TX, origin, port, b->id) | (uint64_t)tries << 32);
-	u->tx_inflight++;
-	u->tx_inflight_port[port]++;
+	tr__uring_prep_tx(u, sqe, b, origin, port, tries);
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "fault_pvt.h"
+#include "slab_pvt.h"
 #include "worker_pvt.h"
 
 static inline uint64_t mono_ns(void)
@@ -64,6 +65,16 @@ static inline bool is_transient(int res)
 	return res == -ECANCELED || res == -EAGAIN || res == -EINTR || res == -ENOBUFS;
 }
 
+/* Ports a write can take the fast path to (queue_tx): bit p set when port
+ * p exists and is up, and neither offloads (a vnet header per write) nor a
+ * mirror (a reference per write) are on. Hoisted out of the per-frame
+ * path: recomputed at set-up and when a port fails (port_fail). */
+static void tx_fast_update(struct tr_worker *w)
+{
+	unsigned m = ((1u << w->nports) - 1) & ~w->port_down;
+	w->tx_fast = (w->vnet || w->m_on) ? 0 : m;
+}
+
 /* A port's device failed (deleted: -EBADFD; end of file). With one port
  * the worker stops, as before. With two only that port goes down: frames
  * for it are dropped as port_down, the other keeps flowing, and the error
@@ -77,6 +88,7 @@ static void port_fail(struct tr_worker *w, unsigned port, int err)
 	if (w->port_down & (1u << port))
 		return;
 	w->port_down |= 1u << port;
+	tx_fast_update(w);
 	tr__engine_report_error(w->e, w->q, err);
 	if (w->port_down == (1u << w->nports) - 1)
 		set_fatal(w, err);
@@ -102,6 +114,15 @@ static inline int port_room(const struct tr_worker *w, unsigned port)
 	return 0;
 }
 
+/* Give back the worker's reference to b: inline onto the worker's cache
+ * stack when it is the only one (tr__cache_push), else through slab.c
+ * (shared or large buffers, a full stack, pool-checking builds). */
+static inline void buf_free(struct tr_worker *w, struct tr_buf *b)
+{
+	if (!tr__cache_push(w->cache, b))
+		tr_slab_free_local(w->cache, b);
+}
+
 /* Drop one frame with a reason; `origin` says which equation it leaves. */
 static inline void drop_buf(struct tr_worker *w, struct tr_buf *b, unsigned origin, unsigned reason)
 {
@@ -113,7 +134,7 @@ static inline void drop_buf(struct tr_worker *w, struct tr_buf *b, unsigned orig
 		tr__cnt_add(&w->cnt.orig_dropped, 1);
 	}
 	b->verdict = 0;
-	tr_slab_free_local(w->cache, b);
+	buf_free(w, b);
 }
 
 /* Hand the frames collected in m_tx (one extra reference each) to the
@@ -194,13 +215,13 @@ static __attribute__((noinline)) void tx_sw_gso(struct tr_worker *w, struct tr_b
 			if (len != -ENOSPC || large)
 				break;
 			/* A segment beyond a small buffer: a large one. */
-			tr_slab_free_local(w->cache, s);
+			buf_free(w, s);
 			s = tr_slab_alloc_large(w->slab);
 			large = true;
 		}
 		if (!s || len < 0) {
 			if (s)
-				tr_slab_free_local(w->cache, s);
+				buf_free(w, s);
 			tr__cnt_add(&w->cnt.orig_drops[s ? TR_ENGINE_DROP_TX_ERROR : reason], 1);
 			tr__cnt_add(&w->cnt.orig_dropped, 1);
 			continue;
@@ -224,7 +245,7 @@ static __attribute__((noinline)) void tx_sw_gso(struct tr_worker *w, struct tr_b
 	tr__cnt_add(origin == TR__ORIG_FWD ? &w->cnt.tx_forwarded
 		    : origin == TR__ORIG_STAGE ? &w->cnt.tx_originated : &w->cnt.tx_app, 1);
 	b->verdict = 0;
-	tr_slab_free_local(w->cache, b);
+	buf_free(w, b);
 }
 
 /* Offloads: write the frame's vnet header (its metadata, or a zero one)
@@ -262,7 +283,7 @@ static __attribute__((noinline)) int tx_vnet(struct tr_worker *w, struct tr_buf 
  * in engine.c unless a stage floods tr_worker_tx), a failed port or one
  * with tx_cap writes in flight, the caller drops the frame
  * (tx_fail_reason). 1: the offload path consumed b (software GSO). */
-static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origin)
+static __attribute__((noinline)) int queue_tx_slow(struct tr_worker *w, struct tr_buf *b, unsigned origin)
 {
 	unsigned port = tr_buf_port(b);
 	int r = port_room(w, port);
@@ -275,6 +296,29 @@ static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origi
 	if (w->vnet && (r = tx_vnet(w, b, origin, port)) != 0)
 		return r;
 	return queue_write(w, b, origin, port);
+}
+
+/* queue_tx's common case, inline: a port that is up, without
+ * offloads or a mirror (tx_fast), with room for another write in flight
+ * and a slot in the SQ known free. Anything else takes queue_tx_slow,
+ * which checks each condition again and names the failure. */
+static inline bool queue_tx_fast(struct tr_worker *w, struct tr_buf *b, unsigned origin)
+{
+	unsigned port = tr_buf_port(b);
+	if (TR__LIKELY(((w->tx_fast >> port) & 1) && w->u.tx_inflight_port[port] < w->tx_cap &&
+		       tr__uring_sq_fast(&w->u))) {
+		b->verdict = 0;   /* out of the pipeline, see queue_tx_slow */
+		tr__uring_prep_tx(&w->u, tr__uring_sqe_take(&w->u), b, origin, port, 0);
+		return true;
+	}
+	return false;
+}
+
+static inline int queue_tx(struct tr_worker *w, struct tr_buf *b, unsigned origin)
+{
+	if (queue_tx_fast(w, b, origin))
+		return 0;
+	return queue_tx_slow(w, b, origin);
 }
 
 /* Sent application frames go back to the application's allocator, one
@@ -318,27 +362,35 @@ static int tx_fault(struct tr_worker *w, int res)
  * reap instead of once per frame (readers already see them at most a batch
  * old, see struct tr__wcnt). */
 struct tx_acc {
-	uint64_t tx, bytes, segs;
+	uint64_t segs;
 	uint64_t origin[4];   /* TR__ORIG_*; [TR__ORIG_SEG] is not a counter */
 	uint64_t port_tx[TR_ENGINE_MAX_PORTS], port_bytes[TR_ENGINE_MAX_PORTS];
 };
 
+/* tx and tx_bytes are the sums of the per-port counts. */
 static void tx_acc_flush(struct tr_worker *w, const struct tx_acc *a)
 {
-	tr__cnt_add(&w->cnt.tx, a->tx);
-	tr__cnt_add(&w->cnt.tx_bytes, a->bytes);
+	uint64_t tx = 0, bytes = 0;
+	for (unsigned p = 0; p < w->nports; p++) {
+		tx += a->port_tx[p];
+		bytes += a->port_bytes[p];
+		tr__cnt_add(&w->cnt.port_tx[p], a->port_tx[p]);
+		tr__cnt_add(&w->cnt.port_tx_bytes[p], a->port_bytes[p]);
+	}
+	tr__cnt_add(&w->cnt.tx, tx);
+	tr__cnt_add(&w->cnt.tx_bytes, bytes);
 	if (w->vnet)
 		tr__cnt_add(&w->cnt.tx_segs, a->segs);
 	tr__cnt_add(&w->cnt.tx_forwarded, a->origin[TR__ORIG_FWD]);
 	tr__cnt_add(&w->cnt.tx_originated, a->origin[TR__ORIG_STAGE]);
 	tr__cnt_add(&w->cnt.tx_app, a->origin[TR__ORIG_APP]);
-	for (unsigned p = 0; p < w->nports; p++) {
-		tr__cnt_add(&w->cnt.port_tx[p], a->port_tx[p]);
-		tr__cnt_add(&w->cnt.port_tx_bytes[p], a->port_bytes[p]);
-	}
 }
 
-static void tx_done(struct tr_worker *w, uint64_t ud, int res, struct tx_acc *acc)
+static void tx_failed(struct tr_worker *w, uint64_t ud, int res);
+
+/* A write's completion: counted, and its buffer recycled, inline; a failed
+ * or short write goes to tx_failed. */
+static inline void tx_done(struct tr_worker *w, uint64_t ud, int res, struct tx_acc *acc)
 {
 	struct tr_buf *b = &w->meta[tr__ud_bid(ud)];
 	unsigned origin = tr__ud_origin(ud);
@@ -352,28 +404,36 @@ static void tx_done(struct tr_worker *w, uint64_t ud, int res, struct tx_acc *ac
 #endif
 	w->u.tx_inflight--;
 	w->u.tx_inflight_port[port]--;
-	if (res >= 0 && (uint32_t)res == b->len + w->u.vnet) {
-		acc->tx++;
-		acc->bytes += b->len;
-		acc->port_tx[port]++;
-		acc->port_bytes[port] += b->len;
-		if (w->vnet)
-			acc->segs += (b->flags & TR_BUF_F_VNET) ? w->vmeta[b->id].segs : 1;
-		/* TR__ORIG_SEG: its super-frame was counted at tx_sw_gso */
-		acc->origin[origin & 3]++;
-		/* An application frame nobody else references goes back to the
-		 * application's allocator while its lines are still cached
-		 * (tr_engine_buf_alloc_burst takes these first), in bursts: see
-		 * done_flush. */
-		if (origin == TR__ORIG_APP && tr_buf_refcnt(b) == 1 && b->id < w->e->cfg.nbufs) {
-			w->dn[w->ndn++] = b;
-			if (w->ndn == TR__DONE_BATCH)
-				done_flush(w);
-			return;
-		}
-		tr_slab_free_local(w->cache, b);
+	if (TR__UNLIKELY(res < 0 || (uint32_t)res != b->len + w->u.vnet)) {
+		tx_failed(w, ud, res);
 		return;
 	}
+	acc->port_tx[port]++;
+	acc->port_bytes[port] += b->len;
+	if (w->vnet)
+		acc->segs += (b->flags & TR_BUF_F_VNET) ? w->vmeta[b->id].segs : 1;
+	/* TR__ORIG_SEG: its super-frame was counted at tx_sw_gso */
+	acc->origin[origin & 3]++;
+	/* An application frame nobody else references goes back to the
+	 * application's allocator while its lines are still cached
+	 * (tr_engine_buf_alloc_burst takes these first), in bursts: see
+	 * done_flush. */
+	if (origin == TR__ORIG_APP && tr_buf_refcnt(b) == 1 && b->id < w->e->cfg.nbufs) {
+		w->dn[w->ndn++] = b;
+		if (w->ndn == TR__DONE_BATCH)
+			done_flush(w);
+		return;
+	}
+	buf_free(w, b);
+}
+
+/* A write that failed (res < 0) or came out short: retried, or dropped
+ * with its reason. */
+static __attribute__((noinline)) void tx_failed(struct tr_worker *w, uint64_t ud, int res)
+{
+	struct tr_buf *b = &w->meta[tr__ud_bid(ud)];
+	unsigned origin = tr__ud_origin(ud);
+	unsigned port = tr__ud_port(ud);
 	if (res == -EAGAIN || res == -ENOBUFS || res == -EINTR) {
 		/* Retried on later iterations until both bounds of
 		 * TR__TX_MAX_RETRY / TR__TX_RETRY_NS are used up (the state
@@ -446,7 +506,7 @@ static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res, 
 	w->u.posted[bid - w->u.bid_base] = 0;
 	w->u.rx_posted--;
 	if (res <= 0) {
-		tr_slab_free_local(w->cache, b);
+		buf_free(w, b);
 		return NULL;
 	}
 	tr__cnt_add(&w->cnt.port_rx[port], 1);   /* every frame read, whatever follows */
@@ -488,17 +548,31 @@ static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res, 
 /* Reap completions: every tx/cancel CQE, and rx CQEs until `max` frames. */
 static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 {
-	struct io_uring_cqe *cqe;
-	unsigned head, seen = 0, n = 0;
+	struct io_uring_cq *cq = &w->u.ring.cq;
+	/* The CQ tail is read once per reap, not once per CQE as
+	 * io_uring_for_each_cqe does: acquire, pairing with the kernel's
+	 * release of the tail after it wrote the CQEs (io_commit_cqring).
+	 * The head is ours alone (io_uring_cq_advance below). */
+	const unsigned head0 = *cq->khead;
+	const unsigned tail = io_uring_smp_load_acquire(cq->ktail);
+	const unsigned mask = cq->ring_mask;
+	unsigned head = head0, n = 0, ntx = 0;
 	struct tx_acc acc;
 	memset(&acc, 0, sizeof(acc));
-	io_uring_for_each_cqe(&w->u.ring, head, cqe) {
+	while (head != tail) {
+		/* 16-byte CQEs: ring_init never sets IORING_SETUP_CQE32. */
+		const struct io_uring_cqe *cqe = &cq->cqes[head & mask];
 		uint64_t ud = io_uring_cqe_get_data64(cqe);
 		int res = cqe->res;
+		head++;
+		if (TR__LIKELY(tr__ud_kind(ud) == TR__UD_TX)) {
+			ntx++;
+			tx_done(w, ud, res, &acc);
+			continue;
+		}
 		unsigned fl = cqe->flags;
 		unsigned port = tr__ud_port(ud);
 		struct tr_buf *b;
-		seen++;
 		switch (tr__ud_kind(ud)) {
 		case TR__UD_RX_MS:
 			if (fl & IORING_CQE_F_BUFFER) {
@@ -533,17 +607,14 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 			else if (res < 0 && !is_transient(res))
 				port_fail(w, port, res);
 			break;
-		case TR__UD_TX:
-			tx_done(w, ud, res, &acc);
-			break;
 		default:
 			break;
 		}
 		if (n == max)
 			break;
 	}
-	io_uring_cq_advance(&w->u.ring, seen);
-	if (acc.tx)
+	io_uring_cq_advance(&w->u.ring, head - head0);
+	if (ntx)
 		tx_acc_flush(w, &acc);
 	if (w->ndn)
 		done_flush(w);
@@ -797,6 +868,7 @@ static void enter(struct tr_worker *w, bool busy)
 		r = io_uring_submit_and_wait_timeout(&w->u.ring, &cqe, 1, &ts, NULL);
 	}
 	w->u.sq_pending = 0;
+	tr_uring_sq_refresh(&w->u);
 	if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN && r != -EBUSY)
 		set_fatal(w, r);
 }
@@ -848,6 +920,9 @@ static inline __attribute__((always_inline)) unsigned worker_iter(struct tr_work
 		if (moved)
 			tr__cnt_add(&w->cnt.batches, 1);
 		busy = !wait || moved != 0 || w->u.sq_pending != 0;
+		/* The inline cache operations' statistics, once per iteration
+		 * and before the enter may sleep (slab_pvt.h). */
+		tr__cache_publish(w->cache);
 		enter(w, busy);
 		return moved;
 	}
@@ -943,7 +1018,7 @@ static void worker_shutdown(struct tr_worker *w)
 			if (w->u.posted[i]) {
 				w->u.posted[i] = 0;
 				w->u.rx_posted--;
-				tr_slab_free_local(w->cache, tr_slab_buf(w->slab, i + w->u.bid_base));
+				buf_free(w, tr_slab_buf(w->slab, i + w->u.bid_base));
 			}
 		}
 	}
@@ -982,15 +1057,18 @@ int tr__worker_setup(struct tr_worker *w)
 	r = tr_uring_init(&w->u, w->fds, w->nports, &p);
 	if (r < 0)
 		return r;
+	tx_fast_update(w);
 	for (s = 0; s < e->nstages; s++) {
 		if (e->stages[s].init && (r = e->stages[s].init(e->stages[s].arg, w)) < 0) {
 			while (s-- > 0)
 				if (e->stages[s].fini)
 					e->stages[s].fini(e->stages[s].arg, w);
 			tr_uring_fini(&w->u);
+			tr__cache_publish(w->cache);
 			return r;
 		}
 	}
+	tr__cache_publish(w->cache);   /* what the stages' init() allocated (slab_pvt.h) */
 	return 0;
 }
 
@@ -1001,6 +1079,7 @@ void tr__worker_teardown(struct tr_worker *w)
 	if (w->m_on)
 		mirror_tx_flush(w);   /* writes queued by stage fini() */
 	tr_uring_fini(&w->u);
+	tr__cache_publish(w->cache);   /* the shutdown's inline frees (slab_pvt.h) */
 }
 
 void *tr__worker_main(void *arg)
@@ -1081,10 +1160,13 @@ uint32_t tr_worker_buf_room(const struct tr_worker *w, const struct tr_buf *b)
 
 struct tr_buf *tr_worker_alloc(struct tr_worker *w)
 {
-	return orig_fresh(w, tr_slab_alloc(w->cache), TR_ENGINE_DROP_POOL_EMPTY);
+	struct tr_buf *b = tr__cache_pop(w->cache);   /* inline; counted at tr__cache_publish */
+	if (TR__UNLIKELY(!b))
+		b = tr_slab_alloc(w->cache);              /* refill from the pool in a burst */
+	return orig_fresh(w, b, TR_ENGINE_DROP_POOL_EMPTY);
 }
 
-int tr_worker_tx(struct tr_worker *w, struct tr_buf *b)
+static __attribute__((noinline)) int worker_tx_slow(struct tr_worker *w, struct tr_buf *b)
 {
 	/* An rx frame (stolen earlier, or being stolen right now inside
 	 * process()) counts as forwarded; a tr_worker_alloc frame as
@@ -1098,6 +1180,18 @@ int tr_worker_tx(struct tr_worker *w, struct tr_buf *b)
 	if (v == TR__VERDICT_STOLEN)
 		tr__cnt_add(&w->cnt.held, (uint64_t)-1);
 	return 0;
+}
+
+/* The fast path writes a frame that is not counted as held (no stolen rx
+ * frame) through queue_tx_fast; a call with nothing to save around it, so
+ * no registers to spill. Everything else: worker_tx_slow. */
+int tr_worker_tx(struct tr_worker *w, struct tr_buf *b)
+{
+	uint32_t v = b->verdict;
+	if (TR__LIKELY(v != TR__VERDICT_STOLEN) &&
+	    queue_tx_fast(w, b, v == TR__VERDICT_ORIG ? TR__ORIG_STAGE : TR__ORIG_FWD))
+		return 0;
+	return worker_tx_slow(w, b);
 }
 
 void tr_worker_drop(struct tr_worker *w, struct tr_buf *b, int reason_id)
@@ -1147,7 +1241,7 @@ struct tr_buf *tr_worker_unshare(struct tr_worker *w, struct tr_buf **slot)
 	if (w->vmeta)
 		w->vmeta[c->id] = w->vmeta[b->id];
 	/* Our reference to the original goes; the other holder keeps it. */
-	tr_slab_free_local(w->cache, b);
+	buf_free(w, b);
 	*slot = c;
 	return c;
 }
@@ -1160,7 +1254,7 @@ void tr_worker_adopt(struct tr_worker *w, struct tr_buf *old, struct tr_buf *nb)
 	nb->verdict = old->verdict;
 	nb->queue = old->queue;
 	nb->ts = old->ts;
-	tr_slab_free_local(w->cache, old);
+	buf_free(w, old);
 }
 
 unsigned tr_worker_queue(const struct tr_worker *w)

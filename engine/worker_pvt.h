@@ -86,6 +86,8 @@ struct tr_worker {
 	int fds[TR_ENGINE_MAX_PORTS];  /* queue q of each port */
 	unsigned nports;
 	unsigned port_down;            /* bit p: port p's device failed; frames for it drop */
+	unsigned tx_fast;              /* bit p: writes to port p may take queue_tx's fast path
+	                                * (worker.c, tx_fast_update) */
 	unsigned tx_cap;               /* most writes in flight per port (4 x batch) */
 	struct tr_uring u;
 	struct tr_slab *slab;

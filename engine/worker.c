@@ -1158,12 +1158,22 @@ uint32_t tr_worker_buf_room(const struct tr_worker *w, const struct tr_buf *b)
 	return tr_slab_buf_room(w->slab, b);
 }
 
+static __attribute__((noinline)) struct tr_buf *worker_alloc_slow(struct tr_worker *w)
+{
+	/* The stack is empty (refill from the pool in a burst), or the build
+	 * checks the pool (TR_DEBUG_POOL): slab.c. */
+	return orig_fresh(w, tr_slab_alloc(w->cache), TR_ENGINE_DROP_POOL_EMPTY);
+}
+
 struct tr_buf *tr_worker_alloc(struct tr_worker *w)
 {
 	struct tr_buf *b = tr__cache_pop(w->cache);   /* inline; counted at tr__cache_publish */
 	if (TR__UNLIKELY(!b))
-		b = tr_slab_alloc(w->cache);              /* refill from the pool in a burst */
-	return orig_fresh(w, b, TR_ENGINE_DROP_POOL_EMPTY);
+		return worker_alloc_slow(w);
+	b->verdict = TR__VERDICT_ORIG;   /* as orig_fresh */
+	b->queue = (uint16_t)w->q;
+	b->flags = 0;
+	return b;
 }
 
 static __attribute__((noinline)) int worker_tx_slow(struct tr_worker *w, struct tr_buf *b)

@@ -15,7 +15,9 @@
  *     tr_engine_tx_burst (cross-core hand-off); "stage": a stage's poll()
  *     on the worker originates one burst per loop iteration
  *     (tr_worker_alloc, tr_worker_tx), run to completion on one core.
- *     Timed until the worker has written them all (stats.tx).
+ *     app: timed until the worker has written them all (stats.tx);
+ *     stage: over its send window (struct tx_src), the main thread
+ *     blocked meanwhile.
  * RX: the TAP queue is pre-filled from the namespace side (AF_PACKET
  *     sendmmsg), then drained: baseline read() until EAGAIN; the engine is
  *     started on the full queue, and its rate is taken over the receive

@@ -76,7 +76,7 @@ struct tr_uring {
 	unsigned tx_inflight_port[TR_ENGINE_MAX_PORTS];   /* the same per port */
 	unsigned sq_pending;           /* SQEs prepared, not yet submitted */
 	unsigned sq_end;               /* sq.sqe_tail value at which the SQ was full when last
-	                                * looked at (tr_uring_sq_refresh): see tr__uring_sqe_fast */
+	                                * looked at (tr_uring_sq_refresh): see tr__uring_sq_fast */
 	uint8_t *posted;               /* per bid (id - bid_base): 1 while posted for rx */
 	uint32_t headroom;
 	uint32_t rx_len;               /* buf_size - headroom (+ vnet) */
@@ -107,20 +107,20 @@ int tr_uring_init(struct tr_uring *u, const int *fds, unsigned nfds, const struc
 void tr_uring_fini(struct tr_uring *u);
 
 /*
- * Look at the SQ's free space once (after each submit) instead of on every
- * SQE: sq_end = tail + free slots. The kernel's head only moves forward,
- * so until the next look every tail before sq_end is a free slot, whoever
- * took the SQEs in between (io_uring_get_sqe advances the same tail), and
- * with SQPOLL too (its thread only frees more). Rings with 128-byte SQEs
- * (never set up here) get sq_end = tail: no fast path.
+ * Look at the SQ's free space once per submit instead of on every SQE:
+ * sq_end = the kernel's head + entries, the tail value at which the SQ is
+ * full. The head only moves forward, so until the next look every tail
+ * before sq_end is a free slot, whoever took the SQEs in between
+ * (io_uring_get_sqe advances the same tail), with SQPOLL too (its thread
+ * only frees more). 64-byte SQEs: ring_init never sets
+ * IORING_SETUP_SQE128, which tr__uring_sqe_take's indexing relies on.
  */
 static inline void tr_uring_sq_refresh(struct tr_uring *u)
 {
-	/* io_uring_sq_space_left reads the kernel's head (READ_ONCE, or an
-	 * acquire load with SQPOLL: liburing pairs it with the SQ thread's
-	 * release of the head). */
-	u->sq_end = u->ring.sq.sqe_tail +
-		    ((u->ring.flags & IORING_SETUP_SQE128) ? 0 : io_uring_sq_space_left(&u->ring));
+	/* Acquire: pairs with the kernel's release of the SQ head once it has
+	 * read the SQEs before it (with SQPOLL its thread does this at any
+	 * time; without, only inside our own io_uring_enter). */
+	u->sq_end = io_uring_smp_load_acquire(u->ring.sq.khead) + u->ring.sq.ring_entries;
 }
 
 /* Get an SQE, submitting once if the SQ is full. NULL if still none. */

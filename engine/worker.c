@@ -856,6 +856,8 @@ static unsigned resend_retries(struct tr_worker *w)
 static void enter(struct tr_worker *w, bool busy)
 {
 	int r;
+	bool submits = w->u.sq_pending != 0;   /* else the SQ head cannot move (but with SQPOLL,
+	                                          * and a stale sq_end is only conservative) */
 	tr__cnt_add(&w->cnt.enters, 1);
 	if (busy || io_uring_cq_ready(&w->u.ring)) {
 		r = io_uring_submit_and_get_events(&w->u.ring);
@@ -868,7 +870,8 @@ static void enter(struct tr_worker *w, bool busy)
 		r = io_uring_submit_and_wait_timeout(&w->u.ring, &cqe, 1, &ts, NULL);
 	}
 	w->u.sq_pending = 0;
-	tr_uring_sq_refresh(&w->u);
+	if (submits)
+		tr_uring_sq_refresh(&w->u);
 	if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN && r != -EBUSY)
 		set_fatal(w, r);
 }

@@ -321,6 +321,8 @@ static struct res tx_engine_stage(int fd, unsigned len, unsigned n)
 	struct tr_engine_config cfg = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = -1 };
 	if (getenv("TR_BENCH_CPU"))
 		cfg.cpu_base = atoi(getenv("TR_BENCH_CPU"));
+	if (getenv("TR_BENCH_BATCH"))   /* also sizes the worker's rings (tr__worker_setup) */
+		cfg.batch = (unsigned)atoi(getenv("TR_BENCH_BATCH"));
 	struct tx_src src = { .tmpl = f, .len = len, .left = n, .n = n, .efd = eventfd(0, EFD_CLOEXEC) };
 	struct tr_stage st = { .name = "bench.src", .arg = &src, .process = noop_process,
 			       .poll = src_poll };

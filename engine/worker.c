@@ -682,6 +682,14 @@ run_pipeline_(struct tr_worker *w, struct tr_buf **bufs, unsigned n, const bool 
 				bufs[k++] = b;
 				break;
 			case TR_ACT_KIND_TX_PORT:   /* out of another port */
+				if (TR__UNLIKELY(TR_ACT_REASON(a) >= w->nports)) {
+					/* no such port: the flags' port field would
+					 * wrap it onto another one */
+					if (mirror)
+						*fin = TR_ACT_DROP(TR_ENGINE_DROP_BAD_ACTION);
+					drop_buf(w, b, TR__ORIG_FWD, TR_ENGINE_DROP_BAD_ACTION);
+					break;
+				}
 				tr_buf_set_port(b, TR_ACT_REASON(a));
 				/* fall through */
 			case TR_ACT_TX: {

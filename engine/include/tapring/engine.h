@@ -201,7 +201,8 @@ enum {
 	TR_ENGINE_DROP_TX_ERROR,           /* "tx_error": write failed (or EAGAIN retries exhausted) */
 	TR_ENGINE_DROP_SHORT_WRITE,        /* "short_write": write returned fewer bytes than the frame */
 	TR_ENGINE_DROP_SHUTDOWN,           /* "shutdown": frames pending when the engine stopped */
-	TR_ENGINE_DROP_BAD_ACTION,         /* "bad_action": a stage set an unknown action */
+	TR_ENGINE_DROP_BAD_ACTION,         /* "bad_action": a stage set an unknown action, an unknown
+	                                    * drop reason or TR_ACT_TX_PORT of a port the engine lacks */
 	TR_ENGINE_DROP_RX_ERROR,           /* "rx_error": empty or truncated read */
 	TR_ENGINE_DROP_LARGE_EMPTY,        /* "large_empty": no large buffer (class absent or exhausted) */
 	TR_ENGINE_DROP_RX_TOO_BIG,         /* "rx_too_big": frame larger than the rx buffer (truncated by the kernel) */

@@ -311,7 +311,7 @@ def block_micro(R):
 def block_text(R):
     """The benches that print text only: their closing lines, as printed."""
     out = []
-    for name in ("ring", "slab", "match", "kbpf", "kbpf_prog", "fwd", "send"):
+    for name in ("tap_io_overhead", "ring", "slab", "match", "kbpf", "kbpf_prog", "fwd", "send"):
         r = R.get(name)
         if r is None:
             continue

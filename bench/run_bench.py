@@ -47,11 +47,13 @@ def benches(b, quick):
     add("mirror", [b + "/bench/capture/bench_mirror"] + (["20000", "1"] if q else ["200000", "4"]),
         kind="json")
     add("kbpf", [b + "/bench/bpf/bench_kbpf"] + (["100000", "2"] if q else ["2000000", "10"]))
-    add("kbpf_prog", ["bash", ROOT + "/bench/bpf/bench_block_prog.sh", b]
+    add("kbpf_prog", ["/bin/bash", ROOT + "/bench/bpf/bench_block_prog.sh", b]
         + (["200000", "3"] if q else ["2000000", "5"]))
     # TAP I/O: engine vs plain read()/write() vs the bare io_uring loops
     add("tap_io", [b + "/bench/io/bench_tap_io", "1" if q else "5"],
         dict({"TR_BENCH_RAW": "1"}, **({"TR_BENCH_LEN": "64"} if q else {})), kind="json")
+    # the engine's CPU per 64 B frame over the bare io_uring loop, alternated
+    add("tap_io_overhead", [b + "/bench/io/bench_tap_io", "3" if q else "9"], {"TR_BENCH_OVERHEAD": "1"})
     # frame-size sweep (TX and RX, both engine paths and the plain loops)
     add("tap_io_sizes", [b + "/bench/io/bench_tap_io", "1" if q else "3"],
         {"TR_BENCH_LENS": "64,1514" if q else "64,128,256,512,1024,1514"}, kind="json")

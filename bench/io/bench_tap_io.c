@@ -25,6 +25,8 @@
  *     thread consumes the app ring; "stage" = a last stage consumes every
  *     frame on the worker (counted as the drop reason "bench.consumed").
  * TR_BENCH_RAW=1 first prints bare io_uring loops (no engine) as ceilings.
+ * TR_BENCH_OVERHEAD=1 prints only the engine's CPU per 64 B frame over the
+ * bare io_uring loop, the two alternated in each round (see overhead()).
  *
  * Needs root (exit 77 otherwise). Bounded: fixed frame counts, and every
  * wait gives up after a few seconds.
@@ -544,6 +546,55 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 	return r;
 }
 
+/* TR_BENCH_OVERHEAD=1: the engine's CPU per 64 B frame over the bare
+ * io_uring loop, TX (stage path vs 64 buffers in flight) and RX (multishot
+ * and plain reads, stage path), each pair alternated in every round (the
+ * order reversed on every other round), medians over the rounds of each
+ * figure and of each round's ratio. This is the figure issue 12 targets
+ * (<= 10%); the main table's "over bare" compares runs minutes apart. */
+static double med(double *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void overhead(int fd, int rounds)
+{
+	static const char *const name[3] = { "tx 64 wr/stage", "rx 64 ms/stage", "rx 64 rd/stage" };
+	double bare[3][10], eng[3][10], x[3][10];
+	for (int r = 0; r < rounds; r++)
+		for (int c = 0; c < 3; c++) {
+			uint64_t rearm = 0;
+			struct res b = { 0, 0 }, e = { 0, 0 };
+			for (int k = 0; k < 2; k++) {
+				if ((k == 0) == (r % 2 == 0))   /* bare first on even rounds */
+					b = c == 0 ? tx_raw(fd, 64, 400000, 64) : rx_raw(fd, 64, 60000);
+				else
+					e = c == 0 ? tx_engine_stage(fd, 64, 400000)
+						   : rx_engine(fd, 64, 60000, c == 1 ? TR_ENGINE_RX_MULTISHOT
+										     : TR_ENGINE_RX_READ, &rearm, true);
+			}
+			bare[c][r] = b.cpu_ns;
+			eng[c][r] = e.cpu_ns;
+			x[c][r] = b.cpu_ns > 0 ? e.cpu_ns / b.cpu_ns : 0;
+			printf("overhead round %d  %-15s bare io_uring %6.1f ns  engine %6.1f ns  %+5.1f%%\n", r + 1,
+			       name[c], b.cpu_ns, e.cpu_ns, (x[c][r] - 1) * 100);
+		}
+	for (int c = 0; c < 3; c++) {
+		double mb = med(bare[c], rounds), me = med(eng[c], rounds), mx = med(x[c], rounds);
+		printf("OVERHEAD %-15s bare io_uring %6.1f ns  engine %6.1f ns  engine over bare %+5.1f%% "
+		       "(median of %d rounds' ratios; target <= +10%%)\n", name[c], mb, me, (mx - 1) * 100, rounds);
+		bench_json_row("\"dir\": \"%s\", \"len\": 64, \"path\": \"overhead %s\", \"rounds\": %d, "
+			       "\"bare_cpu_ns\": %.1f, \"cpu_ns\": %.1f, \"x_bare\": %.4f",
+			       c ? "rx" : "tx", name[c] + 6, rounds, mb, me, mx);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	bench_machine_print(stdout);
@@ -558,6 +609,11 @@ int main(int argc, char **argv)
 	t_sh("ip -n %s link set %s txqueuelen 65536", g_ns, g_dev);
 
 	g_full_copy = getenv("TR_BENCH_FULLCOPY") != NULL;
+	if (getenv("TR_BENCH_OVERHEAD")) {
+		overhead(fd, rounds);
+		close(fd);
+		return 0;
+	}
 	if (getenv("TR_BENCH_SRC_BURST"))
 		g_src_burst = (unsigned)atoi(getenv("TR_BENCH_SRC_BURST"));
 	if (getenv("TR_BENCH_RAW")) {

@@ -788,14 +788,25 @@ static void refill_rx_port(struct tr_worker *w, unsigned port)
 		} else {
 			got = tr_ring_dequeue_burst_spsc(w->ret, (void **)w->tmp, want);
 			/* Freed by another thread: fetch their metadata lines
-			 * together (see app_tx). */
+			 * together (see app_tx), and put data back at the
+			 * headroom (the application may have moved it). */
 			for (unsigned i = 0; i < got; i++)
 				__builtin_prefetch(w->tmp[i], 1);
+			for (unsigned i = 0; i < got; i++) {
+				struct tr_buf *t = w->tmp[i];
+				t->data = TR__LIKELY(t->id < w->cache->nbufs)
+						  ? w->cache->data0 + (size_t)t->id * w->cache->buf_size
+						  : tr_slab_buf_addr(w->slab, t->id) + headroom;
+			}
+			/* Then our own stack, inline (tr__cache_pop sets data),
+			 * and a burst refill from the pool only when it is empty. */
+			struct tr_buf *b;
+			while (got < want && (b = tr__cache_pop(w->cache)) != NULL)
+				w->tmp[got++] = b;
 			if (got < want)
 				got += tr_slab_alloc_burst(w->cache, w->tmp + got, want - got);
 		}
 		for (unsigned i = 0; i < got; i++) {
-			w->tmp[i]->data = tr_slab_buf_addr(w->slab, w->tmp[i]->id) + headroom;
 			if (tr_uring_rx_post(&w->u, w->tmp[i], port, &enters) < 0) {
 				tr_slab_free_burst_local(w->cache, w->tmp + i, got - i);
 				got = 0;

@@ -500,7 +500,31 @@ static __attribute__((noinline)) struct tr_buf *rx_vnet(struct tr_worker *w, str
 }
 
 /* A buffer came back from an rx op: a frame (returned) or nothing (NULL). */
-static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res, unsigned port)
+/* Receive counters of one reap, added to the worker's counters once at its
+ * end (tr__cnt_add is a load and a store each; four per frame were ~10%
+ * of the per-frame rx instructions). Frames are only handed on after the
+ * reap, so every frame is in rx before it is in any other counter. */
+struct rx_acc {
+	uint64_t port_rx[TR_ENGINE_MAX_PORTS];
+	uint64_t port_rx_bytes[TR_ENGINE_MAX_PORTS];
+	uint64_t rx, rx_bytes;
+};
+
+static inline void rx_acc_flush(struct tr_worker *w, const struct rx_acc *a)
+{
+	for (unsigned p = 0; p < w->nports; p++)
+		if (a->port_rx[p]) {
+			tr__cnt_add(&w->cnt.port_rx[p], a->port_rx[p]);
+			tr__cnt_add(&w->cnt.port_rx_bytes[p], a->port_rx_bytes[p]);
+		}
+	if (a->rx) {
+		tr__cnt_add(&w->cnt.rx, a->rx);
+		tr__cnt_add(&w->cnt.rx_bytes, a->rx_bytes);
+	}
+}
+
+static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res, unsigned port,
+				    struct rx_acc *acc)
 {
 	struct tr_buf *b = &w->meta[bid];
 	w->u.posted[bid - w->u.bid_base] = 0;
@@ -509,8 +533,8 @@ static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res, 
 		buf_free(w, b);
 		return NULL;
 	}
-	tr__cnt_add(&w->cnt.port_rx[port], 1);   /* every frame read, whatever follows */
-	tr__cnt_add(&w->cnt.port_rx_bytes[port], (uint64_t)res);
+	acc->port_rx[port]++;   /* every frame read, whatever follows */
+	acc->port_rx_bytes[port] += (uint64_t)res;
 	if (__builtin_expect((uint32_t)res > w->u.rx_len ||
 			     (w->vnet && (uint32_t)res == w->u.rx_len), 0)) {
 		/* A frame larger than the rx buffer: counted and dropped, never
@@ -540,8 +564,8 @@ static inline struct tr_buf *rx_buf(struct tr_worker *w, uint32_t bid, int res, 
 	b->queue = (uint16_t)w->q;
 	b->verdict = TR__VERDICT_RX;
 	b->ts = w->now_ns;
-	tr__cnt_add(&w->cnt.rx, 1);
-	tr__cnt_add(&w->cnt.rx_bytes, (uint64_t)res);
+	acc->rx++;
+	acc->rx_bytes += (uint64_t)res;
 	return b;
 }
 
@@ -558,7 +582,9 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 	const unsigned mask = cq->ring_mask;
 	unsigned head = head0, n = 0, ntx = 0;
 	struct tx_acc acc;
+	struct rx_acc racc;
 	memset(&acc, 0, sizeof(acc));
+	memset(&racc, 0, sizeof(racc));
 	while (head != tail) {
 		/* 16-byte CQEs: ring_init never sets IORING_SETUP_CQE32. */
 		const struct io_uring_cqe *cqe = &cq->cqes[head & mask];
@@ -577,7 +603,7 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 		case TR__UD_RX_MS:
 			if (fl & IORING_CQE_F_BUFFER) {
 				w->u.rx_posted_port[port]--;
-				b = rx_buf(w, (fl >> IORING_CQE_BUFFER_SHIFT) + w->u.bid_base, res, port);
+				b = rx_buf(w, (fl >> IORING_CQE_BUFFER_SHIFT) + w->u.bid_base, res, port, &racc);
 				if (b)
 					out[n++] = b;
 			}
@@ -599,7 +625,7 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 			w->u.rx_posted_port[port]--;
 			/* res > 0 without a frame: too big, already counted and
 			 * dropped by rx_buf; the port is fine. */
-			b = rx_buf(w, tr__ud_bid(ud), res, port);
+			b = rx_buf(w, tr__ud_bid(ud), res, port, &racc);
 			if (b)
 				out[n++] = b;
 			else if (res == 0)
@@ -614,6 +640,7 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 			break;
 	}
 	io_uring_cq_advance(&w->u.ring, head - head0);
+	rx_acc_flush(w, &racc);
 	if (ntx)
 		tx_acc_flush(w, &acc);
 	if (w->ndn)

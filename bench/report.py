@@ -341,10 +341,16 @@ def plots(R, d):
     os.makedirs(d, exist_ok=True)
     made = []
 
-    def foot(fig, r):
+    def save(fig, r, name):
+        """Footer with r's date and machine, then docs/perf/NAME."""
         fig.text(0.01, 0.01, "%s  %s%s" % (r.get("date", ""), stamp(r.get("machine")),
                                            "  (quick run)" if r.get("quick") else ""),
                  fontsize=7, color="0.3")
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        p = os.path.join(d, name)
+        fig.savefig(p, dpi=90)
+        plt.close(fig)
+        made.append(p)
 
     # Mpps vs batch size, TX and RX (64 B)
     tx = sorted((int(k.rsplit("_", 1)[1]), v) for k, v in R.items()
@@ -370,12 +376,7 @@ def plots(R, d):
             ax.set_title(title)
             ax.legend(fontsize=8)
             ax.grid(alpha=0.3)
-        foot(fig, (tx or rx)[0][1])
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
-        p = os.path.join(d, "batch.png")
-        fig.savefig(p, dpi=90)
-        plt.close(fig)
-        made.append(p)
+        save(fig, (tx or rx)[0][1], "batch.png")
 
     # Mpps and Gbit/s vs frame size, with and without offloads
     s = R.get("tap_io_sizes")
@@ -407,12 +408,7 @@ def plots(R, d):
             ax.legend(fontsize=7)
         axes[0].set_title("frames/s vs frame size")
         axes[1].set_title("Gbit/s vs frame size (with offloads: bench_offload)")
-        foot(fig, s)
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
-        p = os.path.join(d, "framesize.png")
-        fig.savefig(p, dpi=90)
-        plt.close(fig)
-        made.append(p)
+        save(fig, s, "framesize.png")
 
     # echo replies/s: tapring, testpmd, the kernel
     pr = R.get("peers")
@@ -439,12 +435,7 @@ def plots(R, d):
             ax.set_ylabel("thousand replies/s")
             ax.set_title("ICMP echo flood, 1 queue, same generator")
             ax.set_ylim(0, max(vals) * 1.25 if vals else 1)
-            foot(fig, pr)
-            fig.tight_layout(rect=(0, 0.04, 1, 1))
-            p = os.path.join(d, "echo.png")
-            fig.savefig(p, dpi=90)
-            plt.close(fig)
-            made.append(p)
+            save(fig, pr, "echo.png")
     return made
 
 

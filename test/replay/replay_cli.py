@@ -126,12 +126,19 @@ def conservation(st, tag):
        tag + ": drop reasons cover dropped")
 
 
-def check_main(rp, data):
-    inp = os.path.join(data, "replay.pcap")
+def replay_file(rp, data, name, linktype, tag):
+    """Replay data/NAME with the default options; check OUT's link type.
+    Returns (input path, input frames, output path, output frames, stats)."""
+    inp = os.path.join(data, name)
     out, st = rp(inp)
     ins, _ = read_pcap(inp)
     frames, lt = read_pcap(out)
-    eq(lt, 1, "main: OUT link type EN10MB")
+    eq(lt, linktype, "%s: OUT link type %d" % (tag, linktype))
+    return inp, ins, out, frames, st
+
+
+def check_main(rp, data):
+    inp, ins, out, frames, st = replay_file(rp, data, "replay.pcap", 1, "main")
     eq(len(frames), st.get("tx"), "main: frames in OUT == engine tx")
     eq(st.get("replay", {}).get("written"), len(frames), "main: replay.written")
     eq(st.get("replay", {}).get("frames"), len(ins), "main: replay.frames")
@@ -253,11 +260,7 @@ def check_filter(rp, inp):
 
 
 def check_raw(rp, data):
-    inp = os.path.join(data, "replay_raw.pcap")
-    out, st = rp(inp)
-    ins, _ = read_pcap(inp)
-    frames, lt = read_pcap(out)
-    eq(lt, 101, "raw: OUT link type LINKTYPE_RAW")
+    _, ins, _, frames, st = replay_file(rp, data, "replay_raw.pcap", 101, "raw")
     eq(st.get("rx"), len(ins), "raw: engine rx")
     conservation(st, "raw")
     ips = [IP(b) if b[0] >> 4 == 4 else IPv6(b) for _, b in frames]

@@ -69,6 +69,7 @@
 
 #include "io/io_test.h"
 #include "bench_json.h"
+#include "core/bench_common.h"
 
 #define SEG 1472u
 #define NSEG 44u
@@ -612,24 +613,13 @@ struct bulk_case {
 	double gbps[MAX_ROUNDS], cpu[MAX_ROUNDS];
 };
 
-static double median(double *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)   /* insertion sort: n <= MAX_ROUNDS */
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			double t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
-}
-
 /* Median over the rounds of a[r].gbps / b[r].gbps. */
 static double ratio_median(const struct bulk_case *a, const struct bulk_case *b, unsigned rounds)
 {
 	double v[MAX_ROUNDS];
 	for (unsigned r = 0; r < rounds; r++)
 		v[r] = b->gbps[r] > 0 ? a->gbps[r] / b->gbps[r] : 0;
-	return median(v, rounds);
+	return bc_median(v, (int)rounds);
 }
 
 static void bulk_rounds(const char *only)
@@ -674,9 +664,9 @@ static void bulk_rounds(const char *only)
 			}
 		double tmp[MAX_ROUNDS];
 		memcpy(tmp, c->gbps, sizeof(tmp));
-		double g = median(tmp, rounds);
+		double g = bc_median(tmp, (int)rounds);
 		memcpy(tmp, c->cpu, sizeof(tmp));
-		double cpu = median(tmp, rounds);
+		double cpu = bc_median(tmp, (int)rounds);
 		printf("%-4s %-10s %-8s %7.2f Gbit/s %6.3f cpu-s/GB", c->dir, c->path, c->mode, g, cpu);
 		if (own > 0)
 			printf("   %.2fx own plain (target 5x), %.2fx bare offloads (target 0.8x)", own, bare);

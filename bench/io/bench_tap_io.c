@@ -46,6 +46,7 @@
 
 #include "io/io_test.h"
 #include "bench_json.h"
+#include "core/bench_common.h"
 
 static char g_ns[16], g_dev[16];
 
@@ -552,17 +553,6 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
  * order reversed on every other round), medians over the rounds of each
  * figure and of each round's ratio. This is the figure issue 12 targets
  * (<= 10%); the main table's "over bare" compares runs minutes apart. */
-static double med(double *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			double t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void overhead(int fd, int rounds)
 {
 	static const char *const name[3] = { "tx 64 wr/stage", "rx 64 ms/stage", "rx 64 rd/stage" };
@@ -586,7 +576,7 @@ static void overhead(int fd, int rounds)
 			       name[c], b.cpu_ns, e.cpu_ns, (x[c][r] - 1) * 100);
 		}
 	for (int c = 0; c < 3; c++) {
-		double mb = med(bare[c], rounds), me = med(eng[c], rounds), mx = med(x[c], rounds);
+		double mb = bc_median(bare[c], rounds), me = bc_median(eng[c], rounds), mx = bc_median(x[c], rounds);
 		printf("OVERHEAD %-15s bare io_uring %6.1f ns  engine %6.1f ns  engine over bare %+5.1f%% "
 		       "(median of %d rounds' ratios; target <= +10%%)\n", name[c], mb, me, (mx - 1) * 100, rounds);
 		bench_json_row("\"dir\": \"%s\", \"len\": 64, \"path\": \"overhead %s\", \"rounds\": %d, "

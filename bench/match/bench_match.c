@@ -19,6 +19,7 @@
 #include <tapring/engine.h>
 #include <tapring/match.h>
 
+#include "core/bench_common.h"
 #include "machine.h"
 #include "match/match_test.h"
 
@@ -86,18 +87,6 @@ static char *rules_file(unsigned nrules)
 		fprintf(f, "r%u:/%s/\n", r, lits[r]);
 	fclose(f);
 	return path;
-}
-
-static int cmpd(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double med(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmpd);
-	return v[n / 2];
 }
 
 int main(void)
@@ -175,7 +164,7 @@ int main(void)
 			t_raw[round] = (double)((t1 - t0) + (t2 - t2a)) / (2.0 * iters * NF);
 			t_mem[round] = (double)(t3 - t2) / ((double)mem_iters * NF);
 		}
-		double s = med(t_stage, ROUNDS), r = med(t_raw, ROUNDS), mm = med(t_mem, ROUNDS);
+		double s = bc_median(t_stage, ROUNDS), r = bc_median(t_raw, ROUNDS), mm = bc_median(t_mem, ROUNDS);
 		printf("%3u literal rules: stage %.1f ns/pkt, raw hs_scan %.1f ns/pkt -> overhead %+.1f%% (target <= 10%%)\n",
 		       nr, s, r, 100.0 * (s - r) / r);
 		printf("%3u literal rules: naive memmem %.1f ns/pkt -> Hyperscan (raw) is %.1fx faster\n", nr, mm, mm / r);

@@ -64,6 +64,12 @@ static inline void tr__cache_publish(struct tr_slab_cache *c)
 	atomic_store_explicit(&c->pub_count, c->count, memory_order_relaxed);
 }
 
+/* The frame start (at the headroom) of small-class buffer `id`. */
+static inline uint8_t *tr__cache_data(const struct tr_slab_cache *c, uint32_t id)
+{
+	return c->data0 + (size_t)id * c->buf_size;
+}
+
 /* Owner thread: the hottest buffer off the stack, initialised like
  * tr_slab_alloc's (refcnt 1, data at the headroom, len 0), or NULL when
  * the stack is empty: then call tr_slab_alloc, which refills in a burst
@@ -80,7 +86,7 @@ static inline struct tr_buf *tr__cache_pop(struct tr_slab_cache *c)
 	/* Relaxed: the buffer is on our own stack; no other thread can see
 	 * it until we hand it on through a ring (release/acquire). */
 	atomic_store_explicit(&b->refcnt, 1, memory_order_relaxed);
-	b->data = c->data0 + (size_t)b->id * c->buf_size;
+	b->data = tr__cache_data(c, b->id);
 	b->len = 0;
 	c->pend_allocs++;
 	return b;

@@ -821,9 +821,8 @@ static void refill_rx_port(struct tr_worker *w, unsigned port)
 				__builtin_prefetch(w->tmp[i], 1);
 			for (unsigned i = 0; i < got; i++) {
 				struct tr_buf *t = w->tmp[i];
-				t->data = TR__LIKELY(t->id < w->cache->nbufs)
-						  ? w->cache->data0 + (size_t)t->id * w->cache->buf_size
-						  : tr_slab_buf_addr(w->slab, t->id) + headroom;
+				t->data = TR__LIKELY(t->id < w->cache->nbufs) ? tr__cache_data(w->cache, t->id)
+									      : tr_slab_buf_addr(w->slab, t->id) + headroom;
 			}
 			/* Then our own stack, inline (tr__cache_pop sets data),
 			 * and a burst refill from the pool only when it is empty. */

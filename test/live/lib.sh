@@ -83,3 +83,11 @@ up_bg() {
 stop_up() {
 	kill -TERM "$uppid"; wait "$uppid"; uprc=$?; uppid=
 }
+
+# live_other_user_can_run TAPRING: 0 if an unprivileged user (uid 65534)
+# can run the tool (`--help`): it and its library sit below directories
+# others can search (a checkout under a 0700 directory, such as mktemp -d's,
+# does not: the loader then fails with 127).
+live_other_user_can_run() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$1" --help >/dev/null 2>&1
+}

@@ -22,6 +22,8 @@ set -u
 tapring=$1
 . "$(dirname "$0")/lib.sh"
 live_init pv ping tshark useradd userdel setpriv unshare
+live_other_user_can_run "$tapring" ||
+	{ echo "SKIP: other users cannot run $tapring (a directory above it or its library is not searchable by them, e.g. a 0700 checkout)"; exit 77; }
 user=trpv$$
 useradd -M -N -g nogroup -s /usr/sbin/nologin "$user" >/dev/null 2>&1 ||
 	{ echo "SKIP: cannot create a user"; exit 77; }

@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +55,8 @@ static void worker_free(struct tr_worker *w)
 	free(w->m_idx);
 	free(w->m_dlidx);
 	free(w->m_tx);
+	if (w->rx_efd >= 0)
+		close(w->rx_efd);
 	free(w);
 }
 
@@ -332,9 +336,17 @@ struct tr_engine *tr_engine_create(const struct tr_engine_config *cfg, int *err)
 			goto fail;
 		}
 		memset(w, 0, sizeof(*w));
+		w->rx_efd = -1;
 		e->w[q] = w;
 		w->e = e;
 		w->q = q;
+		if (!e->cfg.manual) {
+			w->rx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			if (w->rx_efd < 0) {
+				r = -errno;
+				goto fail;
+			}
+		}
 		w->fd = e->fds[q];
 		w->fds[0] = e->fds[q];
 		if (e->fds2)
@@ -625,6 +637,70 @@ unsigned tr_engine_rx_burst(struct tr_engine *e, unsigned q, struct tr_buf **buf
 	/* The ring's acquire of the producer tail pairs with the worker's
 	 * release in deliver(): the frame bytes are visible. */
 	return tr_ring_dequeue_burst_spsc(e->w[q]->to_app, (void **)bufs, n);
+}
+
+/* ---- receive notification (DPDK's rx interrupt mode, for an idle queue) --
+ *
+ * A Dekker handshake between the application (rx_arm: store rx_armed, fence,
+ * read the ring's count) and the worker (deliver(): publish the frames,
+ * fence, read rx_armed). With both fences seq_cst, one of the two must see
+ * the other's store: either rx_arm counts the new frames (and the caller
+ * does not sleep) or the worker sees the queue armed and writes rx_efd. */
+
+int tr_engine_rx_fd(const struct tr_engine *e, unsigned q)
+{
+	if (!e || q >= e->cfg.nqueues || e->cfg.manual)
+		return -EINVAL;
+	return e->w[q]->rx_efd;
+}
+
+int tr_engine_rx_arm(struct tr_engine *e, unsigned q)
+{
+	if (!e || q >= e->cfg.nqueues || e->cfg.manual)
+		return -EINVAL;
+	struct tr_worker *w = e->w[q];
+	/* Relaxed: ordered before the count below by the fence; the worker's
+	 * exchange in rx_notify() reads it. */
+	atomic_store_explicit(&w->rx_armed, true, memory_order_relaxed);
+	/* Pairs with the seq_cst fence in deliver(), after its enqueue. */
+	atomic_thread_fence(memory_order_seq_cst);
+	unsigned c = tr_ring_count(w->to_app);
+	/* Acquire pairs with the worker's release of its final state: once it
+	 * has exited, nothing will be delivered any more. */
+	int st = atomic_load_explicit(&w->state, memory_order_acquire);
+	if (c == 0 && st != TR__W_EXITED && st != TR__W_FAILED)
+		return 0;
+	/* Frames are waiting (or never will be): no notification wanted.
+	 * Relaxed: a notification that raced with this store only leaves
+	 * rx_efd readable, which the next wait reads as a spurious wake-up. */
+	atomic_store_explicit(&w->rx_armed, false, memory_order_relaxed);
+	return c ? (int)c : -EPIPE;
+}
+
+int tr_engine_rx_wait(struct tr_engine *e, unsigned q, int timeout_ms)
+{
+	int r = tr_engine_rx_arm(e, q);
+	if (r != 0)
+		return r;
+	struct tr_worker *w = e->w[q];
+	struct pollfd p = { .fd = w->rx_efd, .events = POLLIN };
+	int pr = poll(&p, 1, timeout_ms);
+	int perr = pr < 0 ? -errno : 0;
+	if (pr > 0) {
+		uint64_t v;
+		if (read(w->rx_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			perr = -errno;
+	}
+	/* Relaxed: see tr_engine_rx_arm. */
+	atomic_store_explicit(&w->rx_armed, false, memory_order_relaxed);
+	unsigned c = tr_ring_count(w->to_app);
+	if (c)
+		return (int)c;
+	if (perr)
+		return perr;
+	/* Acquire: as in tr_engine_rx_arm. */
+	int st = atomic_load_explicit(&w->state, memory_order_acquire);
+	return st == TR__W_EXITED || st == TR__W_FAILED ? -EPIPE : 0;
 }
 
 unsigned tr_engine_tx_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n)

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fault_pvt.h"
 #include "slab_pvt.h"
@@ -648,6 +649,27 @@ static unsigned reap(struct tr_worker *w, struct tr_buf **out, unsigned max)
 	return n;
 }
 
+/* Make rx_efd readable. EAGAIN (the counter at its maximum) leaves it
+ * readable too, so the result is not needed. */
+static void rx_wake(struct tr_worker *w)
+{
+	uint64_t one = 1;
+	if (w->rx_efd >= 0 && write(w->rx_efd, &one, sizeof(one)) < 0)
+		return;
+}
+
+/* Wake the application sleeping on queue q's rx_efd (tr_engine_rx_wait);
+ * only after a delivery found the queue armed, so a busy application never
+ * costs the worker this write. */
+static __attribute__((noinline, cold)) void rx_notify(struct tr_worker *w)
+{
+	/* Relaxed: the frames were published by the ring's release and the
+	 * fence in deliver(); the exchange only decides who writes (one
+	 * write per arming). Pairs with the store in tr_engine_rx_arm. */
+	if (atomic_exchange_explicit(&w->rx_armed, false, memory_order_relaxed))
+		rx_wake(w);
+}
+
 static unsigned deliver(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
 {
 	if (!n)
@@ -656,6 +678,14 @@ static unsigned deliver(struct tr_worker *w, struct tr_buf **bufs, unsigned n)
 	 * contents to the consumer's acquire in tr_engine_rx_burst. */
 	unsigned k = tr_ring_enqueue_burst_spsc(w->to_app, (void *const *)bufs, n);
 	tr__cnt_add(&w->cnt.delivered, k);
+	/* Pairs with the seq_cst fence in tr_engine_rx_arm: orders the
+	 * enqueue's store of the producer tail before the load of rx_armed
+	 * (Dekker, see engine.c). One fence per delivered batch. */
+	atomic_thread_fence(memory_order_seq_cst);
+	/* Relaxed: ordered by the fence above; pairs with the application's
+	 * store in tr_engine_rx_arm. */
+	if (atomic_load_explicit(&w->rx_armed, memory_order_relaxed))
+		rx_notify(w);
 	for (unsigned i = k; i < n; i++)
 		drop_buf(w, bufs[i], TR__ORIG_FWD, TR_ENGINE_DROP_APP_RING_FULL);
 	return k;
@@ -1149,12 +1179,14 @@ void *tr__worker_main(void *arg)
 	/* Release pairs with the acquire in tr_engine_wait / tr_engine_error:
 	 * the error and counters written above are visible once "exited" is. */
 	atomic_store_explicit(&w->state, TR__W_EXITED, memory_order_release);
+	rx_wake(w);   /* an application in tr_engine_rx_wait sees "exited" */
 	return NULL;
 fail:
 	/* Relaxed: published by the release store of the state just below. */
 	atomic_store_explicit(&w->error, r, memory_order_relaxed);
 	/* Release pairs with the acquire in tr_engine_start. */
 	atomic_store_explicit(&w->state, TR__W_FAILED, memory_order_release);
+	rx_wake(w);
 	return NULL;
 }
 

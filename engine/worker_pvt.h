@@ -143,6 +143,12 @@ struct tr_worker {
 	_Atomic int state;             /* TR__W_*; written by the worker, read by control */
 	_Atomic bool stop;             /* written by control, read by the worker */
 	_Atomic int error;             /* first fatal error of this worker (negative errno) */
+	/* Receive notification (tr_engine_rx_arm/rx_wait): the application
+	 * sets rx_armed before it sleeps on rx_efd; the worker clears it and
+	 * writes rx_efd after a delivery that found it set (deliver()), and
+	 * writes rx_efd once more when it exits. -1 for a manual engine. */
+	_Atomic bool rx_armed;
+	int rx_efd;
 	_Alignas(64) struct tr__wcnt cnt;
 };
 

@@ -44,8 +44,10 @@
  * default 2) and ROUNDS rounds of the bulk cases (TR_BENCH_ROUNDS, default
  * 3, at most 15), every wait gives up. TR_BENCH_ONLY=in|out|scale;
  * TR_BENCH_BARE_BUFS=N: the bare IN loop reads into N buffers in turn;
- * TR_BENCH_APP_IDLE_US=N: engine_app's thread sleeps N us when its ring
- * is empty instead of sched_yield (3 busy threads share the 2 CPUs); TR_BENCH_RX=
+ * TR_BENCH_APP_IDLE=yield: engine_app's thread polls with sched_yield when
+ * its ring is empty instead of sleeping in tr_engine_rx_wait;
+ * TR_BENCH_APP_IDLE_US=N: it sleeps N us instead (3 threads share the 2
+ * CPUs: sender, worker, application); TR_BENCH_RX=
  * read|multishot picks the engine's rx path for "in" (compare the large
  * class as plain reads against a provided-buffer ring of large buffers);
  * TR_BENCH_RXBUFS=N / TR_BENCH_LARGE=N set the engine's rx_bufs and
@@ -297,18 +299,26 @@ static void in_sink(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32
 			      memory_order_relaxed);
 }
 
-/* The application thread's wait when its ring is empty: sched_yield, or
- * with TR_BENCH_APP_IDLE_US=N a sleep of N us. */
-static void app_idle(void)
+/* The application thread's wait when its ring is empty: by default it
+ * sleeps in tr_engine_rx_wait until the worker delivers (the engine's
+ * receive notification); TR_BENCH_APP_IDLE=yield polls with sched_yield
+ * (what it did before the notification existed), TR_BENCH_APP_IDLE_US=N
+ * sleeps N us. */
+static void app_idle(struct tr_engine *e)
 {
 	static long us = -1;
-	if (us < 0)
+	static int yield = -1;
+	if (us < 0) {
 		us = getenv("TR_BENCH_APP_IDLE_US") ? atol(getenv("TR_BENCH_APP_IDLE_US")) : 0;
+		yield = getenv("TR_BENCH_APP_IDLE") && !strcmp(getenv("TR_BENCH_APP_IDLE"), "yield");
+	}
 	if (us > 0) {
 		struct timespec ts = { 0, us * 1000 };
 		nanosleep(&ts, NULL);
-	} else {
+	} else if (yield) {
 		sched_yield();
+	} else {
+		tr_engine_rx_wait(e, 0, 100);   /* bounded: the loop rechecks its clock */
 	}
 }
 
@@ -358,7 +368,7 @@ static struct fig in_engine(bool vnet, bool stage)
 		if (n)
 			tr_engine_buf_free_burst(e, b, n);
 		else
-			app_idle();
+			app_idle(e);
 	}
 	double dt = now_s() - t0;
 	double cpu = cpu_of(CLOCK_THREAD_CPUTIME_ID) - c0 + workers_cpu() - w0;

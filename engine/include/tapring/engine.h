@@ -348,6 +348,44 @@ TR_API enum tr_engine_rx_mode tr_engine_rx_mode(const struct tr_engine *e, unsig
  * tr_engine_buf_free or send with tr_engine_tx_burst. Returns the count. */
 TR_API unsigned tr_engine_rx_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n);
 
+/* ---- sleeping while a queue is idle (DPDK's rx interrupt mode) ----------
+ *
+ * An application thread that polls tr_engine_rx_burst on an idle queue
+ * burns a CPU the worker (and, on a small host, the kernel's sender) could
+ * use. Instead it can sleep until the worker delivers:
+ *
+ *     for (;;) {
+ *             unsigned n = tr_engine_rx_burst(e, q, bufs, 64);
+ *             if (n) { ...; continue; }
+ *             int r = tr_engine_rx_wait(e, q, 100);   // frames, 0, or -errno
+ *             if (r < 0) break;                       // -EPIPE: worker exited
+ *     }
+ *
+ * The worker pays for this only while the queue is armed: one eventfd
+ * write for the delivery that ends the wait (a seq_cst fence per delivered
+ * batch otherwise). Not for manual engines (-EINVAL): nothing delivers
+ * while their only thread waits. Same threading as rx_burst: one thread
+ * per queue. */
+
+/* Wait up to timeout_ms (-1: forever) for frames on queue q's application
+ * ring. Returns the number waiting (> 0) at once if there are any, else
+ * after the worker delivered; 0 on timeout or a spurious wake-up (call
+ * again); -EPIPE when the worker has exited (device gone, tr_engine_stop)
+ * and the ring is empty; -EINVAL for a bad q or a manual engine; or a
+ * negative errno from poll (-EINTR). */
+TR_API int tr_engine_rx_wait(struct tr_engine *e, unsigned q, int timeout_ms);
+
+/* The same in two steps, for an event loop that waits on many fds
+ * (epoll). tr_engine_rx_fd: queue q's eventfd (owned by the engine,
+ * non-blocking), or -EINVAL. tr_engine_rx_arm: asks for one notification;
+ * returns 0 when armed and the ring is empty (now wait for POLLIN on the
+ * fd, then read its 8-byte counter to clear it), or the number of frames
+ * already waiting (> 0, not armed: take them first), or -EPIPE/-EINVAL as
+ * rx_wait. A notification disarms the queue; arm again before each wait.
+ * The fd may also turn readable spuriously (once when the worker exits). */
+TR_API int tr_engine_rx_fd(const struct tr_engine *e, unsigned q);
+TR_API int tr_engine_rx_arm(struct tr_engine *e, unsigned q);
+
 /* Queue up to n frames (data/len set) for transmission on queue q. Returns
  * how many were accepted; ownership of those passes to the engine, the
  * caller keeps the rest. Works before start (sent once running). */

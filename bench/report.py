@@ -190,9 +190,12 @@ def block_scaling(R):
     sc = [x for x in (off or {}).get("results", []) if x.get("dir") == "scale"]
     if len(sc) == 2:
         p1, p2 = sc[0]["pps"], sc[1]["pps"]
+        x = "%.2f×" % sc[1]["x"] if "x" in sc[1] else ratio(p2, p1)
+        rounds = " (medians of %d alternated rounds; the ratio is the median of the rounds' ratios)" % (
+            sc[1]["rounds"]) if "rounds" in sc[1] else ""
         out.append("- TX-only, 64 B, one worker per queue: 1 queue %s Mpps (%s CPU ns/frame), "
-                   "2 queues %s Mpps (%s ns): **%s**. %s" % (
-                       fm(p1), f0(sc[0]["cpu_ns"]), fm(p2), f0(sc[1]["cpu_ns"]), ratio(p2, p1),
+                   "2 queues %s Mpps (%s ns): **%s**%s. %s" % (
+                       fm(p1), f0(sc[0]["cpu_ns"]), fm(p2), f0(sc[1]["cpu_ns"]), x, rounds,
                        origin(off)))
     rss = R.get("rss")
     rr = {x["queues"]: x for x in (rss or {}).get("results", [])}

@@ -667,6 +667,8 @@ static void bulk_rounds(const char *only)
 			struct fig f = c->run(c->vnet, c->stage);
 			c->gbps[r] = f.gbps;
 			c->cpu[r] = f.cpu_per_gb;
+			printf("round %u  %-4s %-10s %-8s %7.2f Gbit/s %6.3f cpu-s/GB\n", r + 1, c->dir, c->path,
+			       c->mode, f.gbps, f.cpu_per_gb);
 		}
 	/* cs[] indices of the ratios: own plain figure and the bare offload loop */
 	static const struct { unsigned eo, ep, bo; } rt[] = { { 3, 2, 1 }, { 5, 4, 1 }, { 9, 8, 7 } };

@@ -174,13 +174,15 @@ def block_offload(R):
     rounds = max([x.get("rounds", 1) for x in r["results"] if x["dir"] in ("in", "out")] or [1])
     out = [origin(r), "", "Medians of %d alternated rounds; the ratios are medians of each round's ratio "
            "(target: >= 5x own plain, >= 0.8x bare offloads)." % rounds, "",
-           *head("direction", "path", "mode", "Gbit/s", "CPU s per GB", "x own plain", "x bare offloads")]
+           *head("direction", "path", "mode", "Gbit/s", "CPU s per GB", "x own plain", "x bare offloads",
+                 "x bare_uring offloads")]
     for x in r["results"]:
         if x["dir"] in ("in", "out"):
             own = "%.2fx" % x["x_own_plain"] if "x_own_plain" in x else ""
             bare = "%.2fx" % x["x_bare"] if "x_bare" in x else ""
-            out.append("| %s | %s | %s | %.2f | %.3f | %s | %s |" % (x["dir"], x["path"], x["mode"], x["gbps"],
-                                                                    x["cpu_s_per_gb"], own, bare))
+            bu = "%.2fx" % x["x_bare_uring"] if "x_bare_uring" in x else ""
+            out.append("| %s | %s | %s | %.2f | %.3f | %s | %s | %s |" % (
+                x["dir"], x["path"], x["mode"], x["gbps"], x["cpu_s_per_gb"], own, bare, bu))
     return "\n".join(out)
 
 

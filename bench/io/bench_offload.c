@@ -21,9 +21,12 @@
  *     UDP_GRO with offloads) drains what arrives. Writers: "bare" =
  *     write() of one prebuilt frame per call (with offloads a 64 KiB
  *     UDP_L4 super-frame, gso_size 1472, NEEDS_CSUM; without, 1514 B frames
- *     with no UDP checksum); "engine" = the application allocating
- *     buffers (large class with offloads), writing the 42 header bytes,
- *     tr_engine_set_gso, tr_engine_tx_burst.
+ *     with no UDP checksum); "engine" = a stage's poll() on the worker
+ *     allocating frames (large class with offloads), writing the 42
+ *     header bytes, tr_engine_set_gso, tr_worker_tx (run to completion,
+ *     two threads as the bare loop); "engine_app" = an application thread
+ *     doing the same through tr_engine_buf_alloc / tr_slab_alloc_large and
+ *     tr_engine_tx_burst (the cross-core hand-off).
  * Figures: Gbit/s of UDP payload delivered, and CPU seconds per GB of the
  * user-side threads (reader/writer + the engine worker). Ratios against
  * the engine without offloads (target >= 5x) and the bare offload loop
@@ -60,6 +63,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <linux/if_tun.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -198,6 +202,25 @@ static void drop_tap(const char *dev, int *fds, unsigned nq)
 	t_sh("ip -n %s link del %s >/dev/null 2>&1", g_ns, dev);
 }
 
+/* The bare loops run on CPU 0 for their window, where the engine's worker
+ * runs (cpu_base 0): the same placement, or the scheduler could give one
+ * side the sender/receiver's CPU and not the other. Returns the previous
+ * mask for bare_unpin. */
+static cpu_set_t bare_pin(void)
+{
+	cpu_set_t old, one;
+	sched_getaffinity(0, sizeof(old), &old);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	return old;
+}
+
+static void bare_unpin(const cpu_set_t *old)
+{
+	sched_setaffinity(0, sizeof(*old), old);
+}
+
 /* ---- IN: sender in the namespace --------------------------------------- */
 
 static void *sender(void *arg)
@@ -264,6 +287,7 @@ static struct fig in_bare(bool vnet, bool stage)
 		nb = 1;
 	uint64_t bytes = 0;
 	size_t hl = vnet ? TR_VNET_HDR_LEN : 0;
+	cpu_set_t mask = bare_pin();
 	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	for (unsigned k = 0; now_s() - t0 < g_secs; k = k + 1 == nb ? 0 : k + 1) {
@@ -273,6 +297,7 @@ static struct fig in_bare(bool vnet, bool stage)
 			bytes += frame_payload(buf + hl);
 	}
 	double dt = now_s() - t0, cpu = cpu_of(CLOCK_THREAD_CPUTIME_ID) - c0;
+	bare_unpin(&mask);
 	atomic_store(&g_stop, true);
 	pthread_join(th, NULL);
 	drop_tap(dev, &fd, 1);
@@ -464,11 +489,13 @@ static struct fig out_bare(bool vnet, bool stage)
 	atomic_store(&g_bytes, 0);
 	pthread_create(&th, NULL, receiver, vnet ? (void *)1 : NULL);
 	io_sleep_ms(100);
+	cpu_set_t mask = bare_pin();
 	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID);
 	while (now_s() - t0 < g_secs)
 		if (write(fd, f, hl + len) < 0)
 			sched_yield();
 	double dt = now_s() - t0, cpu = cpu_of(CLOCK_THREAD_CPUTIME_ID) - c0;
+	bare_unpin(&mask);
 	io_sleep_ms(100);
 	atomic_store(&g_stop, true);
 	pthread_join(th, NULL);
@@ -476,9 +503,104 @@ static struct fig out_bare(bool vnet, bool stage)
 	return fig_of(atomic_load(&g_bytes), dt, cpu);
 }
 
-static struct fig out_engine(bool vnet, bool stage)
+/* "bare_uring" OUT: no engine either, but io_uring: 8 writes (64 without
+ * offloads) per submit of prebuilt frames from as many buffers, as the
+ * engine batches them, each batch reaped before the next. Separates the
+ * batching's gain from the engine's own. */
+static struct fig out_bare_uring(bool vnet, bool stage)
 {
 	(void)stage;
+	enum { NB = 64 };
+	char dev[16];
+	int fd;
+	setup_tap(dev, vnet, 1, &fd);
+	uint8_t mac[6];
+	ns_mac(dev, mac);
+	const unsigned nb = vnet ? 8 : NB;
+	const size_t sz = 70000;
+	uint8_t *f = calloc(nb, sz);
+	size_t hl = vnet ? TR_VNET_HDR_LEN : 0;
+	unsigned len = 0;
+	for (unsigned i = 0; f && i < nb; i++) {
+		len = out_frame(f + i * sz + hl, mac, vnet ? PAY : SEG);
+		if (vnet) {
+			struct tr_vnet_repr r;
+			tr_vnet_prepare_gso(&r, f + i * sz + hl, len, SEG, NULL);
+			tr_vnet_emit(&r, f + i * sz, TR_VNET_HDR_LEN);
+		}
+	}
+	struct io_uring ring;
+	if (!f || io_uring_queue_init(256, &ring, 0) < 0) {
+		fprintf(stderr, "bare_uring: set-up failed\n");
+		exit(1);
+	}
+	pthread_t th;
+	atomic_store(&g_stop, false);
+	atomic_store(&g_bytes, 0);
+	pthread_create(&th, NULL, receiver, vnet ? (void *)1 : NULL);
+	io_sleep_ms(100);
+	cpu_set_t mask = bare_pin();
+	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID);
+	while (now_s() - t0 < g_secs) {
+		for (unsigned i = 0; i < nb; i++)
+			io_uring_prep_write(io_uring_get_sqe(&ring), fd, f + i * sz, (unsigned)(hl + len), 0);
+		struct io_uring_cqe *cqe;
+		struct __kernel_timespec ts = { 0, 100000000 };
+		if (io_uring_submit_and_wait_timeout(&ring, &cqe, nb, &ts, NULL) < 0)
+			break;
+		unsigned head, seen = 0;
+		io_uring_for_each_cqe(&ring, head, cqe)
+			seen++;
+		io_uring_cq_advance(&ring, seen);
+	}
+	double dt = now_s() - t0, cpu = cpu_of(CLOCK_THREAD_CPUTIME_ID) - c0;
+	bare_unpin(&mask);
+	io_sleep_ms(100);
+	atomic_store(&g_stop, true);
+	pthread_join(th, NULL);
+	io_uring_queue_exit(&ring);
+	free(f);
+	drop_tap(dev, &fd, 1);
+	return fig_of(atomic_load(&g_bytes), dt, cpu);
+}
+
+/* The "stage" writer of OUT: a stage's poll() on the worker allocates
+ * frames (large class with offloads), writes the 42 header bytes, sets GSO
+ * and queues them with tr_worker_tx (run to completion: worker and
+ * receiver, the bare loop's two threads). When the class is used up (every
+ * frame in flight) the worker waits for completions in io_uring. */
+struct out_src {
+	const uint8_t *tmpl;
+	unsigned len;
+	bool vnet;
+};
+
+static void out_poll(void *arg, struct tr_worker *w, uint64_t now_ns)
+{
+	struct out_src *s = arg;
+	(void)now_ns;
+	for (unsigned i = 0; i < (s->vnet ? 8u : 64u); i++) {
+		struct tr_buf *b = s->vnet ? tr_worker_alloc_large(w) : tr_worker_alloc(w);
+		if (!b)
+			return;
+		memcpy(b->data, s->tmpl, 42);   /* header bytes only */
+		b->len = s->len;
+		if (s->vnet)
+			tr_engine_set_gso(tr_worker_engine(w), b, SEG);
+		if (tr_worker_tx(w, b) != 0) {
+			tr_worker_drop(w, b, TR_ENGINE_DROP_POOL_EMPTY);
+			return;
+		}
+	}
+}
+
+static void out_noop(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts, unsigned n)
+{
+	(void)arg; (void)w; (void)bufs; (void)acts; (void)n;
+}
+
+static struct fig out_engine(bool vnet, bool stage)
+{
 	char dev[16];
 	int fd, err;
 	setup_tap(dev, vnet, 1, &fd);
@@ -490,6 +612,10 @@ static struct fig out_engine(bool vnet, bool stage)
 	struct tr_engine_config c = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = 0,
 				      .offloads = vnet };
 	struct tr_engine *e = tr_engine_create(&c, &err);
+	struct out_src src = { .tmpl = tmpl, .len = len, .vnet = vnet };
+	struct tr_stage st = { .name = "bench.out", .arg = &src, .process = out_noop, .poll = out_poll };
+	if (e && stage && tr_engine_add_stage(e, &st) != 0)
+		exit(1);
 	if (!e || tr_engine_start(e) != 0) {
 		fprintf(stderr, "engine: %s\n", strerror(-err));
 		exit(1);
@@ -502,7 +628,9 @@ static struct fig out_engine(bool vnet, bool stage)
 	io_sleep_ms(100);
 	struct tr_buf *b[64];
 	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID), w0 = workers_cpu();
-	while (now_s() - t0 < g_secs) {
+	if (stage)
+		io_sleep_ms((unsigned)(g_secs * 1000));
+	while (!stage && now_s() - t0 < g_secs) {
 		unsigned n = 0;
 		if (vnet) {
 			while (n < 8 && (b[n] = tr_slab_alloc_large(slab)) != NULL)
@@ -653,8 +781,12 @@ static void bulk_rounds(const char *only)
 		{ "in", "engine_app", "offloads", in_engine, true, false, { 0 }, { 0 } },
 		{ "out", "bare", "plain", out_bare, false, false, { 0 }, { 0 } },
 		{ "out", "bare", "offloads", out_bare, true, false, { 0 }, { 0 } },
-		{ "out", "engine", "plain", out_engine, false, false, { 0 }, { 0 } },
-		{ "out", "engine", "offloads", out_engine, true, false, { 0 }, { 0 } },
+		{ "out", "bare_uring", "plain", out_bare_uring, false, false, { 0 }, { 0 } },
+		{ "out", "bare_uring", "offloads", out_bare_uring, true, false, { 0 }, { 0 } },
+		{ "out", "engine", "plain", out_engine, false, true, { 0 }, { 0 } },
+		{ "out", "engine", "offloads", out_engine, true, true, { 0 }, { 0 } },
+		{ "out", "engine_app", "plain", out_engine, false, false, { 0 }, { 0 } },
+		{ "out", "engine_app", "offloads", out_engine, true, false, { 0 }, { 0 } },
 	};
 	const unsigned nc = sizeof(cs) / sizeof(cs[0]);
 	unsigned rounds = bulk_nrounds();
@@ -670,17 +802,22 @@ static void bulk_rounds(const char *only)
 			printf("round %u  %-4s %-10s %-8s %7.2f Gbit/s %6.3f cpu-s/GB\n", r + 1, c->dir, c->path,
 			       c->mode, f.gbps, f.cpu_per_gb);
 		}
-	/* cs[] indices of the ratios: own plain figure and the bare offload loop */
-	static const struct { unsigned eo, ep, bo; } rt[] = { { 3, 2, 1 }, { 5, 4, 1 }, { 9, 8, 7 } };
+	/* cs[] indices of the ratios: own plain figure, the bare offload loop
+	 * (the probe's method, the issue's baseline) and, for OUT, the bare
+	 * io_uring offload loop (0: none) */
+	static const struct { unsigned eo, ep, bo, bu; } rt[] = {
+		{ 3, 2, 1, 0 }, { 5, 4, 1, 0 }, { 11, 10, 7, 9 }, { 13, 12, 7, 9 } };
 	for (unsigned k = 0; k < nc; k++) {
 		struct bulk_case *c = &cs[k];
 		if (only && strcmp(only, c->dir))
 			continue;
-		double own = 0, bare = 0;
+		double own = 0, bare = 0, bu = 0;
 		for (unsigned i = 0; i < sizeof(rt) / sizeof(rt[0]); i++)
 			if (rt[i].eo == k) {
 				own = ratio_median(c, &cs[rt[i].ep], rounds);
 				bare = ratio_median(c, &cs[rt[i].bo], rounds);
+				if (rt[i].bu)
+					bu = ratio_median(c, &cs[rt[i].bu], rounds);
 			}
 		double tmp[MAX_ROUNDS];
 		memcpy(tmp, c->gbps, sizeof(tmp));
@@ -690,8 +827,14 @@ static void bulk_rounds(const char *only)
 		printf("%-4s %-10s %-8s %7.2f Gbit/s %6.3f cpu-s/GB", c->dir, c->path, c->mode, g, cpu);
 		if (own > 0)
 			printf("   %.2fx own plain (target 5x), %.2fx bare offloads (target 0.8x)", own, bare);
+		if (bu > 0)
+			printf(", %.2fx bare_uring", bu);
 		printf("\n");
-		if (own > 0)
+		if (own > 0 && bu > 0)
+			bench_json_row("\"dir\": \"%s\", \"path\": \"%s\", \"mode\": \"%s\", \"gbps\": %.3f, "
+				       "\"cpu_s_per_gb\": %.4f, \"rounds\": %u, \"x_own_plain\": %.3f, \"x_bare\": %.3f, "
+				       "\"x_bare_uring\": %.3f", c->dir, c->path, c->mode, g, cpu, rounds, own, bare, bu);
+		else if (own > 0)
 			bench_json_row("\"dir\": \"%s\", \"path\": \"%s\", \"mode\": \"%s\", \"gbps\": %.3f, "
 				       "\"cpu_s_per_gb\": %.4f, \"rounds\": %u, \"x_own_plain\": %.3f, \"x_bare\": %.3f",
 				       c->dir, c->path, c->mode, g, cpu, rounds, own, bare);

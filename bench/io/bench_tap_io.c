@@ -75,6 +75,39 @@ static double self_cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The CPU both sides of a comparison run on (-1: anywhere). The overhead
+ * mode pins the bare loop's thread and the engine's worker to the same CPU
+ * (TR_BENCH_CPU, default 0): left to the scheduler, each process's loop
+ * settled on one vCPU or the other, and on the EPYC guest one vCPU can be
+ * 1.6x slower than the other for minutes (host SMT contention), which
+ * made the TX figures bimodal per run (250 or 400 ns for the same loop). */
+static int g_pin_cpu = -1;
+
+static int engine_cpu(void)
+{
+	if (getenv("TR_BENCH_CPU"))
+		return atoi(getenv("TR_BENCH_CPU"));
+	return g_pin_cpu;
+}
+
+/* Pin the calling thread to g_pin_cpu (if set); returns the old mask. */
+static cpu_set_t pin_self(void)
+{
+	cpu_set_t old, one;
+	sched_getaffinity(0, sizeof(old), &old);
+	if (g_pin_cpu >= 0) {
+		CPU_ZERO(&one);
+		CPU_SET(g_pin_cpu, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+	}
+	return old;
+}
+
+static void unpin_self(const cpu_set_t *old)
+{
+	sched_setaffinity(0, sizeof(*old), old);
+}
+
 /* tid of the engine worker thread named tr-io-q0, or 0. */
 static pid_t worker_tid(void)
 {
@@ -228,6 +261,7 @@ static __attribute__((noinline)) struct res tx_raw(int fd, unsigned len, unsigne
 	for (unsigned i = 0; i < 64; i++)
 		io_frame(f[i], len, 1, 0);
 	unsigned done = 0, sub = 0;
+	cpu_set_t mask = pin_self();
 	double t0 = now_s(), c0 = self_cpu_s();
 	while (done < n && now_s() - t0 < 5) {
 		for (unsigned i = 0; i < 64; i++) {
@@ -243,6 +277,7 @@ static __attribute__((noinline)) struct res tx_raw(int fd, unsigned len, unsigne
 	}
 	r.pps = done / (now_s() - t0);
 	r.cpu_ns = (self_cpu_s() - c0) * 1e9 / (done ? done : 1);
+	unpin_self(&mask);
 	io_uring_queue_exit(&ring);
 	return r;
 }
@@ -321,9 +356,7 @@ static struct res tx_engine_stage(int fd, unsigned len, unsigned n)
 {
 	uint8_t f[2048];
 	io_frame(f, len, 1, 0);
-	struct tr_engine_config cfg = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = -1 };
-	if (getenv("TR_BENCH_CPU"))
-		cfg.cpu_base = atoi(getenv("TR_BENCH_CPU"));
+	struct tr_engine_config cfg = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = engine_cpu() };
 	if (getenv("TR_BENCH_BATCH"))   /* also sizes the worker's rings (tr__worker_setup) */
 		cfg.batch = (unsigned)atoi(getenv("TR_BENCH_BATCH"));
 	struct tx_src src = { .tmpl = f, .len = len, .left = n, .n = n, .efd = eventfd(0, EFD_CLOEXEC) };
@@ -479,6 +512,7 @@ static __attribute__((noinline)) struct res rx_raw(int fd, unsigned len, unsigne
 		return r;
 	long in = prefill(len, n);
 	unsigned got = 0;
+	cpu_set_t mask = pin_self();
 	double t0 = now_s(), c0 = self_cpu_s();
 	while (in > 0 && got < (unsigned long)in && now_s() - t0 < 5) {
 		unsigned k = (unsigned long)in - got > 64 ? 64 : (unsigned)((unsigned long)in - got);
@@ -495,6 +529,7 @@ static __attribute__((noinline)) struct res rx_raw(int fd, unsigned len, unsigne
 	}
 	r.pps = got / (now_s() - t0);
 	r.cpu_ns = (self_cpu_s() - c0) * 1e9 / (got ? got : 1);
+	unpin_self(&mask);
 	io_uring_queue_exit(&ring);   /* cancels reads still waiting */
 	if (in <= 0 || got + 16 < (unsigned long)in)
 		fprintf(stderr, "  (raw: injected %ld, read %u)\n", in, got);
@@ -506,7 +541,7 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 {
 	double secs, cpu;
 	drain_plain(fd, &secs, &cpu);
-	struct tr_engine_config cfg = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = -1,
+	struct tr_engine_config cfg = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = engine_cpu(),
 					.app_ring_size = 8192, .rx_mode = mode };
 	if (getenv("TR_BENCH_NBUFS"))
 		cfg.nbufs = (unsigned)atoi(getenv("TR_BENCH_NBUFS"));
@@ -600,6 +635,8 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
  * (<= 10%); the main table's "over bare" compares runs minutes apart. */
 static void overhead(int fd, int rounds)
 {
+	g_pin_cpu = getenv("TR_BENCH_CPU") ? atoi(getenv("TR_BENCH_CPU")) : 0;
+	printf("overhead: the bare loops and the engine's worker run on CPU %d\n", g_pin_cpu);
 	static const char *const name[3] = { "tx 64 wr/stage", "rx 64 ms/stage", "rx 64 rd/stage" };
 	double bare[3][10], eng[3][10], x[3][10];
 	for (int r = 0; r < rounds; r++)

@@ -201,9 +201,11 @@ def block_scaling(R):
         x = "%.2f×" % sc[1]["x"] if "x" in sc[1] else ratio(p2, p1)
         rounds = " (medians of %d alternated rounds; the ratio is the median of the rounds' ratios)" % (
             sc[1]["rounds"]) if "rounds" in sc[1] else ""
-        out.append("- TX-only, 64 B, one worker per queue: 1 queue %s Mpps (%s CPU ns/frame), "
+        per_cpu = " (the mean of CPU 0, %s, and CPU 1, %s)" % (fm(sc[0]["pps_cpu0"]), fm(sc[0]["pps_cpu1"])) \
+            if "pps_cpu0" in sc[0] else ""
+        out.append("- TX-only, 64 B, one worker per queue: 1 queue %s Mpps%s, %s CPU ns/frame; "
                    "2 queues %s Mpps (%s ns): **%s**%s. %s" % (
-                       fm(p1), f0(sc[0]["cpu_ns"]), fm(p2), f0(sc[1]["cpu_ns"]), x, rounds,
+                       fm(p1), per_cpu, f0(sc[0]["cpu_ns"]), fm(p2), f0(sc[1]["cpu_ns"]), x, rounds,
                        origin(off)))
     rss = R.get("rss")
     rr = {x["queues"]: x for x in (rss or {}).get("results", [])}

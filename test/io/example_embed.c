@@ -11,7 +11,8 @@
  * It shows every piece an application touches: the engine config, a named
  * drop reason, a stage (reflects EtherType 0x88b5 frames back out, drops
  * runts, lets the rest through to the application), the application side
- * (rx_burst / buf_free), stop, stats and the per-reason iteration.
+ * (rx_burst / buf_free, rx_wait when idle), stop, stats and the per-reason
+ * iteration.
  *
  * Build against an installed tapring:
  *   cc -std=c17 example_embed.c $(pkg-config --cflags --libs tapring)
@@ -135,8 +136,10 @@ int main(int argc, char **argv)
 			tr_engine_buf_free(e, b[i]);
 		}
 		got += n;
-		if (!n)
-			sleep_ms(1);
+		/* Nothing waiting: sleep until the worker delivers (at most
+		 * 100 ms, so the loop still sees its deadline). */
+		if (!n && tr_engine_rx_wait(e, 0, 100) < 0)
+			break;   /* -EPIPE: the worker has exited */
 	}
 	unsigned reflected = 0;
 	if (demo) {

@@ -403,6 +403,9 @@ static struct res tx_engine_stage(int fd, unsigned len, unsigned n)
 /* ---- RX ----------------------------------------------------------------- */
 
 static int g_consumed = -1;
+/* TR_BENCH_APP_WAIT=1: the "app" RX path sleeps in tr_engine_rx_wait on an
+ * empty ring instead of napping 50 us between polls. */
+static bool g_app_wait;
 
 /* The receive window: worker time (tr_buf.ts, the reap time of a frame's
  * batch) of the first and the last batch, and the size of the first one.
@@ -585,7 +588,9 @@ static struct res rx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 		unsigned k = tr_engine_rx_burst(e, 0, b, 256);
 		window_add(&app_win, b, k);
 		tr_engine_buf_free_burst(e, b, k);
-		if (k == 0) {
+		if (k == 0 && g_app_wait) {
+			tr_engine_rx_wait(e, 0, 20);   /* TR_BENCH_APP_WAIT=1 */
+		} else if (k == 0) {
 			/* leave the core to the worker (2 vCPUs) */
 			struct timespec ts = { 0, 50000 };
 			nanosleep(&ts, NULL);
@@ -675,6 +680,7 @@ int main(int argc, char **argv)
 	const char *only = getenv("TR_BENCH_ONLY");   /* "tx" or "rx" */
 	if (rounds < 1 || rounds > 10)
 		rounds = 2;
+	g_app_wait = getenv("TR_BENCH_APP_WAIT") && !strcmp(getenv("TR_BENCH_APP_WAIT"), "1");
 	t_require_net_admin();
 	int fd = -1;
 	io_tap_setup(g_ns, g_dev, 1, &fd);

@@ -158,9 +158,10 @@ static void stage_process(void *arg, struct tr_worker *w, struct tr_buf **bufs, 
 			/* Every drop the stack returns is one of its drop
 			 * reasons (a socket callback's bad action is
 			 * udp.bad_action); should one not be, it still leaves
-			 * counted, as consumed. */
+			 * counted, as the engine's bad_action (an action
+			 * outside its contract), never as a delivery. */
 			int id = r < TR_STACK_C_COUNT ? st->reason[r] : -1;
-			a = TR_ACT_DROP(id >= 0 ? id : st->reason[TR_STACK_C_UDP_CONSUMED]);
+			a = TR_ACT_DROP(id >= 0 ? id : TR_ENGINE_DROP_BAD_ACTION);
 		}
 		acts[i] = a;
 	}

@@ -901,10 +901,10 @@ int main(int argc, char **argv)
 	bench_json_begin("offload", argc, argv);
 	printf("bench_offload: bulk UDP payload through a TAP, %.1f s per case (Gbit/s, CPU s per GB of the user side)\n",
 	       g_secs);
-	/* Scaling first: right after the bulk cases (GBs of skb pages
-	 * allocated and freed) the 64 B TX rates on this guest were erratic
-	 * for a minute (1 queue 2.4-3.9 Mpps where it reads 3.9 alone, in
-	 * every round of a run), which the alternation cannot cancel. */
+	/* Scaling first: in two runs the 64 B TX rates right after the bulk
+	 * cases were erratic in every round (1 queue 2.4-3.9 Mpps where it
+	 * read 3.9 alone). That may have been the guest's unequal vCPUs (see
+	 * scale_rounds) rather than the bulk cases, but the order is free. */
 	if (!only || !strcmp(only, "scale"))
 		scale_rounds();
 	if (!only || !strcmp(only, "in") || !strcmp(only, "out"))

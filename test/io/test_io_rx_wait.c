@@ -9,9 +9,9 @@
  *   3. Ping-pong, N rounds: a feeder thread writes one frame, waits until
  *      the application has taken it, pauses, writes the next. The
  *      application sleeps between frames (rx_wait, or rx_arm + poll on
- *      rx_fd on odd rounds), each wait bounded by 2 s. A lost wake-up (the
+ *      rx_fd on odd rounds), each wait bounded by 5 s. A lost wake-up (the
  *      Dekker handshake between rx_arm and deliver() failing) shows as a
- *      wait that times out while a frame is waiting: none may.
+ *      wait that times out (5 s) while a frame is waiting: none may.
  *   4. The worker exiting (the peer closed: end of file) wakes an
  *      application blocked in rx_wait, which returns -EPIPE; after stop,
  *      frames still on the ring are returned first.
@@ -85,13 +85,13 @@ static void *app(void *arg)
 		int w;
 		r->waits++;
 		if (r->waits % 2) {
-			w = tr_engine_rx_wait(eng, 0, 2000);
+			w = tr_engine_rx_wait(eng, 0, 5000);
 		} else {
 			/* The two-step form, as an event loop would use it. */
 			w = tr_engine_rx_arm(eng, 0);
 			if (w == 0) {
 				struct pollfd p = { .fd = tr_engine_rx_fd(eng, 0), .events = POLLIN };
-				int pr = poll(&p, 1, 2000);
+				int pr = poll(&p, 1, 5000);
 				r->polled++;
 				if (pr == 1) {
 					uint64_t v;
@@ -106,7 +106,7 @@ static void *app(void *arg)
 			r->woken++;
 		} else if (w == 0) {
 			/* Relaxed: the feeder's count; a frame written before the
-			 * wait began and not received within 2 s is a lost wake-up. */
+			 * wait began and not received within 5 s is a lost wake-up. */
 			if (atomic_load_explicit(&sent, memory_order_relaxed) > r->got)
 				r->timeouts_pending++;
 		} else {

@@ -714,62 +714,7 @@ unsigned tr_engine_tx_burst(struct tr_engine *e, unsigned q, struct tr_buf **buf
 	if (st == TR__W_EXITED || st == TR__W_FAILED)
 		return 0;
 	/* Release inside the ring pairs with the worker's acquire in app_tx(). */
-	unsigned k = tr_ring_enqueue_burst_spsc(w->from_app, (void *const *)bufs, n);
-	/* Relaxed: this thread is the only writer; the worker's relaxed load
-	 * in tx_progress may see it late, which only wakes tr_engine_tx_wait
-	 * early (it checks again). */
-	if (k)
-		atomic_store_explicit(&w->app_txq, atomic_load_explicit(&w->app_txq, memory_order_relaxed) + k,
-				      memory_order_relaxed);
-	return k;
-}
-
-/* Application frames of queue q not yet written or dropped. Relaxed: see
- * tx_progress (worker.c); the app_txq load reads this thread's own count. */
-static int64_t app_inflight(struct tr_worker *w)
-{
-	return (int64_t)(atomic_load_explicit(&w->app_txq, memory_order_relaxed) -
-			 atomic_load_explicit(&w->app_done, memory_order_relaxed));
-}
-
-int tr_engine_tx_wait(struct tr_engine *e, unsigned q, int timeout_ms)
-{
-	if (!e || q >= e->cfg.nqueues || e->cfg.manual)
-		return -EINVAL;
-	struct tr_worker *w = e->w[q];
-	int64_t n = app_inflight(w);
-	if (n <= 0)
-		return 1;
-	/* Relaxed: ordered before the recheck below (and before the worker's
-	 * load of tx_armed) by the fence; pairs with tx_progress. */
-	atomic_store_explicit(&w->tx_target, (uint64_t)(n / 2), memory_order_relaxed);
-	atomic_store_explicit(&w->tx_armed, true, memory_order_relaxed);
-	/* Pairs with the seq_cst fence in tx_progress: either the recheck
-	 * sees the worker's new app_done or the worker sees tx_armed. */
-	atomic_thread_fence(memory_order_seq_cst);
-	int r = 0;
-	/* Acquire: as in tr_engine_rx_arm. */
-	int st = atomic_load_explicit(&w->state, memory_order_acquire);
-	if (app_inflight(w) > n / 2 && st != TR__W_EXITED && st != TR__W_FAILED) {
-		struct pollfd p = { .fd = w->rx_efd, .events = POLLIN };
-		int pr = poll(&p, 1, timeout_ms);
-		if (pr < 0)
-			r = -errno;
-		if (pr > 0) {
-			uint64_t v;
-			if (read(w->rx_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-				r = -errno;
-		}
-	}
-	/* Relaxed: as in tr_engine_rx_arm. */
-	atomic_store_explicit(&w->tx_armed, false, memory_order_relaxed);
-	if (app_inflight(w) <= n / 2)
-		return 1;
-	if (r)
-		return r;
-	/* Acquire: the worker's final app_done is published before "exited". */
-	st = atomic_load_explicit(&w->state, memory_order_acquire);
-	return st == TR__W_EXITED || st == TR__W_FAILED ? -EPIPE : 0;
+	return tr_ring_enqueue_burst_spsc(w->from_app, (void *const *)bufs, n);
 }
 
 unsigned tr_engine_buf_alloc_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n)

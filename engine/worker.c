@@ -133,8 +133,6 @@ static inline void drop_buf(struct tr_worker *w, struct tr_buf *b, unsigned orig
 	} else {
 		tr__cnt_add(&w->cnt.orig_drops[reason], 1);
 		tr__cnt_add(&w->cnt.orig_dropped, 1);
-		if (origin == TR__ORIG_APP)
-			w->app_done_local++;   /* tr_engine_tx_wait */
 	}
 	b->verdict = 0;
 	buf_free(w, b);
@@ -247,8 +245,6 @@ static __attribute__((noinline)) void tx_sw_gso(struct tr_worker *w, struct tr_b
 	tr__cnt_add(&w->cnt.tx_sw_gso, 1);
 	tr__cnt_add(origin == TR__ORIG_FWD ? &w->cnt.tx_forwarded
 		    : origin == TR__ORIG_STAGE ? &w->cnt.tx_originated : &w->cnt.tx_app, 1);
-	if (origin == TR__ORIG_APP)
-		w->app_done_local++;   /* tr_engine_tx_wait */
 	b->verdict = 0;
 	buf_free(w, b);
 }
@@ -389,7 +385,6 @@ static void tx_acc_flush(struct tr_worker *w, const struct tx_acc *a)
 	tr__cnt_add(&w->cnt.tx_forwarded, a->origin[TR__ORIG_FWD]);
 	tr__cnt_add(&w->cnt.tx_originated, a->origin[TR__ORIG_STAGE]);
 	tr__cnt_add(&w->cnt.tx_app, a->origin[TR__ORIG_APP]);
-	w->app_done_local += a->origin[TR__ORIG_APP];   /* tr_engine_tx_wait */
 }
 
 static void tx_failed(struct tr_worker *w, uint64_t ud, int res);
@@ -672,34 +667,6 @@ static __attribute__((noinline, cold)) void rx_notify(struct tr_worker *w)
 	 * fence in deliver(); the exchange only decides who writes (one
 	 * write per arming). Pairs with the store in tr_engine_rx_arm. */
 	if (atomic_exchange_explicit(&w->rx_armed, false, memory_order_relaxed))
-		rx_wake(w);
-}
-
-/* Publish how many application frames are done (written or dropped) and
- * wake an application waiting in tr_engine_tx_wait once few enough remain
- * in flight. Called once per iteration, and at exit; costs a fence only
- * on iterations that finished application frames. */
-static __attribute__((noinline)) void tx_progress(struct tr_worker *w)
-{
-	/* Relaxed: a count the application compares, nothing is read on its
-	 * strength (the buffers come back through rings with their own
-	 * release/acquire); ordered before the load of tx_armed by the
-	 * fence. Pairs with the loads in tr_engine_tx_wait. */
-	atomic_store_explicit(&w->app_done, w->app_done_local, memory_order_relaxed);
-	/* Pairs with the seq_cst fence in tr_engine_tx_wait (Dekker, as
-	 * deliver() and tr_engine_rx_arm). */
-	atomic_thread_fence(memory_order_seq_cst);
-	/* Relaxed: ordered by the fence; pairs with the store in
-	 * tr_engine_tx_wait. */
-	if (!atomic_load_explicit(&w->tx_armed, memory_order_relaxed))
-		return;
-	/* Relaxed: app_txq may lag the frames already taken (then the
-	 * difference is low and the wake-up early: tr_engine_tx_wait checks
-	 * again); the target was stored before tx_armed (fence above). */
-	uint64_t txq = atomic_load_explicit(&w->app_txq, memory_order_relaxed);
-	uint64_t target = atomic_load_explicit(&w->tx_target, memory_order_relaxed);
-	if ((int64_t)(txq - w->app_done_local) <= (int64_t)target &&
-	    atomic_exchange_explicit(&w->tx_armed, false, memory_order_relaxed))   /* as rx_notify */
 		rx_wake(w);
 }
 
@@ -1030,9 +997,6 @@ static inline __attribute__((always_inline)) unsigned worker_iter(struct tr_work
 				}
 		if (moved)
 			tr__cnt_add(&w->cnt.batches, 1);
-		/* Relaxed: only this thread writes app_done. */
-		if (w->app_done_local != atomic_load_explicit(&w->app_done, memory_order_relaxed))
-			tx_progress(w);
 		busy = !wait || moved != 0 || w->u.sq_pending != 0;
 		/* The inline cache operations' statistics, once per iteration
 		 * and before the enter may sleep (slab_pvt.h). */
@@ -1190,7 +1154,6 @@ int tr__worker_setup(struct tr_worker *w)
 void tr__worker_teardown(struct tr_worker *w)
 {
 	worker_shutdown(w);
-	tx_progress(w);   /* the shutdown's drops of application frames */
 	if (w->m_on)
 		mirror_tx_flush(w);   /* writes queued by stage fini() */
 	tr_uring_fini(&w->u);
@@ -1216,7 +1179,7 @@ void *tr__worker_main(void *arg)
 	/* Release pairs with the acquire in tr_engine_wait / tr_engine_error:
 	 * the error and counters written above are visible once "exited" is. */
 	atomic_store_explicit(&w->state, TR__W_EXITED, memory_order_release);
-	rx_wake(w);   /* an application in tr_engine_rx_wait / tx_wait sees "exited" */
+	rx_wake(w);   /* an application in tr_engine_rx_wait sees "exited" */
 	return NULL;
 fail:
 	/* Relaxed: published by the release store of the state just below. */

@@ -149,18 +149,6 @@ struct tr_worker {
 	 * writes rx_efd once more when it exits. -1 for a manual engine. */
 	_Atomic bool rx_armed;
 	int rx_efd;
-	/* Transmit progress (tr_engine_tx_wait), on the same eventfd: the
-	 * application arms tx_armed with a target of frames still in flight;
-	 * the worker publishes app_done (application frames written or
-	 * dropped, app_done_local) once per iteration that finished some, and
-	 * wakes the application once app_txq - app_done <= tx_target. */
-	_Atomic bool tx_armed;
-	_Atomic uint64_t tx_target;
-	_Atomic uint64_t app_done;
-	uint64_t app_done_local;       /* worker-only */
-	_Alignas(64) _Atomic uint64_t app_txq;   /* frames tr_engine_tx_burst accepted; the
-	                                          * application thread writes it, on a line of
-	                                          * its own (written on every tx_burst) */
 	_Alignas(64) struct tr__wcnt cnt;
 };
 

@@ -15,12 +15,6 @@
  *   4. The worker exiting (the peer closed: end of file) wakes an
  *      application blocked in rx_wait, which returns -EPIPE; after stop,
  *      frames still on the ring are returned first.
- *   5. tr_engine_tx_wait: 1 at once with nothing in flight; with 300
- *      frames stuck behind a peer that does not read (a minimal send
- *      buffer), a waiter sleeps until the peer drains, then gets 1; then
- *      a producer sending 5000 frames in bursts waits whenever the ring
- *      or the pool refuses, while a reader drains slowly: every frame
- *      arrives and no wait times out (a lost wake-up would).
  */
 #include <poll.h>
 #include <pthread.h>
@@ -187,166 +181,6 @@ static void stopped_with_frames(void)
 	close(s2[1]);
 }
 
-/* ---- 5. tr_engine_tx_wait ------------------------------------------------ */
-
-static struct tr_engine *te;
-static int ts2[2];
-static atomic_bool draining;   /* the main thread started reading the peer */
-
-struct tx_waiter {
-	int r;
-	uint64_t ms;
-	bool after_drain;
-};
-
-static void *tx_block(void *arg)
-{
-	struct tx_waiter *t = arg;
-	uint64_t t0 = io_now_ms();
-	t->r = tr_engine_tx_wait(te, 0, 10000);
-	t->ms = io_now_ms() - t0;
-	/* Relaxed: a flag read after the join. */
-	t->after_drain = atomic_load_explicit(&draining, memory_order_relaxed);
-	return NULL;
-}
-
-/* Send n frames (seq from *seq), waiting in tx_wait whenever the pool or
- * the ring refuses. Returns the frames sent; *timeouts counts waits that
- * lasted 4 s or more (it gives up after 3). */
-static unsigned tx_send(unsigned n, uint32_t *seq, unsigned *waits, unsigned *timeouts)
-{
-	unsigned nsent = 0;
-	uint64_t end = io_now_ms() + 60000;
-	while (nsent < n && io_now_ms() < end && *timeouts < 3) {
-		struct tr_buf *b[64];
-		unsigned want = n - nsent < 64 ? n - nsent : 64;
-		unsigned k = tr_engine_buf_alloc_burst(te, 0, b, want);
-		for (unsigned i = 0; i < k; i++) {
-			io_frame(b[i]->data, 60, (*seq)++, 0);
-			b[i]->len = 60;
-		}
-		unsigned acc = tr_engine_tx_burst(te, 0, b, k);
-		if (acc < k) {
-			*seq -= k - acc;
-			tr_engine_buf_free_burst(te, b + acc, k - acc);
-		}
-		nsent += acc;
-		if (acc < want) {
-			uint64_t t0 = io_now_ms();
-			int r = tr_engine_tx_wait(te, 0, 5000);
-			(*waits)++;
-			T_CHECK(r >= 0);
-			/* The reader drains a frame every few us: a wait of
-			 * 4 s or more (whatever it returned) slept through the
-			 * worker's progress, a lost wake-up. */
-			if (io_now_ms() - t0 >= 4000)
-				(*timeouts)++;
-		}
-	}
-	return nsent;
-}
-
-static void *tx_reader(void *arg)
-{
-	unsigned *got = arg;
-	uint8_t buf[256];
-	uint64_t end = io_now_ms() + 60000;
-	while (*got < 5000 && io_now_ms() < end) {
-		ssize_t r = recv(ts2[1], buf, sizeof(buf), MSG_DONTWAIT);
-		if (r > 0) {
-			(*got)++;
-			if (*got % 64 == 0) {   /* a slow reader: the writer must wait */
-				struct timespec ts = { 0, 200000 };
-				nanosleep(&ts, NULL);
-			}
-		} else {
-			struct timespec ts = { 0, 100000 };
-			nanosleep(&ts, NULL);
-		}
-	}
-	return NULL;
-}
-
-static void tx_wait_checks(void)
-{
-	T_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ts2) == 0);
-	int small = 1;   /* the kernel's minimum: a few frames fit */
-	T_ASSERT(setsockopt(ts2[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) == 0);
-	struct tr_engine_config cfg = { .fds = &ts2[0], .nqueues = 1, .nbufs = 1024, .cpu_base = -1,
-					.app_ring_size = 256, .batch = 32 };
-	int err;
-	te = tr_engine_create(&cfg, &err);
-	T_ASSERT(te != NULL);
-	T_CHECK_EQ(tr_engine_tx_wait(te, 1, 0), -EINVAL);
-	T_CHECK_EQ(tr_engine_start(te), 0);
-	T_CHECK_EQ(tr_engine_tx_wait(te, 0, 0), 1);   /* nothing in flight */
-
-	/* 300 frames, most of them stuck: nobody reads the peer */
-	uint32_t seq = 0;
-	unsigned waits = 0, timeouts = 0, nsent = 0;
-	uint64_t end = io_now_ms() + 5000;
-	while (nsent < 300 && io_now_ms() < end) {
-		struct tr_buf *b = tr_engine_buf_alloc(te, 0);
-		T_ASSERT(b != NULL);
-		io_frame(b->data, 60, seq, 0);
-		b->len = 60;
-		if (tr_engine_tx_burst(te, 0, &b, 1) == 1) {
-			nsent++;
-			seq++;
-		} else {
-			tr_engine_buf_free(te, b);
-			io_sleep_ms(1);
-		}
-	}
-	T_CHECK_EQ(nsent, 300);
-	io_sleep_ms(50);
-	struct tr_engine_stats st;
-	tr_engine_stats(te, &st);
-	printf("tx_wait: %llu of 300 written before the peer reads\n", (unsigned long long)st.tx_app);
-	T_CHECK(st.tx_app < 100);
-	struct tx_waiter tw = { 99, 0, false };
-	pthread_t th;
-	T_ASSERT(pthread_create(&th, NULL, tx_block, &tw) == 0);
-	io_sleep_ms(100);
-	/* Relaxed: read by the waiter after it returns. */
-	atomic_store_explicit(&draining, true, memory_order_relaxed);
-	unsigned got = 0;
-	uint8_t buf[256];
-	end = io_now_ms() + 10000;
-	while (got < 300 && io_now_ms() < end)
-		if (recv(ts2[1], buf, sizeof(buf), MSG_DONTWAIT) > 0)
-			got++;
-		else
-			io_sleep_ms(1);
-	pthread_join(th, NULL);
-	T_CHECK_EQ(got, 300);
-	T_CHECK_EQ(tw.r, 1);
-	T_CHECK(tw.after_drain);   /* it slept until the peer read */
-	T_CHECK(tw.ms < 9000);
-
-	/* a producer against a slow reader */
-	unsigned rgot = 0;
-	pthread_t tr;
-	T_ASSERT(pthread_create(&tr, NULL, tx_reader, &rgot) == 0);
-	nsent = tx_send(5000, &seq, &waits, &timeouts);
-	pthread_join(tr, NULL);
-	printf("tx_wait: 5000 frames sent with %u waits, %u timed out, %u read\n", waits, timeouts, rgot);
-	T_CHECK_EQ(nsent, 5000);
-	T_CHECK_EQ(rgot, 5000);
-	T_CHECK_EQ(timeouts, 0);
-	T_CHECK(waits > 0);   /* the slow reader made it wait */
-	T_CHECK_EQ(tr_engine_stop(te), 0);
-	tr_engine_stats(te, &st);
-	T_CHECK_EQ(st.tx_app, 5300);
-	T_CHECK_EQ(st.orig_dropped, 0);
-	T_CHECK_EQ(tr_engine_tx_wait(te, 0, 1000), 1);   /* nothing left in flight */
-	io_drain_app(te);
-	T_CHECK_EQ(tr_slab_available(tr_engine_slab(te)), 1024);
-	tr_engine_destroy(te);
-	close(ts2[0]);
-	close(ts2[1]);
-}
-
 int main(void)
 {
 	T_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
@@ -420,6 +254,5 @@ int main(void)
 	tr_engine_destroy(eng);
 	close(sp[0]);
 	stopped_with_frames();
-	tx_wait_checks();
 	return t_done();
 }

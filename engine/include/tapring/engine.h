@@ -386,18 +386,6 @@ TR_API int tr_engine_rx_wait(struct tr_engine *e, unsigned q, int timeout_ms);
 TR_API int tr_engine_rx_fd(const struct tr_engine *e, unsigned q);
 TR_API int tr_engine_rx_arm(struct tr_engine *e, unsigned q);
 
-/* The transmit side, like POLLOUT with a low watermark: wait up to
- * timeout_ms (-1: forever) until at most half of the application frames
- * queue q had in flight (accepted by tr_engine_tx_burst, not yet written
- * or dropped) remain, so their buffers are back and the ring has room.
- * Returns 1 at once when nothing is in flight, 1 when the condition holds,
- * 0 on timeout or a spurious wake-up, -EPIPE when the worker has exited,
- * -EINVAL for a bad q or a manual engine, or a negative errno from poll.
- * It shares the queue's eventfd with the receive notification (one thread
- * per queue waits on it); the worker pays a fence per loop iteration that
- * finished application frames, and one eventfd write per armed wait. */
-TR_API int tr_engine_tx_wait(struct tr_engine *e, unsigned q, int timeout_ms);
-
 /* Queue up to n frames (data/len set) for transmission on queue q. Returns
  * how many were accepted; ownership of those passes to the engine, the
  * caller keeps the rest. Works before start (sent once running). */

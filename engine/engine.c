@@ -560,18 +560,25 @@ void tr_engine_destroy(struct tr_engine *e)
 	engine_free(e);
 }
 
+/* Queue q's worker has left its loop (or never started it): nothing will be
+ * delivered or sent on that queue any more. Acquire pairs with the worker's
+ * final release of its state: everything it wrote before (the error, the
+ * counters, the last delivered frames) is visible. */
+static bool worker_gone(const struct tr_worker *w)
+{
+	int st = atomic_load_explicit(&w->state, memory_order_acquire);
+	return st == TR__W_EXITED || st == TR__W_FAILED;
+}
+
 int tr_engine_wait(struct tr_engine *e, int timeout_ms)
 {
 	if (!e)
 		return -EINVAL;
 	for (long t = 0; timeout_ms < 0 || t <= timeout_ms; t++) {
 		unsigned done = 0;
-		for (unsigned q = 0; q < e->cfg.nqueues; q++) {
-			/* Acquire pairs with the worker's final release of state. */
-			int st = atomic_load_explicit(&e->w[q]->state, memory_order_acquire);
-			if (st == TR__W_EXITED || st == TR__W_FAILED || !e->started)
+		for (unsigned q = 0; q < e->cfg.nqueues; q++)
+			if (worker_gone(e->w[q]) || !e->started)
 				done++;
-		}
 		if (done == e->cfg.nqueues)
 			return 0;
 		if (timeout_ms >= 0 && t == timeout_ms)
@@ -665,10 +672,7 @@ int tr_engine_rx_arm(struct tr_engine *e, unsigned q)
 	/* Pairs with the seq_cst fence in deliver(), after its enqueue. */
 	atomic_thread_fence(memory_order_seq_cst);
 	unsigned c = tr_ring_count(w->to_app);
-	/* Acquire pairs with the worker's release of its final state: once it
-	 * has exited, nothing will be delivered any more. */
-	int st = atomic_load_explicit(&w->state, memory_order_acquire);
-	if (c == 0 && st != TR__W_EXITED && st != TR__W_FAILED)
+	if (c == 0 && !worker_gone(w))
 		return 0;
 	/* Frames are waiting (or never will be): no notification wanted.
 	 * Relaxed: a notification that raced with this store only leaves
@@ -698,9 +702,7 @@ int tr_engine_rx_wait(struct tr_engine *e, unsigned q, int timeout_ms)
 		return (int)c;
 	if (perr)
 		return perr;
-	/* Acquire: as in tr_engine_rx_arm. */
-	int st = atomic_load_explicit(&w->state, memory_order_acquire);
-	return st == TR__W_EXITED || st == TR__W_FAILED ? -EPIPE : 0;
+	return worker_gone(w) ? -EPIPE : 0;
 }
 
 unsigned tr_engine_tx_burst(struct tr_engine *e, unsigned q, struct tr_buf **bufs, unsigned n)
@@ -708,10 +710,7 @@ unsigned tr_engine_tx_burst(struct tr_engine *e, unsigned q, struct tr_buf **buf
 	if (q >= e->cfg.nqueues)
 		return 0;
 	struct tr_worker *w = e->w[q];
-	/* Acquire pairs with the worker's release of its state: after it
-	 * exited nobody would send these, so the caller keeps them. */
-	int st = atomic_load_explicit(&w->state, memory_order_acquire);
-	if (st == TR__W_EXITED || st == TR__W_FAILED)
+	if (worker_gone(w))   /* nobody would send these: the caller keeps them */
 		return 0;
 	/* Release inside the ring pairs with the worker's acquire in app_tx(). */
 	return tr_ring_enqueue_burst_spsc(w->from_app, (void *const *)bufs, n);

@@ -35,6 +35,27 @@ static inline void bc_idle(unsigned *spins)
 	}
 }
 
+/* Pin the calling thread to cpu (cpu < 0: leave it where it is) and return
+ * the mask it had, for bc_unpin. The benches that compare an engine worker
+ * with a bare loop run both on one CPU: the two vCPUs of these guests can
+ * differ 1.6x in speed for minutes (docs/PERFORMANCE.md). */
+static inline cpu_set_t bc_pin(int cpu)
+{
+	cpu_set_t old, one;
+	sched_getaffinity(0, sizeof(old), &old);
+	if (cpu >= 0) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+	}
+	return old;
+}
+
+static inline void bc_unpin(const cpu_set_t *old)
+{
+	sched_setaffinity(0, sizeof(*old), old);
+}
+
 static int bc_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

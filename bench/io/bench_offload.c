@@ -202,24 +202,9 @@ static void drop_tap(const char *dev, int *fds, unsigned nq)
 	t_sh("ip -n %s link del %s >/dev/null 2>&1", g_ns, dev);
 }
 
-/* The bare loops run on CPU 0 for their window, where the engine's worker
- * runs (cpu_base 0): the same placement, or the scheduler could give one
- * side the sender/receiver's CPU and not the other. Returns the previous
- * mask for bare_unpin. */
-static cpu_set_t bare_pin(void)
-{
-	cpu_set_t old, one;
-	sched_getaffinity(0, sizeof(old), &old);
-	CPU_ZERO(&one);
-	CPU_SET(0, &one);
-	sched_setaffinity(0, sizeof(one), &one);
-	return old;
-}
-
-static void bare_unpin(const cpu_set_t *old)
-{
-	sched_setaffinity(0, sizeof(*old), old);
-}
+/* The bare loops run on CPU 0 for their window (bc_pin), where the
+ * engine's worker runs (cpu_base 0): the same placement, or the scheduler
+ * could give one side the sender/receiver's CPU and not the other. */
 
 /* ---- IN: sender in the namespace --------------------------------------- */
 
@@ -287,7 +272,7 @@ static struct fig in_bare(bool vnet, bool stage)
 		nb = 1;
 	uint64_t bytes = 0;
 	size_t hl = vnet ? TR_VNET_HDR_LEN : 0;
-	cpu_set_t mask = bare_pin();
+	cpu_set_t mask = bc_pin(0);
 	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	for (unsigned k = 0; now_s() - t0 < g_secs; k = k + 1 == nb ? 0 : k + 1) {
@@ -297,7 +282,7 @@ static struct fig in_bare(bool vnet, bool stage)
 			bytes += frame_payload(buf + hl);
 	}
 	double dt = now_s() - t0, cpu = cpu_of(CLOCK_THREAD_CPUTIME_ID) - c0;
-	bare_unpin(&mask);
+	bc_unpin(&mask);
 	atomic_store(&g_stop, true);
 	pthread_join(th, NULL);
 	drop_tap(dev, &fd, 1);
@@ -526,7 +511,7 @@ static struct fig out_bare_any(bool vnet, bool uring)
 	}
 	pthread_t th;
 	out_rx_start(&th, vnet);
-	cpu_set_t mask = bare_pin();
+	cpu_set_t mask = bc_pin(0);
 	double t0 = now_s(), c0 = cpu_of(CLOCK_THREAD_CPUTIME_ID);
 	while (!uring && now_s() - t0 < g_secs)
 		if (write(fd, f, wlen) < 0)
@@ -544,7 +529,7 @@ static struct fig out_bare_any(bool vnet, bool uring)
 		io_uring_cq_advance(&ring, seen);
 	}
 	double dt = now_s() - t0, cpu = cpu_of(CLOCK_THREAD_CPUTIME_ID) - c0;
-	bare_unpin(&mask);
+	bc_unpin(&mask);
 	uint64_t bytes = out_rx_stop(th);
 	if (uring)
 		io_uring_queue_exit(&ring);

@@ -90,24 +90,6 @@ static int engine_cpu(void)
 	return g_pin_cpu;
 }
 
-/* Pin the calling thread to g_pin_cpu (if set); returns the old mask. */
-static cpu_set_t pin_self(void)
-{
-	cpu_set_t old, one;
-	sched_getaffinity(0, sizeof(old), &old);
-	if (g_pin_cpu >= 0) {
-		CPU_ZERO(&one);
-		CPU_SET(g_pin_cpu, &one);
-		sched_setaffinity(0, sizeof(one), &one);
-	}
-	return old;
-}
-
-static void unpin_self(const cpu_set_t *old)
-{
-	sched_setaffinity(0, sizeof(*old), old);
-}
-
 /* tid of the engine worker thread named tr-io-q0, or 0. */
 static pid_t worker_tid(void)
 {
@@ -261,7 +243,7 @@ static __attribute__((noinline)) struct res tx_raw(int fd, unsigned len, unsigne
 	for (unsigned i = 0; i < 64; i++)
 		io_frame(f[i], len, 1, 0);
 	unsigned done = 0, sub = 0;
-	cpu_set_t mask = pin_self();
+	cpu_set_t mask = bc_pin(g_pin_cpu);
 	double t0 = now_s(), c0 = self_cpu_s();
 	while (done < n && now_s() - t0 < 5) {
 		for (unsigned i = 0; i < 64; i++) {
@@ -277,7 +259,7 @@ static __attribute__((noinline)) struct res tx_raw(int fd, unsigned len, unsigne
 	}
 	r.pps = done / (now_s() - t0);
 	r.cpu_ns = (self_cpu_s() - c0) * 1e9 / (done ? done : 1);
-	unpin_self(&mask);
+	bc_unpin(&mask);
 	io_uring_queue_exit(&ring);
 	return r;
 }
@@ -515,7 +497,7 @@ static __attribute__((noinline)) struct res rx_raw(int fd, unsigned len, unsigne
 		return r;
 	long in = prefill(len, n);
 	unsigned got = 0;
-	cpu_set_t mask = pin_self();
+	cpu_set_t mask = bc_pin(g_pin_cpu);
 	double t0 = now_s(), c0 = self_cpu_s();
 	while (in > 0 && got < (unsigned long)in && now_s() - t0 < 5) {
 		unsigned k = (unsigned long)in - got > 64 ? 64 : (unsigned)((unsigned long)in - got);
@@ -532,7 +514,7 @@ static __attribute__((noinline)) struct res rx_raw(int fd, unsigned len, unsigne
 	}
 	r.pps = got / (now_s() - t0);
 	r.cpu_ns = (self_cpu_s() - c0) * 1e9 / (got ? got : 1);
-	unpin_self(&mask);
+	bc_unpin(&mask);
 	io_uring_queue_exit(&ring);   /* cancels reads still waiting */
 	if (in <= 0 || got + 16 < (unsigned long)in)
 		fprintf(stderr, "  (raw: injected %ld, read %u)\n", in, got);

@@ -580,7 +580,8 @@ static void out_poll(void *arg, struct tr_worker *w, uint64_t now_ns)
 	}
 }
 
-static void out_noop(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts, unsigned n)
+/* process() of the source stages (OUT, SCALE): they only originate frames. */
+static void noop(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts, unsigned n)
 {
 	(void)arg; (void)w; (void)bufs; (void)acts; (void)n;
 }
@@ -599,7 +600,7 @@ static struct fig out_engine(bool vnet, bool stage)
 				      .offloads = vnet };
 	struct tr_engine *e = tr_engine_create(&c, &err);
 	struct out_src src = { .tmpl = tmpl, .len = len, .vnet = vnet };
-	struct tr_stage st = { .name = "bench.out", .arg = &src, .process = out_noop, .poll = out_poll };
+	struct tr_stage st = { .name = "bench.out", .arg = &src, .process = noop, .poll = out_poll };
 	if (e && stage && tr_engine_add_stage(e, &st) != 0)
 		exit(1);
 	if (!e || tr_engine_start(e) != 0) {
@@ -653,11 +654,6 @@ static struct fig out_engine(bool vnet, bool stage)
 struct src {
 	uint8_t tmpl[TR_ENGINE_MAX_QUEUES][64];
 };
-
-static void noop(void *arg, struct tr_worker *w, struct tr_buf **bufs, uint32_t *acts, unsigned n)
-{
-	(void)arg; (void)w; (void)bufs; (void)acts; (void)n;
-}
 
 static void src_poll(void *arg, struct tr_worker *w, uint64_t now_ns)
 {

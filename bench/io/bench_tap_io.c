@@ -152,10 +152,8 @@ static struct res tx_engine(int fd, unsigned len, unsigned n, enum tr_engine_rx_
 {
 	uint8_t f[2048];
 	io_frame(f, len, 1, 0);
-	struct tr_engine_config cfg = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = -1,
+	struct tr_engine_config cfg = { .fds = &fd, .nqueues = 1, .nbufs = 16384, .cpu_base = engine_cpu(),
 					.app_ring_size = 4096, .rx_mode = mode };
-	if (getenv("TR_BENCH_CPU"))
-		cfg.cpu_base = atoi(getenv("TR_BENCH_CPU"));
 	int err;
 	struct tr_engine *e = tr_engine_create(&cfg, &err);
 	if (!e || tr_engine_start(e) != 0) {
